@@ -33,11 +33,19 @@ const testnet = process.env.DEKMESH_RPC_URL
 
 const config: HardhatUserConfig = {
   solidity: {
-    version: SOLC_VERSION,
-    settings: {
-      optimizer: { enabled: true, runs: 10_000 },
-      evmVersion: "cancun",
-      viaIR: false,
+    compilers: [
+      {
+        version: SOLC_VERSION,
+        settings: { optimizer: { enabled: true, runs: 10_000 }, evmVersion: "cancun" },
+      },
+    ],
+    overrides: {
+      // register() emits three calldata byte strings plus five words; the legacy pipeline
+      // runs out of stack slots, the IR pipeline does not.
+      "contracts/ContentRegistry.sol": {
+        version: SOLC_VERSION,
+        settings: { optimizer: { enabled: true, runs: 10_000 }, evmVersion: "cancun", viaIR: true },
+      },
     },
   },
   networks: {
@@ -45,6 +53,12 @@ const config: HardhatUserConfig = {
       // Enough accounts for the validator-set benchmarks and tests.
       accounts: { count: 40 },
       allowUnlimitedContractSize: false,
+      // `hardhat node` for the devnet and the test stack: every transaction is mined at once
+      // and an (empty) block is mined every DEKMESH_BLOCK_INTERVAL_MS, so indexers and
+      // confirmation counters see time pass (Ponder waits for blocks, not transactions).
+      mining: process.env.DEKMESH_BLOCK_INTERVAL_MS
+        ? { auto: true, interval: Number(process.env.DEKMESH_BLOCK_INTERVAL_MS) }
+        : undefined,
     },
     localhost: { url: process.env.DEKMESH_LOCAL_RPC_URL ?? "http://127.0.0.1:8545" },
     ...testnet,

@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {IContentRegistry} from "./interfaces/IContentRegistry.sol";
+import {IReplicaAssignments} from "./interfaces/IReplicaAssignments.sol";
+import {IPolicyRegistry} from "./interfaces/IPolicyRegistry.sol";
+import {IValidatorRegistry} from "./interfaces/IValidatorRegistry.sol";
+import {AccessReason, ReplicationMode} from "./types/DekmeshTypes.sol";
+
+/// @title ContentRegistry
+/// @notice Registration of encrypted contents, stake-weighted replica sets and holder
+/// confirmations. Each content costs one storage slot: its policy id and, for `stake(k)`
+/// contents, a 192-bit commitment to its replica set. Everything else lives in events.
+contract ContentRegistry is IContentRegistry {
+    uint256 private constant MAX_CID_BYTES = 128;
+    uint256 private constant MAX_HEADER_BYTES = 1024;
+    uint256 private constant MAX_RECOVERY_BYTES = 512;
+    uint256 private constant MAX_BATCH = 500;
+
+    /// @notice The validator set consulted for activity and replica draws.
+    IValidatorRegistry public immutable validators;
+    /// @notice The policy registry contents are registered under.
+    IPolicyRegistry public immutable policies;
+
+    /// @dev policyId (high 64 bits) ‖ replica-set commitment (low 192 bits). A 192-bit
+    /// truncated keccak is a binding commitment for our purpose (second preimages cost 2^192),
+    /// and fitting both in one slot saves a 22,100-gas SSTORE per registration.
+    mapping(bytes32 contentId => uint256 record) private _records;
+    mapping(address validator => uint256 slots) private _assignedReplicas;
+
+    constructor(IValidatorRegistry validators_, IPolicyRegistry policies_) {
+        validators = validators_;
+        policies = policies_;
+    }
+
+    /// @inheritdoc IContentRegistry
+    function register(
+        bytes calldata cid,
+        uint64 policyId,
+        address initialValidator,
+        bytes calldata header,
+        bytes calldata recoveryEnvelope
+    ) external returns (bytes32 contentId) {
+        if (cid.length == 0 || cid.length > MAX_CID_BYTES) revert ContentRegistryInvalidCid();
+        if (header.length == 0 || header.length > MAX_HEADER_BYTES) revert ContentRegistryInvalidHeader();
+        if (recoveryEnvelope.length > MAX_RECOVERY_BYTES) revert ContentRegistryInvalidRecoveryEnvelope();
+        (ReplicationMode mode, uint8 k) = _checkPolicy(policyId);
+        if (!validators.isActive(initialValidator)) revert ContentRegistryValidatorNotActive(initialValidator);
+
+        contentId = keccak256(cid);
+        if (_records[contentId] != 0) revert ContentRegistryAlreadyRegistered(contentId);
+        uint192 commitment = mode == ReplicationMode.Stake ? _assignReplicaSet(contentId, k) : 0;
+        _records[contentId] = (uint256(policyId) << 192) | commitment;
+        emit ContentRegistered(contentId, msg.sender, policyId, initialValidator, mode, cid, header, recoveryEnvelope);
+    }
+
+    /// @inheritdoc IContentRegistry
+    function confirmHoldings(bytes32[] calldata contentIds) external {
+        uint256 n = contentIds.length;
+        if (n == 0 || n > MAX_BATCH) revert ContentRegistryInvalidBatch(n);
+        if (!validators.isActive(msg.sender)) revert ContentRegistryValidatorNotActive(msg.sender);
+        for (uint256 i; i < n; ++i) {
+            bytes32 contentId = contentIds[i];
+            if (_records[contentId] == 0) revert ContentRegistryUnknownContent(contentId);
+            emit HoldingConfirmed(contentId, msg.sender);
+        }
+    }
+
+    /// @inheritdoc IContentRegistry
+    function repair(bytes32 contentId, address[] calldata members) external returns (address[] memory repaired) {
+        uint256 record = _records[contentId];
+        if (record == 0) revert ContentRegistryUnknownContent(contentId);
+        if (uint192(record) == 0) revert ContentRegistryNotStakeMode(contentId);
+        if (_commit(members) != uint192(record)) revert ContentRegistryReplicaSetMismatch(contentId);
+
+        (address[] memory staying, uint256 vacatedSlots) = _partition(members);
+        if (vacatedSlots == 0) revert ContentRegistryNothingToRepair(contentId);
+        uint256 seed = uint256(keccak256(abi.encode(block.prevrandao, blockhash(block.number - 1), contentId, record)));
+        // Members that stay are excluded from the re-draw, so the set stays distinct.
+        address[] memory drawn = validators.sample(seed, members.length - staying.length, staying);
+        repaired = _fill(contentId, members, vacatedSlots, drawn);
+        _records[contentId] = (record >> 192 << 192) | _commit(repaired);
+    }
+
+    /// @inheritdoc IReplicaAssignments
+    function assignedReplicas(address validator) external view returns (uint256) {
+        return _assignedReplicas[validator];
+    }
+
+    /// @inheritdoc IContentRegistry
+    function policyOf(bytes32 contentId) public view returns (uint64) {
+        return uint64(_records[contentId] >> 192);
+    }
+
+    /// @inheritdoc IContentRegistry
+    function isReplicaSet(bytes32 contentId, address[] calldata members) external view returns (bool) {
+        uint192 commitment = uint192(_records[contentId]);
+        return commitment != 0 && commitment == _commit(members);
+    }
+
+    /// @inheritdoc IContentRegistry
+    function canAccessContent(bytes32 contentId, address account)
+        external
+        view
+        returns (bool allowed, AccessReason reason)
+    {
+        uint64 policyId = policyOf(contentId);
+        if (policyId == 0) return (false, AccessReason.PolicyNotFound);
+        return policies.canAccess(policyId, account);
+    }
+
+    /// @dev The caller must be the publisher of a live policy; returns its replication spec.
+    function _checkPolicy(uint64 policyId) private view returns (ReplicationMode mode, uint8 k) {
+        address publisher;
+        bool revoked;
+        (publisher, revoked, mode, k) = policies.registrationInfo(policyId);
+        if (publisher == address(0)) revert ContentRegistryUnknownPolicy(policyId);
+        if (publisher != msg.sender) revert ContentRegistryNotPublisher(policyId, msg.sender);
+        if (revoked) revert ContentRegistryPolicyRevoked(policyId);
+    }
+
+    /// @dev Draws the replica set of a new `stake(k)` content and returns its commitment. The
+    /// publisher cannot choose prevrandao; it could only grind by re-encrypting to a new CID
+    /// per block, and every draw still only picks among staked validators.
+    function _assignReplicaSet(bytes32 contentId, uint256 k) private returns (uint192) {
+        uint256 seed = uint256(keccak256(abi.encode(block.prevrandao, blockhash(block.number - 1), contentId)));
+        address[] memory members = _drawSet(seed, k);
+        emit ReplicaSetAssigned(contentId, members, seed);
+        return _commit(members);
+    }
+
+    /// @dev Draws k slots; when fewer than k validators are active the tail stays vacant.
+    function _drawSet(uint256 seed, uint256 k) private returns (address[] memory members) {
+        address[] memory drawn = validators.sample(seed, k, new address[](0));
+        members = new address[](k);
+        for (uint256 i; i < drawn.length; ++i) {
+            members[i] = drawn[i];
+            ++_assignedReplicas[drawn[i]];
+        }
+    }
+
+    /// @dev Splits a replica set into the members that stay (active) and a bitmask of the
+    /// slots to re-draw (inactive or vacant). Sets have at most 16 slots (PolicyRegistry caps k).
+    function _partition(address[] calldata members)
+        private
+        view
+        returns (address[] memory staying, uint256 vacatedSlots)
+    {
+        uint256 k = members.length;
+        staying = new address[](k);
+        uint256 count;
+        for (uint256 i; i < k; ++i) {
+            if (members[i] != address(0) && validators.isActive(members[i])) staying[count++] = members[i];
+            else vacatedSlots |= 1 << i;
+        }
+        assembly ("memory-safe") {
+            // Shrink the array to the members that stay (count <= k, so no memory is exposed).
+            mstore(staying, count)
+        }
+    }
+
+    /// @dev Puts the drawn validators into the vacated slots in order; a slot nobody could be
+    /// drawn for becomes vacant. Reverts when nothing changes (vacant slots stay vacant).
+    function _fill(bytes32 contentId, address[] calldata members, uint256 vacatedSlots, address[] memory drawn)
+        private
+        returns (address[] memory repaired)
+    {
+        repaired = members;
+        uint256 next;
+        bool changed;
+        for (uint256 i; i < members.length; ++i) {
+            if (vacatedSlots & (1 << i) == 0) continue;
+            address previous = members[i];
+            address replacement = next < drawn.length ? drawn[next++] : address(0);
+            if (replacement == previous) continue;
+            repaired[i] = replacement;
+            changed = true;
+            if (previous != address(0)) --_assignedReplicas[previous];
+            if (replacement != address(0)) ++_assignedReplicas[replacement];
+            emit ReplicaRepaired(contentId, i, previous, replacement);
+        }
+        if (!changed) revert ContentRegistryNothingToRepair(contentId);
+    }
+
+    /// @dev Commitment to a replica set; never 0 for a non-empty set in practice, and a
+    /// `stake(k)` set always has k ≥ 1 slots.
+    function _commit(address[] memory members) private pure returns (uint192) {
+        return uint192(uint256(keccak256(abi.encodePacked(members))));
+    }
+}

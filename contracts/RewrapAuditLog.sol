@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {IRewrapAuditLog} from "./interfaces/IRewrapAuditLog.sol";
+import {IValidatorRegistry} from "./interfaces/IValidatorRegistry.sol";
+
+/// @title RewrapAuditLog
+/// @notice Accepts rewrap audit batches from active validators only. Records are events;
+/// the only storage is each validator's last batch id, which makes resubmission idempotent.
+contract RewrapAuditLog is IRewrapAuditLog {
+    uint256 private constant MAX_BATCH = 500;
+
+    /// @notice The validator set consulted for activity.
+    IValidatorRegistry public immutable validators;
+
+    mapping(address validator => uint64 batchId) private _lastBatch;
+
+    constructor(IValidatorRegistry validators_) {
+        validators = validators_;
+    }
+
+    /// @inheritdoc IRewrapAuditLog
+    function recordRewraps(uint64 batchId, RewrapRecord[] calldata records) external {
+        uint256 n = records.length;
+        if (n == 0 || n > MAX_BATCH) revert RewrapAuditLogInvalidBatch(n);
+        if (!validators.isActive(msg.sender)) revert RewrapAuditLogValidatorNotActive(msg.sender);
+        uint64 expected = _lastBatch[msg.sender] + 1;
+        if (batchId != expected) revert RewrapAuditLogBatchOutOfOrder(msg.sender, expected, batchId);
+        _lastBatch[msg.sender] = batchId;
+        for (uint256 i; i < n; ++i) {
+            RewrapRecord calldata r = records[i];
+            emit RewrapRecorded(r.contentId, r.requester, msg.sender, r.requestDigest, r.servedAt);
+        }
+        emit RewrapBatchRecorded(msg.sender, batchId, n);
+    }
+
+    /// @inheritdoc IRewrapAuditLog
+    function nextBatchId(address validator) external view returns (uint64) {
+        return _lastBatch[validator] + 1;
+    }
+}

@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {AccessReason, ReplicationMode} from "../types/DekmeshTypes.sol";
+import {IReplicaAssignments} from "./IReplicaAssignments.sol";
+
+/// @title IContentRegistry
+/// @notice Encrypted contents registered under policies, their stake-drawn replica sets and
+/// the validators' holder confirmations (SPEC §4, §5). A content is keyed by
+/// `contentId = keccak256(cid)` where `cid` is the binary CIDv1 of the NanoTDF file.
+interface IContentRegistry is IReplicaAssignments {
+    // ---------------------------------------------------------------- events
+    /// @notice A publisher registered a content. `header` is the NanoTDF header the initial
+    /// validator derives the DEK from; `recoveryEnvelope` is the DEK wrapped to the publisher.
+    event ContentRegistered(
+        bytes32 indexed contentId,
+        address indexed publisher,
+        uint64 indexed policyId,
+        address initialValidator,
+        ReplicationMode mode,
+        bytes cid,
+        bytes header,
+        bytes recoveryEnvelope
+    );
+    /// @notice The replica set of a `stake(k)` content was drawn from `seed`. Slots may be
+    /// `address(0)` when fewer than k validators were active; `repair` fills them later.
+    event ReplicaSetAssigned(bytes32 indexed contentId, address[] members, uint256 seed);
+    /// @notice Slot `slot` of a content's replica set moved from `previous` to `replacement`
+    /// (`address(0)` if no active validator was left to draw).
+    event ReplicaRepaired(
+        bytes32 indexed contentId, uint256 slot, address indexed previous, address indexed replacement
+    );
+    /// @notice `validator` confirmed that it holds the DEK of `contentId` durably.
+    event HoldingConfirmed(bytes32 indexed contentId, address indexed validator);
+
+    // ---------------------------------------------------------------- errors
+    error ContentRegistryAlreadyRegistered(bytes32 contentId);
+    error ContentRegistryUnknownContent(bytes32 contentId);
+    error ContentRegistryUnknownPolicy(uint64 policyId);
+    error ContentRegistryNotPublisher(uint64 policyId, address account);
+    error ContentRegistryPolicyRevoked(uint64 policyId);
+    error ContentRegistryValidatorNotActive(address validator);
+    error ContentRegistryInvalidCid();
+    error ContentRegistryInvalidHeader();
+    error ContentRegistryInvalidRecoveryEnvelope();
+    error ContentRegistryInvalidBatch(uint256 size);
+    error ContentRegistryNotStakeMode(bytes32 contentId);
+    error ContentRegistryReplicaSetMismatch(bytes32 contentId);
+    error ContentRegistryNothingToRepair(bytes32 contentId);
+
+    // ---------------------------------------------------------------- functions
+    /// @notice Registers a content under one of the caller's policies (the upload TX).
+    /// @dev For `stake(k)` policies the replica set is drawn here from `block.prevrandao`,
+    /// the previous block hash and the content id, and only a commitment is stored.
+    /// @param cid Binary CIDv1 of the encrypted file (1–128 bytes).
+    /// @param policyId The caller's policy the content is registered under.
+    /// @param initialValidator The active validator the header's DEK is encrypted to.
+    /// @param header The NanoTDF header bytes (1–1024 bytes).
+    /// @param recoveryEnvelope The DEK wrapped to the publisher (0–512 bytes; empty = none).
+    /// @return contentId keccak256(cid).
+    function register(
+        bytes calldata cid,
+        uint64 policyId,
+        address initialValidator,
+        bytes calldata header,
+        bytes calldata recoveryEnvelope
+    ) external returns (bytes32 contentId);
+
+    /// @notice Confirms that the caller, an active validator, durably holds the DEKs of
+    /// `contentIds` (1–500 per batch).
+    function confirmHoldings(bytes32[] calldata contentIds) external;
+
+    /// @notice Re-draws every slot of a `stake(k)` content's replica set whose member is no
+    /// longer active (or is vacant). Callable by anyone.
+    /// @param members The current replica set (checked against the stored commitment).
+    /// @return repaired The replica set after the repair.
+    function repair(bytes32 contentId, address[] calldata members) external returns (address[] memory repaired);
+
+    /// @notice The policy a content is registered under (0 if unknown).
+    function policyOf(bytes32 contentId) external view returns (uint64);
+
+    /// @notice Whether `members` is the current replica set of `contentId`.
+    function isReplicaSet(bytes32 contentId, address[] calldata members) external view returns (bool);
+
+    /// @notice The access decision for `account` on `contentId`, by its policy's rule.
+    function canAccessContent(bytes32 contentId, address account)
+        external
+        view
+        returns (bool allowed, AccessReason reason);
+}

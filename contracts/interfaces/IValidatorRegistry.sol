@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {ValidatorStatus} from "../types/DekmeshTypes.sol";
+
+/// @title IValidatorRegistry
+/// @notice The validator set: registration, staking, lifecycle, keys, and stake-weighted
+/// selection (SPEC §2, §4). A validator is identified by its node account, the address
+/// that signs its holder confirmations and audit batches. Its operator owns the stake and
+/// manages its keys.
+interface IValidatorRegistry {
+    /// @notice What the registry stores about a validator (everything else is in events).
+    struct Validator {
+        address operator;
+        ValidatorStatus status;
+        bool revoked;
+        uint64 unbondingEndsAt;
+        uint128 stake;
+        bytes8 currentKid;
+    }
+
+    // ---------------------------------------------------------------- events
+    /// @notice A node account registered itself under `operator` with its first KAS key.
+    event ValidatorRegistered(
+        address indexed node,
+        address indexed operator,
+        bytes kasPublicKey,
+        bytes8 kid,
+        bytes peerId,
+        string[] multiaddrs,
+        string endpoint
+    );
+    /// @notice The operator changed the node's network identity or addresses.
+    event ValidatorNetworkUpdated(address indexed node, bytes peerId, string[] multiaddrs, string endpoint);
+    /// @notice The operator added stake; `totalStake` is the validator's stake afterwards.
+    event StakeDeposited(address indexed node, address indexed operator, uint256 amount, uint256 totalStake);
+    /// @notice The validator entered the active set with `weight` selection units.
+    event ValidatorActivated(address indexed node, uint256 stake, uint256 weight);
+    /// @notice An active validator's selection weight changed (stake top-up).
+    event ValidatorWeightChanged(address indexed node, uint256 stake, uint256 weight);
+    /// @notice The validator left the active set and unbonds until `unbondingEndsAt`.
+    event ValidatorExitRequested(address indexed node, uint64 unbondingEndsAt);
+    /// @notice The validator's stake was returned to its operator; it is now exited.
+    event StakeWithdrawn(address indexed node, address indexed operator, uint256 amount);
+    /// @notice The adjudicator slashed `amount` and jailed the validator.
+    event ValidatorSlashed(address indexed node, uint256 amount, bytes32 reason, uint64 unbondingEndsAt);
+    /// @notice The operator replaced the node's KAS key; the old key stays resolvable by its id.
+    event KasKeyRotated(address indexed node, bytes8 indexed kid, bytes kasPublicKey, bytes8 previousKid);
+    /// @notice The operator revoked a KAS key; headers naming it must no longer be served.
+    event KasKeyRevoked(address indexed node, bytes8 indexed kid);
+    /// @notice The operator revoked the node account itself; it left the active set for good.
+    event NodeRevoked(address indexed node, uint64 unbondingEndsAt);
+    /// @notice The admin set the contract that says whether an exiting validator has handed off.
+    event HandoffGateSet(address gate);
+
+    // ---------------------------------------------------------------- errors
+    error ValidatorRegistryAlreadyRegistered(address node);
+    error ValidatorRegistryUnknownValidator(address node);
+    error ValidatorRegistryNotOperator(address node, address account);
+    error ValidatorRegistryInvalidStatus(address node, ValidatorStatus status);
+    error ValidatorRegistryNodeRevoked(address node);
+    error ValidatorRegistryInvalidKasKey();
+    error ValidatorRegistryKasKeyExists(address node, bytes8 kid);
+    error ValidatorRegistryUnknownKasKey(address node, bytes8 kid);
+    error ValidatorRegistryCurrentKasKey(address node, bytes8 kid);
+    error ValidatorRegistryInvalidNetwork();
+    error ValidatorRegistryZeroAmount();
+    error ValidatorRegistryStakeTooLarge(uint256 stake);
+    error ValidatorRegistryStillUnbonding(address node, uint64 unbondingEndsAt);
+    error ValidatorRegistryHandoffPending(address node, uint256 assignedReplicas);
+    error ValidatorRegistryHandoffGateAlreadySet();
+    error ValidatorRegistryInvalidParameters();
+
+    // ---------------------------------------------------------------- registration and keys
+    /// @notice Registers the caller (the node account) as a validator of `operator`.
+    /// @dev The operator consents by staking; until then the validator is only `Registered`.
+    /// @param operator The account that will stake and manage this node's keys.
+    /// @param kasPublicKey The node's KAS key: a compressed P-256 point (33 bytes).
+    /// @param peerId The node's libp2p peer id (binary multihash form, ≤ 64 bytes).
+    /// @param multiaddrs The node's libp2p listen addresses (≤ 8, each ≤ 256 bytes).
+    /// @param endpoint The node's HTTP rewrap endpoint URL (≤ 256 bytes).
+    function register(
+        address operator,
+        bytes calldata kasPublicKey,
+        bytes calldata peerId,
+        string[] calldata multiaddrs,
+        string calldata endpoint
+    ) external;
+
+    /// @notice Replaces the node's libp2p identity, addresses and endpoint. Operator only.
+    function updateNetwork(address node, bytes calldata peerId, string[] calldata multiaddrs, string calldata endpoint)
+        external;
+
+    /// @notice Rotates the node's KAS key to `kasPublicKey`. Operator only. The old key stays
+    /// resolvable (headers encrypted to it remain serviceable) until revoked.
+    function rotateKasKey(address node, bytes calldata kasPublicKey) external returns (bytes8 kid);
+
+    /// @notice Revokes a non-current KAS key of the node. Operator only.
+    function revokeKasKey(address node, bytes8 kid) external;
+
+    /// @notice Revokes the node account: it leaves the active set for good and unbonds. Operator only.
+    function revokeNode(address node) external;
+
+    // ---------------------------------------------------------------- staking and lifecycle
+    /// @notice Adds `amount` stake tokens (pulled from the operator) to `node`. A registered
+    /// validator becomes active once its stake reaches the minimum. Operator only.
+    function stake(address node, uint256 amount) external;
+
+    /// @notice Leaves the active set. An active validator then unbonds; a validator that was
+    /// never active gets its stake back at once. Operator only.
+    function requestExit(address node) external;
+
+    /// @notice Returns the stake to the operator once unbonding is over and every
+    /// stake-assigned replica of the node has been re-drawn (handed off). Operator only.
+    function withdraw(address node) external;
+
+    /// @notice Slashes `amount` of the node's stake to the slash recipient and jails it.
+    /// Adjudicator role only.
+    function slash(address node, uint256 amount, bytes32 reason) external;
+
+    // ---------------------------------------------------------------- views
+    /// @notice Whether `node` is active: staked, not exiting, not jailed, not revoked.
+    function isActive(address node) external view returns (bool);
+
+    /// @notice The stored record of `node`.
+    function validator(address node) external view returns (Validator memory);
+
+    /// @notice The status of KAS key `kid` of `node`: 0 unknown, 1 valid, 2 revoked.
+    function kasKeyStatus(address node, bytes8 kid) external view returns (uint8);
+
+    /// @notice The selection weight of `node` (stake divided by the stake unit; 0 if not active).
+    function weightOf(address node) external view returns (uint256);
+
+    /// @notice Total selection weight and number of active validators.
+    function activeSet() external view returns (uint256 totalWeight, uint256 count);
+
+    /// @notice Draws one active validator with probability proportional to its weight.
+    function draw(uint256 seed) external view returns (address);
+
+    /// @notice Samples up to `k` distinct active validators, none in `exclude`, with
+    /// probability proportional to weight (successive draws without replacement). Returns
+    /// fewer than `k` when fewer are selectable.
+    function sample(uint256 seed, uint256 k, address[] calldata exclude) external view returns (address[] memory);
+}

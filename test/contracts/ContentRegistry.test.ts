@@ -1,0 +1,266 @@
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
+import {
+  addValidator,
+  cid,
+  createPolicy,
+  deployFixture,
+  HEADER,
+  Mode,
+  RECOVERY,
+  registerContent,
+  TOKEN,
+  UNBONDING,
+  type System,
+} from "./helpers/fixtures";
+
+/** Five active validators and a stake(3) policy. */
+async function stakeFixture() {
+  const sys = await deployFixture();
+  const nodes = sys.nodes.slice(0, 5);
+  for (const n of nodes) await addValidator(sys, n);
+  const policyId = await createPolicy(sys, sys.publisher, { mode: Mode.Stake, k: 3 });
+  return { ...sys, active: nodes, policyId };
+}
+
+/** The members a stake-mode registration drew, read from its event. */
+async function assignedSet(sys: System, contentId: string): Promise<string[]> {
+  const events = await sys.content.queryFilter(sys.content.filters.ReplicaSetAssigned(contentId));
+  return [...events[0]!.args.members];
+}
+
+async function currentSet(sys: System, contentId: string): Promise<string[]> {
+  let members = await assignedSet(sys, contentId);
+  const repairs = await sys.content.queryFilter(sys.content.filters.ReplicaRepaired(contentId));
+  for (const r of repairs) {
+    members = members.map((m, i) => (BigInt(i) === r.args.slot ? r.args.replacement : m));
+  }
+  return members;
+}
+
+describe("ContentRegistry", () => {
+  describe("register", () => {
+    it("register_emitsEverythingAnIndexerNeeds", async () => {
+      const sys = await loadFixture(deployFixture);
+      const [v] = sys.nodes;
+      await addValidator(sys, v);
+      const policyId = await createPolicy(sys, sys.publisher);
+      const c = cid();
+      const contentId = ethers.keccak256(c);
+      await expect(sys.content.connect(sys.publisher).register(c, policyId, v.address, HEADER, RECOVERY))
+        .to.emit(sys.content, "ContentRegistered")
+        .withArgs(contentId, sys.publisher.address, policyId, v.address, Mode.All, c, HEADER, RECOVERY)
+        .and.not.to.emit(sys.content, "ReplicaSetAssigned");
+      expect(await sys.content.policyOf(contentId)).to.equal(policyId);
+    });
+
+    it("register_drawsDistinctActiveReplicaSetForStakeMode", async () => {
+      const sys = await loadFixture(stakeFixture);
+      const { contentId } = await registerContent(sys, sys.publisher, sys.policyId, sys.active[0].address);
+      const members = await assignedSet(sys, contentId);
+      expect(members).to.have.length(3);
+      expect(new Set(members).size).to.equal(3);
+      const active = sys.active.map((n) => n.address);
+      for (const m of members) expect(active).to.include(m);
+      expect(await sys.content.isReplicaSet(contentId, members)).to.equal(true);
+      expect(await sys.content.isReplicaSet(contentId, [...members].reverse())).to.equal(false);
+      let assigned = 0n;
+      for (const a of active) assigned += await sys.content.assignedReplicas(a);
+      expect(assigned).to.equal(3n);
+    });
+
+    it("register_leavesSlotsVacantWhenFewerActiveThanK", async () => {
+      const sys = await loadFixture(deployFixture);
+      const [a, b] = sys.nodes;
+      await addValidator(sys, a);
+      await addValidator(sys, b);
+      const policyId = await createPolicy(sys, sys.publisher, { mode: Mode.Stake, k: 4 });
+      const { contentId } = await registerContent(sys, sys.publisher, policyId, a.address);
+      const members = await assignedSet(sys, contentId);
+      expect(members.slice(2)).to.deep.equal([ethers.ZeroAddress, ethers.ZeroAddress]);
+      expect([...members.slice(0, 2)].sort()).to.deep.equal([a.address, b.address].sort());
+    });
+
+    it("register_revertsOnBadInput", async () => {
+      const sys = await loadFixture(deployFixture);
+      const [v] = sys.nodes;
+      await addValidator(sys, v);
+      const policyId = await createPolicy(sys, sys.publisher);
+      const reg = (c: string, h: string, r: string) =>
+        sys.content.connect(sys.publisher).register(c, policyId, v.address, h, r);
+      await expect(reg("0x", HEADER, RECOVERY)).to.be.revertedWithCustomError(sys.content, "ContentRegistryInvalidCid");
+      await expect(reg(ethers.hexlify(new Uint8Array(129).fill(1)), HEADER, RECOVERY)).to.be.revertedWithCustomError(
+        sys.content,
+        "ContentRegistryInvalidCid",
+      );
+      await expect(reg(cid(), "0x", RECOVERY)).to.be.revertedWithCustomError(sys.content, "ContentRegistryInvalidHeader");
+      await expect(reg(cid(), ethers.hexlify(new Uint8Array(1025).fill(1)), RECOVERY)).to.be.revertedWithCustomError(
+        sys.content,
+        "ContentRegistryInvalidHeader",
+      );
+      await expect(reg(cid(), HEADER, ethers.hexlify(new Uint8Array(513).fill(1)))).to.be.revertedWithCustomError(
+        sys.content,
+        "ContentRegistryInvalidRecoveryEnvelope",
+      );
+      // An empty recovery envelope is allowed: the publisher opted out of recovery.
+      await expect(reg(cid(), HEADER, "0x")).to.emit(sys.content, "ContentRegistered");
+    });
+
+    it("register_revertsOnPolicyOrValidatorProblems", async () => {
+      const sys = await loadFixture(deployFixture);
+      const [v, idle] = sys.nodes;
+      await addValidator(sys, v);
+      await addValidator(sys, idle, 0n);
+      const policyId = await createPolicy(sys, sys.publisher);
+      await expect(sys.content.connect(sys.publisher).register(cid(), 999, v.address, HEADER, RECOVERY))
+        .to.be.revertedWithCustomError(sys.content, "ContentRegistryUnknownPolicy")
+        .withArgs(999);
+      await expect(sys.content.connect(sys.stranger).register(cid(), policyId, v.address, HEADER, RECOVERY))
+        .to.be.revertedWithCustomError(sys.content, "ContentRegistryNotPublisher")
+        .withArgs(policyId, sys.stranger.address);
+      await expect(sys.content.connect(sys.publisher).register(cid(), policyId, idle.address, HEADER, RECOVERY))
+        .to.be.revertedWithCustomError(sys.content, "ContentRegistryValidatorNotActive")
+        .withArgs(idle.address);
+      const c = cid();
+      await sys.content.connect(sys.publisher).register(c, policyId, v.address, HEADER, RECOVERY);
+      await expect(sys.content.connect(sys.publisher).register(c, policyId, v.address, HEADER, RECOVERY))
+        .to.be.revertedWithCustomError(sys.content, "ContentRegistryAlreadyRegistered")
+        .withArgs(ethers.keccak256(c));
+      await sys.policies.connect(sys.publisher).revokePolicy(policyId);
+      await expect(sys.content.connect(sys.publisher).register(cid(), policyId, v.address, HEADER, RECOVERY))
+        .to.be.revertedWithCustomError(sys.content, "ContentRegistryPolicyRevoked")
+        .withArgs(policyId);
+    });
+  });
+
+  describe("confirmHoldings", () => {
+    it("confirmHoldings_emitsOnePerContent", async () => {
+      const sys = await loadFixture(stakeFixture);
+      const [v] = sys.active;
+      const ids = [];
+      for (let i = 0; i < 3; i++) ids.push((await registerContent(sys, sys.publisher, sys.policyId, v.address)).contentId);
+      const tx = sys.content.connect(v).confirmHoldings(ids);
+      for (const id of ids) await expect(tx).to.emit(sys.content, "HoldingConfirmed").withArgs(id, v.address);
+    });
+
+    it("confirmHoldings_revertsForUnknownContentOrBadBatch", async () => {
+      const sys = await loadFixture(stakeFixture);
+      const [v] = sys.active;
+      const { contentId } = await registerContent(sys, sys.publisher, sys.policyId, v.address);
+      const unknown = ethers.id("unknown");
+      await expect(sys.content.connect(v).confirmHoldings([contentId, unknown]))
+        .to.be.revertedWithCustomError(sys.content, "ContentRegistryUnknownContent")
+        .withArgs(unknown);
+      await expect(sys.content.connect(v).confirmHoldings([]))
+        .to.be.revertedWithCustomError(sys.content, "ContentRegistryInvalidBatch")
+        .withArgs(0);
+      await expect(sys.content.connect(v).confirmHoldings(Array(501).fill(contentId)))
+        .to.be.revertedWithCustomError(sys.content, "ContentRegistryInvalidBatch")
+        .withArgs(501);
+    });
+
+    it("confirmHoldings_revertsForEveryNonActiveValidator", async () => {
+      const sys = await loadFixture(stakeFixture);
+      const [v, exiting, jailed, revoked] = sys.active;
+      const registeredOnly = sys.nodes[6];
+      await addValidator(sys, registeredOnly, 0n);
+      const { contentId } = await registerContent(sys, sys.publisher, sys.policyId, v.address);
+      await sys.validators.connect(sys.operator).requestExit(exiting.address);
+      await sys.validators.connect(sys.adjudicator).slash(jailed.address, TOKEN, ethers.ZeroHash);
+      await sys.validators.connect(sys.operator).revokeNode(revoked.address);
+      for (const who of [exiting, jailed, revoked, registeredOnly, sys.stranger]) {
+        await expect(sys.content.connect(who).confirmHoldings([contentId]))
+          .to.be.revertedWithCustomError(sys.content, "ContentRegistryValidatorNotActive")
+          .withArgs(who.address);
+      }
+    });
+  });
+
+  describe("repair", () => {
+    it("repair_redrawsOnlySlotsWhoseMemberLeft", async () => {
+      const sys = await loadFixture(stakeFixture);
+      const { contentId } = await registerContent(sys, sys.publisher, sys.policyId, sys.active[0].address);
+      const members = await assignedSet(sys, contentId);
+      const leaver = members[1]!;
+      await sys.validators.connect(sys.operator).requestExit(leaver);
+      const tx = sys.content.connect(sys.stranger).repair(contentId, members);
+      await expect(tx).to.emit(sys.content, "ReplicaRepaired").withArgs(contentId, 1, leaver, anyValue);
+      const after = await currentSet(sys, contentId);
+      expect(after[0]).to.equal(members[0]);
+      expect(after[2]).to.equal(members[2]);
+      expect(after[1]).to.not.equal(leaver);
+      expect(new Set(after).size).to.equal(3);
+      expect(await sys.validators.isActive(after[1]!)).to.equal(true);
+      expect(await sys.content.isReplicaSet(contentId, after)).to.equal(true);
+      expect(await sys.content.assignedReplicas(leaver)).to.equal(0n);
+    });
+
+    it("repair_releasesExitingValidatorForWithdraw", async () => {
+      const sys = await loadFixture(stakeFixture);
+      const { contentId } = await registerContent(sys, sys.publisher, sys.policyId, sys.active[0].address);
+      const members = await assignedSet(sys, contentId);
+      await sys.validators.connect(sys.operator).requestExit(members[0]!);
+      await time.increase(UNBONDING);
+      await expect(sys.validators.connect(sys.operator).withdraw(members[0]!)).to.be.revertedWithCustomError(
+        sys.validators,
+        "ValidatorRegistryHandoffPending",
+      );
+      await sys.content.repair(contentId, members);
+      await expect(sys.validators.connect(sys.operator).withdraw(members[0]!)).to.emit(sys.validators, "StakeWithdrawn");
+    });
+
+    it("repair_vacatesSlotWhenNoValidatorIsLeftAndFillsItLater", async () => {
+      const sys = await loadFixture(deployFixture);
+      const [a, b, c] = sys.nodes;
+      await addValidator(sys, a);
+      await addValidator(sys, b);
+      const policyId = await createPolicy(sys, sys.publisher, { mode: Mode.Stake, k: 2 });
+      const { contentId } = await registerContent(sys, sys.publisher, policyId, a.address);
+      await sys.validators.connect(sys.operator).requestExit(b.address);
+      await sys.content.repair(contentId, await currentSet(sys, contentId));
+      let set = await currentSet(sys, contentId);
+      expect(set).to.include(ethers.ZeroAddress);
+      expect(set).to.include(a.address);
+      await addValidator(sys, c);
+      await sys.content.repair(contentId, set);
+      set = await currentSet(sys, contentId);
+      expect([...set].sort()).to.deep.equal([a.address, c.address].sort());
+    });
+
+    it("repair_revertsWhenNothingToRepairOrSetWrongOrNotStake", async () => {
+      const sys = await loadFixture(stakeFixture);
+      const { contentId } = await registerContent(sys, sys.publisher, sys.policyId, sys.active[0].address);
+      const members = await assignedSet(sys, contentId);
+      await expect(sys.content.repair(contentId, members))
+        .to.be.revertedWithCustomError(sys.content, "ContentRegistryNothingToRepair")
+        .withArgs(contentId);
+      await expect(sys.content.repair(contentId, [members[1]!, members[0]!, members[2]!]))
+        .to.be.revertedWithCustomError(sys.content, "ContentRegistryReplicaSetMismatch")
+        .withArgs(contentId);
+      await expect(sys.content.repair(ethers.id("nope"), members)).to.be.revertedWithCustomError(
+        sys.content,
+        "ContentRegistryUnknownContent",
+      );
+      const allPolicy = await createPolicy(sys, sys.publisher, { mode: Mode.All });
+      const other = await registerContent(sys, sys.publisher, allPolicy, sys.active[0].address);
+      await expect(sys.content.repair(other.contentId, members)).to.be.revertedWithCustomError(
+        sys.content,
+        "ContentRegistryNotStakeMode",
+      );
+    });
+  });
+
+  describe("canAccessContent", () => {
+    it("canAccessContent_followsThePolicy", async () => {
+      const sys = await loadFixture(stakeFixture);
+      const { contentId } = await registerContent(sys, sys.publisher, sys.policyId, sys.active[0].address);
+      expect(await sys.content.canAccessContent(contentId, sys.publisher.address)).to.deep.equal([true, 1n]);
+      expect(await sys.content.canAccessContent(contentId, sys.reader.address)).to.deep.equal([true, 0n]);
+      expect(await sys.content.canAccessContent(ethers.id("unknown"), sys.reader.address)).to.deep.equal([false, 2n]);
+      await sys.policies.connect(sys.publisher).revokePolicy(sys.policyId);
+      expect(await sys.content.canAccessContent(contentId, sys.reader.address)).to.deep.equal([false, 3n]);
+    });
+  });
+});
