@@ -1,0 +1,104 @@
+// The access decision over indexed state. It must equal PolicyRegistry.canAccess (via
+// ContentRegistry.canAccessContent) at the same state and time — test/indexer/access.test.ts
+// compares the two on random scenarios — so it follows the contract check by check.
+
+/** contracts/types/DekmeshTypes.sol AccessReason: the names and numeric codes are a wire format. */
+export const ACCESS_REASONS = [
+  "Granted",
+  "Publisher",
+  "PolicyNotFound",
+  "PolicyRevoked",
+  "NotYetValid",
+  "Expired",
+  "NotOnAllowlist",
+  "MissingAttribute",
+] as const;
+export type AccessReasonName = (typeof ACCESS_REASONS)[number];
+
+export interface AccessDecision {
+  allowed: boolean;
+  reason: AccessReasonName;
+  reasonCode: number;
+}
+
+/** The current version of a policy, as indexed. Addresses lowercase. */
+export interface PolicyTerms {
+  publisher: string;
+  revoked: boolean;
+  notBefore: bigint;
+  notAfter: bigint;
+  allowlist: readonly string[];
+  requirements: readonly { namespace: string; value: number }[];
+}
+
+/** A grant of one value to the account, as indexed. */
+export interface GrantState {
+  expiresAt: bigint;
+  active: boolean;
+}
+
+export interface AttributeView {
+  /** IAttributeRegistry.AttributeRule code of a namespace (undefined if unknown). */
+  ruleOf(namespace: string): number | undefined;
+  grantOf(namespace: string, value: number): GrantState | undefined;
+}
+
+const RULE_ALL_OF = 0;
+const RULE_ANY_OF = 1;
+const RULE_HIERARCHY = 2;
+
+const decide = (reason: AccessReasonName): AccessDecision => ({
+  allowed: reason === "Granted" || reason === "Publisher",
+  reason,
+  reasonCode: ACCESS_REASONS.indexOf(reason),
+});
+
+/** AttributeRegistry._isLive: stored expiry 0 means never, else live strictly before it. */
+export function isGrantLive(grant: GrantState | undefined, now: bigint): boolean {
+  return grant !== undefined && grant.active && (grant.expiresAt === 0n || now < grant.expiresAt);
+}
+
+/** AttributeRegistry.satisfies for one namespace's required values. */
+function satisfies(rule: number, required: readonly number[], holds: (value: number) => boolean): boolean {
+  if (required.length === 0) return true;
+  if (rule === RULE_HIERARCHY) {
+    const highest = Math.min(...required);
+    for (let v = 0; v <= highest; v++) if (holds(v)) return true;
+    return false;
+  }
+  if (rule === RULE_ALL_OF) return required.every(holds);
+  if (rule === RULE_ANY_OF) return required.some(holds);
+  return false;
+}
+
+/** PolicyRegistry.canAccess at block time `now`; `policy` undefined = unknown policy. */
+export function evaluateAccess(
+  policy: PolicyTerms | undefined,
+  account: string,
+  now: bigint,
+  attributes: AttributeView,
+): AccessDecision {
+  if (!policy) return decide("PolicyNotFound");
+  const who = account.toLowerCase();
+  if (who === policy.publisher.toLowerCase()) return decide("Publisher");
+  if (policy.revoked) return decide("PolicyRevoked");
+  if (now < policy.notBefore) return decide("NotYetValid");
+  if (policy.notAfter !== 0n && now > policy.notAfter) return decide("Expired");
+  if (policy.allowlist.length > 0 && !policy.allowlist.some((a) => a.toLowerCase() === who)) {
+    return decide("NotOnAllowlist");
+  }
+  // Requirements are sorted by namespace on chain, so each namespace is one run.
+  const byNamespace = new Map<string, number[]>();
+  for (const { namespace, value } of policy.requirements) {
+    const key = namespace.toLowerCase();
+    const values = byNamespace.get(key);
+    if (values) values.push(value);
+    else byNamespace.set(key, [value]);
+  }
+  for (const [namespace, values] of byNamespace) {
+    const rule = attributes.ruleOf(namespace);
+    const holds = (v: number) => isGrantLive(attributes.grantOf(namespace, v), now);
+    if (rule === undefined || !satisfies(rule, values, holds)) return decide("MissingAttribute");
+  }
+  return decide("Granted");
+}

@@ -1,0 +1,29 @@
+/** Machine-readable codes of REST API refusals (`{ error: { code, message } }`). */
+export type ApiErrorCode =
+  | "invalid_cid"
+  | "invalid_address"
+  | "invalid_policy_id"
+  | "invalid_time"
+  | "invalid_range"
+  | "invalid_cursor"
+  | "invalid_limit"
+  | "unknown_parameter"
+  | "content_not_found"
+  | "policy_not_found"
+  | "not_found"
+  | "not_ready"
+  | "internal";
+
+/** A refusal with its HTTP status: 400 for bad parameters, 404 for unknown ids, 503 before the first block. */
+export class ApiError extends Error {
+  override readonly name = "ApiError";
+  constructor(
+    readonly status: 400 | 404 | 500 | 503,
+    readonly code: ApiErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const badRequest = (code: ApiErrorCode, message: string) => new ApiError(400, code, message);

@@ -1,0 +1,68 @@
+// Parsing and validation of REST parameters. Pure: the API handlers call these before they
+// touch the database, and test/indexer unit-tests them directly.
+import { CID } from "multiformats/cid";
+import { isAddress, type Address, type Hex } from "viem";
+import { contentIdOfCid } from "./codec.js";
+import { badRequest } from "./errors.js";
+
+/** Longest CID text accepted (a CIDv1 with a 64-byte digest in base32 is ~110 chars). */
+const MAX_CID_TEXT = 256;
+const CONTENT_ID = /^0x[0-9a-fA-F]{64}$/;
+const UINT = /^\d+$/;
+const UINT64_MAX = (1n << 64n) - 1n;
+
+export const DEFAULT_AUDIT_LIMIT = 50;
+export const MAX_AUDIT_LIMIT = 500;
+
+/** A content named by its CID text or by its 0x contentId. */
+export interface ContentRef {
+  contentId: Hex;
+  /** The CID as given (canonical text), when the caller named the content by CID. */
+  cid: string | undefined;
+}
+
+export function parseContentRef(raw: string): ContentRef {
+  if (CONTENT_ID.test(raw)) return { contentId: raw.toLowerCase() as Hex, cid: undefined };
+  if (raw.length === 0 || raw.length > MAX_CID_TEXT) throw badRequest("invalid_cid", "expected a CID or a 0x contentId");
+  let cid: CID;
+  try {
+    cid = CID.parse(raw);
+  } catch {
+    throw badRequest("invalid_cid", `not a CID or a 0x contentId: "${raw.slice(0, 80)}"`);
+  }
+  return { contentId: contentIdOfCid(cid), cid: cid.toString() };
+}
+
+/**
+ * An account address, returned lowercase. Mixed case must be a valid EIP-55 checksum: a
+ * mistyped checksummed address is refused rather than looked up as someone else.
+ */
+export function parseAddress(raw: string, name: string): Address {
+  if (!/^0x[0-9a-fA-F]{40}$/.test(raw)) throw badRequest("invalid_address", `${name} must be a 0x address`);
+  if (!isAddress(raw, { strict: true })) throw badRequest("invalid_address", `${name} has a wrong EIP-55 checksum`);
+  return raw.toLowerCase() as Address;
+}
+
+export function parseUint64(raw: string, name: string, code: "invalid_policy_id" | "invalid_time"): bigint {
+  if (!UINT.test(raw) || raw.length > 20 || BigInt(raw) > UINT64_MAX) {
+    throw badRequest(code, `${name} must be an unsigned 64-bit decimal integer`);
+  }
+  return BigInt(raw);
+}
+
+/** `limit`: default 50; 1 to 500, larger values are capped at 500; anything else is refused. */
+export function parseLimit(raw: string | undefined): number {
+  if (raw === undefined) return DEFAULT_AUDIT_LIMIT;
+  if (!UINT.test(raw)) throw badRequest("invalid_limit", "limit must be a positive integer");
+  // Compare as text first so a thousand-digit limit does not become Infinity.
+  const n = raw.length > 6 ? MAX_AUDIT_LIMIT + 1 : Number(raw);
+  if (n < 1) throw badRequest("invalid_limit", "limit must be at least 1");
+  return Math.min(n, MAX_AUDIT_LIMIT);
+}
+
+/** Refuses query parameters the endpoint does not know: a typo must not silently widen a query. */
+export function rejectUnknownParameters(query: Record<string, string>, known: readonly string[]): void {
+  for (const name of Object.keys(query)) {
+    if (!known.includes(name)) throw badRequest("unknown_parameter", `unknown query parameter "${name}"`);
+  }
+}

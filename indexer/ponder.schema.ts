@@ -1,0 +1,420 @@
+// The indexer's tables: every piece of dekmesh state the contracts emit (SPEC §9).
+//
+// Conventions: addresses, ids and byte strings are lowercase 0x-hex; every uint64/uint256
+// event field is `bigint` (numeric), because the contracts accept any uint64 (a validator may
+// report any `servedAt`) and an int8 column would stop the indexer on overflow. Block numbers,
+// timestamps and log indexes come from the node and fit int8/int4. History tables are keyed by
+// (blockNumber, logIndex): the position of the event in the chain, unique and ordered.
+import { index, onchainTable, primaryKey, relations, type PgColumnsBuilders } from "ponder";
+
+/** The event's place in the chain: the primary key of history tables. */
+const position = (t: PgColumnsBuilders) => ({
+  blockNumber: t.int8({ mode: "bigint" }).notNull(),
+  logIndex: t.integer().notNull(),
+});
+
+// ---------------------------------------------------------------- validators
+
+/** One row per validator node account (ValidatorRegistry). */
+export const validator = onchainTable(
+  "validator",
+  (t) => ({
+    node: t.hex().primaryKey(),
+    operator: t.hex().notNull(),
+    /** registered | active | exiting | exited | jailed (contracts' ValidatorStatus, lowercase). */
+    status: t.text().notNull(),
+    /** The operator revoked the node account (NodeRevoked); it never returns to the active set. */
+    revoked: t.boolean().notNull(),
+    stake: t.bigint().notNull(),
+    /** Selection weight (stake / stakeUnit) while active, else 0. */
+    weight: t.bigint().notNull(),
+    currentKid: t.hex().notNull(),
+    /** The current KAS key (compressed P-256), denormalised from kas_key for discovery. */
+    kasPublicKey: t.hex().notNull(),
+    /** libp2p peer id in its usual base58btc text form, and the raw multihash bytes. */
+    peerId: t.text().notNull(),
+    peerIdBytes: t.hex().notNull(),
+    multiaddrs: t.text().array().notNull(),
+    endpoint: t.text().notNull(),
+    /** keccak256 of the node address: the validator's id in XOR placement (node/replication/placement.ts). */
+    xorId: t.hex().notNull(),
+    /** When unbonding ends (exit, slash or revocation); 0 if never left the active set. */
+    unbondingEndsAt: t.bigint().notNull(),
+    slashedTotal: t.bigint().notNull(),
+    /** Audit batches recorded so far; the next batch id is this + 1 (RewrapAuditLog.nextBatchId). */
+    auditBatches: t.bigint().notNull(),
+    registeredBlock: t.int8({ mode: "bigint" }).notNull(),
+    registeredAt: t.int8({ mode: "bigint" }).notNull(),
+    activatedAt: t.int8({ mode: "bigint" }),
+    updatedBlock: t.int8({ mode: "bigint" }).notNull(),
+    updatedAt: t.int8({ mode: "bigint" }).notNull(),
+  }),
+  (table) => ({
+    statusIndex: index().on(table.status),
+    operatorIndex: index().on(table.operator),
+  }),
+);
+
+/** Every KAS key a node ever had, by key id, so headers naming a rotated key stay resolvable. */
+export const kasKey = onchainTable(
+  "kas_key",
+  (t) => ({
+    node: t.hex().notNull(),
+    kid: t.hex().notNull(),
+    publicKey: t.hex().notNull(),
+    /** current | rotated (replaced, still valid) | revoked. */
+    status: t.text().notNull(),
+    addedBlock: t.int8({ mode: "bigint" }).notNull(),
+    addedAt: t.int8({ mode: "bigint" }).notNull(),
+    rotatedAt: t.int8({ mode: "bigint" }),
+    revokedAt: t.int8({ mode: "bigint" }),
+  }),
+  (table) => ({ pk: primaryKey({ columns: [table.node, table.kid] }) }),
+);
+
+/** Stake history: deposits, withdrawals and slashes, with the stake after each. */
+export const stakeChange = onchainTable(
+  "stake_change",
+  (t) => ({
+    ...position(t),
+    node: t.hex().notNull(),
+    /** deposit | withdrawal | slash */
+    kind: t.text().notNull(),
+    amount: t.bigint().notNull(),
+    stakeAfter: t.bigint().notNull(),
+    /** Slashes only: the adjudicator's reason (bytes32). */
+    reason: t.hex(),
+    blockTimestamp: t.int8({ mode: "bigint" }).notNull(),
+    txHash: t.hex().notNull(),
+  }),
+  (table) => ({
+    pk: primaryKey({ columns: [table.blockNumber, table.logIndex] }),
+    nodeIndex: index().on(table.node),
+  }),
+);
+
+/** Lifecycle history: every status change and revocation, with its cause. */
+export const validatorStatusChange = onchainTable(
+  "validator_status_change",
+  (t) => ({
+    ...position(t),
+    node: t.hex().notNull(),
+    /** registered | activated | exit_requested | withdrawn | slashed | node_revoked */
+    cause: t.text().notNull(),
+    fromStatus: t.text(),
+    toStatus: t.text().notNull(),
+    unbondingEndsAt: t.bigint(),
+    blockTimestamp: t.int8({ mode: "bigint" }).notNull(),
+    txHash: t.hex().notNull(),
+  }),
+  (table) => ({
+    pk: primaryKey({ columns: [table.blockNumber, table.logIndex] }),
+    nodeIndex: index().on(table.node),
+  }),
+);
+
+// ---------------------------------------------------------------- attributes
+
+/** Attribute namespaces (AttributeRegistry); id = keccak256(name). */
+export const namespace = onchainTable("namespace", (t) => ({
+  id: t.hex().primaryKey(),
+  name: t.text().notNull(),
+  authority: t.hex().notNull(),
+  /** allOf | anyOf | hierarchy */
+  rule: t.text().notNull(),
+  /** IAttributeRegistry.AttributeRule as a number. */
+  ruleCode: t.integer().notNull(),
+  valueCount: t.integer().notNull(),
+  createdBlock: t.int8({ mode: "bigint" }).notNull(),
+  createdAt: t.int8({ mode: "bigint" }).notNull(),
+}));
+
+/** A namespace's ordered values; for a hierarchy, value 0 is the highest rank. */
+export const namespaceValue = onchainTable(
+  "namespace_value",
+  (t) => ({
+    namespace: t.hex().notNull(),
+    value: t.integer().notNull(),
+    name: t.text().notNull(),
+    addedBlock: t.int8({ mode: "bigint" }).notNull(),
+  }),
+  (table) => ({ pk: primaryKey({ columns: [table.namespace, table.value] }) }),
+);
+
+/** The current grant of a value to an account: live while `active` and before `expiresAt`. */
+export const attributeGrant = onchainTable(
+  "attribute_grant",
+  (t) => ({
+    namespace: t.hex().notNull(),
+    account: t.hex().notNull(),
+    value: t.integer().notNull(),
+    /** Unix seconds the grant stops counting; 0 = never. */
+    expiresAt: t.bigint().notNull(),
+    /** False once revoked (a later GrantIssued re-activates it). */
+    active: t.boolean().notNull(),
+    issuedBlock: t.int8({ mode: "bigint" }).notNull(),
+    issuedAt: t.int8({ mode: "bigint" }).notNull(),
+    revokedBlock: t.int8({ mode: "bigint" }),
+    revokedAt: t.int8({ mode: "bigint" }),
+  }),
+  (table) => ({
+    pk: primaryKey({ columns: [table.namespace, table.account, table.value] }),
+    accountIndex: index().on(table.account, table.namespace),
+  }),
+);
+
+/** Grant history: every issue (with its expiry) and revocation. */
+export const grantEvent = onchainTable(
+  "grant_event",
+  (t) => ({
+    ...position(t),
+    namespace: t.hex().notNull(),
+    account: t.hex().notNull(),
+    value: t.integer().notNull(),
+    /** issued | revoked */
+    kind: t.text().notNull(),
+    expiresAt: t.bigint(),
+    blockTimestamp: t.int8({ mode: "bigint" }).notNull(),
+    txHash: t.hex().notNull(),
+  }),
+  (table) => ({
+    pk: primaryKey({ columns: [table.blockNumber, table.logIndex] }),
+    accountIndex: index().on(table.account),
+  }),
+);
+
+// ---------------------------------------------------------------- policies
+
+const policyTerms = (t: PgColumnsBuilders) => ({
+  /** [{ namespace, value }], sorted as on chain. */
+  requirements: t.json().$type<{ namespace: `0x${string}`; value: number }[]>().notNull(),
+  /** Empty = anyone may read. */
+  allowlist: t.hex().array().notNull(),
+  notBefore: t.bigint().notNull(),
+  /** Inclusive; 0 = open end. */
+  notAfter: t.bigint().notNull(),
+  /** all | stake | xor | explicit */
+  mode: t.text().notNull(),
+  modeCode: t.integer().notNull(),
+  k: t.integer().notNull(),
+  explicitMembers: t.hex().array().notNull(),
+});
+
+/** The current version of each policy (PolicyRegistry). */
+export const policy = onchainTable(
+  "policy",
+  (t) => ({
+    id: t.bigint().primaryKey(),
+    publisher: t.hex().notNull(),
+    version: t.integer().notNull(),
+    revoked: t.boolean().notNull(),
+    ...policyTerms(t),
+    createdBlock: t.int8({ mode: "bigint" }).notNull(),
+    createdAt: t.int8({ mode: "bigint" }).notNull(),
+    updatedBlock: t.int8({ mode: "bigint" }).notNull(),
+    updatedAt: t.int8({ mode: "bigint" }).notNull(),
+    revokedBlock: t.int8({ mode: "bigint" }),
+    revokedAt: t.int8({ mode: "bigint" }),
+  }),
+  (table) => ({ publisherIndex: index().on(table.publisher) }),
+);
+
+/** Every version of every policy, in full. */
+export const policyVersion = onchainTable(
+  "policy_version",
+  (t) => ({
+    policyId: t.bigint().notNull(),
+    version: t.integer().notNull(),
+    ...policyTerms(t),
+    blockNumber: t.int8({ mode: "bigint" }).notNull(),
+    blockTimestamp: t.int8({ mode: "bigint" }).notNull(),
+    txHash: t.hex().notNull(),
+  }),
+  (table) => ({ pk: primaryKey({ columns: [table.policyId, table.version] }) }),
+);
+
+// ---------------------------------------------------------------- contents and replicas
+
+/** Registered contents (ContentRegistry); contentId = keccak256(cid bytes). */
+export const content = onchainTable(
+  "content",
+  (t) => ({
+    contentId: t.hex().primaryKey(),
+    /** The CID in its canonical text form; null if the registered bytes are not a valid CID. */
+    cid: t.text(),
+    cidBytes: t.hex().notNull(),
+    publisher: t.hex().notNull(),
+    policyId: t.bigint().notNull(),
+    initialValidator: t.hex().notNull(),
+    mode: t.text().notNull(),
+    header: t.hex().notNull(),
+    /** The DEK wrapped to the publisher; "0x" if none. */
+    recoveryEnvelope: t.hex().notNull(),
+    registeredBlock: t.int8({ mode: "bigint" }).notNull(),
+    registeredAt: t.int8({ mode: "bigint" }).notNull(),
+    txHash: t.hex().notNull(),
+  }),
+  (table) => ({
+    cidIndex: index().on(table.cid),
+    policyIndex: index().on(table.policyId),
+    publisherIndex: index().on(table.publisher),
+  }),
+);
+
+/** The draw of a stake(k) content's replica set (emitted before ContentRegistered). */
+export const replicaSet = onchainTable("replica_set", (t) => ({
+  contentId: t.hex().primaryKey(),
+  seed: t.bigint().notNull(),
+  size: t.integer().notNull(),
+  assignedBlock: t.int8({ mode: "bigint" }).notNull(),
+  assignedAt: t.int8({ mode: "bigint" }).notNull(),
+}));
+
+/** The current member of each slot of a stake(k) replica set, after repairs; null = vacant. */
+export const replicaSlot = onchainTable(
+  "replica_slot",
+  (t) => ({
+    contentId: t.hex().notNull(),
+    slot: t.integer().notNull(),
+    validator: t.hex(),
+    assignedBlock: t.int8({ mode: "bigint" }).notNull(),
+    assignedAt: t.int8({ mode: "bigint" }).notNull(),
+  }),
+  (table) => ({
+    pk: primaryKey({ columns: [table.contentId, table.slot] }),
+    validatorIndex: index().on(table.validator),
+  }),
+);
+
+/** Repair history (ReplicaRepaired). */
+export const replicaRepair = onchainTable(
+  "replica_repair",
+  (t) => ({
+    ...position(t),
+    contentId: t.hex().notNull(),
+    slot: t.integer().notNull(),
+    previous: t.hex(),
+    replacement: t.hex(),
+    blockTimestamp: t.int8({ mode: "bigint" }).notNull(),
+    txHash: t.hex().notNull(),
+  }),
+  (table) => ({
+    pk: primaryKey({ columns: [table.blockNumber, table.logIndex] }),
+    contentIndex: index().on(table.contentId),
+  }),
+);
+
+/** Validators that confirmed holding a content's DEK (HoldingConfirmed). */
+export const holding = onchainTable(
+  "holding",
+  (t) => ({
+    contentId: t.hex().notNull(),
+    validator: t.hex().notNull(),
+    firstConfirmedBlock: t.int8({ mode: "bigint" }).notNull(),
+    firstConfirmedAt: t.int8({ mode: "bigint" }).notNull(),
+    lastConfirmedBlock: t.int8({ mode: "bigint" }).notNull(),
+    confirmations: t.integer().notNull(),
+  }),
+  (table) => ({
+    pk: primaryKey({ columns: [table.contentId, table.validator] }),
+    validatorIndex: index().on(table.validator),
+  }),
+);
+
+// ---------------------------------------------------------------- rewrap audit trail
+
+/** One audit record per served rewrap (RewrapRecorded). */
+export const rewrap = onchainTable(
+  "rewrap",
+  (t) => ({
+    ...position(t),
+    contentId: t.hex().notNull(),
+    requester: t.hex().notNull(),
+    validator: t.hex().notNull(),
+    requestDigest: t.hex().notNull(),
+    /** As reported by the validator (unix seconds). */
+    servedAt: t.bigint().notNull(),
+    batchId: t.bigint().notNull(),
+    /** Time of the block that recorded it: what `/audit?from=&to=` filters on. */
+    blockTimestamp: t.int8({ mode: "bigint" }).notNull(),
+    txHash: t.hex().notNull(),
+  }),
+  // The API pages newest-first by (blockNumber, logIndex) under one optional filter each.
+  (table) => ({
+    pk: primaryKey({ columns: [table.blockNumber, table.logIndex] }),
+    contentIndex: index().on(table.contentId, table.blockNumber, table.logIndex),
+    requesterIndex: index().on(table.requester, table.blockNumber, table.logIndex),
+    validatorIndex: index().on(table.validator, table.blockNumber, table.logIndex),
+    timeIndex: index().on(table.blockTimestamp),
+  }),
+);
+
+/** Audit batches (RewrapBatchRecorded), numbered per validator from 1. */
+export const rewrapBatch = onchainTable(
+  "rewrap_batch",
+  (t) => ({
+    validator: t.hex().notNull(),
+    batchId: t.bigint().notNull(),
+    count: t.integer().notNull(),
+    blockNumber: t.int8({ mode: "bigint" }).notNull(),
+    blockTimestamp: t.int8({ mode: "bigint" }).notNull(),
+    txHash: t.hex().notNull(),
+  }),
+  (table) => ({ pk: primaryKey({ columns: [table.validator, table.batchId] }) }),
+);
+
+// ---------------------------------------------------------------- relations (GraphQL traversal)
+
+export const validatorRelations = relations(validator, ({ many }) => ({
+  kasKeys: many(kasKey),
+  stakeChanges: many(stakeChange),
+  statusChanges: many(validatorStatusChange),
+  holdings: many(holding),
+}));
+export const kasKeyRelations = relations(kasKey, ({ one }) => ({
+  validator: one(validator, { fields: [kasKey.node], references: [validator.node] }),
+}));
+export const stakeChangeRelations = relations(stakeChange, ({ one }) => ({
+  validator: one(validator, { fields: [stakeChange.node], references: [validator.node] }),
+}));
+export const validatorStatusChangeRelations = relations(validatorStatusChange, ({ one }) => ({
+  validator: one(validator, { fields: [validatorStatusChange.node], references: [validator.node] }),
+}));
+export const namespaceRelations = relations(namespace, ({ many }) => ({
+  values: many(namespaceValue),
+  grants: many(attributeGrant),
+}));
+export const namespaceValueRelations = relations(namespaceValue, ({ one }) => ({
+  namespace: one(namespace, { fields: [namespaceValue.namespace], references: [namespace.id] }),
+}));
+export const attributeGrantRelations = relations(attributeGrant, ({ one }) => ({
+  namespace: one(namespace, { fields: [attributeGrant.namespace], references: [namespace.id] }),
+}));
+export const policyRelations = relations(policy, ({ many }) => ({
+  versions: many(policyVersion),
+  contents: many(content),
+}));
+export const policyVersionRelations = relations(policyVersion, ({ one }) => ({
+  policy: one(policy, { fields: [policyVersion.policyId], references: [policy.id] }),
+}));
+export const contentRelations = relations(content, ({ one, many }) => ({
+  policy: one(policy, { fields: [content.policyId], references: [policy.id] }),
+  replicaSet: one(replicaSet, { fields: [content.contentId], references: [replicaSet.contentId] }),
+  replicaSlots: many(replicaSlot),
+  repairs: many(replicaRepair),
+  holdings: many(holding),
+  rewraps: many(rewrap),
+}));
+export const replicaSlotRelations = relations(replicaSlot, ({ one }) => ({
+  content: one(content, { fields: [replicaSlot.contentId], references: [content.contentId] }),
+}));
+export const replicaRepairRelations = relations(replicaRepair, ({ one }) => ({
+  content: one(content, { fields: [replicaRepair.contentId], references: [content.contentId] }),
+}));
+export const holdingRelations = relations(holding, ({ one }) => ({
+  content: one(content, { fields: [holding.contentId], references: [content.contentId] }),
+  validator: one(validator, { fields: [holding.validator], references: [validator.node] }),
+}));
+export const rewrapRelations = relations(rewrap, ({ one }) => ({
+  content: one(content, { fields: [rewrap.contentId], references: [content.contentId] }),
+}));

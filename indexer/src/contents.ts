@@ -1,0 +1,79 @@
+// ContentRegistry: registrations, stake-drawn replica sets and their repairs, holder confirmations.
+import { ponder } from "ponder:registry";
+import { content, holding, replicaRepair, replicaSet, replicaSlot } from "ponder:schema";
+import { zeroAddress, type Hex } from "viem";
+import { cidText, replicationModeName } from "../lib/codec.js";
+
+/** Vacant replica slots are address(0) on chain and null here. */
+const member = (address: Hex): Hex | null => (address === zeroAddress ? null : address);
+
+ponder.on("ContentRegistry:ContentRegistered", async ({ event, context }) => {
+  const { contentId, publisher, policyId, initialValidator, mode, cid, header, recoveryEnvelope } = event.args;
+  await context.db.insert(content).values({
+    contentId,
+    cid: cidText(cid),
+    cidBytes: cid,
+    publisher,
+    policyId,
+    initialValidator,
+    mode: replicationModeName(mode),
+    header,
+    recoveryEnvelope,
+    registeredBlock: event.block.number,
+    registeredAt: event.block.timestamp,
+    txHash: event.transaction.hash,
+  });
+});
+
+// Emitted inside `register`, just before ContentRegistered.
+ponder.on("ContentRegistry:ReplicaSetAssigned", async ({ event, context }) => {
+  const { contentId, members, seed } = event.args;
+  await context.db.insert(replicaSet).values({
+    contentId,
+    seed,
+    size: members.length,
+    assignedBlock: event.block.number,
+    assignedAt: event.block.timestamp,
+  });
+  await context.db.insert(replicaSlot).values(
+    members.map((address, slot) => ({
+      contentId,
+      slot,
+      validator: member(address),
+      assignedBlock: event.block.number,
+      assignedAt: event.block.timestamp,
+    })),
+  );
+});
+
+ponder.on("ContentRegistry:ReplicaRepaired", async ({ event, context }) => {
+  const { contentId, slot, previous, replacement } = event.args;
+  await context.db
+    .update(replicaSlot, { contentId, slot: Number(slot) })
+    .set({ validator: member(replacement), assignedBlock: event.block.number, assignedAt: event.block.timestamp });
+  await context.db.insert(replicaRepair).values({
+    blockNumber: event.block.number,
+    logIndex: event.log.logIndex,
+    contentId,
+    slot: Number(slot),
+    previous: member(previous),
+    replacement: member(replacement),
+    blockTimestamp: event.block.timestamp,
+    txHash: event.transaction.hash,
+  });
+});
+
+ponder.on("ContentRegistry:HoldingConfirmed", async ({ event, context }) => {
+  const { contentId, validator } = event.args;
+  await context.db
+    .insert(holding)
+    .values({
+      contentId,
+      validator,
+      firstConfirmedBlock: event.block.number,
+      firstConfirmedAt: event.block.timestamp,
+      lastConfirmedBlock: event.block.number,
+      confirmations: 1,
+    })
+    .onConflictDoUpdate((row) => ({ lastConfirmedBlock: event.block.number, confirmations: row.confirmations + 1 }));
+});

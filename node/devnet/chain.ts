@@ -1,0 +1,86 @@
+import fs from "node:fs";
+import path from "node:path";
+import { DevnetError } from "./errors.js";
+import { freePort, LOOPBACK } from "./ports.js";
+import { startProcess, waitFor, type ManagedProcess } from "./process.js";
+import { HARDHAT_CLI, REPO_ROOT } from "./paths.js";
+import { rpcRequest } from "./rpc.js";
+
+export interface StartChainOptions {
+  /** Run directory; the node's log goes to `<dir>/chain.log`. */
+  dir: string;
+  /** Loopback port; a free one by default. */
+  port?: number;
+  /**
+   * Milliseconds between (possibly empty) blocks, on top of one block per transaction.
+   * Default 1000. 0 = a block per transaction only. Ponder and confirmation counters need
+   * blocks to keep coming, so only tests that control every block should pass 0.
+   */
+  blockIntervalMs?: number;
+  /** How long the node may take to answer JSON-RPC. Default 60 s. */
+  timeoutMs?: number;
+}
+
+export interface ChainHandle {
+  /** JSON-RPC over HTTP. */
+  readonly url: string;
+  readonly port: number;
+  readonly chainId: number;
+  readonly logFile: string;
+  readonly process: ManagedProcess;
+  stop(): Promise<void>;
+}
+
+const HARDHAT_CHAIN_ID = 31337;
+const PORT_ATTEMPTS = 3;
+
+/** Starts `hardhat node` on a loopback port and waits until it answers JSON-RPC. */
+export async function startChain(options: StartChainOptions): Promise<ChainHandle> {
+  fs.mkdirSync(options.dir, { recursive: true });
+  const logFile = path.join(options.dir, "chain.log");
+  const blockIntervalMs = options.blockIntervalMs ?? 1000;
+  let lastError: unknown;
+  // Another process may take a free port between our probe and the node's bind; retry then.
+  for (let attempt = 0; attempt < (options.port ? 1 : PORT_ATTEMPTS); attempt++) {
+    const port = options.port ?? (await freePort());
+    const url = `http://${LOOPBACK}:${port}`;
+    const child = startProcess({
+      name: "hardhat node",
+      command: process.execPath,
+      args: [HARDHAT_CLI, "node", "--hostname", LOOPBACK, "--port", String(port)],
+      cwd: REPO_ROOT,
+      env: {
+        ...process.env,
+        HARDHAT_DISABLE_TELEMETRY_PROMPT: "true",
+        // hardhat.config.ts turns this into interval mining next to automining.
+        DEKMESH_BLOCK_INTERVAL_MS: blockIntervalMs > 0 ? String(blockIntervalMs) : "",
+      },
+      logFile,
+    });
+    try {
+      const chainId = await waitFor(
+        async () => Number(await rpcRequest<string>(url, "eth_chainId", [])),
+        { timeoutMs: options.timeoutMs ?? 60_000, process: child, what: `hardhat node on ${url}` },
+      );
+      if (chainId !== HARDHAT_CHAIN_ID) {
+        await child.stop();
+        throw new DevnetError("REQUEST_FAILED", `expected chain id ${HARDHAT_CHAIN_ID}, got ${chainId}`, { logFile });
+      }
+      return {
+        url,
+        port,
+        chainId,
+        logFile,
+        process: child,
+        stop: async () => {
+          await child.stop();
+        },
+      };
+    } catch (error) {
+      lastError = error;
+      await child.stop();
+      if (!(error instanceof DevnetError) || error.code !== "PROCESS_EXITED") throw error;
+    }
+  }
+  throw lastError;
+}

@@ -1,0 +1,86 @@
+import fs from "node:fs";
+import path from "node:path";
+import { DevnetError } from "./errors.js";
+import { DEPLOYED_CONTRACTS, readDeploymentFile, type DeploymentFile } from "./deployment.js";
+import { ABI_DIR, HARDHAT_CLI, REPO_ROOT } from "./paths.js";
+import { startProcess } from "./process.js";
+import type { ChainHandle } from "./chain.js";
+
+export interface DeployContractsOptions {
+  /** Run directory; the deployment goes to `<dir>/deployments/<chainId>.json`, the log to `<dir>/deploy.log`. */
+  dir: string;
+  /** Extra DEKMESH_* deployment parameters (see scripts/lib/deployment.ts), e.g. a short unbonding period. */
+  env?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+export interface DevnetDeployment {
+  /** Path of the deployment file the indexer reads. */
+  file: string;
+  deployment: DeploymentFile;
+}
+
+/**
+ * Deploys every contract with the project's deploy script (the same path a testnet deployment
+ * takes), then makes sure the exported ABIs the indexer imports match the compiled contracts.
+ */
+export async function deployContracts(
+  chain: Pick<ChainHandle, "url" | "chainId">,
+  options: DeployContractsOptions,
+): Promise<DevnetDeployment> {
+  const deploymentsDir = path.join(options.dir, "deployments");
+  fs.mkdirSync(deploymentsDir, { recursive: true });
+  const logFile = path.join(options.dir, "deploy.log");
+  const child = startProcess({
+    name: "deploy",
+    command: process.execPath,
+    args: [HARDHAT_CLI, "run", "scripts/deploy.ts", "--network", "localhost"],
+    cwd: REPO_ROOT,
+    env: {
+      ...process.env,
+      ...options.env,
+      HARDHAT_DISABLE_TELEMETRY_PROMPT: "true",
+      DEKMESH_LOCAL_RPC_URL: chain.url,
+      DEKMESH_DEPLOYMENTS_DIR: deploymentsDir,
+    },
+    logFile,
+  });
+  const timer = setTimeout(() => void child.stop({ timeoutMs: 1000 }), options.timeoutMs ?? 180_000);
+  const exit = await child.exited.finally(() => clearTimeout(timer));
+  if (exit.code !== 0) {
+    throw new DevnetError("DEPLOY_FAILED", `deploy script failed (code ${exit.code}, signal ${exit.signal})`, {
+      logFile,
+    });
+  }
+  const file = path.join(deploymentsDir, `${chain.chainId}.json`);
+  if (!fs.existsSync(file)) throw new DevnetError("DEPLOY_FAILED", `deploy script wrote no ${file}`, { logFile });
+  await ensureAbis(options.dir);
+  return { file, deployment: readDeploymentFile(file) };
+}
+
+const ARTIFACTS_DIR = path.join(REPO_ROOT, "build", "artifacts", "contracts");
+
+/**
+ * `hardhat run` recompiles changed contracts but does not re-export the viem ABIs, so a
+ * contract edited since the last `npm run build` would leave the indexer decoding with a
+ * stale ABI. Re-export whenever any artifact is newer than its exported module.
+ */
+async function ensureAbis(dir: string): Promise<void> {
+  const stale = DEPLOYED_CONTRACTS.some((name) => {
+    const artifact = path.join(ARTIFACTS_DIR, `${name}.sol`, `${name}.json`);
+    const exported = path.join(ABI_DIR, `${name}.ts`);
+    if (!fs.existsSync(artifact)) return false;
+    return !fs.existsSync(exported) || fs.statSync(exported).mtimeMs < fs.statSync(artifact).mtimeMs;
+  });
+  if (!stale && fs.existsSync(path.join(ABI_DIR, "index.ts"))) return;
+  const logFile = path.join(dir, "export-abis.log");
+  const child = startProcess({
+    name: "export-abis",
+    command: process.execPath,
+    args: ["--import", "tsx", "scripts/export-abis.ts"],
+    cwd: REPO_ROOT,
+    logFile,
+  });
+  const exit = await child.exited;
+  if (exit.code !== 0) throw new DevnetError("BUILD_MISSING", "could not export the contract ABIs", { logFile });
+}

@@ -1,0 +1,36 @@
+/** What went wrong while starting or driving a devnet process. */
+export type DevnetErrorCode =
+  /** A child process exited before it became ready (or while it was expected to run). */
+  | "PROCESS_EXITED"
+  /** A child process did not become ready in time. */
+  | "TIMEOUT"
+  /** The deploy script failed or wrote no deployment file. */
+  | "DEPLOY_FAILED"
+  /** A deployment file is missing or malformed. */
+  | "BAD_DEPLOYMENT"
+  /** The build output the indexer needs (exported ABIs) is missing and could not be made. */
+  | "BUILD_MISSING"
+  /** An HTTP/JSON-RPC request to a devnet process failed. */
+  | "REQUEST_FAILED";
+
+/**
+ * The one error class of the devnet harness. `logFile` names the child process log that
+ * explains the failure (child output never goes to the console), so every message ends with it.
+ */
+export class DevnetError extends Error {
+  override readonly name = "DevnetError";
+  readonly code: DevnetErrorCode;
+  readonly logFile: string | undefined;
+  readonly details: Record<string, unknown>;
+
+  constructor(
+    code: DevnetErrorCode,
+    message: string,
+    options: { cause?: unknown; logFile?: string; details?: Record<string, unknown> } = {},
+  ) {
+    super(options.logFile ? `${message} (log: ${options.logFile})` : message, { cause: options.cause });
+    this.code = code;
+    this.logFile = options.logFile;
+    this.details = options.details ?? {};
+  }
+}

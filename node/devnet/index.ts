@@ -1,0 +1,24 @@
+// The devnet harness: real processes for a local dekmesh network, for tests, benchmarks and
+// `npm start`. Typical use:
+//
+//   const stack = await startStack();             // hardhat node + deploy + ponder
+//   … drive stack.chain.url with viem, read stack.indexer!.url …
+//   await stack.stop();
+//
+// or piece by piece: startChain → deployContracts → startIndexer. Child output goes to log
+// files in the run directory; errors (DevnetError) name the log to read.
+export { devAccount, HARDHAT_ACCOUNT_COUNT, HARDHAT_MNEMONIC } from "./accounts.js";
+export { startChain, type ChainHandle, type StartChainOptions } from "./chain.js";
+export { deployContracts, type DeployContractsOptions, type DevnetDeployment } from "./deploy.js";
+export {
+  DEPLOYED_CONTRACTS,
+  readDeploymentFile,
+  type DeployedContractName,
+  type DeploymentFile,
+} from "./deployment.js";
+export { DevnetError, type DevnetErrorCode } from "./errors.js";
+export { startIndexer, type IndexedHead, type IndexerHandle, type StartIndexerOptions } from "./indexer.js";
+export { freePort, LOOPBACK } from "./ports.js";
+export { startProcess, waitFor, type ManagedProcess } from "./process.js";
+export { rpcRequest } from "./rpc.js";
+export { startStack, type Stack, type StartStackOptions } from "./stack.js";
