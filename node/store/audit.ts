@@ -1,0 +1,325 @@
+/**
+ * The audit outbox. A rewrap's audit record is appended — durably — before its answer
+ * leaves; records then go on chain in numbered batches. RewrapAuditLog accepts batch ids
+ * 1, 2, 3, … per validator, each exactly once, so a batch id is assigned once, to a fixed
+ * set of records, and that assignment is persisted before the batch is ever sent: after a
+ * crash the same batch (same id, same records) is sent again, and the chain's id check
+ * makes the resend idempotent.
+ */
+import type { DatabaseSync, StatementSync } from "node:sqlite";
+import { invalidArgument, toBlob, toHex, toInteger, toSeconds, type BytesLike, type Hex } from "./codec.js";
+import type { Committer } from "./committer.js";
+import { ADDRESS_LENGTH, CONTENT_ID_LENGTH, DIGEST_LENGTH, MAX_AUDIT_BATCH, TX_HASH_LENGTH } from "./constants.js";
+import { StoreError } from "./errors.js";
+
+/** One served rewrap, as RewrapAuditLog.RewrapRecord. */
+export interface AuditRecordInput {
+  contentId: BytesLike;
+  requester: BytesLike;
+  /** The EIP-712 digest of the signed request. */
+  requestDigest: BytesLike;
+  /** Unix seconds. */
+  servedAt: number;
+}
+
+export interface AuditRecord {
+  /** Local sequence number: the order records were appended in. */
+  seq: number;
+  contentId: Hex;
+  requester: Hex;
+  requestDigest: Hex;
+  servedAt: number;
+}
+
+export type AuditBatchState = "assigned" | "submitted" | "recorded";
+
+export interface AuditBatch {
+  batchId: bigint;
+  state: AuditBatchState;
+  /** In seq order: exactly the records to send, in this order, every time. */
+  records: AuditRecord[];
+  txHash: Hex | undefined;
+  block: bigint | undefined;
+}
+
+export interface ReconcileResult {
+  /** Local batches the chain already has, now marked recorded (block unknown). */
+  markedRecorded: bigint[];
+  /** Batches marked recorded locally that the chain does not have (a reorg): back to assigned. */
+  reopened: bigint[];
+  /** The id the next takeBatch will assign. */
+  nextBatchId: bigint;
+}
+
+interface RecordRow {
+  seq: number;
+  content_id: Uint8Array;
+  requester: Uint8Array;
+  request_digest: Uint8Array;
+  served_at: number;
+}
+
+interface BatchRow {
+  batch_id: bigint;
+  state: AuditBatchState;
+  record_count: bigint;
+  tx_hash: Uint8Array | null;
+  recorded_block: bigint | null;
+}
+
+const FLOOR_KEY = "next_batch_id_floor";
+
+function toRecord(row: RecordRow): AuditRecord {
+  return {
+    seq: row.seq,
+    contentId: toHex(row.content_id),
+    requester: toHex(row.requester),
+    requestDigest: toHex(row.request_digest),
+    servedAt: row.served_at,
+  };
+}
+
+function recordRow(record: AuditRecordInput): [Buffer, Buffer, Buffer, number] {
+  if (typeof record !== "object" || record === null) throw invalidArgument("record", "expected an audit record");
+  return [
+    toBlob(record.contentId, CONTENT_ID_LENGTH, "contentId"),
+    toBlob(record.requester, ADDRESS_LENGTH, "requester"),
+    toBlob(record.requestDigest, DIGEST_LENGTH, "requestDigest"),
+    toSeconds(record.servedAt, "servedAt"),
+  ];
+}
+
+function batchIdOf(value: bigint | number): bigint {
+  const id = toInteger(value, "batchId");
+  if (id === 0n) throw invalidArgument("batchId", "batch ids start at 1");
+  return id;
+}
+
+export class AuditOutbox {
+  readonly #committer: Committer;
+  readonly #now: () => number;
+  readonly #insert: StatementSync;
+  readonly #oldestUnbatched: StatementSync;
+  readonly #assign: StatementSync;
+  readonly #insertBatch: StatementSync;
+  readonly #maxBatchId: StatementSync;
+  readonly #floor: StatementSync;
+  readonly #setFloor: StatementSync;
+  readonly #batch: StatementSync;
+  readonly #batchRecords: StatementSync;
+  readonly #pending: StatementSync;
+  readonly #unrecordedBefore: StatementSync;
+  readonly #setSubmitted: StatementSync;
+  readonly #setRecorded: StatementSync;
+  readonly #markRecordedBelow: StatementSync;
+  readonly #recordedFrom: StatementSync;
+  readonly #reopen: StatementSync;
+  readonly #unbatchedCount: StatementSync;
+  readonly #prune: StatementSync;
+
+  constructor(db: DatabaseSync, committer: Committer, now: () => number) {
+    this.#committer = committer;
+    this.#now = now;
+    this.#insert = db.prepare("INSERT INTO audit_records (content_id, requester, request_digest, served_at) VALUES (?, ?, ?, ?)");
+    this.#oldestUnbatched = db.prepare(
+      "SELECT seq FROM audit_records INDEXED BY audit_records_unbatched WHERE batch_id IS NULL ORDER BY seq LIMIT 1 OFFSET ?",
+    );
+    this.#assign = db.prepare(
+      "UPDATE audit_records INDEXED BY audit_records_unbatched SET batch_id = ? WHERE batch_id IS NULL AND seq <= ?",
+    );
+    this.#insertBatch = db.prepare("INSERT INTO audit_batches (batch_id, state, record_count, assigned_at) VALUES (?, 'assigned', ?, ?)");
+    this.#maxBatchId = db.prepare("SELECT coalesce(max(batch_id), 0) AS id FROM audit_batches");
+    this.#maxBatchId.setReadBigInts(true);
+    this.#floor = db.prepare(`SELECT value FROM meta WHERE name = '${FLOOR_KEY}'`);
+    this.#floor.setReadBigInts(true);
+    this.#setFloor = db.prepare(`INSERT INTO meta (name, value) VALUES ('${FLOOR_KEY}', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value`);
+    const batchColumns = "batch_id, state, record_count, tx_hash, recorded_block";
+    this.#batch = db.prepare(`SELECT ${batchColumns} FROM audit_batches WHERE batch_id = ?`);
+    this.#batch.setReadBigInts(true);
+    this.#batchRecords = db.prepare(
+      "SELECT seq, content_id, requester, request_digest, served_at FROM audit_records INDEXED BY audit_records_by_batch WHERE batch_id = ? ORDER BY seq",
+    );
+    this.#pending = db.prepare(`SELECT ${batchColumns} FROM audit_batches WHERE state <> 'recorded' ORDER BY batch_id`);
+    this.#pending.setReadBigInts(true);
+    this.#unrecordedBefore = db.prepare("SELECT batch_id FROM audit_batches WHERE batch_id < ? AND state <> 'recorded' LIMIT 1");
+    this.#setSubmitted = db.prepare("UPDATE audit_batches SET state = 'submitted', tx_hash = ? WHERE batch_id = ?");
+    this.#setRecorded = db.prepare("UPDATE audit_batches SET state = 'recorded', recorded_block = ? WHERE batch_id = ?");
+    this.#markRecordedBelow = db.prepare(
+      "UPDATE audit_batches SET state = 'recorded' WHERE batch_id < ? AND state <> 'recorded' RETURNING batch_id",
+    );
+    this.#markRecordedBelow.setReadBigInts(true);
+    this.#recordedFrom = db.prepare(
+      "SELECT batch_id, record_count, (SELECT count(*) FROM audit_records r WHERE r.batch_id = b.batch_id) AS present FROM audit_batches b WHERE batch_id >= ? AND state = 'recorded' ORDER BY batch_id",
+    );
+    this.#recordedFrom.setReadBigInts(true);
+    this.#reopen = db.prepare("UPDATE audit_batches SET state = 'assigned', tx_hash = NULL, recorded_block = NULL WHERE batch_id = ?");
+    this.#unbatchedCount = db.prepare("SELECT count(*) AS n FROM audit_records INDEXED BY audit_records_unbatched WHERE batch_id IS NULL");
+    this.#prune = db.prepare(
+      "DELETE FROM audit_records WHERE batch_id IN (SELECT batch_id FROM audit_batches WHERE state = 'recorded' AND (recorded_block IS NULL OR recorded_block <= ?))",
+    );
+  }
+
+  /** Appends one record; resolves with its seq once it is durable. */
+  append(record: AuditRecordInput): Promise<number> {
+    let row: [Buffer, Buffer, Buffer, number];
+    try {
+      row = recordRow(record);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#committer.grouped("appendAudit", () => Number(this.#insert.run(...row).lastInsertRowid));
+  }
+
+  /** Appends many records (a bulk rewrap) atomically; resolves once all are durable. */
+  appendMany(records: readonly AuditRecordInput[]): Promise<number[]> {
+    let rows: [Buffer, Buffer, Buffer, number][];
+    try {
+      rows = records.map(recordRow);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#committer.grouped("appendAudits", () => rows.map((row) => Number(this.#insert.run(...row).lastInsertRowid)));
+  }
+
+  /** Records appended but not yet in a batch. */
+  unbatchedCount(): number {
+    return Number((this.#unbatchedCount.get() as { n: number }).n);
+  }
+
+  /**
+   * Assigns the next batch id to the oldest unbatched records (at most `maxSize`) and commits
+   * the assignment before resolving. Undefined when there is nothing to batch.
+   */
+  takeBatch(maxSize: number = MAX_AUDIT_BATCH): Promise<AuditBatch | undefined> {
+    try {
+      if (!Number.isSafeInteger(maxSize) || maxSize < 1 || maxSize > MAX_AUDIT_BATCH) {
+        throw invalidArgument("maxSize", `expected 1–${MAX_AUDIT_BATCH} (RewrapAuditLog's limit)`, { maxSize });
+      }
+      const batchId = this.#committer.commitNow("takeBatch", () => {
+        // The newest record of the batch: the maxSize-th unbatched one, or the last if fewer.
+        let count = maxSize;
+        let last = this.#oldestUnbatched.get(maxSize - 1) as { seq: number } | undefined;
+        if (last === undefined) {
+          count = this.unbatchedCount();
+          if (count === 0) return undefined;
+          last = this.#oldestUnbatched.get(count - 1) as { seq: number };
+        }
+        const id = this.nextBatchId();
+        this.#insertBatch.run(id, count, this.#now());
+        const assigned = Number(this.#assign.run(id, last.seq).changes);
+        if (assigned !== count) {
+          throw new StoreError("STORE_CORRUPT", "the unbatched-records index disagrees with the table", { details: { count, assigned } });
+        }
+        return id;
+      });
+      return Promise.resolve(batchId === undefined ? undefined : this.batch(batchId));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** The id the next takeBatch will assign. */
+  nextBatchId(): bigint {
+    const afterMax = (this.#maxBatchId.get() as { id: bigint }).id + 1n;
+    const floor = (this.#floor.get() as { value: bigint } | undefined)?.value ?? 1n;
+    return afterMax > floor ? afterMax : floor;
+  }
+
+  batch(batchId: bigint | number): AuditBatch | undefined {
+    const row = this.#batch.get(batchIdOf(batchId)) as BatchRow | undefined;
+    return row === undefined ? undefined : this.#withRecords(row);
+  }
+
+  /** Batches assigned but not yet recorded on chain, lowest id first: send these, in order, after a restart. */
+  pendingBatches(): AuditBatch[] {
+    return (this.#pending.all() as unknown as BatchRow[]).map((row) => this.#withRecords(row));
+  }
+
+  /** Records that batch `batchId` was sent in `txHash` (again, for a resend). Durable on return. */
+  markBatchSubmitted(batchId: bigint | number, txHash: BytesLike): Promise<void> {
+    return this.#transition("markBatchSubmitted", batchId, (id, row) => {
+      if (row.state === "recorded") {
+        throw new StoreError("STORE_BATCH_STATE", "the batch is already recorded on chain", { details: { batchId: id } });
+      }
+      this.#setSubmitted.run(toBlob(txHash, TX_HASH_LENGTH, "txHash"), id);
+    });
+  }
+
+  /** Records that batch `batchId` is on chain in `block`. Every earlier batch must be recorded. Durable on return. */
+  markBatchRecorded(batchId: bigint | number, block: bigint | number): Promise<void> {
+    return this.#transition("markBatchRecorded", batchId, (id) => {
+      const earlier = this.#unrecordedBefore.get(id) as { batch_id: number } | undefined;
+      if (earlier !== undefined) {
+        throw new StoreError("STORE_BATCH_STATE", "an earlier batch is not recorded yet; the chain records batches in order", {
+          details: { batchId: id, earlier: earlier.batch_id },
+        });
+      }
+      this.#setRecorded.run(toInteger(block, "block"), id);
+    });
+  }
+
+  /**
+   * Aligns the outbox with RewrapAuditLog.nextBatchId(this validator), read from the chain:
+   * batches below it are on chain (a crash after the transaction was mined but before
+   * markBatchRecorded), batches from it up that were marked recorded are not (a reorg) and
+   * go back to assigned, and if the chain is ahead of every local batch (the store was
+   * restored from an older backup) new batches start at the chain's next id.
+   */
+  reconcile(nextBatchIdOnChain: bigint | number): Promise<ReconcileResult> {
+    try {
+      const next = batchIdOf(nextBatchIdOnChain);
+      const result = this.#committer.commitNow("reconcileBatches", () => {
+        const markedRecorded = (this.#markRecordedBelow.all(next) as unknown as { batch_id: bigint }[]).map((r) => r.batch_id);
+        const reopened: bigint[] = [];
+        for (const row of this.#recordedFrom.all(next) as unknown as { batch_id: bigint; record_count: bigint; present: bigint }[]) {
+          if (row.present !== row.record_count) {
+            throw new StoreError("STORE_BATCH_STATE", "the chain lacks a batch whose records were already pruned", {
+              details: { batchId: row.batch_id, nextBatchIdOnChain: next },
+            });
+          }
+          this.#reopen.run(row.batch_id);
+          reopened.push(row.batch_id);
+        }
+        if (next > this.nextBatchId()) this.#setFloor.run(next);
+        return { markedRecorded, reopened, nextBatchId: this.nextBatchId() };
+      });
+      return Promise.resolve(result);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Deletes the records of batches recorded at or before `throughBlock` (batch rows stay). */
+  pruneRecorded(throughBlock: bigint | number): Promise<number> {
+    try {
+      const block = toInteger(throughBlock, "throughBlock");
+      return Promise.resolve(this.#committer.commitNow("pruneAudit", () => Number(this.#prune.run(block).changes)));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #transition(operation: string, batchId: bigint | number, apply: (id: bigint, row: BatchRow) => void): Promise<void> {
+    try {
+      const id = batchIdOf(batchId);
+      this.#committer.commitNow(operation, () => {
+        const row = this.#batch.get(id) as BatchRow | undefined;
+        if (row === undefined) throw new StoreError("STORE_NOT_FOUND", "no such audit batch", { details: { batchId: id } });
+        apply(id, row);
+      });
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #withRecords(row: BatchRow): AuditBatch {
+    return {
+      batchId: row.batch_id,
+      state: row.state,
+      records: (this.#batchRecords.all(row.batch_id) as unknown as RecordRow[]).map(toRecord),
+      txHash: row.tx_hash === null ? undefined : toHex(row.tx_hash),
+      block: row.recorded_block ?? undefined,
+    };
+  }
+}

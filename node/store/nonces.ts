@@ -1,0 +1,97 @@
+/**
+ * Replay protection: a (requester, nonce) pair is accepted once until its request expires.
+ * The table is bounded. At the bound, expired entries are pruned first; if it is still full
+ * of unexpired nonces the new request is refused (STORE_NONCES_FULL, retryable) — forgetting
+ * an unexpired nonce would let its request be replayed, refusing only delays honest clients.
+ */
+import type { DatabaseSync, StatementSync } from "node:sqlite";
+import { nonceBlob, toBlob, toSeconds, type BytesLike, type Hex } from "./codec.js";
+import type { Committer } from "./committer.js";
+import { ADDRESS_LENGTH, NONCE_PRUNE_INTERVAL_S } from "./constants.js";
+import { StoreError } from "./errors.js";
+
+export class NonceTable {
+  readonly #committer: Committer;
+  readonly #maxNonces: number;
+  readonly #select: StatementSync;
+  readonly #insert: StatementSync;
+  readonly #revive: StatementSync;
+  readonly #prune: StatementSync;
+  readonly #countAll: StatementSync;
+  #count: number;
+  #nextPruneAt = 0;
+
+  constructor(db: DatabaseSync, committer: Committer, maxNonces: number) {
+    this.#committer = committer;
+    this.#maxNonces = maxNonces;
+    this.#select = db.prepare("SELECT expires_at FROM nonces WHERE requester = ? AND nonce = ?");
+    this.#insert = db.prepare("INSERT INTO nonces (requester, nonce, expires_at) VALUES (?, ?, ?)");
+    this.#revive = db.prepare("UPDATE nonces SET expires_at = ? WHERE requester = ? AND nonce = ?");
+    this.#prune = db.prepare("DELETE FROM nonces WHERE expires_at <= ?");
+    this.#countAll = db.prepare("SELECT count(*) AS n FROM nonces");
+    this.#count = this.#recount();
+  }
+
+  /** Unexpired-or-not-yet-pruned nonces held. */
+  get size(): number {
+    return this.#count;
+  }
+
+  /**
+   * Atomically checks and records a nonce. True the first time (requester, nonce) is seen
+   * while unexpired; false for a replay, or if the request has already expired
+   * (`expiresAt <= now`). The entry becomes durable with the next commit; a rewrap's
+   * appendAudit, awaited before the answer leaves, is such a commit.
+   */
+  remember(requester: BytesLike, nonce: bigint | Hex, expiresAt: number, now: number): boolean {
+    const account = toBlob(requester, ADDRESS_LENGTH, "requester");
+    const key = nonceBlob(nonce);
+    toSeconds(expiresAt, "expiresAt");
+    if (expiresAt <= now) return false;
+    const outcome = this.#committer.piggyback("rememberNonce", (): boolean | "full" => {
+      if (now >= this.#nextPruneAt) this.#pruneAt(now);
+      const seen = this.#select.get(account, key) as { expires_at: number } | undefined;
+      if (seen !== undefined) {
+        if (seen.expires_at > now) return false;
+        this.#revive.run(expiresAt, account, key);
+        return true;
+      }
+      if (this.#count >= this.#maxNonces) {
+        this.#pruneAt(now);
+        // Not thrown in here: that would roll back the prune the count already reflects.
+        if (this.#count >= this.#maxNonces) return "full";
+      }
+      this.#insert.run(account, key, expiresAt);
+      this.#count++;
+      return true;
+    });
+    if (outcome === "full") {
+      throw new StoreError("STORE_NONCES_FULL", "too many unexpired request nonces; refusing new requests for now", {
+        details: { maxNonces: this.#maxNonces },
+      });
+    }
+    return outcome;
+  }
+
+  /** Deletes expired nonces now; returns how many. */
+  prune(now: number): number {
+    return this.#committer.piggyback("pruneNonces", () => this.#pruneAt(now));
+  }
+
+  /** After a rolled-back group the in-memory count may be off: re-read it. */
+  resync(): void {
+    this.#count = this.#recount();
+    this.#nextPruneAt = 0;
+  }
+
+  #pruneAt(now: number): number {
+    const removed = Number(this.#prune.run(now).changes);
+    this.#count -= removed;
+    this.#nextPruneAt = now + NONCE_PRUNE_INTERVAL_S;
+    return removed;
+  }
+
+  #recount(): number {
+    return Number((this.#countAll.get() as { n: number }).n);
+  }
+}
