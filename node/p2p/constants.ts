@@ -1,0 +1,86 @@
+/**
+ * Protocol ids, defaults and hard limits of the validator's libp2p layer. Every number a
+ * reviewer may want to tune lives here; `options.ts` documents which ones are configurable.
+ */
+
+/** Namespace of every dekmesh protocol id: `/dekmesh/<name>/<semver>`. */
+export const PROTOCOL_NAMESPACE = "dekmesh";
+
+/** Shape of a dekmesh protocol id; names are lower-case words joined by dashes. */
+export const PROTOCOL_ID_PATTERN = /^\/dekmesh\/[a-z][a-z0-9-]{0,31}\/\d{1,3}\.\d{1,3}\.\d{1,3}$/;
+
+/** Builds a versioned protocol id, e.g. `protocolId("replicate")` → `/dekmesh/replicate/1.0.0`. */
+export function protocolId(name: string, version = "1.0.0"): string {
+  return `/${PROTOCOL_NAMESPACE}/${name}/${version}`;
+}
+
+/** DEK replication between validators (SPEC §5). */
+export const PROTOCOL_REPLICATE = protocolId("replicate");
+/** Forwarded rewrap requests (SPEC §6 forward-if-not-have). */
+export const PROTOCOL_REWRAP = protocolId("rewrap");
+/** "Do you hold the DEK of this content?" (SPEC §6 discovery). */
+export const PROTOCOL_HAS = protocolId("has");
+
+/**
+ * Our own Kademlia protocol id, so a validator never joins (or answers) the public IPFS DHT
+ * even if a foreign peer slipped past the gater.
+ */
+export const DHT_PROTOCOL = protocolId("kad");
+
+/** Default ceiling for one request or response body (the frame, without its length prefix). */
+export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024;
+
+/**
+ * Absolute ceiling for any frame on any protocol. It equals libp2p's default per-stream read
+ * buffer (4 MiB): a larger frame could not be buffered by the stream anyway.
+ */
+export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Longest length prefix we accept: 5 bytes of unsigned LEB128 carry 35 bits, more than
+ * MAX_MESSAGE_BYTES needs. Anything longer is malformed, not merely large.
+ */
+export const MAX_VARINT_BYTES = 5;
+
+/** Time a responder allows for reading the request, running the handler and writing the answer. */
+export const DEFAULT_HANDLER_TIMEOUT_MS = 10_000;
+
+/** Time a requester allows for dialing, sending and receiving, unless the caller's signal says otherwise. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+
+/** Concurrent inbound streams per protocol, across all peers; more get a `P2P_BUSY` answer. */
+export const DEFAULT_MAX_INBOUND_STREAMS = 64;
+
+/**
+ * Concurrent outbound streams per protocol and connection that libp2p allows before it refuses
+ * to open another one (its own default is 64; a validator relaying bulk requests needs more).
+ */
+export const DEFAULT_MAX_OUTBOUND_STREAMS = 256;
+
+/**
+ * After a responder has answered it waits this long for the requester to close its side before
+ * resetting the stream, so a peer that never closes cannot pin a stream.
+ */
+export const CLOSE_GRACE_MS = 2_000;
+
+/** How long an allow/deny decision about a peer is reused. */
+export const DEFAULT_PEER_CACHE_TTL_MS = 30_000;
+
+/** Default deadline for DHT queries (provide, findProviders). */
+export const DEFAULT_DHT_QUERY_TIMEOUT_MS = 15_000;
+
+/** Default number of providers `findProviders` collects before it stops the query. */
+export const DEFAULT_FIND_PROVIDERS_LIMIT = 20;
+
+/** Delay between bootstrap dial rounds while the node has no connection at all. */
+export const DEFAULT_BOOTSTRAP_RETRY_MS = 5_000;
+
+/** First byte of a response frame: what follows is the handler's answer. */
+export const RESPONSE_OK = 0x00;
+/** First byte of a response frame: what follows is a JSON error `{ code, message, details, retryable }`. */
+export const RESPONSE_ERROR = 0x01;
+
+/** Limits on the error a peer may send back, so a hostile peer cannot flood logs. */
+export const MAX_ERROR_CODE_LENGTH = 64;
+export const MAX_ERROR_MESSAGE_LENGTH = 512;
+export const ERROR_CODE_PATTERN = /^[A-Z][A-Z0-9_]{0,63}$/;
