@@ -185,16 +185,24 @@ export class DekTable {
 
   /** Records that a confirmation transaction for `contentIds` was sent. Durable on return. */
   markConfirmationSubmitted(contentIds: readonly BytesLike[], txHash: BytesLike): Promise<void> {
-    return this.#updateAll("markConfirmationSubmitted", contentIds, (id) => {
-      this.#markSubmitted.run(toBlob(txHash, TX_HASH_LENGTH, "txHash"), id);
-    });
+    let tx: Buffer;
+    try {
+      tx = toBlob(txHash, TX_HASH_LENGTH, "txHash");
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#updateAll("markConfirmationSubmitted", contentIds, (id) => this.#markSubmitted.run(tx, id));
   }
 
   /** Records that the holder confirmations are on chain in `block`. Durable on return. */
   markConfirmed(contentIds: readonly BytesLike[], block: bigint | number): Promise<void> {
-    return this.#updateAll("markConfirmed", contentIds, (id) => {
-      this.#markConfirmed.run(toInteger(block, "block"), id);
-    });
+    let at: bigint;
+    try {
+      at = toInteger(block, "block");
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#updateAll("markConfirmed", contentIds, (id) => this.#markConfirmed.run(at, id));
   }
 
   #updateAll(operation: string, contentIds: readonly BytesLike[], update: (id: Buffer) => void): Promise<void> {

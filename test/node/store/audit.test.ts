@@ -1,0 +1,146 @@
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { describe, it } from "node:test";
+import { DekStore } from "../../../node/store/index.js";
+import { auditRecord, hex32, openStore, rejectsWith, tempDir } from "./helpers.js";
+
+async function appendN(store: DekStore, prefix: string, n: number): Promise<number[]> {
+  return Promise.all(Array.from({ length: n }, (_, i) => store.appendAudit(auditRecord(`${prefix}${i}`, 1_800_000_000 + i))));
+}
+
+describe("audit outbox", () => {
+  it("concurrent appends resolve from one group commit, in append order", async () => {
+    const store = openStore();
+    const before = store.stats().commits;
+    const seqs = await appendN(store, "g", 50);
+    assert.equal(store.stats().commits - before, 1);
+    assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b));
+    assert.equal(new Set(seqs).size, 50);
+    assert.equal(store.unbatchedAuditCount(), 50);
+    store.close();
+  });
+
+  it("takeBatch assigns ids 1, 2, 3… to the oldest unbatched records, each record once", async () => {
+    const store = openStore();
+    assert.equal(await store.takeBatch(), undefined, "nothing to batch consumes no id");
+    assert.equal(store.nextBatchId(), 1n);
+    await appendN(store, "r", 25);
+    const first = (await store.takeBatch(10))!;
+    const second = (await store.takeBatch(10))!;
+    const third = (await store.takeBatch(10))!;
+    await appendN(store, "s", 3);
+    const fourth = (await store.takeBatch(10))!;
+    assert.equal(await store.takeBatch(10), undefined);
+    assert.deepEqual([first, second, third, fourth].map((b) => b.batchId), [1n, 2n, 3n, 4n]);
+    assert.deepEqual([first, second, third, fourth].map((b) => b.records.length), [10, 10, 5, 3]);
+    const all = [first, second, third, fourth].flatMap((b) => b.records);
+    assert.deepEqual(all.map((r) => r.seq), [...all.map((r) => r.seq)].sort((a, b) => a - b));
+    assert.deepEqual(all.map((r) => r.requestDigest), [...Array(25).keys()].map((i) => hex32(`digest:r${i}`)).concat([0, 1, 2].map((i) => hex32(`digest:s${i}`))));
+    assert.deepEqual(first.records[0], { seq: first.records[0]!.seq, ...auditRecord("r0", 1_800_000_000) });
+    assert.equal(first.state, "assigned");
+    store.close();
+  });
+
+  it("error: batch sizes outside 1–500 (RewrapAuditLog's limit) are refused", async () => {
+    const store = openStore();
+    await appendN(store, "x", 2);
+    await rejectsWith(store.takeBatch(0), "STORE_INVALID_ARGUMENT");
+    await rejectsWith(store.takeBatch(501), "STORE_INVALID_ARGUMENT");
+    assert.equal(store.nextBatchId(), 1n);
+    store.close();
+  });
+
+  it("error: appendAudits is all-or-nothing", async () => {
+    const store = openStore();
+    await rejectsWith(store.appendAudits([auditRecord("ok"), { ...auditRecord("bad"), requester: hex32("too long") }]), "STORE_INVALID_ARGUMENT");
+    assert.equal(store.unbatchedAuditCount(), 0);
+    assert.equal((await store.appendAudits([auditRecord("a"), auditRecord("b")])).length, 2);
+    store.close();
+  });
+
+  it("after a restart, pending batches come back with the same ids and records, and are never re-batched", async () => {
+    const directory = tempDir();
+    const storageKey = randomBytes(32);
+    let store = DekStore.open({ directory, storageKey });
+    await appendN(store, "p", 12);
+    const one = (await store.takeBatch(5))!;
+    const two = (await store.takeBatch(5))!;
+    await store.markBatchSubmitted(1n, hex32("tx-1"));
+    store.close();
+
+    store = DekStore.open({ directory, storageKey });
+    const pending = store.pendingBatches();
+    assert.deepEqual(pending, [{ ...one, state: "submitted", txHash: hex32("tx-1") }, two]);
+    assert.deepEqual(store.pendingBatches(), pending, "idempotent");
+    const three = (await store.takeBatch(5))!;
+    assert.equal(three.batchId, 3n);
+    assert.equal(three.records.length, 2);
+    await store.markBatchRecorded(1n, 100n);
+    await store.markBatchRecorded(2n, 101n);
+    assert.deepEqual(store.pendingBatches().map((b) => b.batchId), [3n]);
+    assert.equal(store.getBatch(1n)!.block, 100n);
+    store.close();
+  });
+
+  it("error: batch state changes that would break the chain's order are refused", async () => {
+    const store = openStore();
+    await appendN(store, "o", 4);
+    await store.takeBatch(2);
+    await store.takeBatch(2);
+    await rejectsWith(store.markBatchRecorded(2n, 10n), "STORE_BATCH_STATE");
+    await rejectsWith(store.markBatchSubmitted(9n, hex32("tx")), "STORE_NOT_FOUND");
+    await rejectsWith(store.markBatchRecorded(0n, 10n), "STORE_INVALID_ARGUMENT");
+    await store.markBatchRecorded(1n, 10n);
+    await rejectsWith(store.markBatchSubmitted(1n, hex32("tx")), "STORE_BATCH_STATE");
+    store.close();
+  });
+
+  it("reconcileBatches: mined-but-unmarked batches become recorded; a chain ahead moves the next id", async () => {
+    const store = openStore();
+    await appendN(store, "c", 6);
+    for (let i = 0; i < 3; i++) await store.takeBatch(2);
+    await store.markBatchSubmitted(1n, hex32("t1"));
+    await store.markBatchSubmitted(2n, hex32("t2"));
+    // Crash after batches 1 and 2 were mined: the chain expects 3.
+    let result = await store.reconcileBatches(3n);
+    assert.deepEqual(result, { markedRecorded: [1n, 2n], reopened: [], nextBatchId: 4n });
+    assert.deepEqual(store.pendingBatches().map((b) => b.batchId), [3n]);
+    // Restored from an older backup: the chain is at 10 already.
+    result = await store.reconcileBatches(10n);
+    assert.deepEqual(result.markedRecorded, [3n]);
+    assert.equal(result.nextBatchId, 10n);
+    await appendN(store, "d", 1);
+    assert.equal((await store.takeBatch())!.batchId, 10n);
+    store.close();
+  });
+
+  it("reconcileBatches: batches recorded locally but missing on chain (reorg) are reopened with the same records", async () => {
+    const store = openStore();
+    await appendN(store, "z", 4);
+    const one = (await store.takeBatch(2))!;
+    const two = (await store.takeBatch(2))!;
+    await store.markBatchRecorded(1n, 5n);
+    await store.markBatchRecorded(2n, 6n);
+    const result = await store.reconcileBatches(2n);
+    assert.deepEqual(result, { markedRecorded: [], reopened: [2n], nextBatchId: 3n });
+    assert.deepEqual(store.pendingBatches(), [two]);
+    assert.equal(store.getBatch(1n)!.records.length, one.records.length);
+    store.close();
+  });
+
+  it("pruneAudit deletes records of recorded batches only", async () => {
+    const store = openStore();
+    await appendN(store, "q", 6);
+    await store.takeBatch(2);
+    await store.takeBatch(2);
+    await store.markBatchRecorded(1n, 50n);
+    await store.markBatchRecorded(2n, 60n);
+    assert.equal(await store.pruneAudit(55n), 2);
+    assert.equal(store.getBatch(1n)!.records.length, 0);
+    assert.equal(store.getBatch(2n)!.records.length, 2);
+    assert.equal(store.unbatchedAuditCount(), 2);
+    assert.equal((await store.takeBatch())!.batchId, 3n);
+    await rejectsWith(store.reconcileBatches(1n), "STORE_BATCH_STATE");
+    store.close();
+  });
+});
