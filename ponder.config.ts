@@ -18,7 +18,7 @@ const contracts = settings.deployment.contracts;
 /** The one chain the indexer follows; its name keys Ponder's `/status` and `publicClients`. */
 const chain = "dekmesh";
 
-export default createConfig({
+export const config = createConfig({
   database: settings.database,
   chains: {
     [chain]: {
@@ -62,3 +62,5 @@ export default createConfig({
     },
   },
 });
+
+export default config;

@@ -36,11 +36,15 @@ async function recordStatus(
   });
 }
 
+/**
+ * The validator's row as it is before this event, copied: Ponder's indexing cache hands out
+ * the cached object itself, which a later `update` of the same row mutates in place.
+ */
 async function requireValidator(db: Db, node: Hex) {
   const row = await db.find(validator, { node });
   // The contract emits nothing for an unknown node, so a miss means the indexer is broken.
   if (!row) throw new Error(`indexer invariant: event for unregistered validator ${node}`);
-  return row;
+  return { ...row, status: row.status as ValidatorStatusName };
 }
 
 ponder.on("ValidatorRegistry:ValidatorRegistered", async ({ event, context }) => {
@@ -106,7 +110,7 @@ ponder.on("ValidatorRegistry:ValidatorActivated", async ({ event, context }) => 
   await context.db
     .update(validator, { node })
     .set({ status: "active", stake, weight, activatedAt: event.block.timestamp, ...at(event) });
-  await recordStatus(context.db, event, node, "activated", row.status as ValidatorStatusName, "active");
+  await recordStatus(context.db, event, node, "activated", row.status, "active");
 });
 
 ponder.on("ValidatorRegistry:ValidatorWeightChanged", async ({ event, context }) => {
@@ -120,7 +124,7 @@ ponder.on("ValidatorRegistry:ValidatorExitRequested", async ({ event, context })
   // A never-active validator is refunded in the same call (StakeWithdrawn follows and makes it
   // exited); an active one unbonds.
   await context.db.update(validator, { node }).set({ status: "exiting", weight: 0n, unbondingEndsAt, ...at(event) });
-  await recordStatus(context.db, event, node, "exit_requested", row.status as ValidatorStatusName, "exiting", unbondingEndsAt);
+  await recordStatus(context.db, event, node, "exit_requested", row.status, "exiting", unbondingEndsAt);
 });
 
 ponder.on("ValidatorRegistry:StakeWithdrawn", async ({ event, context }) => {
@@ -137,7 +141,7 @@ ponder.on("ValidatorRegistry:StakeWithdrawn", async ({ event, context }) => {
     blockTimestamp: event.block.timestamp,
     txHash: event.transaction.hash,
   });
-  await recordStatus(context.db, event, node, "withdrawn", row.status as ValidatorStatusName, "exited");
+  await recordStatus(context.db, event, node, "withdrawn", row.status, "exited");
 });
 
 ponder.on("ValidatorRegistry:ValidatorSlashed", async ({ event, context }) => {
@@ -163,7 +167,7 @@ ponder.on("ValidatorRegistry:ValidatorSlashed", async ({ event, context }) => {
     blockTimestamp: event.block.timestamp,
     txHash: event.transaction.hash,
   });
-  await recordStatus(context.db, event, node, "slashed", row.status as ValidatorStatusName, "jailed", unbondingEndsAt);
+  await recordStatus(context.db, event, node, "slashed", row.status, "jailed", unbondingEndsAt);
 });
 
 ponder.on("ValidatorRegistry:KasKeyRotated", async ({ event, context }) => {
@@ -201,8 +205,8 @@ ponder.on("ValidatorRegistry:NodeRevoked", async ({ event, context }) => {
     event,
     node,
     "node_revoked",
-    row.status as ValidatorStatusName,
-    leaving ? "exiting" : (row.status as ValidatorStatusName),
+    row.status,
+    leaving ? "exiting" : row.status,
     unbondingEndsAt,
   );
 });

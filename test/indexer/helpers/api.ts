@@ -1,0 +1,26 @@
+// HTTP access to the indexer under test.
+import type { Driver } from "./driver.js";
+
+export interface ApiResponse<T = any> {
+  status: number;
+  body: T;
+}
+
+export async function get<T = any>(baseUrl: string, path: string): Promise<ApiResponse<T>> {
+  const response = await fetch(baseUrl + path, { signal: AbortSignal.timeout(10_000) });
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // Non-JSON bodies (Ponder's own 404 page) stay text.
+  }
+  return { status: response.status, body: body as T };
+}
+
+/** Waits until the indexer has processed the chain's current block; returns that block number. */
+export async function synced(driver: Driver, timeoutMs = 30_000): Promise<number> {
+  const target = Number(await driver.blockNumber());
+  await driver.stack.indexer!.waitForBlock(target, timeoutMs);
+  return target;
+}

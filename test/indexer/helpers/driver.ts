@@ -1,0 +1,243 @@
+// Drives a devnet's contracts with viem wallet clients on Hardhat's unlocked default
+// accounts: the transactions a publisher, an authority, operators and validators would send.
+import { randomBytes } from "node:crypto";
+import { CID } from "multiformats/cid";
+import { sha256 } from "multiformats/hashes/sha2";
+import {
+  createPublicClient,
+  createWalletClient,
+  http,
+  keccak256,
+  toHex,
+  type Address,
+  type Hex,
+  type PublicClient,
+  type TransactionReceipt,
+} from "viem";
+import { hardhat } from "viem/chains";
+import {
+  attributeRegistryAbi,
+  contentRegistryAbi,
+  policyRegistryAbi,
+  rewrapAuditLogAbi,
+  stakeTokenAbi,
+  validatorRegistryAbi,
+} from "../../../build/abi/index.js";
+import { rpcRequest, type Stack } from "../../../node/devnet/index.js";
+
+export const ABIS = {
+  StakeToken: stakeTokenAbi,
+  AttributeRegistry: attributeRegistryAbi,
+  PolicyRegistry: policyRegistryAbi,
+  ValidatorRegistry: validatorRegistryAbi,
+  ContentRegistry: contentRegistryAbi,
+  RewrapAuditLog: rewrapAuditLogAbi,
+} as const;
+export type ContractName = keyof typeof ABIS;
+
+export const MODE = { all: 0, stake: 1, xor: 2, explicit: 3 } as const;
+export const RULE = { allOf: 0, anyOf: 1, hierarchy: 2 } as const;
+export const TOKEN = 10n ** 18n;
+/** deployParametersFromEnv's dev default. */
+export const MIN_STAKE = 1_000n * TOKEN;
+
+export interface PolicyInput {
+  requirements?: { namespace: Hex; value: number }[];
+  allowlist?: Address[];
+  notBefore?: bigint;
+  notAfter?: bigint;
+  mode: keyof typeof MODE;
+  k?: number;
+  explicitMembers?: Address[];
+}
+
+export interface AuditRecordInput {
+  contentId: Hex;
+  requester: Address;
+  requestDigest?: Hex;
+  servedAt?: bigint;
+}
+
+/** A random, well-formed CIDv1 (raw codec, sha2-256) standing in for an encrypted file. */
+export async function randomCid(): Promise<CID> {
+  return CID.create(1, 0x55, await sha256.digest(randomBytes(64)));
+}
+
+/** A compressed-point-shaped KAS key (the registry checks length and prefix only). */
+export const randomKasKey = (): Hex => toHex(Buffer.concat([Buffer.from([2 + (randomBytes(1)[0]! & 1)]), randomBytes(32)]));
+/** A sha2-256 multihash, the shape of a libp2p peer id. */
+export const randomPeerId = (): Hex => toHex(Buffer.concat([Buffer.from([0x12, 0x20]), randomBytes(32)]));
+/** KID = first 8 bytes of SHA-256 of the key (ValidatorRegistry._kidOf). */
+export const kidOf = async (kasKey: Hex): Promise<Hex> =>
+  toHex((await sha256.digest(Buffer.from(kasKey.slice(2), "hex"))).digest.subarray(0, 8));
+
+export class Driver {
+  readonly public: PublicClient;
+  readonly accounts: Address[];
+  readonly addresses: Record<ContractName, Address>;
+
+  private constructor(
+    readonly stack: Stack,
+    accounts: Address[],
+  ) {
+    this.public = createPublicClient({ chain: hardhat, transport: http(stack.chain.url), pollingInterval: 20 });
+    this.accounts = accounts;
+    const c = stack.deployment.deployment.contracts;
+    this.addresses = Object.fromEntries(
+      Object.keys(ABIS).map((name) => [name, c[name as ContractName].address]),
+    ) as Record<ContractName, Address>;
+  }
+
+  static async connect(stack: Stack): Promise<Driver> {
+    const accounts = await rpcRequest<Address[]>(stack.chain.url, "eth_accounts", []);
+    // Lowercase throughout, like the indexer's output, so addresses compare with ===.
+    return new Driver(stack, accounts.map((a) => a.toLowerCase() as Address));
+  }
+
+  account(index: number): Address {
+    const a = this.accounts[index];
+    if (!a) throw new RangeError(`no dev account ${index}`);
+    return a;
+  }
+
+  /** Sends a transaction from `from` (an unlocked node account) and returns its mined receipt. */
+  async send(from: Address, contract: ContractName, functionName: string, args: readonly unknown[]): Promise<TransactionReceipt> {
+    const wallet = createWalletClient({ chain: hardhat, transport: http(this.stack.chain.url), account: from });
+    const hash = await wallet.writeContract({
+      address: this.addresses[contract],
+      abi: ABIS[contract] as never,
+      functionName: functionName as never,
+      args: args as never,
+    } as never);
+    const receipt = await this.public.waitForTransactionReceipt({ hash });
+    if (receipt.status !== "success") throw new Error(`${contract}.${functionName} reverted`);
+    return receipt;
+  }
+
+  async read<T>(contract: ContractName, functionName: string, args: readonly unknown[], blockNumber?: bigint): Promise<T> {
+    return (await this.public.readContract({
+      address: this.addresses[contract],
+      abi: ABIS[contract] as never,
+      functionName: functionName as never,
+      args: args as never,
+      blockNumber,
+    } as never)) as T;
+  }
+
+  // ---------------------------------------------------------------- validators
+  async registerValidator(node: Address, operator: Address, opts: { endpoint?: string; kasKey?: Hex } = {}) {
+    const kasKey = opts.kasKey ?? randomKasKey();
+    const peerId = randomPeerId();
+    const multiaddrs = [`/ip4/127.0.0.1/tcp/${4000 + this.accounts.indexOf(node)}`];
+    const endpoint = opts.endpoint ?? `http://127.0.0.1:${5000 + this.accounts.indexOf(node)}`;
+    await this.send(node, "ValidatorRegistry", "register", [operator, kasKey, peerId, multiaddrs, endpoint]);
+    return { kasKey, kid: await kidOf(kasKey), peerId, multiaddrs, endpoint };
+  }
+
+  /** Mints stake tokens to the operator (deployer owns the dev token), approves and stakes. */
+  async stake(node: Address, operator: Address, amount: bigint = MIN_STAKE) {
+    await this.send(this.account(0), "StakeToken", "mint", [operator, amount]);
+    await this.send(operator, "StakeToken", "approve", [this.addresses.ValidatorRegistry, amount]);
+    return this.send(operator, "ValidatorRegistry", "stake", [node, amount]);
+  }
+
+  async activeValidator(node: Address, operator: Address, stake: bigint = MIN_STAKE) {
+    const registered = await this.registerValidator(node, operator);
+    await this.stake(node, operator, stake);
+    return registered;
+  }
+
+  // ---------------------------------------------------------------- attributes and policies
+  async createNamespace(authority: Address, name: string, rule: keyof typeof RULE, values: string[]): Promise<Hex> {
+    await this.send(authority, "AttributeRegistry", "createNamespace", [name, RULE[rule], values]);
+    return keccak256(toHex(name));
+  }
+
+  grant(authority: Address, ns: Hex, account: Address, value: number, expiresAt = 0n) {
+    return this.send(authority, "AttributeRegistry", "grant", [ns, account, value, expiresAt]);
+  }
+
+  revokeGrant(authority: Address, ns: Hex, account: Address, value: number) {
+    return this.send(authority, "AttributeRegistry", "revokeGrant", [ns, account, value]);
+  }
+
+  static policyArgs(input: PolicyInput) {
+    const requirements = [...(input.requirements ?? [])].sort((a, b) =>
+      a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : a.value - b.value,
+    );
+    return {
+      requirements,
+      allowlist: input.allowlist ?? [],
+      notBefore: input.notBefore ?? 0n,
+      notAfter: input.notAfter ?? 0n,
+      mode: MODE[input.mode],
+      k: input.k ?? 0,
+      explicitMembers: input.explicitMembers ?? [],
+    };
+  }
+
+  /** Creates a policy and returns its id (policies are numbered from 1). */
+  async createPolicy(publisher: Address, input: PolicyInput): Promise<bigint> {
+    await this.send(publisher, "PolicyRegistry", "createPolicy", [Driver.policyArgs(input)]);
+    return this.read<bigint>("PolicyRegistry", "policyCount", []);
+  }
+
+  updatePolicy(publisher: Address, id: bigint, input: PolicyInput) {
+    return this.send(publisher, "PolicyRegistry", "updatePolicy", [id, Driver.policyArgs(input)]);
+  }
+
+  // ---------------------------------------------------------------- contents, holders, audit
+  async registerContent(publisher: Address, policyId: bigint, initialValidator: Address, recovery: Hex = "0x") {
+    const cid = await randomCid();
+    const header = toHex(randomBytes(96));
+    await this.send(publisher, "ContentRegistry", "register", [toHex(cid.bytes), policyId, initialValidator, header, recovery]);
+    return { cid, contentId: keccak256(cid.bytes), header };
+  }
+
+  confirmHoldings(validator: Address, contentIds: Hex[]) {
+    return this.send(validator, "ContentRegistry", "confirmHoldings", [contentIds]);
+  }
+
+  /** The current stake(k) replica set (lowercase), read back from the registration and repair events. */
+  async replicaSet(contentId: Hex): Promise<Address[]> {
+    const assigned = await this.public.getContractEvents({
+      address: this.addresses.ContentRegistry,
+      abi: contentRegistryAbi,
+      eventName: "ReplicaSetAssigned",
+      args: { contentId },
+      fromBlock: 0n,
+    });
+    const members = (assigned[0]!.args.members as Address[]).map((m) => m.toLowerCase() as Address);
+    const repairs = await this.public.getContractEvents({
+      address: this.addresses.ContentRegistry,
+      abi: contentRegistryAbi,
+      eventName: "ReplicaRepaired",
+      args: { contentId },
+      fromBlock: 0n,
+    });
+    for (const r of repairs) members[Number(r.args.slot)] = r.args.replacement!.toLowerCase() as Address;
+    return members;
+  }
+
+  async recordRewraps(validator: Address, records: AuditRecordInput[]) {
+    const batchId = await this.read<bigint>("RewrapAuditLog", "nextBatchId", [validator]);
+    const now = BigInt(Math.floor(Date.now() / 1000));
+    const full = records.map((r) => ({
+      contentId: r.contentId,
+      requester: r.requester,
+      requestDigest: r.requestDigest ?? keccak256(randomBytes(32)),
+      servedAt: r.servedAt ?? now,
+    }));
+    return this.send(validator, "RewrapAuditLog", "recordRewraps", [batchId, full]);
+  }
+
+  // ---------------------------------------------------------------- chain control
+  async increaseTime(seconds: number): Promise<void> {
+    await rpcRequest(this.stack.chain.url, "evm_increaseTime", [seconds]);
+    await rpcRequest(this.stack.chain.url, "evm_mine", []);
+  }
+
+  async blockNumber(): Promise<bigint> {
+    return this.public.getBlockNumber({ cacheTime: 0 });
+  }
+}

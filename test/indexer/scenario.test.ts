@@ -1,0 +1,282 @@
+// Every event of the contracts, indexed by a real Ponder from a real Hardhat node, checked
+// through the REST, GraphQL and SQL APIs against the chain's own views.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { createClient } from "@ponder/client";
+import { eq } from "ponder";
+import { hexToBigInt, keccak256, zeroAddress, type Hex } from "viem";
+import * as schema from "../../indexer/ponder.schema.js";
+import { startStack, type Stack } from "../../node/devnet/index.js";
+import { get, synced } from "./helpers/api.js";
+import { Driver } from "./helpers/driver.js";
+import { runScenario, type Scenario, type ScenarioContent } from "./helpers/scenario.js";
+
+let stack: Stack;
+let d: Driver;
+let s: Scenario;
+let url: string;
+let head: number;
+
+const lower = (a: string) => a.toLowerCase();
+const VALIDATOR_STATUS = ["none", "registered", "active", "exiting", "exited", "jailed"];
+
+before(async () => {
+  stack = await startStack({ chain: { blockIntervalMs: 1000 } });
+  url = stack.indexer!.url;
+  d = await Driver.connect(stack);
+  s = await runScenario(d);
+  head = await synced(d);
+});
+
+after(async () => {
+  await stack?.stop();
+});
+
+describe("validators", () => {
+  test("GET /validators/active equals the chain's active set, stakes and weights", async () => {
+    const { status, body } = await get(url, "/validators/active");
+    assert.equal(status, 200);
+    assert.ok(body.block.number >= head);
+    const onChain = [];
+    for (const node of s.validators) {
+      const v = await d.read<{ status: number; stake: bigint }>("ValidatorRegistry", "validator", [node], BigInt(body.block.number));
+      if (v.status === 2) onChain.push({ node: lower(node), stake: v.stake });
+    }
+    assert.deepEqual(
+      body.validators.map((v: any) => ({ node: v.node, stake: BigInt(v.stake) })),
+      onChain.sort((a, b) => (a.node < b.node ? -1 : 1)),
+    );
+    const [totalWeight, count] = await d.read<[bigint, bigint]>("ValidatorRegistry", "activeSet", [], BigInt(body.block.number));
+    assert.equal(BigInt(body.totalWeight), totalWeight);
+    assert.equal(body.count, Number(count));
+    for (const gone of [s.exited, s.slashed, s.revokedNode, s.neverActive]) {
+      assert.ok(!body.validators.some((v: any) => v.node === lower(gone)), `${gone} must not be active`);
+    }
+    const v1 = body.validators.find((v: any) => v.node === lower(s.validators[0]!));
+    assert.equal(v1.weight, "1500", "top-up changed the weight");
+  });
+
+  test("rotated and revoked KAS keys, updated network addresses", async () => {
+    const { body } = await get(url, "/validators/active");
+    const v3 = body.validators.find((v: any) => v.node === lower(s.networkUpdated.node));
+    assert.equal(v3.endpoint, s.networkUpdated.endpoint);
+    assert.deepEqual(v3.multiaddrs, ["/ip4/127.0.0.1/tcp/9003", "/ip4/127.0.0.1/tcp/9004/ws"]);
+    assert.match(v3.peerId, /^Qm[1-9A-HJ-NP-Za-km-z]{44}$/, "sha2-256 multihash peer ids print as Qm…");
+    const rotated = s.rotated;
+    const gql = await graphql(`{ kasKeys(where: { node: "${lower(rotated.node)}" }) { items { kid status publicKey } } }`);
+    const keys = gql.kasKeys.items;
+    assert.deepEqual(
+      keys.map((k: any) => [k.kid, k.status]).sort(),
+      [[rotated.oldKid, "revoked"], [rotated.newKid, "current"]].sort(),
+    );
+    const v2 = body.validators.find((v: any) => v.node === lower(rotated.node));
+    if (v2) {
+      assert.equal(v2.kid, rotated.newKid);
+      assert.equal(v2.kasPublicKey, rotated.newKey);
+      assert.deepEqual(v2.kasKeys.map((k: any) => k.kid), [rotated.newKid], "revoked keys are not offered");
+    }
+  });
+
+  test("lifecycle history: status per validator equals the chain, slashes and withdrawals recorded", async () => {
+    const gql = await graphql(`{ validators(limit: 100) { items { node status revoked stake slashedTotal } } }`);
+    for (const v of gql.validators.items) {
+      const chain = await d.read<{ status: number; revoked: boolean; stake: bigint }>("ValidatorRegistry", "validator", [v.node], BigInt(head));
+      assert.equal(v.status, VALIDATOR_STATUS[chain.status], `status of ${v.node}`);
+      assert.equal(v.revoked, chain.revoked);
+      assert.equal(BigInt(v.stake), chain.stake);
+    }
+    const slashed = gql.validators.items.find((v: any) => v.node === lower(s.slashed));
+    assert.equal(slashed.status, "jailed");
+    assert.equal(BigInt(slashed.slashedTotal), 100n * 10n ** 18n);
+
+    const sql = createClient(`${url}/sql`, { schema });
+    const history = await sql.db
+      .select()
+      .from(schema.validatorStatusChange)
+      .where(eq(schema.validatorStatusChange.node, lower(s.neverActive) as Hex));
+    assert.deepEqual(history.map((h) => h.cause), ["registered", "exit_requested", "withdrawn"]);
+    const stakes = await sql.db.select().from(schema.stakeChange).where(eq(schema.stakeChange.node, lower(s.exited) as Hex));
+    assert.deepEqual(stakes.map((c) => c.kind), ["deposit", "withdrawal"]);
+    const revoked = await sql.db.select().from(schema.validatorStatusChange).where(eq(schema.validatorStatusChange.cause, "node_revoked"));
+    assert.deepEqual(revoked.map((r) => [r.node, r.fromStatus, r.toStatus]), [[lower(s.revokedNode), "active", "exiting"]]);
+  });
+});
+
+describe("holders", () => {
+  const holdersOf = async (c: ScenarioContent, ref: "cid" | "contentId" = "cid") => {
+    const { status, body } = await get(url, `/holders/${ref === "cid" ? c.cid.toString() : c.contentId}`);
+    assert.equal(status, 200);
+    return body;
+  };
+  const activeNodes = async () => ((await get(url, "/validators/active")).body.validators as any[]).map((v) => v.node as string);
+  const stateOf = (body: any) => Object.fromEntries(body.holders.map((h: any) => [h.node, h.state]));
+
+  test("all: every active validator, the initial one and confirmed ones marked", async () => {
+    const body = await holdersOf(s.contents.all);
+    const active = await activeNodes();
+    assert.equal(body.replication.mode, "all");
+    assert.deepEqual(body.holders.map((h: any) => h.node).sort(), [...active].sort());
+    const states = stateOf(body);
+    assert.equal(states[lower(s.validators[0]!)], "initial");
+    if (active.includes(lower(s.validators[1]!))) assert.equal(states[lower(s.validators[1]!)], "confirmed");
+    for (const [node, state] of Object.entries(states)) {
+      if (node !== lower(s.validators[0]!) && node !== lower(s.validators[1]!)) assert.equal(state, "computed");
+    }
+    const h = body.holders[0];
+    for (const field of ["endpoint", "peerId", "multiaddrs", "kid", "kasPublicKey"]) assert.ok(field in h, field);
+  });
+
+  test("stake: the repaired on-chain replica set; departed members dropped, new ones assigned", async () => {
+    const body = await holdersOf(s.contents.stake, "contentId");
+    const members = (await d.replicaSet(s.contents.stake.contentId)).map((m) => (m === zeroAddress ? null : lower(m)));
+    assert.deepEqual(body.replication.replicaSet, members);
+    const active = new Set(await activeNodes());
+    const confirmed = new Set((s.confirmed.get(s.contents.stake.contentId) ?? []).map(lower));
+    const expected: Record<string, string> = {};
+    for (const m of members) if (m && active.has(m)) expected[m] = confirmed.has(m) ? "confirmed" : "assigned";
+    const initial = lower(s.contents.stake.initialValidator);
+    if (active.has(initial) && !expected[initial]) expected[initial] = "initial";
+    for (const c of confirmed) if (active.has(c)) expected[c] = "confirmed";
+    assert.deepEqual(stateOf(body), expected);
+    assert.ok(!(lower(s.exited) in stateOf(body)), "the exited member is gone");
+
+    const repairs = await graphql(`{ replicaRepairs { items { contentId slot previous replacement } } }`);
+    assert.ok(repairs.replicaRepairs.items.some((r: any) => r.previous === lower(s.exited)), "repair indexed");
+  });
+
+  test("xor: the k active validators closest to the content id", async () => {
+    const body = await holdersOf(s.contents.xor);
+    const target = hexToBigInt(s.contents.xor.contentId);
+    const active = await activeNodes();
+    const closest = [...active]
+      .sort((a, b) => {
+        const da = hexToBigInt(keccak256(a as Hex)) ^ target;
+        const db = hexToBigInt(keccak256(b as Hex)) ^ target;
+        return da < db ? -1 : 1;
+      })
+      .slice(0, 2);
+    assert.deepEqual(body.replication.replicaSet, closest);
+    for (const node of closest) {
+      const holder = body.holders.find((h: any) => h.node === node);
+      assert.ok(holder.inReplicaSet);
+    }
+  });
+
+  test("explicit: the updated member list; a former member that confirmed still serves", async () => {
+    const body = await holdersOf(s.contents.explicit);
+    const [v1, , v3, v4] = s.validators.map(lower);
+    assert.deepEqual(body.replication.replicaSet, [v3, v4]);
+    const states = stateOf(body);
+    const active = new Set(await activeNodes());
+    if (active.has(v3!)) assert.equal(states[v3!], "confirmed");
+    if (active.has(v4!)) assert.equal(states[v4!], "assigned");
+    assert.equal(states[v1!], "confirmed");
+    assert.equal(body.holders.find((h: any) => h.node === v1).inReplicaSet, false);
+  });
+});
+
+describe("policies and access", () => {
+  test("GET /policies/:id resolves names, shows versions, windows and revocation", async () => {
+    const explicit = (await get(url, `/policies/${s.policies.explicit}`)).body.policy;
+    assert.equal(explicit.version, 2);
+    assert.deepEqual(explicit.replication, { mode: "explicit", k: 0, explicitMembers: [s.validators[2], s.validators[3]].map((a) => lower(a!)) });
+    assert.deepEqual(
+      explicit.requirements.map((r: any) => `${r.namespaceName}/${r.valueName}:${r.rule}`),
+      ["cert/a:allOf", "cert/b:allOf"],
+    );
+    const all = (await get(url, `/policies/${s.policies.all}`)).body.policy;
+    assert.deepEqual(all.requirements.map((r: any) => [r.namespaceName, r.valueName, r.rule]), [["clearance", "secret", "hierarchy"]]);
+    assert.equal((await get(url, `/policies/${s.policies.revoked}`)).body.policy.revoked, true);
+    const xor = (await get(url, `/policies/${s.policies.xor}`)).body.policy;
+    assert.deepEqual(xor.allowlist, [s.readers[0], s.readers[1]].map((a) => lower(a!)));
+    assert.deepEqual(xor.replication, { mode: "xor", k: 2, explicitMembers: [] });
+    assert.notEqual((await get(url, `/policies/${s.policies.future}`)).body.policy.notBefore, "0");
+    const versions = await graphql(`{ policyVersions(where: { policyId: "${s.policies.explicit}" }, orderBy: "version") { items { version explicitMembers } } }`);
+    assert.deepEqual(versions.policyVersions.items.map((v: any) => v.version), [1, 2]);
+  });
+
+  test("GET /access equals canAccessContent for every content × account at the indexed block", async () => {
+    const accounts = [...s.publishers, ...s.readers, s.authority];
+    const seen = new Set<string>();
+    for (const c of Object.values(s.contents)) {
+      for (const account of accounts) {
+        const { status, body } = await get(url, `/access/${c.cid}/${account}`);
+        assert.equal(status, 200);
+        const [allowed, reason] = await d.read<[boolean, number]>(
+          "ContentRegistry",
+          "canAccessContent",
+          [c.contentId, account],
+          BigInt(body.block.number),
+        );
+        assert.deepEqual([body.allowed, body.reasonCode], [allowed, reason], `${c.cid} for ${account}: ${body.reason}`);
+        seen.add(body.reason);
+      }
+    }
+    // The scenario reaches every reason a registered content can have.
+    for (const reason of ["Granted", "Publisher", "PolicyRevoked", "NotYetValid", "Expired", "NotOnAllowlist", "MissingAttribute"]) {
+      assert.ok(seen.has(reason), `scenario covers ${reason}`);
+    }
+  });
+
+  test("an expired grant no longer counts; ?at= before the expiry still grants", async () => {
+    const r26 = s.readers[1]!;
+    const now = await get(url, `/access/${s.contents.all.cid}/${r26}`);
+    assert.equal(now.body.reason, "MissingAttribute");
+    const grant = await graphql(`{ attributeGrants(where: { account: "${lower(r26)}" }) { items { expiresAt active } } }`);
+    const expiresAt = BigInt(grant.attributeGrants.items[0].expiresAt);
+    const before = await get(url, `/access/${s.contents.all.contentId}/${r26}?at=${expiresAt - 1n}`);
+    assert.equal(before.body.reason, "Granted");
+    assert.equal(before.body.at, String(expiresAt - 1n));
+  });
+});
+
+describe("audit", () => {
+  test("newest first, paged with stable cursors, batch ids per validator", async () => {
+    const all = (await get(url, "/audit?limit=500")).body.records;
+    assert.equal(all.length, s.audit.length);
+    assert.deepEqual(
+      all.map((r: any) => [r.validator, r.contentId, r.requester, r.batchId]),
+      [...s.audit].reverse().map((a) => [lower(a.validator), a.contentId, lower(a.requester), String(a.batchId)]),
+    );
+    const pages: any[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: any = (await get(url, `/audit?limit=2${cursor ? `&cursor=${cursor}` : ""}`)).body;
+      assert.ok(page.records.length <= 2);
+      pages.push(...page.records);
+      cursor = page.nextCursor;
+    } while (cursor);
+    assert.deepEqual(pages, all);
+  });
+
+  test("filters: cid (text or id), requester, validator, from/to on the recording block's time", async () => {
+    const byCid = (await get(url, `/audit?cid=${s.contents.all.cid}`)).body.records;
+    assert.equal(byCid.length, s.audit.filter((a) => a.contentId === s.contents.all.contentId).length);
+    assert.ok(byCid.every((r: any) => r.cid === s.contents.all.cid.toString()));
+    assert.deepEqual((await get(url, `/audit?cid=${s.contents.all.contentId}`)).body.records, byCid);
+    const r25 = s.readers[0]!;
+    const byRequester = (await get(url, `/audit?requester=${r25}`)).body.records;
+    assert.equal(byRequester.length, s.audit.filter((a) => a.requester === r25).length);
+    const v3 = s.validators[2]!;
+    const byValidator = (await get(url, `/audit?validator=${v3}&requester=${s.readers[1]}`)).body.records;
+    assert.deepEqual(byValidator.map((r: any) => r.contentId), [s.contents.xor.contentId]);
+    const all = (await get(url, "/audit")).body.records;
+    const t = all[all.length - 1].blockTimestamp; // the first batch's block time
+    const first = (await get(url, `/audit?from=${t}&to=${t}`)).body.records;
+    assert.deepEqual(first, all.filter((r: any) => r.blockTimestamp === t));
+    assert.deepEqual((await get(url, `/audit?from=${Number(t) + 1}`)).body.records, all.filter((r: any) => r.blockTimestamp > t));
+  });
+});
+
+async function graphql(query: string): Promise<any> {
+  const response = await fetch(`${url}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ query }),
+  });
+  const body = (await response.json()) as { data?: unknown; errors?: unknown };
+  assert.equal(body.errors, undefined, JSON.stringify(body.errors));
+  return body.data;
+}
+
+
