@@ -1,0 +1,58 @@
+/**
+ * The optional creator signature (spec §3.3.3): the creator's compressed public key ‖ raw
+ * r‖s ECDSA signature, appended after the payload. dekmesh signs SHA-256 of every byte
+ * before the signature (header and all segments) so a streaming writer can hash as it goes.
+ */
+import { createHash, type Hash } from "node:crypto";
+import { p256 } from "@noble/curves/nist.js";
+import { concatBytes } from "../keys/bytes.js";
+import type { P256PrivateKey } from "../keys/p256.js";
+import { COMPRESSED_KEY_LENGTH, ECDSA_SIGNATURE_LENGTH, type EccCurve } from "./constants.js";
+import { TdfError } from "./errors.js";
+import type { NanoTdfHeader } from "./header.js";
+
+export interface CreatorSignature {
+  publicKey: Uint8Array;
+  signature: Uint8Array;
+}
+
+export function signatureSectionLength(header: NanoTdfHeader): number {
+  if (!header.hasSignature) return 0;
+  return COMPRESSED_KEY_LENGTH[header.signatureCurve] + ECDSA_SIGNATURE_LENGTH[header.signatureCurve];
+}
+
+export function splitSignature(section: Uint8Array, curve: EccCurve): CreatorSignature {
+  const keyLength = COMPRESSED_KEY_LENGTH[curve];
+  return { publicKey: section.slice(0, keyLength), signature: section.slice(keyLength) };
+}
+
+export function signedContentHasher(): Hash {
+  return createHash("sha256");
+}
+
+export function createCreatorSignature(signer: P256PrivateKey, digest: Uint8Array): Uint8Array {
+  const signature = p256.sign(digest, signer.exportPrivateKey(), { prehash: false });
+  return concatBytes(signer.publicKey, signature);
+}
+
+/** Throws unless the signature is a valid P-256 signature over `digest` (by `expectedSigner`, if given). */
+export function verifyCreatorSignature(
+  curve: EccCurve,
+  signature: CreatorSignature,
+  digest: Uint8Array,
+  expectedSigner?: Uint8Array,
+): void {
+  if (curve !== "secp256r1") {
+    throw new TdfError("TDF_UNSUPPORTED_CURVE", "creator signatures are only verified on P-256", { details: { curve } });
+  }
+  let valid = false;
+  try {
+    valid = p256.verify(signature.signature, digest, signature.publicKey, { prehash: false, lowS: false });
+  } catch {
+    valid = false;
+  }
+  if (!valid) throw new TdfError("TDF_SIGNATURE_INVALID", "creator signature does not verify");
+  if (expectedSigner !== undefined && Buffer.compare(Buffer.from(expectedSigner), Buffer.from(signature.publicKey)) !== 0) {
+    throw new TdfError("TDF_SIGNATURE_INVALID", "signed by another creator");
+  }
+}
