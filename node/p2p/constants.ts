@@ -27,6 +27,13 @@ export const PROTOCOL_HAS = protocolId("has");
  */
 export const DHT_PROTOCOL = protocolId("kad");
 
+/**
+ * Delay before the DHT's first self-lookup after start. DHT queries wait for that lookup, so it
+ * bounds how soon a freshly started validator can publish or find provider records
+ * (kad-dht's own default is 1 s).
+ */
+export const DHT_INITIAL_SELF_QUERY_MS = 250;
+
 /** Default ceiling for one request or response body (the frame, without its length prefix). */
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024;
 
@@ -52,10 +59,23 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 export const DEFAULT_MAX_INBOUND_STREAMS = 64;
 
 /**
+ * Streams per protocol and connection libp2p accepts beyond our own limit, so that excess
+ * requests get a `P2P_BUSY` answer rather than a bare stream reset; past this, libp2p resets.
+ */
+export const BUSY_ANSWER_HEADROOM = 16;
+
+/**
  * Concurrent outbound streams per protocol and connection that libp2p allows before it refuses
  * to open another one (its own default is 64; a validator relaying bulk requests needs more).
  */
 export const DEFAULT_MAX_OUTBOUND_STREAMS = 256;
+
+/**
+ * Streams a peer may open on a new connection before our side has finished setting it up (the
+ * gate's check runs in between). Yamux's default of 10 resets the whole connection when a peer
+ * fires more requests than that at a fresh connection; this matches the outbound stream limit.
+ */
+export const MAX_EARLY_STREAMS = DEFAULT_MAX_OUTBOUND_STREAMS;
 
 /**
  * After a responder has answered it waits this long for the requester to close its side before

@@ -91,6 +91,20 @@ export class FrameReader {
     return this.#readExactly(length, signal);
   }
 
+  /**
+   * Resolves once the first request byte has arrived (or the stream ended). A responder that
+   * refuses without reading must wait for it: the requester only writes after its protocol
+   * negotiation has finished, and an answer that arrives before then is lost.
+   */
+  async waitForFirstByte(signal: AbortSignal): Promise<void> {
+    if (this.#buffered > 0 || this.#ended) return;
+    try {
+      await this.#waitForData(signal, { prefixBytes: 0 });
+    } catch {
+      // Ended or aborted: either way there is nothing left to wait for.
+    }
+  }
+
   async #readByte(signal: AbortSignal, index: number): Promise<number> {
     while (this.#buffered === 0) await this.#waitForData(signal, { prefixBytes: index });
     const first = this.#chunks[0]!;

@@ -8,7 +8,7 @@ import { ping, type Ping } from "@libp2p/ping";
 import { tcp } from "@libp2p/tcp";
 import type { Multiaddr } from "@multiformats/multiaddr";
 import { createLibp2p } from "libp2p";
-import { DHT_PROTOCOL } from "./constants.js";
+import { DHT_INITIAL_SELF_QUERY_MS, DHT_PROTOCOL, MAX_EARLY_STREAMS } from "./constants.js";
 import { ProviderRecords, type ProviderInfo } from "./dht.js";
 import { P2pError } from "./errors.js";
 import { PeerGate } from "./gate.js";
@@ -54,7 +54,7 @@ export async function createP2pNode(components: P2pNodeComponents, options: P2pN
     },
     transports: [tcp()],
     connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
+    streamMuxers: [yamux({ maxEarlyStreams: MAX_EARLY_STREAMS })],
     connectionGater: gate.connectionGater(),
     peerDiscovery: [],
     services: {
@@ -65,6 +65,7 @@ export async function createP2pNode(components: P2pNodeComponents, options: P2pN
         clientMode: resolved.dhtMode === "client",
         // Every peer is an authenticated validator, and devnets run on loopback and LANs.
         peerInfoMapper: passthroughMapper,
+        initialQuerySelfInterval: DHT_INITIAL_SELF_QUERY_MS,
         logPrefix: "dekmesh:p2p:dht",
         datastorePrefix: "/dekmesh/dht",
         metricsPrefix: "dekmesh_p2p_dht",

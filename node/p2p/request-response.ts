@@ -1,5 +1,6 @@
 import type { Connection, Libp2p, Stream } from "@libp2p/interface";
 import {
+  BUSY_ANSWER_HEADROOM,
   CLOSE_GRACE_MS,
   DEFAULT_MAX_MESSAGE_BYTES,
   DEFAULT_MAX_OUTBOUND_STREAMS,
@@ -82,8 +83,7 @@ export class RequestResponse {
           void this.#serve(protocol, registration, stream, connection);
         },
         {
-          // One above our own limit, so the first excess stream still gets a P2P_BUSY answer.
-          maxInboundStreams: registration.options.maxInboundStreams + 1,
+          maxInboundStreams: registration.options.maxInboundStreams + BUSY_ANSWER_HEADROOM,
           maxOutboundStreams: DEFAULT_MAX_OUTBOUND_STREAMS,
         },
       );
@@ -162,13 +162,19 @@ export class RequestResponse {
     const refuse = (error: unknown): Promise<void> =>
       answer(encodeErrorResponse(this.#toWireError(error, peer, protocol), options.maxResponseBytes));
     if (registration.active >= options.maxInboundStreams) {
-      deadline.clear();
-      await refuse(new P2pError("P2P_BUSY", "too many requests in flight", { details: { protocol } }));
+      try {
+        await reader.waitForFirstByte(deadline.signal);
+        await refuse(new P2pError("P2P_BUSY", "too many requests in flight", { details: { protocol } }));
+      } finally {
+        deadline.clear();
+        closeWhenPeerDoes(stream);
+      }
       return;
     }
     registration.active++;
     try {
       if (!(await this.#components.gate.isAllowed(peer))) {
+        await reader.waitForFirstByte(deadline.signal);
         await refuse(new P2pError("P2P_PEER_NOT_ALLOWED", "peer is not an active validator"));
         this.#components.dropPeer(peer);
         return;
