@@ -168,25 +168,22 @@ export class DekStore {
 
   /** The DEK of `contentId`, or undefined. STORE_CORRUPT if its sealed record was tampered with. */
   getDek(contentId: BytesLike): Uint8Array | undefined {
-    this.#assertOpen();
-    return this.#deks.get(contentId);
+    return this.#call("getDek", () => this.#deks.get(contentId));
   }
 
   hasDek(contentId: BytesLike): boolean {
-    this.#assertOpen();
-    return this.#deks.has(contentId);
+    return this.#call("hasDek", () => this.#deks.has(contentId));
   }
 
   /** Metadata and confirmation state of a held DEK (no secret). */
   getDekInfo(contentId: BytesLike): DekInfo | undefined {
-    this.#assertOpen();
-    return this.#deks.info(contentId);
+    return this.#call("getDekInfo", () => this.#deks.info(contentId));
   }
 
   /** Held DEKs not yet confirmed on chain (pending or submitted), oldest first; commits pending writes first. */
   listUnconfirmed(options?: ListUnconfirmedOptions): DekInfo[] {
     this.flush();
-    return this.#deks.listUnconfirmed(this.#db, options);
+    return this.#call("listUnconfirmed", () => this.#deks.listUnconfirmed(this.#db, options));
   }
 
   markConfirmationSubmitted(contentIds: readonly BytesLike[], txHash: BytesLike): Promise<void> {
@@ -205,24 +202,20 @@ export class DekStore {
   }
 
   getKasKey(kid: BytesLike): P256PrivateKey | undefined {
-    this.#assertOpen();
-    return this.#kasKeys.get(kid);
+    return this.#call("getKasKey", () => this.#kasKeys.get(kid));
   }
 
   currentKasKey(): P256PrivateKey | undefined {
-    this.#assertOpen();
-    return this.#kasKeys.current();
+    return this.#call("currentKasKey", () => this.#kasKeys.current());
   }
 
   listKasKeys(): KasKeyInfo[] {
-    this.#assertOpen();
-    return this.#kasKeys.list();
+    return this.#call("listKasKeys", () => this.#kasKeys.list());
   }
 
   /** All stored KAS keys, opened, as the crypto core's keyring. */
   kasKeyRing(): KasKeyRing {
-    this.#assertOpen();
-    return this.#kasKeys.keyRing();
+    return this.#call("kasKeyRing", () => this.#kasKeys.keyRing());
   }
 
   /** Deletes a non-current KAS key. Durable on resolve. */
@@ -258,23 +251,20 @@ export class DekStore {
   /** Assigned-but-unrecorded batches, lowest id first, with their records: resend these as they are. */
   pendingBatches(): AuditBatch[] {
     this.flush();
-    return this.#audit.pendingBatches();
+    return this.#call("pendingBatches", () => this.#audit.pendingBatches());
   }
 
   getBatch(batchId: bigint | number): AuditBatch | undefined {
-    this.#assertOpen();
-    return this.#audit.batch(batchId);
+    return this.#call("getBatch", () => this.#audit.batch(batchId));
   }
 
   /** The id the next takeBatch will assign. */
   nextBatchId(): bigint {
-    this.#assertOpen();
-    return this.#audit.nextBatchId();
+    return this.#call("nextBatchId", () => this.#audit.nextBatchId());
   }
 
   unbatchedAuditCount(): number {
-    this.#assertOpen();
-    return this.#audit.unbatchedCount();
+    return this.#call("unbatchedAuditCount", () => this.#audit.unbatchedCount());
   }
 
   /** Aligns the outbox with RewrapAuditLog.nextBatchId(validator) read from the chain (see audit.ts). */
@@ -295,13 +285,11 @@ export class DekStore {
    * Durable with the next commit (the rewrap's appendAudit).
    */
   rememberNonce(requester: BytesLike, nonce: bigint | Hex, expiresAt: number): boolean {
-    this.#assertOpen();
-    return this.#nonces.remember(requester, nonce, expiresAt, this.#now());
+    return this.#call("rememberNonce", () => this.#nonces.remember(requester, nonce, expiresAt, this.#now()));
   }
 
   pruneNonces(): number {
-    this.#assertOpen();
-    return this.#nonces.prune(this.#now());
+    return this.#call("pruneNonces", () => this.#nonces.prune(this.#now()));
   }
 
   // ------------------------------------------------------------------------------ upkeep
@@ -334,20 +322,24 @@ export class DekStore {
   /** SQLite's full consistency check: ["ok"] or a list of problems. */
   integrityCheck(): string[] {
     this.flush();
-    return (this.#db.prepare("PRAGMA integrity_check").all() as { integrity_check: string }[]).map((row) => row.integrity_check);
+    return this.#call("integrityCheck", () =>
+      (this.#db.prepare("PRAGMA integrity_check").all() as { integrity_check: string }[]).map((row) => row.integrity_check),
+    );
   }
 
+  /** Sizes for metrics. Counting DEKs scans the table: a few ms per million. */
   stats(): StoreStats {
-    this.#assertOpen();
-    const count = (table: string): number => Number((this.#db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n);
-    return {
-      deks: count("deks"),
-      kasKeys: count("kas_keys"),
-      unbatchedAuditRecords: this.#audit.unbatchedCount(),
-      pendingAuditBatches: Number((this.#db.prepare("SELECT count(*) AS n FROM audit_batches WHERE state <> 'recorded'").get() as { n: number }).n),
-      nonces: this.#nonces.size,
-      commits: this.#committer.commits,
-    };
+    return this.#call("stats", () => {
+      const count = (sql: string): number => Number((this.#db.prepare(sql).get() as { n: number }).n);
+      return {
+        deks: count("SELECT count(*) AS n FROM deks"),
+        kasKeys: count("SELECT count(*) AS n FROM kas_keys"),
+        unbatchedAuditRecords: this.#audit.unbatchedCount(),
+        pendingAuditBatches: count("SELECT count(*) AS n FROM audit_batches WHERE state <> 'recorded'"),
+        nonces: this.#nonces.size,
+        commits: this.#committer.commits,
+      };
+    });
   }
 
   get closed(): boolean {
@@ -366,6 +358,16 @@ export class DekStore {
       } finally {
         this.#lock.release();
       }
+    }
+  }
+
+  /** Runs a synchronous call; SQLite failures (e.g. a damaged file) surface as typed store errors. */
+  #call<T>(operation: string, call: () => T): T {
+    this.#assertOpen();
+    try {
+      return call();
+    } catch (error) {
+      throw fromSqliteError(error, operation);
     }
   }
 
