@@ -95,6 +95,9 @@ export const DEFAULT_FIND_PROVIDERS_LIMIT = 20;
 /** Delay between bootstrap dial rounds while the node has no connection at all. */
 export const DEFAULT_BOOTSTRAP_RETRY_MS = 5_000;
 
+/** New inbound connections per second from one IP address, before any handshake (libp2p's own default). */
+export const DEFAULT_INBOUND_CONNECTIONS_PER_HOST_PER_SECOND = 5;
+
 /** First byte of a response frame: what follows is the handler's answer. */
 export const RESPONSE_OK = 0x00;
 /** First byte of a response frame: what follows is a JSON error `{ code, message, details, retryable }`. */

@@ -66,6 +66,10 @@ export class ProviderRecords {
     return accepted;
   }
 
+  async stopProviding(contentId: string): Promise<void> {
+    await this.#components.libp2p.services.dht.cancelReprovide(contentIdToCid(contentId));
+  }
+
   /**
    * Finds validators that announced `contentId`, stopping at `limit`. Providers the peer gate
    * refuses (no longer active) are left out. This node is included if it provides the content.

@@ -48,7 +48,6 @@ export class PeerGate {
    */
   async recheck(peerId: string): Promise<boolean | undefined> {
     if (peerId === this.#self) return true;
-    this.#decisions.delete(peerId);
     const generation = this.#generation;
     try {
       const allowed = await this.#components.isAllowedPeer(peerId);

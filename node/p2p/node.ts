@@ -56,6 +56,7 @@ export async function createP2pNode(components: P2pNodeComponents, options: P2pN
     connectionEncrypters: [noise()],
     streamMuxers: [yamux({ maxEarlyStreams: MAX_EARLY_STREAMS })],
     connectionGater: gate.connectionGater(),
+    connectionManager: { inboundConnectionThreshold: resolved.inboundConnectionsPerHostPerSecond },
     peerDiscovery: [],
     services: {
       identify: identify(),
@@ -213,6 +214,12 @@ export class P2pNode {
   async provide(contentId: string, options: { signal?: AbortSignal } = {}): Promise<number> {
     this.#assertStarted();
     return this.#providers.provide(contentId, this.#signal(options.signal, this.#options.dhtQueryTimeoutMs));
+  }
+
+  /** Stops republishing the provider record of `contentId` (e.g. after handing its DEK off); peers drop it when it expires. */
+  async stopProviding(contentId: string): Promise<void> {
+    this.#assertStarted();
+    await this.#providers.stopProviding(contentId);
   }
 
   /** Validators (still allowed by the gate) that announced they hold the DEK of `contentId`. */

@@ -4,6 +4,7 @@ import {
   DEFAULT_BOOTSTRAP_RETRY_MS,
   DEFAULT_DHT_QUERY_TIMEOUT_MS,
   DEFAULT_HANDLER_TIMEOUT_MS,
+  DEFAULT_INBOUND_CONNECTIONS_PER_HOST_PER_SECOND,
   DEFAULT_MAX_INBOUND_STREAMS,
   DEFAULT_MAX_MESSAGE_BYTES,
   DEFAULT_PEER_CACHE_TTL_MS,
@@ -55,6 +56,11 @@ export interface P2pNodeOptions {
   dhtQueryTimeoutMs?: number;
   /** Deadline for `request` unless a signal says otherwise. Default 10 s. */
   requestTimeoutMs?: number;
+  /**
+   * New inbound connections accepted per second from one IP address, before any handshake.
+   * Default 5 (libp2p's); a devnet with many validators on one host needs more.
+   */
+  inboundConnectionsPerHostPerSecond?: number;
 }
 
 export interface ResolvedP2pNodeOptions {
@@ -67,6 +73,7 @@ export interface ResolvedP2pNodeOptions {
   dhtMode: "server" | "client";
   dhtQueryTimeoutMs: number;
   requestTimeoutMs: number;
+  inboundConnectionsPerHostPerSecond: number;
 }
 
 export interface HandleOptions {
@@ -119,6 +126,10 @@ export function resolveNodeOptions(options: P2pNodeOptions): ResolvedP2pNodeOpti
     dhtMode,
     dhtQueryTimeoutMs: positive("dhtQueryTimeoutMs", options.dhtQueryTimeoutMs ?? DEFAULT_DHT_QUERY_TIMEOUT_MS),
     requestTimeoutMs: positive("requestTimeoutMs", options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS),
+    inboundConnectionsPerHostPerSecond: positive(
+      "inboundConnectionsPerHostPerSecond",
+      options.inboundConnectionsPerHostPerSecond ?? DEFAULT_INBOUND_CONNECTIONS_PER_HOST_PER_SECOND,
+    ),
   };
 }
 

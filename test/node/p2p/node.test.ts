@@ -71,7 +71,8 @@ describe("p2p node", () => {
     network.allow.revoke(b.peerId);
     const revokedAt = Date.now();
     await waitFor(() => !a.connectedPeers().includes(b.peerId), 2_000);
-    assert.ok(Date.now() - revokedAt <= 300 + 150, `dropped after ${Date.now() - revokedAt} ms`);
+    // Checked every TTL/2, so the drop comes within one TTL (plus scheduling slack).
+    assert.ok(Date.now() - revokedAt <= 300 + 200, `dropped after ${Date.now() - revokedAt} ms`);
   });
 
   it("keeps open connections when the allow predicate fails, and refuses new ones", async () => {
@@ -117,5 +118,11 @@ describe("p2p node", () => {
     await waitFor(() => !a.connectedPeers().includes(b.peerId));
     await assert.rejects(b.ping(a.peerId), (error: P2pError) => error.code === "P2P_NOT_STARTED");
     await assert.rejects(b.start(), (error: P2pError) => error.code === "P2P_NOT_STARTED");
+  });
+
+  it("leaves no sockets or listeners behind once every node stopped", async () => {
+    await network.stop();
+    // Node closes a listening socket on the next turns of the event loop.
+    await waitFor(() => !process.getActiveResourcesInfo().some((resource) => resource.startsWith("TCP")), 2_000);
   });
 });
