@@ -83,6 +83,7 @@ function toInfo(row: DekRow): DekInfo {
 }
 
 export class DekTable {
+  readonly #db: DatabaseSync;
   readonly #committer: Committer;
   readonly #storageKey: Uint8Array;
   readonly #now: () => number;
@@ -95,6 +96,7 @@ export class DekTable {
   readonly #markConfirmed: StatementSync;
 
   constructor(db: DatabaseSync, committer: Committer, storageKey: Uint8Array, now: () => number) {
+    this.#db = db;
     this.#committer = committer;
     this.#storageKey = storageKey;
     this.#now = now;
@@ -166,14 +168,14 @@ export class DekTable {
   }
 
   /** Held DEKs whose holder confirmation is not yet on chain, oldest first. */
-  listUnconfirmed(db: DatabaseSync, options: ListUnconfirmedOptions = {}): DekInfo[] {
+  listUnconfirmed(options: ListUnconfirmedOptions = {}): DekInfo[] {
     const limit = options.limit ?? MAX_CONFIRMATION_BATCH;
     if (!Number.isSafeInteger(limit) || limit < 1) throw invalidArgument("limit", "expected a positive integer");
     const modes = options.modes ?? [...MODES];
     for (const mode of modes) if (!MODES.has(mode)) throw invalidArgument("modes", "unknown replication mode", { mode });
     if (modes.length === 0) return [];
     const states = options.state === undefined ? ["pending", "submitted"] : [options.state];
-    const statement = db.prepare(
+    const statement = this.#db.prepare(
       `SELECT ${INFO_COLUMNS} FROM deks INDEXED BY deks_unconfirmed
        WHERE confirmation <> 'confirmed' AND confirmation IN (${states.map(() => "?").join(",")})
          AND mode IN (${modes.map(() => "?").join(",")})

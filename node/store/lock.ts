@@ -7,6 +7,7 @@
  * store.ts) backs this up: even if two processes raced through stale-lock recovery, only one
  * could open the database.
  */
+import { randomBytes } from "node:crypto";
 import { closeSync, fsyncSync, linkSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
@@ -60,7 +61,7 @@ export interface DirectoryLock {
 export function acquireLock(directory: string): DirectoryLock {
   const path = join(directory, LOCK_FILE);
   const owner: LockOwner = { pid: process.pid, startTime: processStartTime(process.pid), host: hostname() };
-  const staging = `${path}.${process.pid}.${Date.now()}`;
+  const staging = `${path}.${process.pid}.${randomBytes(6).toString("hex")}`;
   const fd = openSync(staging, "wx", 0o600);
   try {
     writeSync(fd, JSON.stringify(owner));

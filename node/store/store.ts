@@ -183,7 +183,7 @@ export class DekStore {
   /** Held DEKs not yet confirmed on chain (pending or submitted), oldest first; commits pending writes first. */
   listUnconfirmed(options?: ListUnconfirmedOptions): DekInfo[] {
     this.flush();
-    return this.#call("listUnconfirmed", () => this.#deks.listUnconfirmed(this.#db, options));
+    return this.#call("listUnconfirmed", () => this.#deks.listUnconfirmed(options));
   }
 
   markConfirmationSubmitted(contentIds: readonly BytesLike[], txHash: BytesLike): Promise<void> {
