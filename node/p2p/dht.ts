@@ -8,7 +8,7 @@ import * as Digest from "multiformats/hashes/digest";
 import { DEFAULT_FIND_PROVIDERS_LIMIT } from "./constants.js";
 import { abortError, P2pError } from "./errors.js";
 import type { PeerGate } from "./gate.js";
-import type { FindProvidersOptions, P2pLogger } from "./options.js";
+import type { FindProvidersOptions } from "./options.js";
 
 /** A validator that announced it holds the DEK of a content. */
 export interface ProviderInfo {
@@ -37,7 +37,6 @@ export function contentIdToCid(contentId: string): CID {
 export interface ProviderRecordsComponents {
   libp2p: Libp2p<{ dht: KadDHT }>;
   gate: PeerGate;
-  logger: P2pLogger;
 }
 
 /** Provider records ("this validator holds the DEK of content X") in the validators' Kademlia DHT. */

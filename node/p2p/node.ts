@@ -113,7 +113,7 @@ export class P2pNode {
       },
       { shutdown: this.#shutdown.signal, requestTimeoutMs: options.requestTimeoutMs },
     );
-    this.#providers = new ProviderRecords({ libp2p: internals.libp2p, gate: internals.gate, logger: internals.logger });
+    this.#providers = new ProviderRecords({ libp2p: internals.libp2p, gate: internals.gate });
   }
 
   get isStarted(): boolean {
