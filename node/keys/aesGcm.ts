@@ -7,7 +7,7 @@
  * turns that into its own typed error with the right code.
  */
 import { createCipheriv, createDecipheriv, type CipherGCMTypes } from "node:crypto";
-import { asBuffer } from "./bytes.js";
+import { asBuffer, concatBytes } from "./bytes.js";
 
 export const AES_256_KEY_LENGTH = 32;
 export const GCM_NONCE_LENGTH = 12;
@@ -19,7 +19,7 @@ export interface GcmOptions {
   tagLength?: number;
 }
 
-/** Encrypts and returns ciphertext and tag separately (no copy of the ciphertext). */
+/** Encrypts and returns ciphertext and tag separately. For small messages (keys, records). */
 export function aesGcmEncrypt(
   key: Uint8Array,
   nonce: Uint8Array,
@@ -29,16 +29,14 @@ export function aesGcmEncrypt(
   const authTagLength = options.tagLength ?? 16;
   const cipher = createCipheriv(ALGORITHM, asBuffer(key), asBuffer(nonce), { authTagLength });
   if (options.aad !== undefined) cipher.setAAD(asBuffer(options.aad));
-  const body = cipher.update(asBuffer(plaintext));
-  const tail = cipher.final();
-  const ciphertext = tail.length === 0 ? body : Buffer.concat([body, tail]);
-  return { ciphertext, tag: cipher.getAuthTag() };
+  const ciphertext = concatBytes(cipher.update(asBuffer(plaintext)), cipher.final());
+  return { ciphertext, tag: concatBytes(cipher.getAuthTag()) };
 }
 
 /** Encrypts and returns ciphertext‖tag in one buffer. */
 export function aesGcmSeal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, options: GcmOptions = {}): Uint8Array {
   const { ciphertext, tag } = aesGcmEncrypt(key, nonce, plaintext, options);
-  return Buffer.concat([ciphertext, tag]);
+  return concatBytes(ciphertext, tag);
 }
 
 /** Decrypts ciphertext with a detached tag; `undefined` if the tag does not verify. */
@@ -54,8 +52,9 @@ export function aesGcmDecrypt(
   decipher.setAuthTag(asBuffer(tag));
   const body = decipher.update(asBuffer(ciphertext));
   try {
-    const tail = decipher.final();
-    return tail.length === 0 ? body : Buffer.concat([body, tail]);
+    const plaintext = concatBytes(body, decipher.final());
+    body.fill(0);
+    return plaintext;
   } catch {
     // Unverified plaintext must not escape: wipe what update() already produced.
     body.fill(0);

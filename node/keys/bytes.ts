@@ -71,6 +71,14 @@ export function readU64(bytes: Uint8Array, offset: number): bigint {
   return new DataView(bytes.buffer, bytes.byteOffset + offset, 8).getBigUint64(0);
 }
 
+/**
+ * A plain Uint8Array view of a Buffer (no copy). Public results are returned this way so
+ * callers get Uint8Array semantics (`slice` copies) rather than Buffer's (`slice` aliases).
+ */
+export function plainBytes(bytes: Uint8Array): Uint8Array {
+  return Buffer.isBuffer(bytes) ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : bytes;
+}
+
 /** A Buffer view over the same memory (no copy), for node:crypto calls. */
 export function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -10,11 +10,12 @@
  *
  * "encrypted" (default, policy type 0x02): the 9-byte body is AES-256-GCM encrypted under the
  *   DEK with IV 000000 (reserved for the policy; payload IVs start at 1) and with the header
- *   bytes that precede it as AAD. This binds because producing a ciphertext that opens under
+ *   bytes that precede it plus the ephemeral public key as AAD. This binds because producing a ciphertext that opens under
  *   a DEK requires that DEK: to swap the policy id of an existing header one must either know
  *   the DEK — and then one can read the content anyway, so the swap gains nothing — or change
  *   the ephemeral key, which changes the DEK and leaves the payload undecryptable. The AAD
- *   extends the same guarantee to the locator, curve, cipher and policy-type bytes. The
+ *   extends the same guarantee to the locator, curve, cipher and policy-type bytes, and to
+ *   the ephemeral key's parity byte — ECDH only sees x, so 02↔03 would otherwise go unnoticed. The
  *   8-byte "GMAC" slot carries what upstream OpenTDF computes there (the last 8 bytes of
  *   SHA-256 of the policy ciphertext) so OpenTDF tooling reads the header, but nothing
  *   relies on it: it is an unkeyed hash anyone can recompute.
@@ -85,10 +86,11 @@ export function buildDekmeshPolicy(params: {
   headerPrefix: Uint8Array;
   tagLength: number;
 }): NanoTdfPolicy {
+  const aad = concatBytes(params.headerPrefix, params.ephemeralKey.publicKey);
   assertPolicyId(params.policyId);
   const plain = concatBytes(new Uint8Array([DEKMESH_POLICY_VERSION]), u64be(params.policyId));
   if (params.binding === "encrypted") {
-    const body = aesGcmSeal(params.dek, POLICY_NONCE, plain, { aad: params.headerPrefix, tagLength: params.tagLength });
+    const body = aesGcmSeal(params.dek, POLICY_NONCE, plain, { aad, tagLength: params.tagLength });
     return { type: "embedded-encrypted", body, binding: upstreamGmacBinding(body) };
   }
   const body = concatBytes(plain, sha256(params.headerPrefix).subarray(0, HEADER_DIGEST_LENGTH));
@@ -138,7 +140,8 @@ export function readHeaderPolicy(header: NanoTdfHeader, dek: Uint8Array): BoundP
   }
   if (policy.type === "embedded-encrypted") {
     if (!header.useEcdsaBinding && !bytesEqual(policy.binding, upstreamGmacBinding(policy.body))) throw bindingFailed("gmac-slot");
-    const plain = aesGcmOpen(dek, POLICY_NONCE, policy.body, { aad: prefix, tagLength: header.tagLength });
+    const aad = concatBytes(prefix, header.ephemeralPublicKey);
+    const plain = aesGcmOpen(dek, POLICY_NONCE, policy.body, { aad, tagLength: header.tagLength });
     if (plain === undefined) throw bindingFailed("encrypted");
     return { policyId: parseBody(plain, ENCRYPTED_POLICY_BODY_LENGTH), binding: header.useEcdsaBinding ? "ecdsa" : "encrypted" };
   }

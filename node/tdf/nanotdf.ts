@@ -2,7 +2,7 @@
  * Whole-file NanoTDF: encrypt a buffer, parse a file's structure, decrypt it. For files
  * that do not fit comfortably in memory use stream.ts, which writes the same bytes.
  */
-import { asBuffer } from "../keys/bytes.js";
+import { asBuffer, concatBytes, plainBytes } from "../keys/bytes.js";
 import type { P256PrivateKey } from "../keys/p256.js";
 import { DEFAULT_SEGMENT_SIZE, MAX_SEGMENTS, maxSegmentPlaintext } from "./constants.js";
 import { createNanoTdfHeader, type NanoTdfHeaderOptions } from "./create.js";
@@ -26,7 +26,6 @@ import {
 import {
   createCreatorSignature,
   signatureSectionLength,
-  signedContentHasher,
   splitSignature,
   verifyCreatorSignature,
   type CreatorSignature,
@@ -70,12 +69,9 @@ export function encryptNanoTdf(options: EncryptNanoTdfOptions): EncryptedNanoTdf
     cipher.final();
     parts.push(cipher.getAuthTag());
   }
-  if (options.signer !== undefined) {
-    const hasher = signedContentHasher();
-    for (const part of parts) hasher.update(part);
-    parts.push(createCreatorSignature(options.signer, hasher.digest()));
-  }
-  return { bytes: Buffer.concat(parts), dek, header };
+  if (options.signer === undefined) return { bytes: concatBytes(...parts), dek, header };
+  const signed = concatBytes(...parts);
+  return { bytes: concatBytes(signed, createCreatorSignature(options.signer, { data: signed })), dek, header };
 }
 
 export interface NanoTdfFile {
@@ -143,8 +139,7 @@ export function checkHeader(header: NanoTdfHeader, dek: Uint8Array, options: { e
 
 function checkSignature(file: NanoTdfFile, bytes: Uint8Array, expectedSigner: Uint8Array | undefined): void {
   if (file.signature !== undefined) {
-    const digest = signedContentHasher().update(bytes.subarray(0, file.signedLength)).digest();
-    verifyCreatorSignature(file.header.signatureCurve, file.signature, digest, expectedSigner);
+    verifyCreatorSignature(file.header.signatureCurve, file.signature, { data: bytes.subarray(0, file.signedLength) }, expectedSigner);
   } else if (expectedSigner !== undefined) {
     throw new TdfError("TDF_SIGNATURE_INVALID", "file carries no creator signature");
   }
@@ -170,5 +165,5 @@ export function decryptNanoTdf(options: DecryptNanoTdfOptions): Uint8Array {
   const pieces = file.segments.flatMap((segment, index) =>
     decryptSegment(dek, segment, segmentAad(file.layout, index, index === last), index),
   );
-  return pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
+  return pieces.length === 1 ? plainBytes(pieces[0]!) : concatBytes(...pieces);
 }

@@ -1,12 +1,14 @@
 /**
  * The optional creator signature (spec §3.3.3): the creator's compressed public key ‖ raw
- * r‖s ECDSA signature, appended after the payload. dekmesh signs SHA-256 of every byte
- * before the signature (header and all segments) so a streaming writer can hash as it goes.
+ * r‖s ECDSA-P256-SHA256 signature over every byte before it (header and all segments) —
+ * what the spec's example 6.1 verifies as. Whole-buffer callers sign and verify natively;
+ * streams only have the running SHA-256 digest, which needs @noble's prehash-free ECDSA
+ * (slower, but once per file).
  */
 import { createHash, type Hash } from "node:crypto";
 import { p256 } from "@noble/curves/nist.js";
 import { concatBytes } from "../keys/bytes.js";
-import type { P256PrivateKey } from "../keys/p256.js";
+import { verifyP256Signature, type P256PrivateKey } from "../keys/p256.js";
 import { COMPRESSED_KEY_LENGTH, ECDSA_SIGNATURE_LENGTH, type EccCurve } from "./constants.js";
 import { TdfError } from "./errors.js";
 import type { NanoTdfHeader } from "./header.js";
@@ -30,8 +32,12 @@ export function signedContentHasher(): Hash {
   return createHash("sha256");
 }
 
-export function createCreatorSignature(signer: P256PrivateKey, digest: Uint8Array): Uint8Array {
-  const signature = p256.sign(digest, signer.exportPrivateKey(), { prehash: false });
+/** What the signature covers: the bytes themselves, or their SHA-256 digest. */
+export type SignedContent = { data: Uint8Array } | { digest: Uint8Array };
+
+export function createCreatorSignature(signer: P256PrivateKey, content: SignedContent): Uint8Array {
+  const signature =
+    "data" in content ? signer.sign(content.data) : p256.sign(content.digest, signer.exportPrivateKey(), { prehash: false });
   return concatBytes(signer.publicKey, signature);
 }
 
@@ -39,17 +45,21 @@ export function createCreatorSignature(signer: P256PrivateKey, digest: Uint8Arra
 export function verifyCreatorSignature(
   curve: EccCurve,
   signature: CreatorSignature,
-  digest: Uint8Array,
+  content: SignedContent,
   expectedSigner?: Uint8Array,
 ): void {
   if (curve !== "secp256r1") {
     throw new TdfError("TDF_UNSUPPORTED_CURVE", "creator signatures are only verified on P-256", { details: { curve } });
   }
   let valid = false;
-  try {
-    valid = p256.verify(signature.signature, digest, signature.publicKey, { prehash: false, lowS: false });
-  } catch {
-    valid = false;
+  if ("data" in content) {
+    valid = verifyP256Signature(signature.publicKey, content.data, signature.signature);
+  } else {
+    try {
+      valid = p256.verify(signature.signature, content.digest, signature.publicKey, { prehash: false, lowS: false });
+    } catch {
+      valid = false;
+    }
   }
   if (!valid) throw new TdfError("TDF_SIGNATURE_INVALID", "creator signature does not verify");
   if (expectedSigner !== undefined && Buffer.compare(Buffer.from(expectedSigner), Buffer.from(signature.publicKey)) !== 0) {

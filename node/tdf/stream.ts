@@ -3,7 +3,7 @@
  * 4 MiB) plus a small lookahead is buffered in either direction, whatever the file size.
  * Output bytes are identical to encryptNanoTdf's for the same key material and segment size.
  */
-import { asBuffer } from "../keys/bytes.js";
+import { asBuffer, plainBytes } from "../keys/bytes.js";
 import type { P256PrivateKey } from "../keys/p256.js";
 import { ChunkQueue, type ByteSource } from "./chunkQueue.js";
 import { PAYLOAD_IV_LENGTH } from "./constants.js";
@@ -86,12 +86,12 @@ async function* encryptSegments(
       const iv = segmentIv(index);
       const cipher = createSegmentCipher(dek, iv, header.tagLength, segmentAad(layout, index, final));
       yield emit(segmentPrefix(length, iv, header.tagLength));
-      for (const piece of queue.take(length)) yield emit(cipher.update(asBuffer(piece)));
+      for (const piece of queue.take(length)) yield emit(plainBytes(cipher.update(asBuffer(piece))));
       cipher.final();
-      yield emit(cipher.getAuthTag());
+      yield emit(plainBytes(cipher.getAuthTag()));
       if (final) break;
     }
-    if (signer !== undefined) yield createCreatorSignature(signer, hasher!.digest());
+    if (signer !== undefined) yield createCreatorSignature(signer, { digest: hasher!.digest() });
   } finally {
     await queue.cancel();
   }
@@ -171,12 +171,12 @@ export async function* decryptStream(source: ByteSource, options: DecryptStreamO
         hasher.update(tag);
       }
       const plaintext = decryptSegment(dek, { iv, ciphertext, tag }, segmentAad(layout, index, final), index);
-      for (const piece of plaintext) if (piece.length > 0) yield piece;
+      for (const piece of plaintext) if (piece.length > 0) yield plainBytes(piece);
       if (final) break;
     }
     if (hasher !== undefined) {
       const signature = splitSignature(queue.takeContiguous(signatureLength), header.signatureCurve);
-      verifyCreatorSignature(header.signatureCurve, signature, hasher.digest(), options.expectedSigner);
+      verifyCreatorSignature(header.signatureCurve, signature, { digest: hasher.digest() }, options.expectedSigner);
     } else if (options.expectedSigner !== undefined) {
       throw new TdfError("TDF_SIGNATURE_INVALID", "file carries no creator signature");
     }
