@@ -28,7 +28,10 @@ export function toAsyncIterator(source: ByteSource): AsyncIterator<Uint8Array> |
 
 export class ChunkQueue {
   readonly #source: AsyncIterator<Uint8Array> | Iterator<Uint8Array>;
-  readonly #chunks: Uint8Array[] = [];
+  #chunks: Uint8Array[] = [];
+  /** Index of the first live chunk (shifting an array per chunk would be quadratic). */
+  #first = 0;
+  /** Offset of the first live byte inside chunk #first. */
   #head = 0;
   #buffered = 0;
   #ended = false;
@@ -65,19 +68,23 @@ export class ChunkQueue {
     const out: Uint8Array[] = [];
     let left = length;
     while (left > 0) {
-      const chunk = this.#chunks[0]!;
+      const chunk = this.#chunks[this.#first]!;
       const available = chunk.length - this.#head;
       const n = Math.min(available, left);
       out.push(chunk.subarray(this.#head, this.#head + n));
       left -= n;
       if (n === available) {
-        this.#chunks.shift();
+        this.#first++;
         this.#head = 0;
       } else {
         this.#head += n;
       }
     }
     this.#buffered -= length;
+    if (this.#first > 64 && this.#first * 2 > this.#chunks.length) {
+      this.#chunks = this.#chunks.slice(this.#first);
+      this.#first = 0;
+    }
     return out;
   }
 
@@ -90,12 +97,13 @@ export class ChunkQueue {
   /** The first `length` buffered bytes without consuming them. */
   peek(length: number): Uint8Array {
     const n = Math.min(length, this.#buffered);
-    const first = this.#chunks[0];
+    const first = this.#chunks[this.#first];
     if (first !== undefined && first.length - this.#head >= n) return first.subarray(this.#head, this.#head + n);
     const out = new Uint8Array(n);
     let offset = 0;
     let head = this.#head;
-    for (const chunk of this.#chunks) {
+    for (let i = this.#first; i < this.#chunks.length; i++) {
+      const chunk = this.#chunks[i]!;
       if (offset === n) break;
       const piece = chunk.subarray(head, head + (n - offset));
       out.set(piece, offset);
