@@ -363,6 +363,21 @@ export const rewrapBatch = onchainTable(
   (table) => ({ pk: primaryKey({ columns: [table.validator, table.batchId] }) }),
 );
 
+// ---------------------------------------------------------------- indexer state
+
+/**
+ * One row: the last event applied. Its id names the event by block hash, so it differs
+ * between forks; the API keys its response cache by it (a block without events leaves it
+ * unchanged, a reorg reverts it with everything else). See indexer/src/api/version.ts.
+ */
+export const indexerState = onchainTable("indexer_state", (t) => ({
+  id: t.integer().primaryKey(),
+  /** `<block hash>:<log index>` of the last event applied. */
+  lastEvent: t.text().notNull(),
+  /** Events applied so far. */
+  events: t.bigint().notNull(),
+}));
+
 // ---------------------------------------------------------------- relations (GraphQL traversal)
 
 export const validatorRelations = relations(validator, ({ many }) => ({

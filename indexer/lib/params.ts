@@ -34,12 +34,17 @@ export function parseContentRef(raw: string): ContentRef {
 }
 
 /**
- * An account address, returned lowercase. Mixed case must be a valid EIP-55 checksum: a
- * mistyped checksummed address is refused rather than looked up as someone else.
+ * An account address, returned lowercase. All-lowercase and all-uppercase hex carry no
+ * checksum; mixed case must be a valid EIP-55 checksum, so a mistyped checksummed address is
+ * refused rather than looked up as someone else.
  */
 export function parseAddress(raw: string, name: string): Address {
   if (!/^0x[0-9a-fA-F]{40}$/.test(raw)) throw badRequest("invalid_address", `${name} must be a 0x address`);
-  if (!isAddress(raw, { strict: true })) throw badRequest("invalid_address", `${name} has a wrong EIP-55 checksum`);
+  const body = raw.slice(2);
+  const uniform = body === body.toLowerCase() || body === body.toUpperCase();
+  if (!uniform && !isAddress(raw, { strict: true })) {
+    throw badRequest("invalid_address", `${name} has a wrong EIP-55 checksum`);
+  }
   return raw.toLowerCase() as Address;
 }
 

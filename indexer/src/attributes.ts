@@ -1,9 +1,9 @@
 // AttributeRegistry: namespaces, their ordered values, and grants with expiry.
-import { ponder } from "ponder:registry";
+import { on } from "./on.js";
 import { attributeGrant, grantEvent, namespace, namespaceValue } from "ponder:schema";
 import { attributeRuleName } from "../lib/codec.js";
 
-ponder.on("AttributeRegistry:NamespaceCreated", async ({ event, context }) => {
+on("AttributeRegistry:NamespaceCreated", async ({ event, context }) => {
   const { namespace: id, name, authority, rule, values } = event.args;
   await context.db.insert(namespace).values({
     id,
@@ -22,18 +22,18 @@ ponder.on("AttributeRegistry:NamespaceCreated", async ({ event, context }) => {
   }
 });
 
-ponder.on("AttributeRegistry:NamespaceValueAdded", async ({ event, context }) => {
+on("AttributeRegistry:NamespaceValueAdded", async ({ event, context }) => {
   const { namespace: id, value, name } = event.args;
   await context.db.insert(namespaceValue).values({ namespace: id, value, name, addedBlock: event.block.number });
   await context.db.update(namespace, { id }).set({ valueCount: value + 1 });
 });
 
-ponder.on("AttributeRegistry:NamespaceAuthorityTransferred", async ({ event, context }) => {
+on("AttributeRegistry:NamespaceAuthorityTransferred", async ({ event, context }) => {
   const { namespace: id, newAuthority } = event.args;
   await context.db.update(namespace, { id }).set({ authority: newAuthority });
 });
 
-ponder.on("AttributeRegistry:GrantIssued", async ({ event, context }) => {
+on("AttributeRegistry:GrantIssued", async ({ event, context }) => {
   const { namespace: ns, account, value, expiresAt } = event.args;
   const issued = {
     expiresAt,
@@ -61,7 +61,7 @@ ponder.on("AttributeRegistry:GrantIssued", async ({ event, context }) => {
   });
 });
 
-ponder.on("AttributeRegistry:GrantRevoked", async ({ event, context }) => {
+on("AttributeRegistry:GrantRevoked", async ({ event, context }) => {
   const { namespace: ns, account, value } = event.args;
   await context.db
     .update(attributeGrant, { namespace: ns, account, value })

@@ -1,8 +1,8 @@
 // RewrapAuditLog: one row per served rewrap, and the numbered batches they came in.
-import { ponder } from "ponder:registry";
+import { on } from "./on.js";
 import { rewrap, rewrapBatch, validator } from "ponder:schema";
 
-ponder.on("RewrapAuditLog:RewrapRecorded", async ({ event, context }) => {
+on("RewrapAuditLog:RewrapRecorded", async ({ event, context }) => {
   const { contentId, requester, validator: node, requestDigest, servedAt } = event.args;
   // Records come before their RewrapBatchRecorded in the same transaction, and batch ids are
   // sequential per validator, so the batch a record belongs to is the validator's next one.
@@ -22,7 +22,7 @@ ponder.on("RewrapAuditLog:RewrapRecorded", async ({ event, context }) => {
   });
 });
 
-ponder.on("RewrapAuditLog:RewrapBatchRecorded", async ({ event, context }) => {
+on("RewrapAuditLog:RewrapBatchRecorded", async ({ event, context }) => {
   const { validator: node, batchId, count } = event.args;
   await context.db.insert(rewrapBatch).values({
     validator: node,

@@ -1,5 +1,5 @@
 // ContentRegistry: registrations, stake-drawn replica sets and their repairs, holder confirmations.
-import { ponder } from "ponder:registry";
+import { on } from "./on.js";
 import { content, holding, replicaRepair, replicaSet, replicaSlot } from "ponder:schema";
 import { zeroAddress, type Hex } from "viem";
 import { cidText, replicationModeName } from "../lib/codec.js";
@@ -7,7 +7,7 @@ import { cidText, replicationModeName } from "../lib/codec.js";
 /** Vacant replica slots are address(0) on chain and null here. */
 const member = (address: Hex): Hex | null => (address === zeroAddress ? null : address);
 
-ponder.on("ContentRegistry:ContentRegistered", async ({ event, context }) => {
+on("ContentRegistry:ContentRegistered", async ({ event, context }) => {
   const { contentId, publisher, policyId, initialValidator, mode, cid, header, recoveryEnvelope } = event.args;
   await context.db.insert(content).values({
     contentId,
@@ -26,7 +26,7 @@ ponder.on("ContentRegistry:ContentRegistered", async ({ event, context }) => {
 });
 
 // Emitted inside `register`, just before ContentRegistered.
-ponder.on("ContentRegistry:ReplicaSetAssigned", async ({ event, context }) => {
+on("ContentRegistry:ReplicaSetAssigned", async ({ event, context }) => {
   const { contentId, members, seed } = event.args;
   await context.db.insert(replicaSet).values({
     contentId,
@@ -46,7 +46,7 @@ ponder.on("ContentRegistry:ReplicaSetAssigned", async ({ event, context }) => {
   );
 });
 
-ponder.on("ContentRegistry:ReplicaRepaired", async ({ event, context }) => {
+on("ContentRegistry:ReplicaRepaired", async ({ event, context }) => {
   const { contentId, slot, previous, replacement } = event.args;
   await context.db
     .update(replicaSlot, { contentId, slot: Number(slot) })
@@ -63,7 +63,7 @@ ponder.on("ContentRegistry:ReplicaRepaired", async ({ event, context }) => {
   });
 });
 
-ponder.on("ContentRegistry:HoldingConfirmed", async ({ event, context }) => {
+on("ContentRegistry:HoldingConfirmed", async ({ event, context }) => {
   const { contentId, validator } = event.args;
   await context.db
     .insert(holding)

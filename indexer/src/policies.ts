@@ -1,5 +1,6 @@
 // PolicyRegistry: every version of every policy in full, and the current one per policy.
-import { ponder, type Context, type Event } from "ponder:registry";
+import type { Context, Event } from "ponder:registry";
+import { on } from "./on.js";
 import { policy, policyVersion } from "ponder:schema";
 import { replicationModeName } from "../lib/codec.js";
 
@@ -29,7 +30,7 @@ async function recordVersion(db: Context<"PolicyRegistry:PolicyCreated">["db"], 
   });
 }
 
-ponder.on("PolicyRegistry:PolicyCreated", async ({ event, context }) => {
+on("PolicyRegistry:PolicyCreated", async ({ event, context }) => {
   await context.db.insert(policy).values({
     id: event.args.policyId,
     publisher: event.args.publisher,
@@ -44,7 +45,7 @@ ponder.on("PolicyRegistry:PolicyCreated", async ({ event, context }) => {
   await recordVersion(context.db, event);
 });
 
-ponder.on("PolicyRegistry:PolicyUpdated", async ({ event, context }) => {
+on("PolicyRegistry:PolicyUpdated", async ({ event, context }) => {
   await context.db.update(policy, { id: event.args.policyId }).set({
     version: event.args.version,
     ...termsOf(event.args),
@@ -54,7 +55,7 @@ ponder.on("PolicyRegistry:PolicyUpdated", async ({ event, context }) => {
   await recordVersion(context.db, event);
 });
 
-ponder.on("PolicyRegistry:PolicyRevoked", async ({ event, context }) => {
+on("PolicyRegistry:PolicyRevoked", async ({ event, context }) => {
   await context.db
     .update(policy, { id: event.args.policyId })
     .set({ revoked: true, revokedBlock: event.block.number, revokedAt: event.block.timestamp });

@@ -1,7 +1,8 @@
 // ValidatorRegistry: registration, staking, lifecycle and keys. Status transitions mirror
 // the contract exactly (see contracts/ValidatorRegistry.sol), so `status` here equals
 // `validator(node).status` on chain at the same block.
-import { ponder, type Context, type Event } from "ponder:registry";
+import type { Context, Event } from "ponder:registry";
+import { on } from "./on.js";
 import { kasKey, stakeChange, validator, validatorStatusChange } from "ponder:schema";
 import { keccak256, type Hex } from "viem";
 import { peerIdText, type ValidatorStatusName } from "../lib/codec.js";
@@ -47,7 +48,7 @@ async function requireValidator(db: Db, node: Hex) {
   return { ...row, status: row.status as ValidatorStatusName };
 }
 
-ponder.on("ValidatorRegistry:ValidatorRegistered", async ({ event, context }) => {
+on("ValidatorRegistry:ValidatorRegistered", async ({ event, context }) => {
   const { node, operator, kasPublicKey, kid, peerId, multiaddrs, endpoint } = event.args;
   await context.db.insert(validator).values({
     node,
@@ -82,14 +83,14 @@ ponder.on("ValidatorRegistry:ValidatorRegistered", async ({ event, context }) =>
   await recordStatus(context.db, event, node, "registered", null, "registered");
 });
 
-ponder.on("ValidatorRegistry:ValidatorNetworkUpdated", async ({ event, context }) => {
+on("ValidatorRegistry:ValidatorNetworkUpdated", async ({ event, context }) => {
   const { node, peerId, multiaddrs, endpoint } = event.args;
   await context.db
     .update(validator, { node })
     .set({ peerId: peerIdText(peerId), peerIdBytes: peerId, multiaddrs: [...multiaddrs], endpoint, ...at(event) });
 });
 
-ponder.on("ValidatorRegistry:StakeDeposited", async ({ event, context }) => {
+on("ValidatorRegistry:StakeDeposited", async ({ event, context }) => {
   const { node, amount, totalStake } = event.args;
   await context.db.update(validator, { node }).set({ stake: totalStake, ...at(event) });
   await context.db.insert(stakeChange).values({
@@ -104,7 +105,7 @@ ponder.on("ValidatorRegistry:StakeDeposited", async ({ event, context }) => {
   });
 });
 
-ponder.on("ValidatorRegistry:ValidatorActivated", async ({ event, context }) => {
+on("ValidatorRegistry:ValidatorActivated", async ({ event, context }) => {
   const { node, stake, weight } = event.args;
   const row = await requireValidator(context.db, node);
   await context.db
@@ -113,12 +114,12 @@ ponder.on("ValidatorRegistry:ValidatorActivated", async ({ event, context }) => 
   await recordStatus(context.db, event, node, "activated", row.status, "active");
 });
 
-ponder.on("ValidatorRegistry:ValidatorWeightChanged", async ({ event, context }) => {
+on("ValidatorRegistry:ValidatorWeightChanged", async ({ event, context }) => {
   const { node, stake, weight } = event.args;
   await context.db.update(validator, { node }).set({ stake, weight, ...at(event) });
 });
 
-ponder.on("ValidatorRegistry:ValidatorExitRequested", async ({ event, context }) => {
+on("ValidatorRegistry:ValidatorExitRequested", async ({ event, context }) => {
   const { node, unbondingEndsAt } = event.args;
   const row = await requireValidator(context.db, node);
   // A never-active validator is refunded in the same call (StakeWithdrawn follows and makes it
@@ -127,7 +128,7 @@ ponder.on("ValidatorRegistry:ValidatorExitRequested", async ({ event, context })
   await recordStatus(context.db, event, node, "exit_requested", row.status, "exiting", unbondingEndsAt);
 });
 
-ponder.on("ValidatorRegistry:StakeWithdrawn", async ({ event, context }) => {
+on("ValidatorRegistry:StakeWithdrawn", async ({ event, context }) => {
   const { node, amount } = event.args;
   const row = await requireValidator(context.db, node);
   await context.db.update(validator, { node }).set({ status: "exited", stake: 0n, weight: 0n, ...at(event) });
@@ -144,7 +145,7 @@ ponder.on("ValidatorRegistry:StakeWithdrawn", async ({ event, context }) => {
   await recordStatus(context.db, event, node, "withdrawn", row.status, "exited");
 });
 
-ponder.on("ValidatorRegistry:ValidatorSlashed", async ({ event, context }) => {
+on("ValidatorRegistry:ValidatorSlashed", async ({ event, context }) => {
   const { node, amount, reason, unbondingEndsAt } = event.args;
   const row = await requireValidator(context.db, node);
   const stakeAfter = row.stake - amount;
@@ -170,7 +171,7 @@ ponder.on("ValidatorRegistry:ValidatorSlashed", async ({ event, context }) => {
   await recordStatus(context.db, event, node, "slashed", row.status, "jailed", unbondingEndsAt);
 });
 
-ponder.on("ValidatorRegistry:KasKeyRotated", async ({ event, context }) => {
+on("ValidatorRegistry:KasKeyRotated", async ({ event, context }) => {
   const { node, kid, kasPublicKey, previousKid } = event.args;
   await context.db.update(kasKey, { node, kid: previousKid }).set({ status: "rotated", rotatedAt: event.block.timestamp });
   await context.db.insert(kasKey).values({
@@ -184,12 +185,12 @@ ponder.on("ValidatorRegistry:KasKeyRotated", async ({ event, context }) => {
   await context.db.update(validator, { node }).set({ currentKid: kid, kasPublicKey, ...at(event) });
 });
 
-ponder.on("ValidatorRegistry:KasKeyRevoked", async ({ event, context }) => {
+on("ValidatorRegistry:KasKeyRevoked", async ({ event, context }) => {
   const { node, kid } = event.args;
   await context.db.update(kasKey, { node, kid }).set({ status: "revoked", revokedAt: event.block.timestamp });
 });
 
-ponder.on("ValidatorRegistry:NodeRevoked", async ({ event, context }) => {
+on("ValidatorRegistry:NodeRevoked", async ({ event, context }) => {
   const { node, unbondingEndsAt } = event.args;
   const row = await requireValidator(context.db, node);
   // Only an active node changes status here (it starts unbonding); a registered one was

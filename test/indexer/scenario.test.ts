@@ -58,7 +58,10 @@ describe("validators", () => {
 
   test("rotated and revoked KAS keys, updated network addresses", async () => {
     const { body } = await get(url, "/validators/active");
-    const v3 = body.validators.find((v: any) => v.node === lower(s.networkUpdated.node));
+    // The updated validator may be the one the scenario made exit, so read it by id.
+    const { validator: v3 } = await graphql(
+      `{ validator(node: "${lower(s.networkUpdated.node)}") { endpoint multiaddrs peerId } }`,
+    );
     assert.equal(v3.endpoint, s.networkUpdated.endpoint);
     assert.deepEqual(v3.multiaddrs, ["/ip4/127.0.0.1/tcp/9003", "/ip4/127.0.0.1/tcp/9004/ws"]);
     assert.match(v3.peerId, /^Qm[1-9A-HJ-NP-Za-km-z]{44}$/, "sha2-256 multihash peer ids print as Qm…");
@@ -280,3 +283,71 @@ async function graphql(query: string): Promise<any> {
 }
 
 
+
+describe("refusals: 400 for bad parameters, 404 for unknown ids, capped limits", () => {
+  const unknownCid = "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku";
+  const cases: [string, number, string][] = [
+    ["/holders/not-a-cid", 400, "invalid_cid"],
+    ["/holders/0x1234", 400, "invalid_cid"],
+    [`/holders/b${"a".repeat(300)}`, 400, "invalid_cid"],
+    [`/holders/${unknownCid}`, 404, "content_not_found"],
+    [`/holders/0x${"00".repeat(32)}`, 404, "content_not_found"],
+    [`/holders/${unknownCid}?verbose=1`, 400, "unknown_parameter"],
+    ["/validators/active?status=jailed", 400, "unknown_parameter"],
+    ["/policies/abc", 400, "invalid_policy_id"],
+    ["/policies/-1", 400, "invalid_policy_id"],
+    ["/policies/1.5", 400, "invalid_policy_id"],
+    ["/policies/18446744073709551616", 400, "invalid_policy_id"],
+    ["/policies/18446744073709551615", 404, "policy_not_found"],
+    ["/policies/0", 404, "policy_not_found"],
+    [`/access/${unknownCid}/0x${"11".repeat(20)}`, 404, "content_not_found"],
+    [`/access/not-a-cid/0x${"11".repeat(20)}`, 400, "invalid_cid"],
+    ["/audit?limit=0", 400, "invalid_limit"],
+    ["/audit?limit=-3", 400, "invalid_limit"],
+    ["/audit?limit=ten", 400, "invalid_limit"],
+    ["/audit?cursor=garbage!", 400, "invalid_cursor"],
+    [`/audit?cursor=${Buffer.from("a1.5").toString("base64url")}`, 400, "invalid_cursor"],
+    [`/audit?cursor=${"A".repeat(100)}`, 400, "invalid_cursor"],
+    ["/audit?requester=0x12", 400, "invalid_address"],
+    ["/audit?validator=alice", 400, "invalid_address"],
+    ["/audit?cid=xyz", 400, "invalid_cid"],
+    ["/audit?from=yesterday", 400, "invalid_time"],
+    ["/audit?to=1e9", 400, "invalid_time"],
+    ["/audit?from=20&to=10", 400, "invalid_range"],
+    ["/audit?page=2", 400, "unknown_parameter"],
+  ];
+  for (const [path, status, code] of cases) {
+    test(`GET ${path.length > 70 ? `${path.slice(0, 70)}…` : path} → ${status} ${code}`, async () => {
+      const response = await get(url, path);
+      assert.equal(response.status, status, JSON.stringify(response.body));
+      assert.equal(response.body.error.code, code);
+      assert.equal(typeof response.body.error.message, "string");
+      assert.ok(response.body.block.number > 0, "refusals carry the indexed head too");
+    });
+  }
+
+  test("addresses: a wrong EIP-55 checksum is refused, any all-lower/upper form accepted", async () => {
+    const reader = s.readers[0]!;
+    const checksummed = reader.slice(0, 2) + [...reader.slice(2)].map((ch, i) => (i % 2 ? ch.toUpperCase() : ch)).join("");
+    const bad = await get(url, `/access/${s.contents.all.cid}/${checksummed}`);
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.error.code, "invalid_address");
+    const upper = await get(url, `/access/${s.contents.all.cid}/0x${reader.slice(2).toUpperCase()}`);
+    assert.equal(upper.status, 200);
+    assert.equal(upper.body.account, reader);
+    for (const at of ["abc", "-5", "18446744073709551616"]) {
+      const r = await get(url, `/access/${s.contents.all.cid}/${reader}?at=${at}`);
+      assert.equal(r.status, 400);
+      assert.equal(r.body.error.code, "invalid_time");
+    }
+  });
+
+  test("limits above 500 are capped, not refused", async () => {
+    for (const limit of ["501", "100000", "9".repeat(40)]) {
+      const r = await get(url, `/audit?limit=${limit}`);
+      assert.equal(r.status, 200);
+      assert.equal(r.body.limit, 500);
+    }
+    assert.equal((await get(url, "/audit")).body.limit, 50);
+  });
+});

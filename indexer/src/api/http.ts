@@ -1,35 +1,21 @@
-// Shared plumbing of the REST endpoints: the indexed head every response carries, JSON with
-// bigints, and typed refusals.
+// Shared plumbing of the REST endpoints: JSON with bigints, the head every response carries,
+// and typed refusals.
 import type { Context } from "hono";
-import { db } from "ponder:api";
-import { sql } from "ponder";
 import { ApiError } from "../../lib/errors.js";
-
-/** The latest block the indexer has processed: what a reader's staleness check compares with. */
-export interface IndexedBlock {
-  number: number;
-  timestamp: number;
-}
-
-/**
- * Reads Ponder's checkpoint of the (single) chain. The encoded checkpoint starts with the
- * block timestamp (10 digits), then the chain id (16) and the block number (16); see
- * ponder/src/utils/checkpoint.ts.
- */
-export async function readHead(): Promise<IndexedBlock> {
-  const result = (await db.execute(sql`SELECT latest_checkpoint FROM _ponder_checkpoint LIMIT 1`)) as unknown as {
-    rows: { latest_checkpoint: string }[];
-  };
-  const checkpoint = result.rows[0]?.latest_checkpoint;
-  if (checkpoint === undefined) throw new ApiError(503, "not_ready", "the indexer has not indexed a block yet");
-  return { number: Number(checkpoint.slice(26, 42)), timestamp: Number(checkpoint.slice(0, 10)) };
-}
+import { currentVersion, type IndexedBlock } from "./version.js";
 
 const replacer = (_key: string, value: unknown) => (typeof value === "bigint" ? value.toString() : value);
 
-/** A JSON response; uint64/uint256 values (bigints) become decimal strings. */
-export function json(c: Context, body: object, status: 200 | 400 | 404 | 500 | 503 = 200): Response {
-  return c.body(JSON.stringify(body, replacer), status, { "content-type": "application/json; charset=utf-8" });
+/** JSON text of a value; uint64/uint256 values (bigints) become decimal strings. */
+export const stringify = (value: unknown): string => JSON.stringify(value, replacer);
+
+/**
+ * A response whose body is `{ "block": head, …body }`. `body` is pre-serialised JSON object
+ * text (cached entries keep it that way), so the head is spliced in without re-serialising.
+ */
+export function respond(c: Context, head: IndexedBlock, body: string, status: 200 | 404 = 200): Response {
+  const rest = body === "{}" ? "}" : `,${body.slice(1)}`;
+  return c.body(`{"block":${JSON.stringify(head)}${rest}`, status, { "content-type": "application/json; charset=utf-8" });
 }
 
 /** `{ error: { code, message } }`, with the head when it can be read (a 404 may just mean "not yet"). */
@@ -38,6 +24,18 @@ export async function errorResponse(c: Context, error: unknown): Promise<Respons
     error instanceof ApiError ? error : new ApiError(500, "internal", "internal error while answering the request");
   if (!(error instanceof ApiError)) console.error(`REST ${c.req.method} ${c.req.path} failed`, error);
   let block: IndexedBlock | undefined;
-  if (apiError.status !== 503) block = await readHead().catch(() => undefined);
-  return json(c, { error: { code: apiError.code, message: apiError.message }, ...(block ? { block } : {}) }, apiError.status);
+  if (apiError.status !== 503) block = (await currentVersion().catch(() => undefined))?.head;
+  const body = { error: { code: apiError.code, message: apiError.message }, ...(block ? { block } : {}) };
+  return c.body(stringify(body), apiError.status, { "content-type": "application/json; charset=utf-8" });
+}
+
+/** Either a found value's JSON or a 404 refusal, as cached per data version. */
+export type Found = { body: string } | { notFound: ApiError };
+
+export function answer(c: Context, head: IndexedBlock, found: Found): Response {
+  if ("notFound" in found) {
+    const { code, message } = found.notFound;
+    return respond(c, head, stringify({ error: { code, message } }), 404);
+  }
+  return respond(c, head, found.body);
 }

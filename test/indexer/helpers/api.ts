@@ -18,9 +18,17 @@ export async function get<T = any>(baseUrl: string, path: string): Promise<ApiRe
   return { status: response.status, body: body as T };
 }
 
-/** Waits until the indexer has processed the chain's current block; returns that block number. */
+/**
+ * Waits until the REST API answers for the chain's current block (GET /head, which reports
+ * the head the REST responses are labelled with); returns that block number.
+ */
 export async function synced(driver: Driver, timeoutMs = 30_000): Promise<number> {
   const target = Number(await driver.blockNumber());
-  await driver.stack.indexer!.waitForBlock(target, timeoutMs);
-  return target;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { status, body } = await get(driver.stack.indexer!.url, "/head");
+    if (status === 200 && body.block.number >= target) return target;
+    if (Date.now() > deadline) throw new Error(`indexer did not reach block ${target} in ${timeoutMs} ms (log: ${driver.stack.indexer!.logFile})`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }

@@ -1,0 +1,136 @@
+// The indexer's pure parts: placement, parameter parsing, cursors, and the access evaluator
+// against the contracts' independent reference model (no processes needed).
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import fc from "fast-check";
+import { CID } from "multiformats/cid";
+import { sha256 } from "multiformats/hashes/sha2";
+import { getAddress, keccak256, type Address, type Hex } from "viem";
+import { evaluateAccess } from "../../indexer/lib/access.js";
+import { decodeCursor, encodeCursor } from "../../indexer/lib/cursor.js";
+import { ApiError } from "../../indexer/lib/errors.js";
+import { parseAddress, parseContentRef, parseLimit } from "../../indexer/lib/params.js";
+import { xorDistance, xorId, xorReplicaSet } from "../../node/replication/placement.js";
+import * as reference from "../contracts/helpers/accessModel.js";
+
+const address = fc.uint8Array({ minLength: 20, maxLength: 20 }).map((b) => `0x${Buffer.from(b).toString("hex")}` as Address);
+const bytes32 = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => `0x${Buffer.from(b).toString("hex")}` as Hex);
+
+describe("placement", () => {
+  test("xorDistance is uint256(keccak256(address bytes) XOR contentId)", () => {
+    fc.assert(
+      fc.property(address, bytes32, (node, contentId) => {
+        const a = Buffer.from(keccak256(node).slice(2), "hex");
+        const b = Buffer.from(contentId.slice(2), "hex");
+        const xored = Buffer.from(a.map((x, i) => x ^ b[i]!));
+        assert.equal(xorDistance(contentId, node), BigInt(`0x${xored.toString("hex")}`));
+        assert.equal(xorDistance(contentId, getAddress(node)), xorDistance(contentId, node), "case-insensitive");
+      }),
+    );
+  });
+
+  test("xorReplicaSet: the k closest, closest first, whatever the input order", () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(address, { maxLength: 12 }), bytes32, fc.nat(14), (nodes, contentId, k) => {
+        const set = xorReplicaSet(contentId, nodes, k);
+        assert.equal(set.length, Math.min(k, nodes.length));
+        const distances = set.map((n) => xorDistance(contentId, n));
+        for (let i = 1; i < distances.length; i++) assert.ok(distances[i - 1]! < distances[i]!);
+        const outside = nodes.filter((n) => !set.includes(n)).map((n) => xorDistance(contentId, n));
+        if (set.length) for (const d of outside) assert.ok(d > distances[distances.length - 1]!);
+        assert.deepEqual(xorReplicaSet(contentId, [...nodes].reverse(), k), set);
+        const withIds = nodes.map((node) => ({ node, xorId: xorId(node) }));
+        assert.deepEqual(xorReplicaSet(contentId, withIds, k).map((v) => v.node), set);
+      }),
+    );
+  });
+});
+
+describe("parameters", () => {
+  test("a content is named by CIDv1, CIDv0 or contentId; all map to keccak256(cid bytes)", async () => {
+    const cid = CID.create(1, 0x55, await sha256.digest(new Uint8Array([1, 2, 3])));
+    const contentId = keccak256(cid.bytes);
+    assert.deepEqual(parseContentRef(cid.toString()), { contentId, cid: cid.toString() });
+    assert.equal(parseContentRef(contentId.toUpperCase().replace("0X", "0x")).contentId, contentId);
+    const v0 = CID.createV0(await sha256.digest(new Uint8Array([4])));
+    assert.equal(parseContentRef(v0.toString()).contentId, keccak256(v0.bytes));
+  });
+
+  test("refusals are typed 400s", () => {
+    const refused = (f: () => unknown, code: string) =>
+      assert.throws(f, (e: unknown) => e instanceof ApiError && e.status === 400 && e.code === code);
+    refused(() => parseContentRef(""), "invalid_cid");
+    refused(() => parseAddress("0xAbCdEf0000000000000000000000000000000000", "a"), "invalid_address");
+    refused(() => parseLimit("0"), "invalid_limit");
+    assert.equal(parseLimit("499"), 499);
+    assert.equal(parseLimit("501"), 500);
+  });
+
+  test("cursors round-trip and refuse anything else", () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: 10n ** 15n }), fc.nat(1e8), (blockNumber, logIndex) => {
+        assert.deepEqual(decodeCursor(encodeCursor({ blockNumber, logIndex })), { blockNumber, logIndex });
+      }),
+    );
+    for (const bad of ["", "====", Buffer.from("a2.1.1").toString("base64url"), Buffer.from("a1.1").toString("base64url")]) {
+      assert.throws(() => decodeCursor(bad), ApiError);
+    }
+  });
+});
+
+describe("access evaluator", () => {
+  const namespaces = ["0x01", "0x02", "0x03"].map((n) => n.padEnd(66, "0") as Hex);
+  const accounts = [1, 2, 3, 4].map((n) => `0x${n.toString(16).padStart(40, "0")}` as Address);
+
+  test("agrees with the contracts' reference model on random states", () => {
+    const grant = fc.record({
+      namespace: fc.constantFrom(...namespaces),
+      account: fc.constantFrom(...accounts),
+      value: fc.nat(4),
+      expiresAt: fc.oneof(fc.constant(0n), fc.bigInt({ min: 1n, max: 200n })),
+      active: fc.boolean(),
+    });
+    const world = fc.record({
+      rules: fc.tuple(fc.nat(2), fc.nat(2), fc.nat(2)),
+      grants: fc.array(grant, { maxLength: 20 }),
+      requirements: fc.uniqueArray(fc.record({ namespace: fc.constantFrom(...namespaces), value: fc.nat(4) }), {
+        maxLength: 5,
+        selector: (r) => `${r.namespace}/${r.value}`,
+      }),
+      allowlist: fc.subarray(accounts),
+      notBefore: fc.oneof(fc.constant(0n), fc.bigInt({ min: 1n, max: 200n })),
+      notAfter: fc.oneof(fc.constant(0n), fc.bigInt({ min: 1n, max: 200n })),
+      revoked: fc.boolean(),
+      exists: fc.boolean(),
+      account: fc.constantFrom(...accounts),
+      now: fc.bigInt({ min: 0n, max: 250n }),
+    });
+    fc.assert(
+      fc.property(world, (w) => {
+        const terms = {
+          publisher: accounts[0]!,
+          revoked: w.revoked,
+          notBefore: w.notBefore,
+          notAfter: w.notAfter,
+          allowlist: w.allowlist,
+          requirements: w.requirements,
+        };
+        const model = new reference.MemoryAttributeState();
+        namespaces.forEach((ns, i) => model.createNamespace(ns, w.rules[i]! as reference.AttributeRule));
+        const latest = new Map<string, (typeof w.grants)[number]>();
+        for (const g of w.grants) {
+          latest.set(`${g.namespace}/${g.account}/${g.value}`, g);
+          if (g.active) model.grant(g.namespace, g.account, g.value, g.expiresAt);
+          else model.revoke(g.namespace, g.account, g.value);
+        }
+        const expected = reference.evaluateAccess(w.exists ? terms : undefined, w.account, w.now, model);
+        const actual = evaluateAccess(w.exists ? terms : undefined, w.account, w.now, {
+          ruleOf: (ns) => w.rules[namespaces.indexOf(ns as Hex)],
+          grantOf: (ns, value) => latest.get(`${ns}/${w.account}/${value}`),
+        });
+        assert.deepEqual([actual.allowed, actual.reasonCode], [expected.allowed, expected.reason]);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
