@@ -5,6 +5,11 @@
 import { timingSafeEqual } from "node:crypto";
 
 export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
+  return concatByteArrays(parts);
+}
+
+/** concatBytes for arrays of any length (spreading millions of parts would overflow the stack). */
+export function concatByteArrays(parts: readonly Uint8Array[]): Uint8Array {
   let length = 0;
   for (const part of parts) length += part.length;
   const out = new Uint8Array(length);

@@ -30,6 +30,7 @@ export {
   type PolicyBinding,
 } from "./dekmeshPolicy.js";
 export { createNanoTdfHeader, type NanoTdfHeaderOptions } from "./create.js";
+export { verifyRegisteredHeader, type VerifiedRegistration } from "./registration.js";
 export {
   decodeNanoTdf,
   decryptNanoTdf,

@@ -2,7 +2,7 @@
  * Whole-file NanoTDF: encrypt a buffer, parse a file's structure, decrypt it. For files
  * that do not fit comfortably in memory use stream.ts, which writes the same bytes.
  */
-import { asBuffer, concatBytes, plainBytes } from "../keys/bytes.js";
+import { asBuffer, concatByteArrays, concatBytes, plainBytes } from "../keys/bytes.js";
 import type { P256PrivateKey } from "../keys/p256.js";
 import { DEFAULT_SEGMENT_SIZE, MAX_SEGMENTS, maxSegmentPlaintext } from "./constants.js";
 import { createNanoTdfHeader, type NanoTdfHeaderOptions } from "./create.js";
@@ -41,7 +41,7 @@ export interface EncryptNanoTdfOptions extends Omit<NanoTdfHeaderOptions, "hasSi
 
 export interface EncryptedNanoTdf {
   bytes: Uint8Array;
-  /** The payload key; the publisher hands it to nobody but keeps it for the recovery envelope. */
+  /** The payload key. Validators derive it from the header; the publisher needs it only for the recovery envelope. */
   dek: Uint8Array;
   header: NanoTdfHeader;
 }
@@ -69,8 +69,8 @@ export function encryptNanoTdf(options: EncryptNanoTdfOptions): EncryptedNanoTdf
     cipher.final();
     parts.push(cipher.getAuthTag());
   }
-  if (options.signer === undefined) return { bytes: concatBytes(...parts), dek, header };
-  const signed = concatBytes(...parts);
+  if (options.signer === undefined) return { bytes: concatByteArrays(parts), dek, header };
+  const signed = concatByteArrays(parts);
   return { bytes: concatBytes(signed, createCreatorSignature(options.signer, { data: signed })), dek, header };
 }
 
@@ -165,5 +165,5 @@ export function decryptNanoTdf(options: DecryptNanoTdfOptions): Uint8Array {
   const pieces = file.segments.flatMap((segment, index) =>
     decryptSegment(dek, segment, segmentAad(file.layout, index, index === last), index),
   );
-  return pieces.length === 1 ? plainBytes(pieces[0]!) : concatBytes(...pieces);
+  return pieces.length === 1 ? plainBytes(pieces[0]!) : concatByteArrays(pieces);
 }

@@ -19,6 +19,7 @@ import {
   encryptNanoTdf,
   upstreamGmacBinding,
   verifyHeaderPolicy,
+  verifyRegisteredHeader,
   type PolicyBinding,
 } from "../../../node/tdf/index.js";
 import { assertCode, assertRejectsCode, chunked, collect, TEST_KAS_KEY, TEST_LOCATOR } from "./helpers.js";
@@ -140,6 +141,10 @@ describe("tamper detection", () => {
         assert.deepEqual(verifyHeaderPolicy(header, derived, 1n), { policyId: 1n, binding });
         assertCode(() => verifyHeaderPolicy(header, derived, 2n), "TDF_POLICY_MISMATCH");
         assert.ok(Buffer.from(derived).equals(dek));
+        // The same, as one call on the registered bytes.
+        assert.ok(Buffer.from(verifyRegisteredHeader({ headerBytes: header.bytes, kasPrivateKey: TEST_KAS_KEY, policyId: 1n }).dek).equals(dek));
+        assertCode(() => verifyRegisteredHeader({ headerBytes: header.bytes, kasPrivateKey: TEST_KAS_KEY, policyId: 2n }), "TDF_POLICY_MISMATCH");
+        assertCode(() => verifyRegisteredHeader({ headerBytes: Uint8Array.from([...header.bytes, 0]), kasPrivateKey: TEST_KAS_KEY, policyId: 1n }), "TDF_TRAILING_DATA");
       });
 
       it(`${binding}: editing the policy id inside the header breaks the binding`, () => {
