@@ -15,6 +15,12 @@ import { headerKid, type NanoTdfHeader } from "./header.js";
 export const DEK_LENGTH = 32;
 const EMPTY = new Uint8Array(0);
 
+/** Throws TDF_INVALID_ARGUMENT unless `dek` is 32 bytes (a DEK from a caller or a callback). */
+export function checkDek(dek: Uint8Array): Uint8Array {
+  if (!(dek instanceof Uint8Array) || dek.length !== DEK_LENGTH) throw new TdfError("TDF_INVALID_ARGUMENT", "DEK must be 32 bytes");
+  return dek;
+}
+
 export function dekFromSharedSecret(sharedSecret: Uint8Array): Uint8Array {
   return hkdfSha256(sharedSecret, NANOTDF_SALT, EMPTY, DEK_LENGTH);
 }

@@ -33,6 +33,7 @@ import { aesGcmOpen, aesGcmSeal } from "../keys/aesGcm.js";
 import { bytesEqual, concatBytes, readU64, u64be } from "../keys/bytes.js";
 import { verifyP256Signature, type P256PrivateKey } from "../keys/p256.js";
 import { GMAC_BINDING_LENGTH, NONCE_PADDING_LENGTH, PAYLOAD_IV_LENGTH } from "./constants.js";
+import { checkDek } from "./dek.js";
 import { TdfError } from "./errors.js";
 import type { NanoTdfHeader } from "./header.js";
 import { encodeLocator } from "./locator.js";
@@ -141,7 +142,7 @@ export function readHeaderPolicy(header: NanoTdfHeader, dek: Uint8Array): BoundP
   if (policy.type === "embedded-encrypted") {
     if (!header.useEcdsaBinding && !bytesEqual(policy.binding, upstreamGmacBinding(policy.body))) throw bindingFailed("gmac-slot");
     const aad = concatBytes(prefix, header.ephemeralPublicKey);
-    const plain = aesGcmOpen(dek, POLICY_NONCE, policy.body, { aad, tagLength: header.tagLength });
+    const plain = aesGcmOpen(checkDek(dek), POLICY_NONCE, policy.body, { aad, tagLength: header.tagLength });
     if (plain === undefined) throw bindingFailed("encrypted");
     return { policyId: parseBody(plain, ENCRYPTED_POLICY_BODY_LENGTH), binding: header.useEcdsaBinding ? "ecdsa" : "encrypted" };
   }

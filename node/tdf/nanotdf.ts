@@ -6,7 +6,7 @@ import { asBuffer, concatByteArrays, concatBytes, plainBytes } from "../keys/byt
 import type { P256PrivateKey } from "../keys/p256.js";
 import { DEFAULT_SEGMENT_SIZE, MAX_SEGMENTS, maxSegmentPlaintext } from "./constants.js";
 import { createNanoTdfHeader, type NanoTdfHeaderOptions } from "./create.js";
-import { deriveDekForKas, type KasPrivateKeyInput } from "./dek.js";
+import { checkDek, deriveDekForKas, type KasPrivateKeyInput } from "./dek.js";
 import { readHeaderPolicy, verifyHeaderPolicy } from "./dekmeshPolicy.js";
 import { TdfError } from "./errors.js";
 import { readHeader, type NanoTdfHeader } from "./header.js";
@@ -124,10 +124,7 @@ export interface DecryptNanoTdfOptions {
 }
 
 export function resolveDek(header: NanoTdfHeader, options: { dek?: Uint8Array; kasPrivateKey?: KasPrivateKeyInput }): Uint8Array {
-  if (options.dek !== undefined) {
-    if (options.dek.length !== 32) throw new TdfError("TDF_INVALID_ARGUMENT", "DEK must be 32 bytes");
-    return options.dek;
-  }
+  if (options.dek !== undefined) return checkDek(options.dek);
   if (options.kasPrivateKey !== undefined) return deriveDekForKas(header, options.kasPrivateKey);
   throw new TdfError("TDF_INVALID_ARGUMENT", "need a DEK or a KAS private key");
 }

@@ -1,14 +1,14 @@
 /**
  * Streaming encryption and decryption in constant memory: at most one segment (default
  * 4 MiB) plus a small lookahead is buffered in either direction, whatever the file size.
- * Output bytes are identical to encryptNanoTdf's for the same key material and segment size.
+ * The format is exactly encryptNanoTdf's for the same segment size.
  */
 import { asBuffer, plainBytes } from "../keys/bytes.js";
 import type { P256PrivateKey } from "../keys/p256.js";
 import { ChunkQueue, type ByteSource } from "./chunkQueue.js";
 import { PAYLOAD_IV_LENGTH } from "./constants.js";
 import { createNanoTdfHeader, type NanoTdfHeaderOptions } from "./create.js";
-import type { KasPrivateKeyInput } from "./dek.js";
+import { checkDek, type KasPrivateKeyInput } from "./dek.js";
 import { TdfError, type TdfErrorCode } from "./errors.js";
 import { decodeHeader, type NanoTdfHeader } from "./header.js";
 import { checkHeader, resolveDek, resolveSegmentSize } from "./nanotdf.js";
@@ -139,7 +139,8 @@ export async function* decryptStream(source: ByteSource, options: DecryptStreamO
   const queue = new ChunkQueue(source);
   try {
     const header = await readStreamHeader(queue);
-    const dek = options.getDek !== undefined && options.dek === undefined ? await options.getDek(header) : resolveDek(header, options);
+    const dek =
+      options.getDek !== undefined && options.dek === undefined ? checkDek(await options.getDek(header)) : resolveDek(header, options);
     checkHeader(header, dek, options);
     const signatureLength = signatureSectionLength(header);
     const hasher = signatureLength > 0 ? signedContentHasher().update(header.bytes) : undefined;

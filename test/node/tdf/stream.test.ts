@@ -49,6 +49,11 @@ describe("streams", () => {
     await assertRejectsCode(() => collect(decryptStream([unsigned.bytes], { dek: unsigned.dek, expectedSigner: signer.publicKey })), "TDF_SIGNATURE_INVALID");
   });
 
+  it("error: a DEK callback that returns something else than 32 bytes", async () => {
+    const { bytes } = encryptNanoTdf({ plaintext: randomBytes(10), kasPublicKey, locator: TEST_LOCATOR, policyId: 1n });
+    await assertRejectsCode(() => collect(decryptStream([bytes], { getDek: () => new Uint8Array(16) })), "TDF_INVALID_ARGUMENT");
+  });
+
   it("error: an empty source", async () => {
     await assertRejectsCode(() => collect(decryptStream([], { kasPrivateKey: TEST_KAS_KEY })), "TDF_TRUNCATED");
   });
