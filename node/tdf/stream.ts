@@ -1,6 +1,6 @@
 /**
  * Streaming encryption and decryption in constant memory: at most one segment (default
- * 4 MiB) plus a small lookahead is buffered in either direction, whatever the file size.
+ * 1 MiB) plus a small lookahead is buffered in either direction, whatever the file size.
  * The format is exactly encryptNanoTdf's for the same segment size.
  */
 import { asBuffer, plainBytes } from "../keys/bytes.js";
