@@ -2,8 +2,10 @@
  * Crypto core benchmark: NanoTDF against raw WebCrypto AES-256-GCM on the same 1 MiB buffer,
  * a 256 MiB streamed encrypt+decrypt in a child process (for an honest peak RSS), the
  * rewrap envelope against raw native P-256 ECDH, and the typical header overhead.
- * Throughputs are MB/s (10^6 bytes per second); every figure is the median of several rounds.
- * The last line printed is the JSON summary.
+ * Throughputs are MB/s (10^6 bytes per second). Each comparison runs its two sides in
+ * alternating rounds, so both see the same machine load (the reference machine is shared),
+ * and reports medians; ratios are medians of the per-round ratios. The last line printed is
+ * the JSON summary.
  */
 import { spawnSync } from "node:child_process";
 import { createECDH, randomBytes, webcrypto } from "node:crypto";
@@ -22,22 +24,38 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-/** Runs `op` repeatedly for ROUND_MS per round; returns the median operations per second. */
-async function opsPerSecond(op: () => unknown | Promise<unknown>): Promise<number> {
-  for (let i = 0; i < 5; i++) await op();
-  const rates: number[] = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    let count = 0;
-    const start = performance.now();
-    let elapsed = 0;
-    while (elapsed < ROUND_MS) {
-      await op();
-      count++;
-      elapsed = performance.now() - start;
-    }
-    rates.push((count * 1000) / elapsed);
+type Op = () => unknown | Promise<unknown>;
+
+/** Operations per second of `op` over one round of ROUND_MS. */
+async function oneRound(op: Op): Promise<number> {
+  let count = 0;
+  const start = performance.now();
+  let elapsed = 0;
+  while (elapsed < ROUND_MS) {
+    await op();
+    count++;
+    elapsed = performance.now() - start;
   }
-  return median(rates);
+  return (count * 1000) / elapsed;
+}
+
+/** Alternating rounds of `subject` and `baseline`: median rates and median per-round ratio. */
+async function compare(subject: Op, baseline: Op): Promise<{ subject: number; baseline: number; ratio: number }> {
+  for (let i = 0; i < 5; i++) {
+    await subject();
+    await baseline();
+  }
+  const subjects: number[] = [];
+  const baselines: number[] = [];
+  const ratios: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const a = await oneRound(subject);
+    const b = await oneRound(baseline);
+    subjects.push(a);
+    baselines.push(b);
+    ratios.push(a / b);
+  }
+  return { subject: median(subjects), baseline: median(baselines), ratio: median(ratios) };
 }
 
 const round = (value: number, digits = 2) => Number(value.toFixed(digits));
@@ -66,44 +84,49 @@ async function main(): Promise<void> {
   const key = await webcrypto.subtle.importKey("raw", randomBytes(32), "AES-GCM", false, ["encrypt", "decrypt"]);
   const iv = randomBytes(12);
   const rawCiphertext = await webcrypto.subtle.encrypt({ name: "AES-GCM", iv, tagLength: 128 }, key, plaintext);
-  const webcryptoEncrypt = (await opsPerSecond(() => webcrypto.subtle.encrypt({ name: "AES-GCM", iv, tagLength: 128 }, key, plaintext))) * mb;
-  const webcryptoDecrypt = (await opsPerSecond(() => webcrypto.subtle.decrypt({ name: "AES-GCM", iv, tagLength: 128 }, key, rawCiphertext))) * mb;
-
   const options = { plaintext, kasPublicKey: kas.publicKey, locator: LOCATOR, policyId: 1n };
-  const encrypt = (await opsPerSecond(() => encryptNanoTdf(options))) * mb;
   const sample = encryptNanoTdf(options);
-  const decrypt = (await opsPerSecond(() => decryptNanoTdf({ bytes: sample.bytes, dek: sample.dek, expectedPolicyId: 1n }))) * mb;
   const overhead = sample.bytes.length - plaintext.length;
+  const encrypt = await compare(
+    () => encryptNanoTdf(options),
+    () => webcrypto.subtle.encrypt({ name: "AES-GCM", iv, tagLength: 128 }, key, plaintext),
+  );
+  const decrypt = await compare(
+    () => decryptNanoTdf({ bytes: sample.bytes, dek: sample.dek, expectedPolicyId: 1n }),
+    () => webcrypto.subtle.decrypt({ name: "AES-GCM", iv, tagLength: 128 }, key, rawCiphertext),
+  );
 
   const client = P256PrivateKey.generate();
   const dek = randomBytes(32);
   const requestDigest = randomBytes(32);
-  const rewrap = await opsPerSecond(() => wrapForClient({ dek, clientPublicKey: client.publicKey, requestDigest }));
   const ecdh = createECDH("prime256v1");
   ecdh.generateKeys();
   const peer = client.publicKey;
-  const nativeEcdh = await opsPerSecond(() => ecdh.computeSecret(peer));
+  const rewrap = await compare(
+    () => wrapForClient({ dek, clientPublicKey: client.publicKey, requestDigest }),
+    () => ecdh.computeSecret(peer),
+  );
 
   const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), "--stream-child"], { encoding: "utf8" });
   if (child.status !== 0) throw new Error(`stream child failed: ${child.stderr}`);
   const stream = JSON.parse(child.stdout.trim().split("\n").pop()!) as { mbps: number; peakRssMib: number };
 
-  console.log(`NanoTDF encrypt 1 MiB   ${encrypt.toFixed(0)} MB/s   (raw WebCrypto encrypt ${webcryptoEncrypt.toFixed(0)} MB/s)`);
-  console.log(`NanoTDF decrypt 1 MiB   ${decrypt.toFixed(0)} MB/s   (raw WebCrypto decrypt ${webcryptoDecrypt.toFixed(0)} MB/s)`);
+  console.log(`NanoTDF encrypt 1 MiB   ${(encrypt.subject * mb).toFixed(0)} MB/s   (raw WebCrypto encrypt ${(encrypt.baseline * mb).toFixed(0)} MB/s)`);
+  console.log(`NanoTDF decrypt 1 MiB   ${(decrypt.subject * mb).toFixed(0)} MB/s   (raw WebCrypto decrypt ${(decrypt.baseline * mb).toFixed(0)} MB/s)`);
   console.log(`256 MiB stream encrypt+decrypt ${stream.mbps.toFixed(0)} MB/s, peak RSS ${stream.peakRssMib.toFixed(0)} MiB`);
-  console.log(`rewrap envelopes ${rewrap.toFixed(0)}/s vs native P-256 ECDH ${nativeEcdh.toFixed(0)}/s; typical overhead ${overhead} bytes`);
+  console.log(`rewrap envelopes ${rewrap.subject.toFixed(0)}/s vs native P-256 ECDH ${rewrap.baseline.toFixed(0)}/s (${(rewrap.ratio * 100).toFixed(0)} %); typical overhead ${overhead} bytes`);
   console.log(
     JSON.stringify({
       bench: "crypto",
-      encrypt_1mib_mbps: round(encrypt, 1),
-      decrypt_1mib_mbps: round(decrypt, 1),
-      webcrypto_1mib_mbps: round(webcryptoEncrypt, 1),
-      encrypt_ratio: round(encrypt / webcryptoEncrypt),
-      decrypt_ratio: round(decrypt / webcryptoDecrypt),
+      encrypt_1mib_mbps: round(encrypt.subject * mb, 1),
+      decrypt_1mib_mbps: round(decrypt.subject * mb, 1),
+      webcrypto_1mib_mbps: round(encrypt.baseline * mb, 1),
+      encrypt_ratio: round(encrypt.ratio),
+      decrypt_ratio: round(decrypt.ratio),
       stream_256mib_mbps: round(stream.mbps, 1),
       stream_peak_rss_mib: round(stream.peakRssMib, 1),
-      rewrap_envelope_ops: Math.round(rewrap),
-      native_ecdh_ops: Math.round(nativeEcdh),
+      rewrap_envelope_ops: Math.round(rewrap.subject),
+      native_ecdh_ops: Math.round(rewrap.baseline),
       header_overhead_bytes: overhead,
     }),
   );
