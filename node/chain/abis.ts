@@ -1,0 +1,31 @@
+/**
+ * The contracts' ABIs as exported by `npm run build` (viem `as const` literals, so every
+ * read, write and event is typed), plus one ABI of every custom error for decoding reverts
+ * that come back through another contract's call.
+ */
+import type { Abi } from "viem";
+import {
+  attributeRegistryAbi,
+  contentRegistryAbi,
+  policyRegistryAbi,
+  rewrapAuditLogAbi,
+  stakeTokenAbi,
+  validatorRegistryAbi,
+} from "../../build/abi/index.js";
+
+export { attributeRegistryAbi, contentRegistryAbi, policyRegistryAbi, rewrapAuditLogAbi, stakeTokenAbi, validatorRegistryAbi };
+
+const seen = new Set<string>();
+export const dekmeshErrorsAbi: Abi = [
+  ...stakeTokenAbi,
+  ...attributeRegistryAbi,
+  ...policyRegistryAbi,
+  ...validatorRegistryAbi,
+  ...contentRegistryAbi,
+  ...rewrapAuditLogAbi,
+].filter((item) => {
+  if (item.type !== "error") return false;
+  if (seen.has(item.name)) return false;
+  seen.add(item.name);
+  return true;
+});

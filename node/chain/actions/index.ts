@@ -1,0 +1,14 @@
+export { confirmHoldings, confirmHoldingsRequest, type ConfirmHoldingsParameters, type ConfirmHoldingsReturnType } from "./confirmHoldings.js";
+export { getNextBatchId, type GetNextBatchIdParameters } from "./getNextBatchId.js";
+export { getTransactionStatus, type GetTransactionStatusParameters, type GetTransactionStatusReturnType } from "./getTransactionStatus.js";
+export { getValidator, type GetValidatorParameters, type GetValidatorReturnType } from "./getValidator.js";
+export { isActive, type IsActiveParameters } from "./isActive.js";
+export { recordRewraps, recordRewrapsRequest, type RecordRewrapsParameters, type RecordRewrapsReturnType, type RewrapRecord } from "./recordRewraps.js";
+export { registerValidator, registerValidatorRequest, type RegisterValidatorParameters, type RegisterValidatorReturnType } from "./registerValidator.js";
+export { applyRepairs, repair, repairRequest, type RepairParameters, type RepairReturnType } from "./repair.js";
+export { requestExit, requestExitRequest, type RequestExitParameters, type RequestExitReturnType } from "./requestExit.js";
+export { rotateKasKey, rotateKasKeyRequest, type RotateKasKeyParameters, type RotateKasKeyReturnType } from "./rotateKasKey.js";
+export { stake, stakeRequest, type StakeParameters, type StakeReturnType } from "./stake.js";
+export { waitForReceipt, type WaitForReceiptParameters, type WaitForReceiptReturnType } from "./waitForReceipt.js";
+export { withdraw, withdrawRequest, type WithdrawParameters, type WithdrawReturnType } from "./withdraw.js";
+export { encodeWrite, estimateWriteGas, sendContractWrite, type ContractWrite, type WriteOptions, type WriteResult } from "./writeContract.js";

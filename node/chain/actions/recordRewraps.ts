@@ -1,0 +1,45 @@
+import type { Address, Hex } from "viem";
+import { rewrapAuditLogAbi } from "../abis.js";
+import type { ChainClients } from "../clients.js";
+import { MAX_AUDIT_BATCH } from "../constants.js";
+import { ChainError } from "../errors.js";
+import { sendContractWrite, type ContractWrite, type WriteOptions, type WriteResult } from "./writeContract.js";
+
+/** RewrapAuditLog.RewrapRecord. */
+export interface RewrapRecord {
+  contentId: Hex;
+  requester: Address;
+  requestDigest: Hex;
+  /** Unix seconds. */
+  servedAt: number | bigint;
+}
+
+export interface RecordRewrapsParameters extends WriteOptions {
+  /** Must equal RewrapAuditLog.nextBatchId(node); anything else reverts with RewrapAuditLogBatchOutOfOrder. */
+  batchId: bigint;
+  /** 1–500 records. */
+  records: readonly RewrapRecord[];
+}
+
+export type RecordRewrapsReturnType = WriteResult;
+
+export function recordRewrapsRequest(clients: ChainClients, { batchId, records }: RecordRewrapsParameters): ContractWrite {
+  if (records.length === 0 || records.length > MAX_AUDIT_BATCH) {
+    throw new ChainError("CHAIN_INVALID_ARGUMENT", `an audit batch carries 1–${MAX_AUDIT_BATCH} records`, { details: { count: records.length } });
+  }
+  if (batchId < 1n) throw new ChainError("CHAIN_INVALID_ARGUMENT", "audit batch ids start at 1", { details: { batchId: batchId.toString() } });
+  return {
+    address: clients.deployment.addresses.rewrapAuditLog,
+    abi: rewrapAuditLogAbi,
+    functionName: "recordRewraps",
+    args: [
+      batchId,
+      records.map((r) => ({ contentId: r.contentId, requester: r.requester, requestDigest: r.requestDigest, servedAt: BigInt(r.servedAt) })),
+    ],
+  };
+}
+
+/** Records one numbered batch of the node's rewraps. Prefer the TxSubmitter, which numbers and resends batches safely. */
+export function recordRewraps(clients: ChainClients, parameters: RecordRewrapsParameters): Promise<RecordRewrapsReturnType> {
+  return sendContractWrite(clients, recordRewrapsRequest(clients, parameters), parameters);
+}

@@ -1,0 +1,75 @@
+import {
+  encodeFunctionData,
+  type Abi,
+  type Address,
+  type EstimateContractGasParameters,
+  type Hash,
+  type Hex,
+  type TransactionReceipt,
+} from "viem";
+import { requireAccount, type ChainClients } from "../clients.js";
+import { GAS_MARGIN_PERCENT } from "../constants.js";
+import { asChainError, ChainError } from "../errors.js";
+import { waitForReceipt } from "./waitForReceipt.js";
+
+/** One contract call to send: what the request builders of the actions return. */
+export interface ContractWrite {
+  address: Address;
+  abi: Abi;
+  functionName: string;
+  args: readonly unknown[];
+}
+
+/** How long and how deep write actions wait. */
+export interface WriteOptions {
+  /** Blocks including the one that mined it. Default 1. */
+  confirmations?: number;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface WriteResult {
+  hash: Hash;
+  receipt: TransactionReceipt;
+}
+
+export function encodeWrite(write: ContractWrite): Hex {
+  return encodeFunctionData({ abi: write.abi, functionName: write.functionName, args: write.args } as Parameters<typeof encodeFunctionData>[0]);
+}
+
+/**
+ * Estimates the call as the clients' account — a revert surfaces here, decoded, before anything
+ * is signed — and returns the estimate with headroom, since state may change before inclusion.
+ */
+export async function estimateWriteGas(clients: ChainClients, write: ContractWrite): Promise<bigint> {
+  const account = requireAccount(clients);
+  try {
+    const gas = await clients.publicClient.estimateContractGas({ ...write, account } as unknown as EstimateContractGasParameters);
+    return gas + (gas * GAS_MARGIN_PERCENT) / 100n;
+  } catch (error) {
+    throw asChainError(error, { operation: "estimateGas", functionName: write.functionName, contract: write.address });
+  }
+}
+
+/**
+ * Sends one contract call with viem's own nonce handling and waits for its receipt: for the
+ * occasional operator and setup transactions. The validator's recurring transactions go
+ * through the TxSubmitter instead, which owns the node account's nonces.
+ */
+export async function sendContractWrite(clients: ChainClients, write: ContractWrite, options: WriteOptions = {}): Promise<WriteResult> {
+  const account = requireAccount(clients);
+  const gas = await estimateWriteGas(clients, write);
+  let hash: Hash;
+  try {
+    hash = await clients.walletClient!.sendTransaction({ account, chain: clients.chain, to: write.address, data: encodeWrite(write), gas });
+  } catch (error) {
+    throw asChainError(error, { operation: "sendTransaction", functionName: write.functionName, contract: write.address });
+  }
+  const receipt = await waitForReceipt(clients, { hash, confirmations: options.confirmations, timeoutMs: options.timeoutMs, signal: options.signal });
+  if (receipt.status !== "success") {
+    throw new ChainError("CHAIN_REVERTED", `${write.functionName} reverted on chain`, {
+      details: { hash, block: receipt.blockNumber.toString(), functionName: write.functionName },
+    });
+  }
+  return { hash, receipt };
+}

@@ -1,0 +1,187 @@
+/**
+ * The one path by which a node account sends transactions: serialized, with its own nonce.
+ *
+ * - The nonce comes from the node's pending count when first needed and after anything that
+ *   may have moved it; between those it is counted locally, advanced only by a broadcast the
+ *   node accepted. So a failed broadcast never leaves a gap that would stall later transactions.
+ * - A transaction is signed here (local account), and its hash is handed to `onSigned` — which
+ *   persists it — before it is broadcast. Whatever happens next (a timeout after the node took
+ *   it, a crash), the caller can look the transaction up by that hash instead of sending a
+ *   second one for the same intent.
+ * - A failed broadcast is retried with the exact same signed bytes, so a retry can never be a
+ *   second transaction. Only when the node says the nonce is taken by a transaction other
+ *   than ours is the call re-signed, with a fresh nonce (and `onSigned` called again).
+ */
+import { keccak256, type Address, type Hash, type Hex } from "viem";
+import { requireAccount, type ChainClients } from "./clients.js";
+import { asChainError, ChainError, sendRefusal } from "./errors.js";
+import { silentLogger, type ChainLogger } from "./logger.js";
+import { backoffDelay, sleep, throwIfAborted, type BackoffOptions } from "./retry.js";
+import { getTransactionStatus } from "./actions/getTransactionStatus.js";
+import { encodeWrite, estimateWriteGas, type ContractWrite } from "./actions/writeContract.js";
+
+/** Broadcast attempts of one signed transaction before the error goes to the caller. */
+const BROADCAST_ATTEMPTS = 4;
+/** Re-signings after nonce conflicts before giving up (another sender is racing us). */
+const RESIGN_ATTEMPTS = 5;
+
+export interface TxSenderComponents {
+  clients: ChainClients;
+  logger?: ChainLogger;
+}
+
+export interface TxSenderOptions extends BackoffOptions {
+  /** Called on every broadcast retry and nonce resync, for metrics. */
+  onRetry?: (kind: "broadcast" | "nonce", error: ChainError) => void;
+}
+
+export interface SendOptions {
+  /**
+   * Receives the hash of the signed transaction before it is broadcast; persist it there.
+   * Called again with the new hash if the sender has to re-sign.
+   */
+  onSigned?: (hash: Hash) => Promise<void> | void;
+  signal?: AbortSignal;
+}
+
+export interface SentTransaction {
+  hash: Hash;
+  nonce: number;
+}
+
+const accountsInUse = new Set<string>();
+
+export class TxSender {
+  readonly address: Address;
+  readonly #clients: ChainClients;
+  readonly #logger: ChainLogger;
+  readonly #options: TxSenderOptions;
+  readonly #key: string;
+  #nonce: number | undefined;
+  #queue: Promise<unknown> = Promise.resolve();
+  #open = false;
+
+  constructor(components: TxSenderComponents, options: TxSenderOptions) {
+    this.#clients = components.clients;
+    this.#logger = components.logger ?? silentLogger;
+    this.#options = options;
+    this.address = requireAccount(components.clients).address;
+    this.#key = `${components.clients.chain.id}:${this.address.toLowerCase()}`;
+  }
+
+  /** Claims the account for this sender; CHAIN_ACCOUNT_IN_USE if another sender in this process has it. */
+  open(): void {
+    if (this.#open) return;
+    if (accountsInUse.has(this.#key)) {
+      throw new ChainError("CHAIN_ACCOUNT_IN_USE", "another sender already sends for this account", { details: { account: this.address } });
+    }
+    accountsInUse.add(this.#key);
+    this.#open = true;
+    this.#nonce = undefined;
+  }
+
+  close(): void {
+    if (!this.#open) return;
+    accountsInUse.delete(this.#key);
+    this.#open = false;
+  }
+
+  /** Forget the local nonce; the next send reads the pending count again (after a dropped transaction). */
+  invalidateNonce(): void {
+    this.#nonce = undefined;
+  }
+
+  /** Sends `write` once it is this call's turn; resolves when the node accepted the transaction (not mined yet). */
+  send(write: ContractWrite, options: SendOptions = {}): Promise<SentTransaction> {
+    const turn = this.#queue.then(() => this.#send(write, options));
+    this.#queue = turn.catch(() => undefined);
+    return turn;
+  }
+
+  async #send(write: ContractWrite, options: SendOptions): Promise<SentTransaction> {
+    if (!this.#open) throw new ChainError("CHAIN_STOPPED", "the sender is closed", { details: { account: this.address } });
+    const account = requireAccount(this.#clients);
+    const data = encodeWrite(write);
+    for (let signing = 0; ; signing++) {
+      throwIfAborted(options.signal);
+      // Estimating first surfaces a revert, decoded, before anything is signed or persisted.
+      const gas = await estimateWriteGas(this.#clients, write);
+      const nonce = this.#nonce ?? (await this.#pendingNonce());
+      const fees = await this.#fees();
+      const serialized = await account.signTransaction!({
+        chainId: this.#clients.chain.id,
+        type: "eip1559",
+        to: write.address,
+        data,
+        gas,
+        nonce,
+        ...fees,
+      });
+      const hash = keccak256(serialized);
+      await options.onSigned?.(hash);
+      const outcome = await this.#broadcast(serialized, hash, nonce, write.functionName, options.signal);
+      if (outcome === "accepted") {
+        this.#nonce = nonce + 1;
+        this.#logger.debug("transaction sent", { hash, nonce, functionName: write.functionName });
+        return { hash, nonce };
+      }
+      // The nonce is taken by another transaction: read the pending count again and re-sign.
+      this.#nonce = undefined;
+      const fresh = await this.#pendingNonce();
+      this.#nonce = outcome === "replacement-underpriced" && fresh <= nonce ? nonce + 1 : fresh;
+      const error = new ChainError("CHAIN_NONCE", `nonce ${nonce} is taken (${outcome}); re-signing with ${this.#nonce}`, {
+        details: { account: this.address, nonce, next: this.#nonce },
+      });
+      this.#options.onRetry?.("nonce", error);
+      this.#logger.warn("nonce conflict, re-signing", { nonce, next: this.#nonce, refusal: outcome });
+      if (signing + 1 >= RESIGN_ATTEMPTS) throw error;
+    }
+  }
+
+  /** "accepted" once the node has our exact transaction; otherwise why the nonce must change. Throws other failures. */
+  async #broadcast(serialized: Hex, hash: Hash, nonce: number, functionName: string, signal: AbortSignal | undefined) {
+    for (let attempt = 0; ; attempt++) {
+      throwIfAborted(signal);
+      try {
+        await this.#clients.publicClient.sendRawTransaction({ serializedTransaction: serialized });
+        return "accepted" as const;
+      } catch (raw) {
+        const refusal = sendRefusal(raw);
+        if (refusal === "already-known") return "accepted" as const;
+        if (refusal !== undefined) {
+          // An earlier attempt of these very bytes may have reached the node before a timeout.
+          // If that lookup fails, the error goes to the caller rather than risking a second transaction.
+          this.#nonce = undefined;
+          const status = await getTransactionStatus(this.#clients, { hash });
+          if (status.state !== "unknown") return "accepted" as const;
+          return refusal;
+        }
+        const error = asChainError(raw, { operation: "sendRawTransaction", functionName, hash, nonce });
+        // The node may have taken the transaction even though the answer was lost: from here on
+        // only these bytes, or a re-signing after the node says the nonce is used, may follow.
+        this.#nonce = undefined;
+        if (!error.retryable || attempt + 1 >= BROADCAST_ATTEMPTS) throw error;
+        this.#options.onRetry?.("broadcast", error);
+        this.#logger.warn("broadcast failed, retrying the same transaction", { hash, attempt, code: error.code });
+        await sleep(backoffDelay(attempt, this.#options), signal);
+      }
+    }
+  }
+
+  async #pendingNonce(): Promise<number> {
+    try {
+      return await this.#clients.publicClient.getTransactionCount({ address: this.address, blockTag: "pending" });
+    } catch (error) {
+      throw asChainError(error, { operation: "getTransactionCount", account: this.address });
+    }
+  }
+
+  async #fees(): Promise<{ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }> {
+    try {
+      const fees = await this.#clients.publicClient.estimateFeesPerGas({ chain: this.#clients.chain, type: "eip1559" });
+      return { maxFeePerGas: fees.maxFeePerGas, maxPriorityFeePerGas: fees.maxPriorityFeePerGas };
+    } catch (error) {
+      throw asChainError(error, { operation: "estimateFeesPerGas" });
+    }
+  }
+}

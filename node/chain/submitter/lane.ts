@@ -1,0 +1,135 @@
+import type { Hash, TransactionReceipt } from "viem";
+import { DekmeshError } from "../../errors.js";
+import type { DekStore } from "../../store/index.js";
+import type { ContractWrite } from "../actions/writeContract.js";
+import { waitForReceipt } from "../actions/waitForReceipt.js";
+import type { ChainClients } from "../clients.js";
+import { ChainError } from "../errors.js";
+import { errorFields, type ChainLogger } from "../logger.js";
+import { backoffDelay, sleep } from "../retry.js";
+import type { SendOptions, SentTransaction, TxSender } from "../sender.js";
+import type { TxSubmitterMetrics } from "./metrics.js";
+import type { ResolvedTxSubmitterOptions } from "./options.js";
+
+/** What a lane shares with the submitter that runs it. */
+export interface LaneContext {
+  clients: ChainClients;
+  store: DekStore;
+  sender: TxSender;
+  options: ResolvedTxSubmitterOptions;
+  metrics: TxSubmitterMetrics;
+  logger: ChainLogger;
+  signal: AbortSignal;
+  /** Called after every step that changed something: the submitter checks its flush waiters. */
+  progress(): void;
+  /** True while a flush() waits: send what is queued without waiting for size or interval. */
+  flushing(): boolean;
+}
+
+/** Retryable by its own account (typed dekmesh errors); anything else is a bug and stops the submitter. */
+export function isRetryable(error: unknown): boolean {
+  return error instanceof DekmeshError && error.retryable;
+}
+
+/**
+ * One kind of recurring transaction (audit batches, holder confirmations): a loop of steps,
+ * each of which moves one item one state forward and is safe to repeat after any failure,
+ * because every state it reads back is persisted in the store before the chain is told.
+ */
+export abstract class Lane {
+  protected readonly ctx: LaneContext;
+  #wake: (() => void) | undefined;
+  #woken = false;
+
+  constructor(ctx: LaneContext) {
+    this.ctx = ctx;
+  }
+
+  abstract readonly name: string;
+
+  /** Does one unit of work; false when there was nothing to do yet. */
+  protected abstract step(): Promise<boolean>;
+
+  /** How long to idle after a step with nothing to do (≤ idlePollMs). */
+  protected idleDelay(): number {
+    return this.ctx.options.idlePollMs;
+  }
+
+  /** Cuts an idle wait short: new work may be there. */
+  wake(): void {
+    this.#woken = true;
+    this.#wake?.();
+  }
+
+  /** Runs until the submitter stops (resolves) or a non-retryable error (rejects with it). */
+  async run(): Promise<void> {
+    const { signal, options, metrics, logger } = this.ctx;
+    let attempt = 0;
+    while (!signal.aborted) {
+      try {
+        const worked = await this.step();
+        attempt = 0;
+        if (worked) this.ctx.progress();
+        else await this.#idle(this.idleDelay());
+      } catch (error) {
+        if (signal.aborted) return;
+        if (!isRetryable(error)) throw error;
+        const code = (error as DekmeshError).code;
+        metrics.retries += 1;
+        metrics.lastErrorCode = code;
+        metrics.lastErrorAt = Date.now();
+        if (code === "CHAIN_DROPPED") this.ctx.sender.invalidateNonce();
+        const delay = backoffDelay(attempt++, { minDelayMs: options.minBackoffMs, maxDelayMs: options.maxBackoffMs });
+        logger.warn(`${this.name}: retrying after a retryable failure`, { ...errorFields(error), attempt, delayMs: delay });
+        try {
+          await sleep(delay, signal);
+        } catch {
+          return;
+        }
+      }
+    }
+  }
+
+  /** Sends through the account's one sender and counts it. */
+  protected async send(write: ContractWrite, onSigned: SendOptions["onSigned"]): Promise<SentTransaction> {
+    const sent = await this.ctx.sender.send(write, { onSigned, signal: this.ctx.signal });
+    this.ctx.metrics.transactionsSent += 1;
+    return sent;
+  }
+
+  /** The receipt with the configured confirmations; RPC failures while waiting count as retries. */
+  protected receipt(hash: Hash): Promise<TransactionReceipt> {
+    const { clients, options, signal, metrics } = this.ctx;
+    return waitForReceipt(clients, {
+      hash,
+      confirmations: options.confirmations,
+      timeoutMs: options.receiptTimeoutMs,
+      droppedAfterMs: options.droppedAfterMs,
+      signal,
+      onRpcError: (error: ChainError) => {
+        metrics.retries += 1;
+        metrics.lastErrorCode = error.code;
+        metrics.lastErrorAt = Date.now();
+      },
+    });
+  }
+
+  #idle(ms: number): Promise<void> {
+    if (this.#woken) {
+      this.#woken = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.ctx.signal.removeEventListener("abort", done);
+        this.#wake = undefined;
+        this.#woken = false;
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(1, ms));
+      this.#wake = done;
+      this.ctx.signal.addEventListener("abort", done, { once: true });
+    });
+  }
+}
