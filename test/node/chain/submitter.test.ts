@@ -1,0 +1,204 @@
+/**
+ * TxSubmitter against a real Hardhat node and a real store: audit records reach RewrapAuditLog
+ * exactly once, in batches of the configured size and interval; holder confirmations of
+ * stake/explicit contents reach ContentRegistry once, xor/all ones never.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { setTimeout as delay } from "node:timers/promises";
+import type { Address, Hex } from "viem";
+import { confirmHoldings, getNextBatchId, recordRewraps, TxSubmitter, type TxSubmitterOptions } from "../../../node/chain/index.js";
+import type { DekStore } from "../../../node/store/index.js";
+import {
+  auditRecord,
+  countDigests,
+  createPolicy,
+  onChainAudit,
+  onChainHoldings,
+  openStore,
+  registerContent,
+  setupValidator,
+  startTestChain,
+  type TestChain,
+  type TestValidator,
+} from "./helpers.js";
+
+let chain: TestChain;
+before(async () => {
+  chain = await startTestChain();
+});
+after(async () => {
+  await chain?.stop();
+});
+
+function submitterFor(validator: TestValidator, store: DekStore, options: TxSubmitterOptions = {}): TxSubmitter {
+  return new TxSubmitter({ clients: validator.node, store }, { idlePollMs: 20, minBackoffMs: 20, maxBackoffMs: 200, ...options });
+}
+
+describe("audit batches", () => {
+  it("records every appended record once, in batches of the configured size", async () => {
+    const validator = await setupValidator(chain, 1, 2);
+    const { store } = openStore();
+    const submitter = submitterFor(validator, store, { auditBatchSize: 7, auditIntervalMs: 60_000 });
+    await submitter.start();
+    try {
+      const labels = Array.from({ length: 30 }, (_, i) => `size:${i}`);
+      await store.appendAudits(labels.map(auditRecord));
+      // 28 records make four full batches without waiting for the (long) interval.
+      const deadline = Date.now() + 10_000;
+      while (submitter.metrics.auditBatchesRecorded < 4 && Date.now() < deadline) await delay(20);
+      assert.equal(submitter.metrics.auditBatchesRecorded, 4);
+      assert.equal(store.unbatchedAuditCount(), 2, "the last two wait for the interval");
+      await submitter.flush();
+
+      const audit = await onChainAudit(validator.node, validator.address);
+      assert.deepEqual(audit.digests, labels.map((label) => auditRecord(label).requestDigest), "one-for-one, in order");
+      assert.deepEqual(audit.batches, [7, 7, 7, 7, 2].map((count, i) => ({ batchId: BigInt(i + 1), count })));
+      assert.equal(await getNextBatchId(validator.node, { validator: validator.address }), 6n);
+      assert.equal(store.pendingBatches().length, 0);
+      assert.equal(submitter.metrics.auditRecordsRecorded, 30);
+      assert.equal(submitter.metrics.auditBatchesSent, 5);
+    } finally {
+      await submitter.stop();
+      store.close();
+    }
+  });
+
+  it("sends a smaller batch once its oldest record waited the interval", async () => {
+    const validator = await setupValidator(chain, 3, 4);
+    const { store } = openStore();
+    const submitter = submitterFor(validator, store, { auditBatchSize: 100, auditIntervalMs: 400 });
+    await submitter.start();
+    try {
+      const started = Date.now();
+      await store.appendAudits(["a", "b", "c"].map((l) => auditRecord(`interval:${l}`)));
+      submitter.notify();
+      await delay(200);
+      assert.equal(submitter.metrics.auditBatchesSent, 0, "not before the interval");
+      const deadline = Date.now() + 5_000;
+      while (submitter.metrics.auditBatchesRecorded < 1 && Date.now() < deadline) await delay(10);
+      const elapsed = Date.now() - started;
+      assert.ok(elapsed >= 400 && elapsed < 2_000, `recorded after ${elapsed} ms`);
+      const audit = await onChainAudit(validator.node, validator.address);
+      assert.deepEqual(audit.batches, [{ batchId: 1n, count: 3 }]);
+    } finally {
+      await submitter.stop();
+      store.close();
+    }
+  });
+
+  it("resumes pending batches with their ids after a restart, and reconciles a batch the chain already has", async () => {
+    const validator = await setupValidator(chain, 5, 6);
+    const { store } = openStore();
+    // Batch 1 goes on chain, then the "crash": the store never learned that (still assigned).
+    await store.appendAudits(Array.from({ length: 5 }, (_, i) => auditRecord(`resume:${i}`)));
+    const first = (await store.takeBatch(3))!;
+    const second = (await store.takeBatch(3))!;
+    const direct = submitterFor(validator, store);
+    await direct.start();
+    await direct.flush();
+    await direct.stop();
+    assert.equal(store.getBatch(first.batchId)!.state, "recorded");
+    assert.equal(store.getBatch(second.batchId)!.state, "recorded");
+    const audit = await onChainAudit(validator.node, validator.address);
+    assert.deepEqual(audit.batches, [{ batchId: 1n, count: 3 }, { batchId: 2n, count: 2 }]);
+    assert.equal(countDigests(audit).size, 5);
+
+    // A batch recorded on chain but still "submitted" locally (crash before markBatchRecorded),
+    // plus a resend of it: reconciled at start, not sent again.
+    await store.appendAudits([auditRecord("resume:5")]);
+    const third = (await store.takeBatch(10))!;
+    const { hash } = await recordRewraps(validator.node, {
+      batchId: third.batchId,
+      records: third.records.map((r) => ({ contentId: r.contentId, requester: r.requester as Address, requestDigest: r.requestDigest, servedAt: r.servedAt })),
+    });
+    await store.markBatchSubmitted(third.batchId, hash);
+    const restarted = submitterFor(validator, store);
+    await restarted.start();
+    await restarted.flush();
+    await restarted.stop();
+    assert.equal(store.getBatch(third.batchId)!.state, "recorded");
+    assert.equal(restarted.metrics.auditBatchesSent, 0, "nothing was resent");
+    assert.equal(restarted.metrics.auditBatchesRecorded, 1, "found on chain by the status lookup");
+    const after = await onChainAudit(validator.node, validator.address);
+    assert.equal(after.digests.length, 6);
+    assert.deepEqual([...countDigests(after).values()].filter((n) => n !== 1), []);
+    store.close();
+  });
+});
+
+describe("holder confirmations", () => {
+  it("confirms stake and explicit holdings once and never xor or all ones", async () => {
+    const validator = await setupValidator(chain, 7, 8);
+    const publisher = chain.clients(9);
+    const policies = {
+      stake: await createPolicy(publisher, "stake", 1),
+      explicit: await createPolicy(publisher, "explicit", 0, [validator.address]),
+      xor: await createPolicy(publisher, "xor", 1),
+      all: await createPolicy(publisher, "all"),
+    };
+    const { store } = openStore();
+    const held = new Map<Hex, keyof typeof policies>();
+    for (const mode of ["stake", "explicit", "xor", "all"] as const) {
+      for (let i = 0; i < 3; i++) {
+        const contentId = await registerContent(publisher, policies[mode], validator.address);
+        await store.putDek(contentId, new Uint8Array(32).fill(i + 1), { policyId: policies[mode], mode, source: "initial" });
+        held.set(contentId, mode);
+      }
+    }
+    const submitter = submitterFor(validator, store, { holdingsIntervalMs: 50 });
+    await submitter.start();
+    try {
+      await submitter.flush();
+      const confirmed = await onChainHoldings(validator.node, validator.address);
+      const expected = [...held].filter(([, mode]) => mode === "stake" || mode === "explicit").map(([id]) => id);
+      assert.deepEqual([...confirmed].sort(), [...expected].sort());
+      for (const [contentId, mode] of held) {
+        const state = store.getDekInfo(contentId)!.confirmation.state;
+        assert.equal(state, mode === "stake" || mode === "explicit" ? "confirmed" : "pending", `${mode} content`);
+      }
+      assert.equal(submitter.metrics.holdingsConfirmed, 6);
+      assert.equal(submitter.metrics.holdingBatchesSent, 1, "one transaction for all six");
+    } finally {
+      await submitter.stop();
+      store.close();
+    }
+  });
+});
+
+describe("holder confirmations after a restart", () => {
+  it("finishes a submitted confirmation the chain has, resends one it never saw, and skips contents the chain does not know", async () => {
+    const validator = await setupValidator(chain, 10, 11);
+    const publisher = chain.clients(12);
+    const policyId = await createPolicy(publisher, "stake", 1);
+    const [mined, lost, fresh] = [
+      await registerContent(publisher, policyId, validator.address),
+      await registerContent(publisher, policyId, validator.address),
+      await registerContent(publisher, policyId, validator.address),
+    ];
+    const unknown = `0x${"ab".repeat(32)}` as Hex;
+    const { store } = openStore();
+    for (const contentId of [mined, lost, fresh, unknown]) {
+      await store.putDek(contentId, new Uint8Array(32).fill(7), { policyId, mode: "stake", source: "replicated" });
+    }
+    // Before the "crash": one confirmation went on chain, another was signed but never broadcast.
+    const { hash } = await confirmHoldings(validator.node, { contentIds: [mined] });
+    await store.markConfirmationSubmitted([mined], hash);
+    await store.markConfirmationSubmitted([lost], `0x${"cd".repeat(32)}`);
+
+    const submitter = submitterFor(validator, store, { holdingsIntervalMs: 0 });
+    await submitter.start();
+    try {
+      await submitter.flush();
+      const confirmed = await onChainHoldings(validator.node, validator.address);
+      assert.deepEqual([...confirmed].sort(), [mined, lost, fresh].sort(), "each once, the mined one not again");
+      assert.equal(store.getDekInfo(mined)!.confirmation.state, "confirmed");
+      assert.equal(store.getDekInfo(unknown)!.confirmation.state, "pending", "left for an operator to look at");
+      assert.equal(submitter.metrics.holdingsSkipped, 1);
+      assert.equal(submitter.metrics.holdingsConfirmed, 3);
+    } finally {
+      await submitter.stop();
+      store.close();
+    }
+  });
+});
