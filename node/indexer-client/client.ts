@@ -1,0 +1,444 @@
+/**
+ * Typed, cached reads of the indexer's HTTP API for the validator node (SPEC §7, §9), with the
+ * bounded staleness check: state whose indexed block is more than `maxStalenessBlocks` behind
+ * the chain head the node knows is never used for a decision (STATE_STALE).
+ *
+ * Access decisions are cached per (policy, account), not per (content, account): a content's
+ * policy never changes (ContentRegistry has no way to move it), and the decision depends only
+ * on the policy, the account's grants and the time. So one /access read answers every content
+ * under the same policy — which is what makes a 1,000-content bulk rewrap cheap. A decision is
+ * reused for at most `accessCacheTtlMs` (1 s) and only while the chain head seen since is at
+ * most `accessCacheBlocks` (1) past the block it was read at. A revoked grant or policy
+ * therefore stops rewraps once the indexer has indexed the revocation, and at the latest
+ * `maxStalenessBlocks` blocks after it was mined (plus `chainHeadTtlMs` and `accessCacheTtlMs`).
+ */
+import { BoundedTtlMap, SingleFlight } from "./cache.js";
+import { IndexerClientError } from "./errors.js";
+import { errorCode, requestJson, type FetchLike } from "./http.js";
+import {
+  resolveOptions,
+  type ChainHeadReader,
+  type IndexerClientComponents,
+  type IndexerClientLogger,
+  type IndexerClientOptions,
+  type ResolvedIndexerClientOptions,
+} from "./options.js";
+import {
+  Fields,
+  parseAccess,
+  parseActiveValidators,
+  parseBlock,
+  parseHolders,
+  parsePolicy,
+  type AccessDecision,
+  type ActiveValidators,
+  type Address,
+  type Hex,
+  type HoldersInfo,
+  type IndexedBlock,
+  type PolicyInfo,
+} from "./types.js";
+
+export interface ReadOptions {
+  signal?: AbortSignal;
+}
+
+export interface IndexerClientStats {
+  accessHits: number;
+  accessReads: number;
+  stale: number;
+  policyLookups: number;
+  chainHead: bigint | undefined;
+}
+
+/** Result per content of `accessMany`: the decision, or why there is none. */
+export type AccessResult = AccessDecision | IndexerClientError;
+
+const CONTENT_ID = /^0x[0-9a-fA-F]{64}$/;
+const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+/** Ponder's GraphQL caps a page at 1,000 rows. */
+const GRAPHQL_PAGE = 1_000;
+const POLICY_LOOKUP_QUERY =
+  "query($ids: [String!]) { contents(where: { contentId_in: $ids }, limit: 1000) { items { contentId policyId } } }";
+
+const silentLogger: IndexerClientLogger = { debug() {}, warn() {} };
+
+function normalizeContentId(contentId: string): Hex {
+  if (!CONTENT_ID.test(contentId)) {
+    throw new IndexerClientError("INDEXER_INVALID_ARGUMENT", "content id must be 0x + 64 hex digits");
+  }
+  return contentId.toLowerCase() as Hex;
+}
+
+function normalizeAddress(address: string): Address {
+  if (!ADDRESS.test(address)) throw new IndexerClientError("INDEXER_INVALID_ARGUMENT", "account must be a 0x address");
+  return address.toLowerCase() as Address;
+}
+
+/** Resolves with `promise` unless `signal` aborts first (the shared read itself goes on). */
+function raceSignal<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
+  if (signal.aborted) return Promise.reject(aborted());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(aborted());
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+function aborted(): IndexerClientError {
+  return new IndexerClientError("INDEXER_ABORTED", "indexer read aborted");
+}
+
+async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+interface CachedDecision {
+  decision: AccessDecision;
+}
+
+export class IndexerClient {
+  readonly options: ResolvedIndexerClientOptions;
+  readonly #chain: ChainHeadReader;
+  readonly #fetch: FetchLike;
+  readonly #clock: () => number;
+  readonly #logger: IndexerClientLogger;
+
+  #head: { value: bigint; readAt: number } | undefined;
+  /** The highest chain head ever read: invalidates cached decisions that fell behind. */
+  #highestHead: bigint | undefined;
+  readonly #headFlight = new SingleFlight<"head", bigint>();
+
+  /** contentId → policyId: immutable on chain, so kept until evicted. */
+  readonly #policyOf: BoundedTtlMap<Hex, bigint>;
+  readonly #decisions: BoundedTtlMap<string, CachedDecision>;
+  readonly #notFound: BoundedTtlMap<Hex, IndexerClientError>;
+  readonly #accessFlight = new SingleFlight<string, AccessDecision>();
+  readonly #holders: BoundedTtlMap<Hex, HoldersInfo>;
+  readonly #holdersFlight = new SingleFlight<Hex, HoldersInfo>();
+  #validators: { value: ActiveValidators; expiresAt: number } | undefined;
+  readonly #validatorsFlight = new SingleFlight<"active", ActiveValidators>();
+
+  readonly #stats = { accessHits: 0, accessReads: 0, stale: 0, policyLookups: 0 };
+
+  constructor(components: IndexerClientComponents, options: IndexerClientOptions) {
+    this.options = resolveOptions(options);
+    this.#chain = components.chain;
+    this.#fetch = components.fetch ?? ((input, init) => fetch(input, init));
+    this.#clock = components.clock ?? Date.now;
+    this.#logger = components.logger ?? silentLogger;
+    const max = this.options.maxCacheEntries;
+    this.#policyOf = new BoundedTtlMap(max);
+    this.#decisions = new BoundedTtlMap(max);
+    this.#notFound = new BoundedTtlMap(max);
+    this.#holders = new BoundedTtlMap(Math.min(max, 10_000));
+  }
+
+  // ------------------------------------------------------------------ staleness
+
+  /** The chain head, read through the public client at most every `chainHeadTtlMs`. */
+  async chainHead(options: ReadOptions = {}): Promise<bigint> {
+    const head = this.#head;
+    if (head !== undefined && this.#clock() - head.readAt < this.options.chainHeadTtlMs) return head.value;
+    return raceSignal(
+      this.#headFlight.run("head", async () => {
+        let value: bigint;
+        try {
+          value = await this.#chain.getBlockNumber({ cacheTime: 0 });
+        } catch (cause) {
+          throw new IndexerClientError("CHAIN_UNAVAILABLE", "cannot read the chain head", { cause });
+        }
+        this.#head = { value, readAt: this.#clock() };
+        if (this.#highestHead === undefined || value > this.#highestHead) this.#highestHead = value;
+        return value;
+      }),
+      options.signal,
+    );
+  }
+
+  /** Throws STATE_STALE if `block` is more than `maxStalenessBlocks` behind the chain head. */
+  async assertFresh(block: IndexedBlock, options: ReadOptions = {}): Promise<void> {
+    const head = await this.chainHead(options);
+    const behind = head - BigInt(block.number);
+    if (behind > BigInt(this.options.maxStalenessBlocks)) {
+      this.#stats.stale++;
+      this.#logger.warn("indexer state is stale", {
+        indexedBlock: block.number,
+        chainHead: head.toString(),
+        maxStalenessBlocks: this.options.maxStalenessBlocks,
+      });
+      throw new IndexerClientError("STATE_STALE", "indexed state is too far behind the chain head", {
+        details: { indexedBlock: block.number, chainHead: head.toString(), maxStalenessBlocks: this.options.maxStalenessBlocks },
+      });
+    }
+  }
+
+  // ------------------------------------------------------------------ access
+
+  /**
+   * Whether `account` may have the DEK of `contentId` now, per the indexer (GET /access),
+   * from fresh state. INDEXER_NOT_FOUND if the content is not registered (as of a fresh block).
+   */
+  async access(contentId: string, account: string, options: ReadOptions = {}): Promise<AccessDecision> {
+    const id = normalizeContentId(contentId);
+    const who = normalizeAddress(account);
+    const cached = this.#cachedDecision(id, who);
+    if (cached !== undefined) return cached;
+    const notFound = this.#notFound.get(id, this.#clock());
+    if (notFound !== undefined) throw notFound;
+    return raceSignal(
+      this.#accessFlight.run(`${id}/${who}`, () => this.#readAccess(id, who)),
+      options.signal,
+    );
+  }
+
+  /**
+   * `access` for many contents of one account (a bulk rewrap). Contents whose policy is not yet
+   * known are looked up in one GraphQL query, then one /access read per distinct policy answers
+   * all of that policy's contents. Per-content failures are returned, not thrown.
+   */
+  async accessMany(contentIds: readonly string[], account: string, options: ReadOptions = {}): Promise<Map<Hex, AccessResult>> {
+    const ids = contentIds.map(normalizeContentId);
+    const who = normalizeAddress(account);
+    const results = new Map<Hex, AccessResult>();
+    const now = this.#clock();
+    const unknown = ids.filter((id) => this.#policyOf.get(id, now) === undefined && this.#notFound.get(id, now) === undefined);
+    if (unknown.length > 1) {
+      try {
+        await this.#lookupPolicies(unknown, options);
+      } catch (error) {
+        if (options.signal?.aborted) throw aborted();
+        // Not fatal: every content can still be asked about one by one.
+        this.#logger.warn("policy lookup over GraphQL failed; reading access per content", { error: String(error) });
+      }
+    }
+    const byPolicy = new Map<bigint, Hex[]>();
+    const single: Hex[] = [];
+    for (const id of ids) {
+      const policyId = this.#policyOf.get(id, now);
+      if (policyId === undefined) {
+        single.push(id);
+        continue;
+      }
+      const group = byPolicy.get(policyId);
+      if (group) group.push(id);
+      else byPolicy.set(policyId, [id]);
+    }
+    const tasks: (() => Promise<void>)[] = [];
+    for (const group of byPolicy.values()) {
+      tasks.push(async () => {
+        let result: AccessResult;
+        try {
+          result = await this.access(group[0]!, who, options);
+        } catch (error) {
+          result = asClientError(error);
+        }
+        for (const id of group) results.set(id, result instanceof IndexerClientError ? result : { ...result, contentId: id });
+      });
+    }
+    for (const id of single) {
+      tasks.push(async () => {
+        try {
+          results.set(id, await this.access(id, who, options));
+        } catch (error) {
+          results.set(id, asClientError(error));
+        }
+      });
+    }
+    await mapLimit(tasks, this.options.accessConcurrency, (task) => task());
+    if (options.signal?.aborted) throw aborted();
+    return results;
+  }
+
+  #cachedDecision(contentId: Hex, account: Address): AccessDecision | undefined {
+    const now = this.#clock();
+    const policyId = this.#policyOf.get(contentId, now);
+    if (policyId === undefined) return undefined;
+    const key = `${policyId}/${account}`;
+    const entry = this.#decisions.get(key, now);
+    if (entry === undefined) return undefined;
+    const highest = this.#highestHead;
+    if (highest !== undefined && highest > BigInt(entry.decision.block.number + this.options.accessCacheBlocks)) {
+      this.#decisions.delete(key);
+      return undefined;
+    }
+    this.#stats.accessHits++;
+    return entry.decision.contentId === contentId ? entry.decision : { ...entry.decision, contentId };
+  }
+
+  async #readAccess(contentId: Hex, account: Address): Promise<AccessDecision> {
+    this.#stats.accessReads++;
+    const path = `/access/${contentId}/${account}`;
+    const { status, body } = await this.#get(path);
+    if (status === 404) {
+      await this.assertFresh(parseBlock(body, "access"));
+      const error = notFoundError(path, body);
+      this.#notFound.set(contentId, error, this.#clock() + this.options.accessCacheTtlMs);
+      throw error;
+    }
+    if (status !== 200) throw unexpectedStatus(path, status, body);
+    const decision = parseAccess(body);
+    if (decision.contentId !== contentId || decision.account !== account) {
+      throw new IndexerClientError("INDEXER_BAD_RESPONSE", "indexer answered about another content or account", { details: { path } });
+    }
+    await this.assertFresh(decision.block);
+    this.#policyOf.set(contentId, decision.policyId, Number.POSITIVE_INFINITY);
+    this.#decisions.set(`${decision.policyId}/${account}`, { decision }, this.#clock() + this.options.accessCacheTtlMs);
+    return decision;
+  }
+
+  /** Fills the contentId → policyId map from GraphQL (immutable facts: no staleness check needed). */
+  async #lookupPolicies(ids: readonly Hex[], options: ReadOptions): Promise<void> {
+    for (let start = 0; start < ids.length; start += GRAPHQL_PAGE) {
+      const page = ids.slice(start, start + GRAPHQL_PAGE);
+      this.#stats.policyLookups++;
+      const { status, body } = await requestJson({
+        fetch: this.#fetch,
+        url: this.options.url,
+        path: "/graphql",
+        timeoutMs: this.options.timeoutMs,
+        maxResponseBytes: this.options.maxResponseBytes,
+        signal: options.signal,
+        json: { query: POLICY_LOOKUP_QUERY, variables: { ids: page } },
+      });
+      if (status !== 200) throw unexpectedStatus("/graphql", status, body);
+      const root = Fields.of(body, "graphql");
+      if (root.value.errors !== undefined) {
+        throw new IndexerClientError("INDEXER_BAD_RESPONSE", "indexer GraphQL query failed", { details: { path: "/graphql" } });
+      }
+      const wanted = new Set(page);
+      for (const [i, item] of root.object("data").object("contents").array("items").entries()) {
+        const row = Fields.of(item, `graphql.items[${i}]`);
+        const contentId = row.bytes32("contentId");
+        if (!wanted.has(contentId)) throw new IndexerClientError("INDEXER_BAD_RESPONSE", "GraphQL returned an unrequested content");
+        this.#policyOf.set(contentId, row.uint("policyId"), Number.POSITIVE_INFINITY);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ holders, validators, policies
+
+  /** GET /holders/:cid — active validators that hold or should hold the DEK, from fresh state. */
+  async holders(contentId: string, options: ReadOptions = {}): Promise<HoldersInfo> {
+    const id = normalizeContentId(contentId);
+    const cached = this.#holders.get(id, this.#clock());
+    if (cached !== undefined) return cached;
+    return raceSignal(
+      this.#holdersFlight.run(id, async () => {
+        const path = `/holders/${id}`;
+        const { status, body } = await this.#get(path);
+        if (status === 404) {
+          await this.assertFresh(parseBlock(body, "holders"));
+          throw notFoundError(path, body);
+        }
+        if (status !== 200) throw unexpectedStatus(path, status, body);
+        const info = parseHolders(body);
+        if (info.contentId !== id) throw new IndexerClientError("INDEXER_BAD_RESPONSE", "indexer answered about another content", { details: { path } });
+        await this.assertFresh(info.block);
+        this.#holders.set(id, info, this.#clock() + this.options.holdersCacheTtlMs);
+        return info;
+      }),
+      options.signal,
+    );
+  }
+
+  /** GET /validators/active, from fresh state. */
+  async activeValidators(options: ReadOptions = {}): Promise<ActiveValidators> {
+    const cached = this.#validators;
+    if (cached !== undefined && cached.expiresAt > this.#clock()) return cached.value;
+    return raceSignal(
+      this.#validatorsFlight.run("active", async () => {
+        const path = "/validators/active";
+        const { status, body } = await this.#get(path);
+        if (status !== 200) throw unexpectedStatus(path, status, body);
+        const value = parseActiveValidators(body);
+        await this.assertFresh(value.block);
+        this.#validators = { value, expiresAt: this.#clock() + this.options.validatorsCacheTtlMs };
+        return value;
+      }),
+      options.signal,
+    );
+  }
+
+  /** Whether a libp2p peer id belongs to an active validator: the p2p layer's `isAllowedPeer`. */
+  async isActiveValidatorPeer(peerId: string, options: ReadOptions = {}): Promise<boolean> {
+    const { validators } = await this.activeValidators(options);
+    return validators.some((v) => v.peerId === peerId);
+  }
+
+  /** GET /policies/:id (not cached: nothing on the rewrap path needs it). */
+  async policy(id: bigint | number, options: ReadOptions = {}): Promise<PolicyInfo> {
+    const policyId = BigInt(id);
+    if (policyId < 0n || policyId >= 1n << 64n) throw new IndexerClientError("INDEXER_INVALID_ARGUMENT", "policy id must be a uint64");
+    const path = `/policies/${policyId}`;
+    const { status, body } = await this.#get(path, options);
+    if (status === 404) {
+      await this.assertFresh(parseBlock(body, "policy"), options);
+      throw notFoundError(path, body);
+    }
+    if (status !== 200) throw unexpectedStatus(path, status, body);
+    const policy = parsePolicy(body);
+    await this.assertFresh(policy.block, options);
+    return policy;
+  }
+
+  // ------------------------------------------------------------------ upkeep
+
+  /** Forgets every cached answer (e.g. after the node learns of a reorg). */
+  clearCaches(): void {
+    this.#decisions.clear();
+    this.#notFound.clear();
+    this.#holders.clear();
+    this.#validators = undefined;
+    this.#head = undefined;
+  }
+
+  stats(): IndexerClientStats {
+    return { ...this.#stats, chainHead: this.#head?.value };
+  }
+
+  #get(path: string, options: ReadOptions = {}) {
+    return requestJson({
+      fetch: this.#fetch,
+      url: this.options.url,
+      path,
+      timeoutMs: this.options.timeoutMs,
+      maxResponseBytes: this.options.maxResponseBytes,
+      signal: options.signal,
+    });
+  }
+}
+
+function notFoundError(path: string, body: unknown): IndexerClientError {
+  return new IndexerClientError("INDEXER_NOT_FOUND", "the indexer does not know it", { details: { path, code: errorCode(body) } });
+}
+
+function unexpectedStatus(path: string, status: number, body: unknown): IndexerClientError {
+  return new IndexerClientError("INDEXER_BAD_RESPONSE", `indexer answered HTTP ${status}`, {
+    details: { path, status, code: errorCode(body) },
+  });
+}
+
+function asClientError(error: unknown): IndexerClientError {
+  return error instanceof IndexerClientError
+    ? error
+    : new IndexerClientError("INDEXER_UNAVAILABLE", "indexer read failed", { cause: error });
+}
+
+export function createIndexerClient(components: IndexerClientComponents, options: IndexerClientOptions): IndexerClient {
+  return new IndexerClient(components, options);
+}

@@ -1,0 +1,108 @@
+/**
+ * One GET or POST to the indexer with a deadline, a response size limit and typed failures.
+ * Every response of the REST API is JSON; refusals are `{ error: { code, message }, block? }`.
+ */
+import { IndexerClientError } from "./errors.js";
+
+export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
+
+export interface HttpResponse {
+  status: number;
+  body: unknown;
+}
+
+export interface HttpRequest {
+  fetch: FetchLike;
+  url: string;
+  /** Path for error details (no host). */
+  path: string;
+  timeoutMs: number;
+  maxResponseBytes: number;
+  signal?: AbortSignal;
+  /** JSON body: the request becomes a POST. */
+  json?: unknown;
+}
+
+async function readLimited(response: Response, maxBytes: number, path: string): Promise<string> {
+  const declared = Number(response.headers.get("content-length") ?? "NaN");
+  if (declared > maxBytes) {
+    await response.body?.cancel().catch(() => {});
+    throw new IndexerClientError("INDEXER_BAD_RESPONSE", "indexer response is too large", { details: { path, bytes: declared, maxBytes } });
+  }
+  if (response.body === null) return "";
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw new IndexerClientError("INDEXER_BAD_RESPONSE", "indexer response is too large", { details: { path, maxBytes } });
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks, total).toString("utf8");
+}
+
+/** Performs the request; throws INDEXER_UNAVAILABLE / INDEXER_ABORTED / INDEXER_BAD_RESPONSE. */
+export async function requestJson(request: HttpRequest): Promise<HttpResponse> {
+  const { path } = request;
+  const timeout = AbortSignal.timeout(request.timeoutMs);
+  const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
+  let response: Response;
+  let text: string;
+  try {
+    const init: RequestInit =
+      request.json === undefined
+        ? { method: "GET", signal, headers: { accept: "application/json" } }
+        : {
+            method: "POST",
+            signal,
+            headers: { accept: "application/json", "content-type": "application/json" },
+            body: JSON.stringify(request.json),
+          };
+    response = await request.fetch(request.url + path, init);
+    text = await readLimited(response, request.maxResponseBytes, path);
+  } catch (error) {
+    if (error instanceof IndexerClientError) throw error;
+    if (request.signal?.aborted) {
+      throw new IndexerClientError("INDEXER_ABORTED", "indexer read aborted", { details: { path }, cause: error });
+    }
+    if (timeout.aborted) {
+      throw new IndexerClientError("INDEXER_UNAVAILABLE", "indexer did not answer in time", {
+        details: { path, timeoutMs: request.timeoutMs },
+        cause: error,
+      });
+    }
+    throw new IndexerClientError("INDEXER_UNAVAILABLE", "indexer is unreachable", { details: { path }, cause: error });
+  }
+  let body: unknown;
+  try {
+    body = text === "" ? undefined : JSON.parse(text);
+  } catch (cause) {
+    if (response.status >= 500) {
+      throw new IndexerClientError("INDEXER_UNAVAILABLE", "indexer failed", { details: { path, status: response.status } });
+    }
+    throw new IndexerClientError("INDEXER_BAD_RESPONSE", "indexer answered with something other than JSON", {
+      details: { path, status: response.status },
+      cause,
+    });
+  }
+  if (response.status >= 500) {
+    throw new IndexerClientError("INDEXER_UNAVAILABLE", "indexer failed or is not ready", {
+      details: { path, status: response.status, code: errorCode(body) },
+    });
+  }
+  return { status: response.status, body };
+}
+
+/** The `error.code` of a REST refusal, if the body has one. */
+export function errorCode(body: unknown): string | undefined {
+  if (typeof body !== "object" || body === null) return undefined;
+  const error = (body as { error?: unknown }).error;
+  if (typeof error !== "object" || error === null) return undefined;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === "string" ? code.slice(0, 64) : undefined;
+}
