@@ -22,6 +22,6 @@ export function confirmHoldingsRequest(clients: ChainClients, { contentIds }: Co
 }
 
 /** The node (the clients' account, an active validator) confirms on chain that it holds these DEKs. */
-export function confirmHoldings(clients: ChainClients, parameters: ConfirmHoldingsParameters): Promise<ConfirmHoldingsReturnType> {
+export async function confirmHoldings(clients: ChainClients, parameters: ConfirmHoldingsParameters): Promise<ConfirmHoldingsReturnType> {
   return sendContractWrite(clients, confirmHoldingsRequest(clients, parameters), parameters);
 }

@@ -40,6 +40,6 @@ export function recordRewrapsRequest(clients: ChainClients, { batchId, records }
 }
 
 /** Records one numbered batch of the node's rewraps. Prefer the TxSubmitter, which numbers and resends batches safely. */
-export function recordRewraps(clients: ChainClients, parameters: RecordRewrapsParameters): Promise<RecordRewrapsReturnType> {
+export async function recordRewraps(clients: ChainClients, parameters: RecordRewrapsParameters): Promise<RecordRewrapsReturnType> {
   return sendContractWrite(clients, recordRewrapsRequest(clients, parameters), parameters);
 }

@@ -18,6 +18,6 @@ export function requestExitRequest(clients: ChainClients, { node }: RequestExitP
  * chain refuses the node's audit batches and holder confirmations: flush the node's
  * TxSubmitter before sending this (docs/chain.md).
  */
-export function requestExit(clients: ChainClients, parameters: RequestExitParameters): Promise<RequestExitReturnType> {
+export async function requestExit(clients: ChainClients, parameters: RequestExitParameters): Promise<RequestExitReturnType> {
   return sendContractWrite(clients, requestExitRequest(clients, parameters), parameters);
 }

@@ -17,6 +17,6 @@ export function withdrawRequest(clients: ChainClients, { node }: WithdrawParamet
  * The operator takes the stake back once unbonding is over and every stake-assigned replica
  * of the node was repaired away (ValidatorRegistryStillUnbonding / ValidatorRegistryHandoffPending otherwise).
  */
-export function withdraw(clients: ChainClients, parameters: WithdrawParameters): Promise<WithdrawReturnType> {
+export async function withdraw(clients: ChainClients, parameters: WithdrawParameters): Promise<WithdrawReturnType> {
   return sendContractWrite(clients, withdrawRequest(clients, parameters), parameters);
 }

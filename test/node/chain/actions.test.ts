@@ -1,0 +1,299 @@
+/**
+ * The chain actions against a real Hardhat node: the validator lifecycle (register, stake,
+ * rotate, exit, repair, withdraw), reverts decoded into typed errors, deployment checks, and a
+ * submitter whose validator leaves the active set (exit, jail).
+ */
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { setTimeout as delay } from "node:timers/promises";
+import { bytesToHex, hexToBytes, zeroAddress, type Address, type Hex } from "viem";
+import {
+  ChainError,
+  checkDeployment,
+  confirmHoldingsRequest,
+  contentRegistryAbi,
+  createChainClients,
+  getNextBatchId,
+  getValidator,
+  isActive,
+  loadDeployment,
+  recordRewraps,
+  registerValidator,
+  repair,
+  requestExit,
+  rotateKasKey,
+  sendContractWrite,
+  stake,
+  TxSubmitter,
+  validatorRegistryAbi,
+  withdraw,
+  type ChainClients,
+} from "../../../node/chain/index.js";
+import {
+  auditRecord,
+  createPolicy,
+  increaseTime,
+  kasPublicKey,
+  MIN_STAKE,
+  mint,
+  onChainAudit,
+  openStore,
+  registerContent,
+  setupValidator,
+  startTestChain,
+  tempDir,
+  type TestChain,
+  type TestValidator,
+} from "./helpers.js";
+
+let chain: TestChain;
+/** Every validator this file set up, by node address: whichever a draw picks can be driven. */
+const known = new Map<Address, TestValidator>();
+async function setup(nodeIndex: number, operatorIndex: number): Promise<TestValidator> {
+  const validator = await setupValidator(chain, nodeIndex, operatorIndex);
+  known.set(validator.address, validator);
+  return validator;
+}
+before(async () => {
+  chain = await startTestChain();
+});
+after(async () => {
+  await chain?.stop();
+});
+
+async function rejectsWithChainError(promise: Promise<unknown>, code: string, errorName?: string): Promise<ChainError> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof ChainError, `expected a ChainError, got ${String(error)}`);
+    assert.equal(error.code, code, error.message);
+    if (errorName !== undefined) assert.equal(error.revert?.errorName, errorName);
+    return error;
+  }
+  assert.fail(`expected ${code}`);
+}
+
+const kidOf = (key: Hex): Hex => `0x${createHash("sha256").update(hexToBytes(key)).digest("hex").slice(0, 16)}`;
+
+/** The current replica set of a stake-mode content, from its events. */
+async function replicaSet(clients: ChainClients, contentId: Hex): Promise<Address[]> {
+  const common = { address: clients.deployment.addresses.contentRegistry, abi: contentRegistryAbi, fromBlock: clients.deployment.startBlock } as const;
+  const [assigned] = await clients.publicClient.getContractEvents({ ...common, eventName: "ReplicaSetAssigned", args: { contentId } });
+  const members = [...assigned!.args.members!];
+  for (const event of await clients.publicClient.getContractEvents({ ...common, eventName: "ReplicaRepaired", args: { contentId } })) {
+    members[Number(event.args.slot)] = event.args.replacement!;
+  }
+  return members;
+}
+
+describe("deployment and clients", () => {
+  it("loads the deployment file and checks it against the chain", async () => {
+    const deployment = loadDeployment(chain.deploymentFile);
+    assert.deepEqual(deployment, chain.deployment);
+    await checkDeployment(chain.clients(0));
+  });
+
+  it("refuses a malformed deployment file, another chain id, and addresses without code", async () => {
+    const bad = join(tempDir(), "bad.json");
+    writeFileSync(bad, JSON.stringify({ chainId: 31337, contracts: {} }));
+    assert.throws(() => loadDeployment(bad), (e: unknown) => e instanceof ChainError && e.code === "CHAIN_BAD_DEPLOYMENT");
+    assert.throws(() => loadDeployment(join(tempDir(), "missing.json")), (e: unknown) => e instanceof ChainError && e.code === "CHAIN_BAD_DEPLOYMENT");
+    assert.throws(
+      () => createChainClients({ rpcUrl: chain.rpcUrl, chainId: 1, deployment: chain.deployment }),
+      (e: unknown) => e instanceof ChainError && e.code === "CHAIN_WRONG_CHAIN",
+    );
+    const otherChain = createChainClients({ rpcUrl: chain.rpcUrl, deployment: { ...chain.deployment, chainId: 5 } });
+    await rejectsWithChainError(checkDeployment(otherChain), "CHAIN_WRONG_CHAIN");
+    const noCode = createChainClients({
+      rpcUrl: chain.rpcUrl,
+      deployment: { ...chain.deployment, addresses: { ...chain.deployment.addresses, rewrapAuditLog: "0x000000000000000000000000000000000000dEaD" } },
+    });
+    await rejectsWithChainError(checkDeployment(noCode), "CHAIN_BAD_DEPLOYMENT");
+  });
+
+  it("refuses to sign without an account and reports an unreachable endpoint as retryable", async () => {
+    const readOnly = createChainClients({ rpcUrl: chain.rpcUrl, deployment: chain.deployment });
+    await rejectsWithChainError(requestExit(readOnly, { node: zeroAddress }), "CHAIN_NO_ACCOUNT");
+    const dead = createChainClients({ rpcUrl: "http://127.0.0.1:9", deployment: chain.deployment, retryCount: 0 });
+    const error = await rejectsWithChainError(isActive(dead, { node: zeroAddress }), "CHAIN_RPC");
+    assert.equal(error.retryable, true);
+  });
+});
+
+describe("validator lifecycle actions", () => {
+  it("register → stake → active → rotate the KAS key, with reverts decoded by name and arguments", async () => {
+    const node = chain.clients(13);
+    const operator = chain.clients(14);
+    const key = kasPublicKey();
+    const registered = await registerValidator(node, {
+      operator: operator.account!.address,
+      kasPublicKey: key,
+      peerId: bytesToHex(new Uint8Array(34).fill(1)),
+      multiaddrs: ["/ip4/127.0.0.1/tcp/4013"],
+      endpoint: "http://127.0.0.1:9013",
+    });
+    assert.equal(registered.kid, kidOf(key));
+    assert.equal((await getValidator(node, { node: registered.node })).status, "registered");
+    assert.equal(await isActive(node, { node: registered.node }), false);
+
+    const again = await rejectsWithChainError(
+      registerValidator(node, { operator: operator.account!.address, kasPublicKey: key, peerId: "0x01", multiaddrs: [], endpoint: "http://x" }),
+      "CHAIN_REVERTED",
+      "ValidatorRegistryAlreadyRegistered",
+    );
+    assert.deepEqual(again.revert!.args, [registered.node]);
+    assert.equal(again.retryable, false);
+    assert.equal(again.details.errorName, "ValidatorRegistryAlreadyRegistered");
+
+    // Only the operator may stake for the node; the revert names both.
+    const stranger = chain.clients(15);
+    await mint(chain, stranger.account!.address, MIN_STAKE);
+    const notOperator = await rejectsWithChainError(
+      stake(stranger, { node: registered.node, amount: MIN_STAKE }),
+      "CHAIN_REVERTED",
+      "ValidatorRegistryNotOperator",
+    );
+    assert.deepEqual(notOperator.revert!.args, [registered.node, stranger.account!.address]);
+
+    await mint(chain, operator.account!.address, MIN_STAKE);
+    const staked = await stake(operator, { node: registered.node, amount: MIN_STAKE });
+    assert.ok(staked.approvalHash !== undefined, "approved first");
+    const info = await getValidator(node, { node: registered.node });
+    assert.equal(info.status, "active");
+    assert.equal(info.stake, MIN_STAKE);
+    assert.equal(info.operator, operator.account!.address);
+    assert.equal(await isActive(node, { node: registered.node }), true);
+    known.set(registered.node, { address: registered.node, node, operator });
+
+    const next = kasPublicKey();
+    const rotated = await rotateKasKey(operator, { node: registered.node, kasPublicKey: next });
+    assert.equal(rotated.kid, kidOf(next));
+    assert.equal(rotated.previousKid, kidOf(key));
+    assert.equal((await getValidator(node, { node: registered.node })).currentKid, kidOf(next));
+    await rejectsWithChainError(rotateKasKey(operator, { node: registered.node, kasPublicKey: key }), "CHAIN_REVERTED", "ValidatorRegistryKasKeyExists");
+  });
+
+  it("recordRewraps checks its arguments and the chain's batch order", async () => {
+    const validator = await setup(16, 17);
+    const record = auditRecord("order");
+    await assert.rejects(
+      recordRewraps(validator.node, { batchId: 1n, records: [] }),
+      (e: unknown) => e instanceof ChainError && e.code === "CHAIN_INVALID_ARGUMENT",
+    );
+    assert.throws(
+      () => confirmHoldingsRequest(validator.node, { contentIds: Array.from({ length: 501 }, () => record.contentId) }),
+      (e: unknown) => e instanceof ChainError && e.code === "CHAIN_INVALID_ARGUMENT",
+    );
+    const outOfOrder = await rejectsWithChainError(
+      recordRewraps(validator.node, { batchId: 5n, records: [record] }),
+      "CHAIN_REVERTED",
+      "RewrapAuditLogBatchOutOfOrder",
+    );
+    assert.deepEqual(outOfOrder.revert!.args, [validator.address, 1n, 5n]);
+    await recordRewraps(validator.node, { batchId: 1n, records: [record] });
+    assert.equal(await getNextBatchId(validator.node, { validator: validator.address }), 2n);
+    const replay = await rejectsWithChainError(recordRewraps(validator.node, { batchId: 1n, records: [record] }), "CHAIN_REVERTED");
+    assert.deepEqual(replay.revert!.args, [validator.address, 2n, 1n]);
+  });
+
+  it("exit → repair hands the replica slot off → withdraw after unbonding", async () => {
+    const first = await setup(18, 19);
+    await setup(20, 21);
+    const publisher = chain.clients(22);
+    const policyId = await createPolicy(publisher, "stake", 1);
+    const contentId = await registerContent(publisher, policyId, first.address);
+    const [member] = await replicaSet(publisher, contentId);
+    assert.ok(member !== undefined && member !== zeroAddress);
+    const leaving = known.get(member!);
+    assert.ok(leaving !== undefined, `drawn ${member}, a validator of this file`);
+    await requestExit(leaving.operator, { node: leaving.address });
+    assert.equal((await getValidator(publisher, { node: leaving.address })).status, "exiting");
+    await increaseTime(chain, 61);
+    await rejectsWithChainError(withdraw(leaving.operator, { node: leaving.address }), "CHAIN_REVERTED", "ValidatorRegistryHandoffPending");
+
+    const repaired = await repair(publisher, { contentId, members: [member!] });
+    assert.equal(repaired.members.length, 1);
+    assert.notEqual(repaired.members[0], leaving.address);
+    assert.deepEqual(repaired.members, await replicaSet(publisher, contentId));
+    await rejectsWithChainError(repair(publisher, { contentId, members: [member!] }), "CHAIN_REVERTED", "ContentRegistryReplicaSetMismatch");
+
+    await withdraw(leaving.operator, { node: leaving.address });
+    assert.equal((await getValidator(publisher, { node: leaving.address })).status, "exited");
+  });
+});
+
+describe("a validator that leaves the active set", () => {
+  async function haltsWithNotActive(leave: (validator: TestValidator) => Promise<void>, nodeIndex: number, operatorIndex: number) {
+    const validator = await setupValidator(chain, nodeIndex, operatorIndex);
+    const { store } = openStore();
+    const submitter = new TxSubmitter({ clients: validator.node, store }, { auditBatchSize: 5, auditIntervalMs: 50, idlePollMs: 20, minBackoffMs: 20 });
+    await submitter.start();
+    try {
+      await store.appendAudits(Array.from({ length: 10 }, (_, i) => auditRecord(`leave:${nodeIndex}:${i}`)));
+      await submitter.flush();
+      await leave(validator);
+      await store.appendAudits(Array.from({ length: 3 }, (_, i) => auditRecord(`late:${nodeIndex}:${i}`)));
+      submitter.notify();
+      const error = await submitter.flush().then(
+        () => assert.fail("flush should reject"),
+        (e: unknown) => e,
+      );
+      assert.ok(error instanceof ChainError && error.code === "CHAIN_NOT_ACTIVE", String(error));
+      assert.equal(error.retryable, false);
+      assert.equal(error.revert?.errorName, "RewrapAuditLogValidatorNotActive");
+      assert.equal(submitter.halted, error);
+      assert.equal(submitter.metrics.halted, true);
+      assert.equal(submitter.metrics.lastErrorCode, "CHAIN_NOT_ACTIVE");
+      await assert.rejects(submitter.flush(), (e: unknown) => e === error);
+
+      // The late records stay in the outbox, in a batch the chain never saw.
+      const pending = store.pendingBatches();
+      assert.deepEqual(pending.flatMap((b) => b.records.map((r) => r.requestDigest)), [0, 1, 2].map((i) => auditRecord(`late:${nodeIndex}:${i}`).requestDigest));
+      const audit = await onChainAudit(validator.node, validator.address);
+      assert.equal(audit.digests.length, 10);
+      await delay(100);
+      assert.equal(submitter.metrics.auditBatchesSent, 2, "nothing more was sent");
+    } finally {
+      await submitter.stop();
+      store.close();
+    }
+  }
+
+  it("exit: the submitter halts with CHAIN_NOT_ACTIVE and keeps the records", async () => {
+    await haltsWithNotActive((v) => requestExit(v.operator, { node: v.address }).then(() => undefined), 23, 24);
+  });
+
+  it("jail (slash): the same", async () => {
+    await haltsWithNotActive(async (v) => {
+      await sendContractWrite(chain.clients(0), {
+        address: chain.deployment.addresses.validatorRegistry,
+        abi: validatorRegistryAbi,
+        functionName: "slash",
+        args: [v.address, 1n, `0x${"00".repeat(32)}`],
+      });
+      assert.equal((await getValidator(v.node, { node: v.address })).status, "jailed");
+    }, 25, 26);
+  });
+
+  it("holder confirmations of a validator that is not active halt the same way", async () => {
+    const validator = await setupValidator(chain, 27, 28);
+    const publisher = chain.clients(29);
+    const policyId = await createPolicy(publisher, "explicit", 0, [validator.address]);
+    const contentId = await registerContent(publisher, policyId, validator.address);
+    await requestExit(validator.operator, { node: validator.address });
+    const { store } = openStore();
+    await store.putDek(contentId, new Uint8Array(32).fill(3), { policyId, mode: "explicit", source: "initial" });
+    const submitter = new TxSubmitter({ clients: validator.node, store }, { holdingsIntervalMs: 0, idlePollMs: 20 });
+    await submitter.start();
+    try {
+      await assert.rejects(submitter.flush(), (e: unknown) => e instanceof ChainError && e.code === "CHAIN_NOT_ACTIVE" && e.revert?.errorName === "ContentRegistryValidatorNotActive");
+      assert.equal(store.getDekInfo(contentId)!.confirmation.state, "pending");
+    } finally {
+      await submitter.stop();
+      store.close();
+    }
+  });
+});
