@@ -58,6 +58,7 @@ const CONTENT_ID = /^0x[0-9a-fA-F]{64}$/;
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 /** Ponder's GraphQL caps a page at 1,000 rows. */
 const GRAPHQL_PAGE = 1_000;
+const META_QUERY = "query { _meta { status } }";
 const POLICY_LOOKUP_QUERY =
   "query($ids: [String!]) { contents(where: { contentId_in: $ids }, limit: 1000) { items { contentId policyId } } }";
 
@@ -229,6 +230,11 @@ export class IndexerClient {
     const byPolicy = new Map<bigint, Hex[]>();
     const single: Hex[] = [];
     for (const id of ids) {
+      const absent = this.#notFound.get(id, now);
+      if (absent !== undefined) {
+        results.set(id, absent);
+        continue;
+      }
       const policyId = this.#policyOf.get(id, now);
       if (policyId === undefined) {
         single.push(id);
@@ -301,33 +307,65 @@ export class IndexerClient {
     return decision;
   }
 
-  /** Fills the contentId → policyId map from GraphQL (immutable facts: no staleness check needed). */
+  /**
+   * Fills the contentId → policyId map from GraphQL (immutable facts). The indexer's head is
+   * read first, so the contents read afterwards reflect at least that block: if it is fresh,
+   * the ids GraphQL does not return are unregistered as of a fresh block (cached as not found,
+   * like a 404 from /access), and need no read of their own.
+   */
   async #lookupPolicies(ids: readonly Hex[], options: ReadOptions): Promise<void> {
+    const { status, body } = await this.#graphql(META_QUERY, {}, options);
+    if (status !== 200) throw unexpectedStatus("/graphql", status, body);
+    const chains = Object.values(Fields.of(body, "graphql").object("data").object("_meta").object("status").value);
+    if (chains.length === 0) throw new IndexerClientError("INDEXER_UNAVAILABLE", "the indexer has not indexed a block yet");
+    const blocks = chains.map((chain, i) => parseBlock(chain, `graphql._meta.status[${i}]`));
+    const head = blocks.reduce((a, b) => (b.number < a.number ? b : a));
+    let fresh = true;
+    try {
+      await this.assertFresh(head, options);
+    } catch (error) {
+      if (!(error instanceof IndexerClientError) || error.code !== "STATE_STALE") throw error;
+      fresh = false;
+    }
+    const found = new Set<Hex>();
     for (let start = 0; start < ids.length; start += GRAPHQL_PAGE) {
       const page = ids.slice(start, start + GRAPHQL_PAGE);
-      this.#stats.policyLookups++;
-      const { status, body } = await requestJson({
-        fetch: this.#fetch,
-        url: this.options.url,
-        path: "/graphql",
-        timeoutMs: this.options.timeoutMs,
-        maxResponseBytes: this.options.maxResponseBytes,
-        signal: options.signal,
-        json: { query: POLICY_LOOKUP_QUERY, variables: { ids: page } },
-      });
+      const { status, body } = await this.#graphql(POLICY_LOOKUP_QUERY, { ids: page }, options);
       if (status !== 200) throw unexpectedStatus("/graphql", status, body);
-      const root = Fields.of(body, "graphql");
-      if (root.value.errors !== undefined) {
-        throw new IndexerClientError("INDEXER_BAD_RESPONSE", "indexer GraphQL query failed", { details: { path: "/graphql" } });
-      }
       const wanted = new Set(page);
-      for (const [i, item] of root.object("data").object("contents").array("items").entries()) {
+      const items = Fields.of(body, "graphql").object("data").object("contents").array("items");
+      for (const [i, item] of items.entries()) {
         const row = Fields.of(item, `graphql.items[${i}]`);
         const contentId = row.bytes32("contentId");
         if (!wanted.has(contentId)) throw new IndexerClientError("INDEXER_BAD_RESPONSE", "GraphQL returned an unrequested content");
         this.#policyOf.set(contentId, row.uint("policyId"), Number.POSITIVE_INFINITY);
+        found.add(contentId);
       }
     }
+    if (!fresh) return;
+    const expiresAt = this.#clock() + this.options.accessCacheTtlMs;
+    for (const id of ids) {
+      if (found.has(id)) continue;
+      const error = new IndexerClientError("INDEXER_NOT_FOUND", "the indexer does not know it", { details: { path: "/graphql", code: "content_not_found" } });
+      this.#notFound.set(id, error, expiresAt);
+    }
+  }
+
+  async #graphql(query: string, variables: Record<string, unknown>, options: ReadOptions) {
+    this.#stats.policyLookups++;
+    const response = await requestJson({
+      fetch: this.#fetch,
+      url: this.options.url,
+      path: "/graphql",
+      timeoutMs: this.options.timeoutMs,
+      maxResponseBytes: this.options.maxResponseBytes,
+      signal: options.signal,
+      json: { query, variables },
+    });
+    if (response.status === 200 && Fields.of(response.body, "graphql").value.errors !== undefined) {
+      throw new IndexerClientError("INDEXER_BAD_RESPONSE", "indexer GraphQL query failed", { details: { path: "/graphql" } });
+    }
+    return response;
   }
 
   // ------------------------------------------------------------------ holders, validators, policies
