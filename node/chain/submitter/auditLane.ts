@@ -18,6 +18,8 @@ import { Lane } from "./lane.js";
 export class AuditLane extends Lane {
   readonly name = "audit";
   #reconciled = false;
+  /** The lowest batch id not yet known to be recorded; undefined = ask the store. */
+  #cursor: bigint | undefined;
   /** When the lane first saw unbatched records that are still waiting (ms). */
   #waitingSince: number | undefined;
 
@@ -34,7 +36,7 @@ export class AuditLane extends Lane {
       this.#reconciled = true;
       return true;
     }
-    const [next] = store.pendingBatches();
+    const next = this.#lowestPending();
     if (next !== undefined) {
       await this.#submit(next);
       return true;
@@ -51,6 +53,27 @@ export class AuditLane extends Lane {
     if (waiting <= options.auditBatchSize) this.#waitingSince = undefined;
     if (batch !== undefined) this.ctx.logger.debug("audit batch assigned", { batchId: batch.batchId, records: batch.records.length });
     return true;
+  }
+
+  /**
+   * The lowest assigned-but-unrecorded batch. Batches are recorded in id order, so a cursor
+   * finds it with one small read; the store's full list (every pending batch with its records,
+   * heavy after a long outage) is read only when the position is unknown.
+   */
+  #lowestPending(): AuditBatch | undefined {
+    const { store } = this.ctx;
+    while (this.#cursor !== undefined) {
+      const batch = store.getBatch(this.#cursor);
+      if (batch === undefined) {
+        if (this.#cursor >= store.nextBatchId()) return undefined;
+        break; // ids skipped (a reconcile moved the floor): look it up
+      }
+      if (batch.state !== "recorded") return batch;
+      this.#cursor += 1n;
+    }
+    const [lowest] = store.pendingBatches();
+    this.#cursor = lowest?.batchId ?? store.nextBatchId();
+    return lowest;
   }
 
   /** Moves the lowest pending batch on chain: resumes its earlier transaction if the node has it, else sends it. */
@@ -104,6 +127,7 @@ export class AuditLane extends Lane {
     const recordsByBatch = new Map(before.map((b) => [b.batchId, b.records.length]));
     const nextOnChain = await getNextBatchId(clients, { validator: sender.address });
     const result = await store.reconcileBatches(nextOnChain);
+    this.#cursor = undefined;
     metrics.reconciles += 1;
     for (const id of result.markedRecorded) {
       metrics.auditBatchesRecorded += 1;
