@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { DevnetError } from "./errors.js";
+import { releaseStalePonderLock } from "./pglite.js";
 import { freePort, LOOPBACK } from "./ports.js";
 import { INDEXER_ROOT, PONDER_CLI } from "./paths.js";
 import { startProcess, waitFor, type ManagedProcess } from "./process.js";
@@ -14,7 +15,10 @@ export interface StartIndexerOptions {
   port?: number;
   /** Postgres instead of PGlite. */
   databaseUrl?: string;
-  /** PGlite directory; reuse one to restart on the same database. Default `<dir>/pglite`. */
+  /**
+   * PGlite directory; reuse one to restart on the same database (only after the indexer that
+   * used it has stopped: its stale schema lock is cleared). Default `<dir>/pglite`.
+   */
   pgliteDir?: string;
   /** Database schema Ponder writes to (`ponder start --schema`). Default "public". */
   schema?: string;
@@ -60,6 +64,7 @@ export async function startIndexer(
   fs.mkdirSync(options.dir, { recursive: true });
   const logFile = path.join(options.dir, "indexer.log");
   const pgliteDir = options.databaseUrl ? undefined : (options.pgliteDir ?? path.join(options.dir, "pglite"));
+  if (pgliteDir) await releaseStalePonderLock(pgliteDir, options.schema);
   let lastError: unknown;
   for (let attempt = 0; attempt < (options.port ? 1 : PORT_ATTEMPTS); attempt++) {
     const port = options.port ?? (await freePort());

@@ -10,7 +10,7 @@ import { get, synced } from "./helpers/api.js";
 import { Driver, type PolicyInput } from "./helpers/driver.js";
 
 const SEED = Number(process.env.DEKMESH_TEST_SEED ?? 20_260_101);
-const STEPS = Number(process.env.DEKMESH_ACCESS_STEPS ?? 40);
+const STEPS = Number(process.env.DEKMESH_ACCESS_STEPS ?? 30);
 
 /** mulberry32: small, fast, good enough to pick test actions reproducibly. */
 function prng(seed: number) {
@@ -93,7 +93,9 @@ test(`/access equals canAccessContent after every step (seed ${SEED}, ${STEPS} s
   const seen = new Map<string, number>();
   const compare = async (step: string) => {
     await synced(d);
-    const pairs = contents.flatMap((c) => [publisher, ...readers].map((account) => ({ c, account })));
+    // Every content, for the publisher and three of the readers (a different three each step).
+    const accounts = [publisher, ...[...readers].sort(() => rnd.int(3) - 1).slice(0, 3)];
+    const pairs = contents.flatMap((c) => accounts.map((account) => ({ c, account })));
     await Promise.all(
       pairs.map(async ({ c, account }) => {
         const { status, body } = await get(stack.indexer!.url, `/access/${rnd.chance(0.5) ? c.cid : c.contentId}/${account}`);
