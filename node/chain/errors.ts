@@ -115,6 +115,10 @@ export function revertReason(error: unknown, abi: Abi = dekmeshErrorsAbi): Rever
   if (!(error instanceof BaseError)) return undefined;
   const reverted = error.walk((e) => e instanceof ContractFunctionRevertedError) as ContractFunctionRevertedError | null;
   if (reverted?.data?.errorName) return { errorName: reverted.data.errorName, args: reverted.data.args ?? [] };
+  // Raw revert data is trusted only from an error that says it is a revert (code 3 or the
+  // node's "execution reverted"), so an unrelated RPC error carrying data is never taken for one.
+  const isRevert = reverted !== null || error.walk((e) => e instanceof ExecutionRevertedError || (e as { code?: unknown }).code === 3) !== null;
+  if (!isRevert) return undefined;
   const raw = reverted?.raw ?? rawRevertData(error);
   if (raw !== undefined && raw.length >= 10) {
     try {

@@ -51,7 +51,7 @@ export class AuditLane extends Lane {
     if (waiting < options.auditBatchSize && now - this.#waitingSince < options.auditIntervalMs && !this.ctx.flushing()) return false;
     const batch = await store.takeBatch(options.auditBatchSize);
     if (waiting <= options.auditBatchSize) this.#waitingSince = undefined;
-    if (batch !== undefined) this.ctx.logger.debug("audit batch assigned", { batchId: batch.batchId, records: batch.records.length });
+    if (batch !== undefined) this.ctx.logger.debug("audit batch assigned", { batchId: String(batch.batchId), records: batch.records.length });
     return true;
   }
 
@@ -112,7 +112,12 @@ export class AuditLane extends Lane {
     await this.ctx.store.markBatchRecorded(batch.batchId, receipt.blockNumber);
     this.ctx.metrics.auditBatchesRecorded += 1;
     this.ctx.metrics.auditRecordsRecorded += batch.records.length;
-    this.ctx.logger.debug("audit batch recorded", { batchId: batch.batchId, records: batch.records.length, block: receipt.blockNumber, hash });
+    this.ctx.logger.debug("audit batch recorded", {
+      batchId: String(batch.batchId),
+      records: batch.records.length,
+      block: String(receipt.blockNumber),
+      hash,
+    });
     return true;
   }
 
@@ -135,7 +140,7 @@ export class AuditLane extends Lane {
     }
     logger.info("audit outbox reconciled with the chain", {
       reason,
-      nextBatchIdOnChain: nextOnChain,
+      nextBatchIdOnChain: String(nextOnChain),
       markedRecorded: result.markedRecorded.length,
       reopened: result.reopened.length,
     });

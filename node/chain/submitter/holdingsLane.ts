@@ -88,7 +88,7 @@ export class HoldingsLane extends Lane {
     if (receipt.status !== "success") return false;
     await this.ctx.store.markConfirmed(ids, receipt.blockNumber);
     this.ctx.metrics.holdingsConfirmed += ids.length;
-    this.ctx.logger.debug("holdings confirmed", { count: ids.length, block: receipt.blockNumber, hash });
+    this.ctx.logger.debug("holdings confirmed", { count: ids.length, block: String(receipt.blockNumber), hash });
     return true;
   }
 }

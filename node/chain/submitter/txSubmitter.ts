@@ -81,12 +81,15 @@ export class TxSubmitter {
   }
 
   /**
-   * Starts the audit and holdings lanes. Returns at once: the first chain calls (reconciling
+   * Starts the audit and holdings lanes (again, after a halt). Returns at once: the first chain calls (reconciling
    * the outbox with nextBatchId, the pending nonce) happen inside the lanes and are retried
    * like everything else while the endpoint is unreachable.
    */
   async start(): Promise<void> {
-    if (this.#running !== undefined) return;
+    if (this.#running !== undefined) {
+      if (this.#halted === undefined) return;
+      await this.stop(); // starting a halted submitter tries again from the store's state
+    }
     this.#sender.open();
     this.#halted = undefined;
     this.metrics.halted = false;

@@ -7,7 +7,16 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 import type { Address, Hex } from "viem";
-import { confirmHoldings, getNextBatchId, recordRewraps, TxSubmitter, type TxSubmitterOptions } from "../../../node/chain/index.js";
+import {
+  ChainError,
+  confirmHoldings,
+  confirmHoldingsRequest,
+  getNextBatchId,
+  recordRewraps,
+  TxSubmitter,
+  type ChainLogger,
+  type TxSubmitterOptions,
+} from "../../../node/chain/index.js";
 import type { DekStore } from "../../../node/store/index.js";
 import {
   auditRecord,
@@ -31,8 +40,14 @@ after(async () => {
   await chain?.stop();
 });
 
+/** Log lines as a JSON logger would write them: serializing fails on a bigint or a cycle. */
+const logLines: string[] = [];
+const jsonLogger = Object.fromEntries(
+  (["debug", "info", "warn", "error"] as const).map((level) => [level, (message: string, fields?: Record<string, unknown>) => void logLines.push(JSON.stringify({ level, message, ...fields }))]),
+) as unknown as ChainLogger;
+
 function submitterFor(validator: TestValidator, store: DekStore, options: TxSubmitterOptions = {}): TxSubmitter {
-  return new TxSubmitter({ clients: validator.node, store }, { idlePollMs: 20, minBackoffMs: 20, maxBackoffMs: 200, ...options });
+  return new TxSubmitter({ clients: validator.node, store, logger: jsonLogger }, { idlePollMs: 20, minBackoffMs: 20, maxBackoffMs: 200, ...options });
 }
 
 describe("audit batches", () => {
@@ -200,5 +215,70 @@ describe("holder confirmations after a restart", () => {
       await submitter.stop();
       store.close();
     }
+  });
+});
+
+describe("one sender per account", () => {
+  it("refuses a second submitter for the same account in this process", async () => {
+    const validator = await setupValidator(chain, 13, 14);
+    const first = openStore();
+    const second = openStore();
+    const a = submitterFor(validator, first.store);
+    const b = submitterFor(validator, second.store);
+    await a.start();
+    try {
+      await assert.rejects(b.start(), (e: unknown) => e instanceof ChainError && e.code === "CHAIN_ACCOUNT_IN_USE");
+    } finally {
+      await a.stop();
+    }
+    await b.start(); // free again once the first stopped
+    await b.stop();
+    first.store.close();
+    second.store.close();
+  });
+
+  it("ad hoc transactions share the lanes' nonce sequence, and a nonce taken behind its back is resynced", async () => {
+    const validator = await setupValidator(chain, 15, 16);
+    const publisher = chain.clients(17);
+    const policyId = await createPolicy(publisher, "all");
+    const contentIds = [
+      await registerContent(publisher, policyId, validator.address),
+      await registerContent(publisher, policyId, validator.address),
+      await registerContent(publisher, policyId, validator.address),
+    ];
+    const { store } = openStore();
+    const submitter = submitterFor(validator, store, { auditBatchSize: 5, auditIntervalMs: 10 });
+    await submitter.start();
+    try {
+      const labels = Array.from({ length: 40 }, (_, i) => `adhoc:${i}`);
+      const appending = (async () => {
+        for (const label of labels) {
+          await store.appendAudit(auditRecord(label));
+          submitter.notify();
+          await delay(2);
+        }
+      })();
+      // Concurrent with the audit lane's batches: each must get its own nonce.
+      const receipts = await Promise.all(contentIds.map((id) => submitter.sendTransaction(confirmHoldingsRequest(validator.node, { contentIds: [id] }))));
+      assert.ok(receipts.every((r) => r.receipt.status === "success"));
+      await appending;
+      await submitter.flush();
+
+      // Someone else sends from the node account (viem's own nonce): the submitter's local
+      // nonce is now stale; its next batch hits "nonce too low", resyncs and still lands.
+      await confirmHoldings(validator.node, { contentIds: [contentIds[0]!] });
+      await store.appendAudits(["late:1", "late:2"].map(auditRecord));
+      await submitter.flush();
+      assert.ok(submitter.metrics.nonceResyncs >= 1, `resynced (${JSON.stringify(submitter.metrics)})`);
+
+      const audit = await onChainAudit(validator.node, validator.address);
+      assert.deepEqual(audit.digests, [...labels, "late:1", "late:2"].map((l) => auditRecord(l).requestDigest));
+      assert.deepEqual(audit.batches.map((b) => b.batchId), audit.batches.map((_, i) => BigInt(i + 1)));
+      assert.deepEqual((await onChainHoldings(validator.node, validator.address)).sort(), [...contentIds, contentIds[0]!].sort());
+    } finally {
+      await submitter.stop();
+      store.close();
+    }
+    assert.ok(logLines.length > 0, "the submitter logged (as JSON)");
   });
 });
