@@ -26,6 +26,14 @@ export {
   type RewrapDomain,
 } from "./eip712.js";
 export {
+  bulkAnswerFromJson,
+  bulkRequestFromJson,
+  bulkRequestToJson,
+  rewrapAnswerFromJson,
+  rewrapRequestFromJson,
+  rewrapRequestToJson,
+  sessionGrantFromJson,
+  sessionGrantToJson,
   decodeBulkAnswer,
   decodeBulkRequest,
   decodeRefusal,
