@@ -1,0 +1,226 @@
+/**
+ * The indexer client against a real chain and Ponder indexer (and, for broken indexers, small
+ * local HTTP servers): typed reads, caching, single flight, bounded staleness, typed failures.
+ */
+import assert from "node:assert/strict";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { after, before, describe, it } from "node:test";
+import type { Hex } from "viem";
+import { createIndexerClient, IndexerClientError } from "../../../node/indexer-client/index.js";
+import { devAccount, removeTempDirs, TestNet } from "../rewrap/helpers.js";
+
+let net: TestNet;
+const publisher = devAccount(3);
+const reader = devAccount(4).address.toLowerCase() as Hex;
+const outsider = devAccount(5).address.toLowerCase() as Hex;
+let namespace: Hex;
+let policy: bigint;
+let publicPolicy: bigint;
+let contents: Hex[];
+let publicContent: Hex;
+const servers: Server[] = [];
+
+async function rejectsWith(promise: Promise<unknown>, code: string): Promise<IndexerClientError> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof IndexerClientError, `expected an IndexerClientError, got ${String(error)}`);
+    assert.equal(error.code, code);
+    return error;
+  }
+  assert.fail(`expected ${code}`);
+}
+
+/** A local HTTP server answering every request with `handler`; returns its base URL. */
+async function fakeIndexer(handler: (path: string) => { status: number; body: string } | undefined): Promise<string> {
+  const server = createServer((req, res) => {
+    const answer = handler(req.url ?? "/");
+    if (answer === undefined) return; // never answer
+    res.writeHead(answer.status, { "content-type": "application/json" });
+    res.end(answer.body);
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+before(async () => {
+  net = await TestNet.start();
+  await net.activateValidator(devAccount(1), devAccount(2));
+  namespace = await net.createNamespace(publisher, "level", "allOf", ["one", "two"]);
+  policy = await net.createPolicy(publisher, { requirements: [{ namespace, value: 1 }] });
+  publicPolicy = await net.createPolicy(publisher, {});
+  await net.grant(publisher, namespace, reader, 1);
+  contents = [];
+  for (let i = 0; i < 4; i++) contents.push(await net.registerContent(publisher, policy, devAccount(1).address));
+  publicContent = await net.registerContent(publisher, publicPolicy, devAccount(1).address);
+  await net.synced();
+});
+
+after(async () => {
+  for (const server of servers) server.closeAllConnections(), server.close();
+  await net?.stop();
+  removeTempDirs();
+});
+
+describe("indexer client: reads", () => {
+  it("access: the decision, its policy and the indexed block", async () => {
+    const client = net.indexerClient();
+    const granted = await client.access(contents[0]!, reader);
+    assert.equal(granted.allowed, true);
+    assert.equal(granted.reason, "Granted");
+    assert.equal(granted.policyId, policy);
+    assert.equal(granted.contentId, contents[0]);
+    assert.ok(granted.block.number > 0 && granted.block.timestamp > 0);
+    const denied = await client.access(contents[0]!, outsider);
+    assert.deepEqual([denied.allowed, denied.reason], [false, "MissingAttribute"]);
+    const publisherDecision = await client.access(contents[0]!, publisher.address);
+    assert.equal(publisherDecision.reason, "Publisher");
+  });
+
+  it("holders, active validators and policies", async () => {
+    const client = net.indexerClient();
+    const holders = await client.holders(contents[0]!);
+    assert.equal(holders.contentId, contents[0]);
+    assert.equal(holders.policyId, policy);
+    assert.equal(holders.initialValidator, devAccount(1).address.toLowerCase());
+    assert.deepEqual(holders.holders.map((h) => [h.node, h.state]), [[devAccount(1).address.toLowerCase(), "initial"]]);
+    const active = await client.activeValidators();
+    assert.equal(active.validators.length, 1);
+    assert.equal(await client.isActiveValidatorPeer(active.validators[0]!.peerId), true);
+    assert.equal(await client.isActiveValidatorPeer("12D3KooWNotAValidator"), false);
+    const p = await client.policy(policy);
+    assert.deepEqual(p.requirements, [{ namespace: namespace.toLowerCase(), value: 1 }]);
+    assert.equal(p.revoked, false);
+  });
+
+  it("error: unknown content, policy (INDEXER_NOT_FOUND); bad arguments (INDEXER_INVALID_ARGUMENT)", async () => {
+    const client = net.indexerClient();
+    await rejectsWith(client.access(`0x${"ab".repeat(32)}`, reader), "INDEXER_NOT_FOUND");
+    await rejectsWith(client.holders(`0x${"ab".repeat(32)}`), "INDEXER_NOT_FOUND");
+    await rejectsWith(client.policy(999_999n), "INDEXER_NOT_FOUND");
+    await rejectsWith(client.access("0x1234", reader), "INDEXER_INVALID_ARGUMENT");
+    await rejectsWith(client.access(contents[0]!, "nobody"), "INDEXER_INVALID_ARGUMENT");
+  });
+});
+
+describe("indexer client: caching", () => {
+  it("one read per (policy, account) within the TTL, shared by concurrent callers and contents of one policy", async () => {
+    const client = net.indexerClient({ accessCacheTtlMs: 60_000, accessCacheBlocks: 1_000 });
+    await Promise.all(Array.from({ length: 20 }, () => client.access(contents[0]!, reader)));
+    assert.equal(client.stats().accessReads, 1);
+    // The first read of a content learns its policy; after that the policy's decision is reused.
+    await client.access(contents[1]!, reader);
+    assert.equal(client.stats().accessReads, 2);
+    const again = await client.access(contents[1]!, reader);
+    assert.equal(again.contentId, contents[1]);
+    assert.equal(client.stats().accessReads, 2);
+    await client.access(contents[0]!, outsider);
+    assert.equal(client.stats().accessReads, 3);
+  });
+
+  it("decisions expire after the TTL", async () => {
+    const client = net.indexerClient({ accessCacheTtlMs: 100 });
+    await client.access(contents[0]!, reader);
+    await client.access(contents[0]!, reader);
+    assert.equal(client.stats().accessReads, 1);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    await client.access(contents[0]!, reader);
+    assert.equal(client.stats().accessReads, 2);
+  });
+
+  it("decisions expire once the chain head moves more than accessCacheBlocks past them", async () => {
+    let offset = 0n;
+    const chain = { getBlockNumber: async () => (await net.public.getBlockNumber({ cacheTime: 0 })) + offset };
+    const client = net.indexerClient({ accessCacheTtlMs: 60_000, accessCacheBlocks: 1, chainHeadTtlMs: 0 }, chain);
+    await client.access(contents[0]!, reader);
+    offset = 3n;
+    await client.chainHead();
+    await client.access(contents[0]!, reader);
+    assert.equal(client.stats().accessReads, 2);
+  });
+
+  it("accessMany: one GraphQL lookup, one /access read per policy, unknown contents without reads", async () => {
+    const client = net.indexerClient();
+    const unknown = [`0x${"01".repeat(32)}`, `0x${"02".repeat(32)}`] as Hex[];
+    const results = await client.accessMany([...contents, publicContent, ...unknown], outsider);
+    assert.equal(client.stats().accessReads, 2);
+    for (const id of contents) assert.equal((results.get(id) as { reason: string }).reason, "MissingAttribute");
+    assert.equal((results.get(publicContent) as { reason: string }).reason, "Granted");
+    for (const id of unknown) assert.equal((results.get(id) as IndexerClientError).code, "INDEXER_NOT_FOUND");
+  });
+
+  it("accessMany falls back to per-content reads when GraphQL fails", async () => {
+    const broken = createIndexerClient(
+      {
+        chain: net.public,
+        fetch: (url, init) => (url.endsWith("/graphql") ? Promise.resolve(new Response("nope", { status: 500 })) : fetch(url, init)),
+      },
+      { url: net.indexerUrl },
+    );
+    const results = await broken.accessMany([contents[0]!, contents[1]!, `0x${"03".repeat(32)}`], reader);
+    assert.equal((results.get(contents[0]!) as { allowed: boolean }).allowed, true);
+    assert.equal((results.get(`0x${"03".repeat(32)}`) as IndexerClientError).code, "INDEXER_NOT_FOUND");
+    assert.equal(broken.stats().accessReads, 3);
+  });
+});
+
+describe("indexer client: staleness and failures", () => {
+  it("error: state more than maxStalenessBlocks behind the chain head (STATE_STALE), also for 404s", async () => {
+    const ahead = { getBlockNumber: async () => (await net.public.getBlockNumber({ cacheTime: 0 })) + 20n };
+    const client = net.indexerClient({ maxStalenessBlocks: 5 }, ahead);
+    const error = await rejectsWith(client.access(contents[0]!, reader), "STATE_STALE");
+    assert.equal(error.retryable, true);
+    await rejectsWith(client.access(`0x${"cd".repeat(32)}`, reader), "STATE_STALE");
+    await rejectsWith(client.holders(contents[0]!), "STATE_STALE");
+    await rejectsWith(client.activeValidators(), "STATE_STALE");
+    const results = await client.accessMany(contents, reader);
+    assert.ok([...results.values()].every((r) => r instanceof IndexerClientError && r.code === "STATE_STALE"));
+    // The same indexer is fresh enough for a looser bound.
+    assert.equal((await net.indexerClient({ maxStalenessBlocks: 30 }, ahead).access(contents[0]!, reader)).allowed, true);
+  });
+
+  it("error: the chain head cannot be read (CHAIN_UNAVAILABLE)", async () => {
+    const client = net.indexerClient({}, { getBlockNumber: async () => Promise.reject(new Error("rpc down")) });
+    await rejectsWith(client.access(contents[0]!, reader), "CHAIN_UNAVAILABLE");
+  });
+
+  it("error: unreachable, failing, not ready or silent indexers (INDEXER_UNAVAILABLE); caller aborts (INDEXER_ABORTED)", async () => {
+    const closed = await fakeIndexer(() => ({ status: 200, body: "{}" }));
+    servers.at(-1)!.close();
+    await rejectsWith(net.indexerClient({ url: closed }).access(contents[0]!, reader), "INDEXER_UNAVAILABLE");
+    const failing = await fakeIndexer(() => ({ status: 500, body: "<html>oops</html>" }));
+    await rejectsWith(net.indexerClient({ url: failing }).access(contents[0]!, reader), "INDEXER_UNAVAILABLE");
+    const notReady = await fakeIndexer(() => ({ status: 503, body: '{"error":{"code":"not_ready","message":"x"}}' }));
+    await rejectsWith(net.indexerClient({ url: notReady }).holders(contents[0]!), "INDEXER_UNAVAILABLE");
+    const silent = await fakeIndexer(() => undefined);
+    const started = Date.now();
+    await rejectsWith(net.indexerClient({ url: silent, timeoutMs: 200 }).access(contents[0]!, reader), "INDEXER_UNAVAILABLE");
+    assert.ok(Date.now() - started < 2_000);
+    const controller = new AbortController();
+    const pending = net.indexerClient({ url: silent }).access(contents[0]!, reader, { signal: controller.signal });
+    setTimeout(() => controller.abort(), 50);
+    await rejectsWith(pending, "INDEXER_ABORTED");
+  });
+
+  it("error: answers of the wrong shape, oversized, or refusing our request (INDEXER_BAD_RESPONSE)", async () => {
+    const block = '"block":{"number":1,"timestamp":1}';
+    const bodies = [
+      "not json",
+      "[]",
+      `{${block}}`,
+      `{${block},"contentId":"${contents[0]}","policyId":"1","account":"${reader}","at":"1","allowed":true,"reason":"Bribed","reasonCode":9}`,
+      `{${block},"contentId":"${contents[0]}","policyId":"1","account":"${reader}","at":"1","allowed":true,"reason":"MissingAttribute","reasonCode":7}`,
+      `{${block},"contentId":"${contents[1]}","policyId":"1","account":"${reader}","at":"1","allowed":true,"reason":"Granted","reasonCode":0}`,
+      `{"block":{"number":-1,"timestamp":1},"contentId":"${contents[0]}","policyId":"1","account":"${reader}","at":"1","allowed":true,"reason":"Granted","reasonCode":0}`,
+      `{${block},"pad":"${"x".repeat(5_000)}"}`,
+    ];
+    for (const body of bodies) {
+      const url = await fakeIndexer(() => ({ status: 200, body }));
+      await rejectsWith(net.indexerClient({ url, maxResponseBytes: 4_096 }, { getBlockNumber: async () => 1n }).access(contents[0]!, reader), "INDEXER_BAD_RESPONSE");
+    }
+    const refusing = await fakeIndexer(() => ({ status: 400, body: '{"error":{"code":"invalid_cid","message":"x"}}' }));
+    await rejectsWith(net.indexerClient({ url: refusing }).access(contents[0]!, reader), "INDEXER_BAD_RESPONSE");
+  });
+});
