@@ -22,3 +22,5 @@ export { freePort, LOOPBACK } from "./ports.js";
 export { startProcess, waitFor, type ManagedProcess } from "./process.js";
 export { rpcRequest } from "./rpc.js";
 export { startStack, type Stack, type StartStackOptions } from "./stack.js";
+export { findPostgresBinaries, startPostgres, type PostgresHandle, type StartPostgresOptions } from "./postgres.js";
+export { releaseStalePonderLock } from "./pglite.js";

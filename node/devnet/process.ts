@@ -11,6 +11,8 @@ export interface StartProcessOptions {
   env?: NodeJS.ProcessEnv;
   /** stdout and stderr are appended here; nothing goes to the console. */
   logFile: string;
+  /** The signal that asks this program to shut down cleanly. Default SIGTERM. */
+  stopSignal?: NodeJS.Signals;
 }
 
 export interface ProcessExit {
@@ -32,7 +34,7 @@ export interface ManagedProcess {
   readonly exited: Promise<ProcessExit>;
   /** The exit status once the process has exited. */
   exitStatus(): ProcessExit | undefined;
-  /** SIGTERM to the group, then SIGKILL after the timeout; resolves once it has exited. Idempotent. */
+  /** The stop signal to the group, then SIGKILL after the timeout; resolves once it has exited. Idempotent. */
   stop(options?: StopOptions): Promise<ProcessExit>;
 }
 
@@ -121,7 +123,7 @@ export function startProcess(options: StartProcessOptions): ManagedProcess {
     stop({ timeoutMs = DEFAULT_STOP_TIMEOUT_MS } = {}) {
       if (status) return Promise.resolve(status);
       stopping ??= (async () => {
-        killGroup(pid, "SIGTERM");
+        killGroup(pid, options.stopSignal ?? "SIGTERM");
         const timer = setTimeout(() => killGroup(pid, "SIGKILL"), timeoutMs);
         try {
           return await exited;

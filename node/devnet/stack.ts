@@ -12,7 +12,10 @@ export interface StartStackOptions {
   deploy?: Omit<DeployContractsOptions, "dir">;
   /** Indexer options, or false for chain + contracts only. */
   indexer?: Omit<StartIndexerOptions, "dir"> | false;
-  /** Remove `dir` on stop (default: only when it was a temp dir created here). */
+  /**
+   * Remove `dir` on stop. Default: only a temp dir created here, and not when
+   * DEKMESH_KEEP_RUN_DIRS=1 (keep logs and databases to investigate a failed test).
+   */
   removeDir?: boolean;
 }
 
@@ -33,7 +36,7 @@ export interface Stack {
  */
 export async function startStack(options: StartStackOptions = {}): Promise<Stack> {
   const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), "dekmesh-devnet-"));
-  const removeDir = options.removeDir ?? options.dir === undefined;
+  const removeDir = options.removeDir ?? (options.dir === undefined && process.env.DEKMESH_KEEP_RUN_DIRS !== "1");
   const chain = await startChain({ dir, ...options.chain });
   let indexer: IndexerHandle | undefined;
   let stopped: Promise<void> | undefined;
