@@ -8,20 +8,14 @@
  *   OpenSSL (~80 µs). A verified grant is cached (keyed by its fields and signature), so a
  *   session costs one secp256k1 recovery in total, and the session key's OpenSSL KeyObject is
  *   built once.
+ *
+ * The signature work itself runs through RewrapCrypto (inline or on worker threads).
  */
-import { createPublicKey, verify, type KeyObject } from "node:crypto";
-import { recoverAddress, sameAddress } from "../keys/ethereum.js";
+import { sameAddress } from "../keys/ethereum.js";
 import { bytesToHex, type RewrapHasher } from "./eip712.js";
+import { P256KeyCache, type RewrapCrypto } from "./crypto.js";
 import { RewrapError } from "./errors.js";
 import type { Address, RequestAuth, SessionInfo, SignedSessionGrant } from "./types.js";
-
-// SubjectPublicKeyInfo prefix of a compressed P-256 point (OpenSSL imports it directly).
-const SPKI_P256_COMPRESSED_PREFIX = Buffer.from("3039301306072a8648ce3d020106082a8648ce3d030107032200", "hex");
-
-interface VerifiedGrant {
-  info: SessionInfo;
-  key: KeyObject;
-}
 
 export interface AuthenticatorOptions {
   maxSessionLifetimeS: number;
@@ -30,12 +24,16 @@ export interface AuthenticatorOptions {
 
 export class RequestAuthenticator {
   readonly #hasher: RewrapHasher;
+  readonly #crypto: RewrapCrypto;
   readonly #options: AuthenticatorOptions;
-  readonly #grants = new Map<string, VerifiedGrant>();
+  readonly #grants = new Map<string, SessionInfo>();
+  readonly #verifying = new Map<string, Promise<SessionInfo>>();
+  readonly #curveCheck = new P256KeyCache();
   #grantRecoveries = 0;
 
-  constructor(hasher: RewrapHasher, options: AuthenticatorOptions) {
+  constructor(hasher: RewrapHasher, crypto: RewrapCrypto, options: AuthenticatorOptions) {
     this.#hasher = hasher;
+    this.#crypto = crypto;
     this.#options = options;
   }
 
@@ -48,61 +46,52 @@ export class RequestAuthenticator {
    * Checks `auth` over `digest` and returns the requesting account. Throws
    * REWRAP_SIGNATURE_INVALID, REWRAP_SESSION_INVALID or REWRAP_SESSION_EXPIRED.
    */
-  verify(digest: Uint8Array, auth: RequestAuth, nowS: number): Address {
+  async verify(digest: Uint8Array, auth: RequestAuth, nowS: number): Promise<Address> {
     if (auth.kind === "account") {
-      const signer = recoverAddress(digest, auth.signature);
+      const signer = await this.#crypto.recoverAddress(digest, auth.signature);
       if (signer === undefined || !sameAddress(signer, auth.account)) throw new RewrapError("REWRAP_SIGNATURE_INVALID");
       return auth.account;
     }
-    const grant = this.session(auth.grant, nowS);
-    let valid = false;
-    try {
-      valid = verify("sha256", digest, { key: grant.key, dsaEncoding: "ieee-p1363" }, auth.signature);
-    } catch {
-      valid = false;
-    }
-    if (!valid) throw new RewrapError("REWRAP_SIGNATURE_INVALID");
-    return grant.info.account;
+    const grant = await this.session(auth.grant, nowS);
+    if (!(await this.#crypto.verifyP256(grant.sessionPublicKey, digest, auth.signature))) throw new RewrapError("REWRAP_SIGNATURE_INVALID");
+    return grant.account;
   }
 
   /** Verifies a session grant (or finds it verified) and returns what it grants. */
-  registerSession(grant: SignedSessionGrant, nowS: number): SessionInfo {
-    return this.session(grant, nowS).info;
-  }
-
-  session(grant: SignedSessionGrant, nowS: number): VerifiedGrant {
-    if (grant.expiry <= nowS) throw new RewrapError("REWRAP_SESSION_EXPIRED");
-    if (grant.expiry > nowS + this.#options.maxSessionLifetimeS) throw new RewrapError("REWRAP_SESSION_INVALID");
+  session(grant: SignedSessionGrant, nowS: number): Promise<SessionInfo> {
+    if (grant.expiry <= nowS) return Promise.reject(new RewrapError("REWRAP_SESSION_EXPIRED"));
+    if (grant.expiry > nowS + this.#options.maxSessionLifetimeS) return Promise.reject(new RewrapError("REWRAP_SESSION_INVALID"));
     const cacheKey = grantCacheKey(grant);
     const cached = this.#grants.get(cacheKey);
-    if (cached !== undefined) return cached;
-
-    const digest = this.#hasher.grant(grant);
-    this.#grantRecoveries++;
-    const signer = recoverAddress(digest, grant.signature);
-    if (signer === undefined || !sameAddress(signer, grant.account)) throw new RewrapError("REWRAP_SESSION_INVALID");
-    let key: KeyObject;
-    try {
-      key = createPublicKey({ key: Buffer.concat([SPKI_P256_COMPRESSED_PREFIX, grant.sessionPublicKey]), format: "der", type: "spki" });
-    } catch (cause) {
-      throw new RewrapError("REWRAP_SESSION_INVALID", { cause });
+    if (cached !== undefined) return Promise.resolve(cached);
+    // Many requests of a new session arrive together: one recovery serves them all.
+    let verifying = this.#verifying.get(cacheKey);
+    if (verifying === undefined) {
+      verifying = this.#verifyGrant(grant, cacheKey, nowS).finally(() => this.#verifying.delete(cacheKey));
+      this.#verifying.set(cacheKey, verifying);
     }
-    const verified: VerifiedGrant = {
-      info: {
-        grantHash: bytesToHex(digest),
-        account: grant.account,
-        sessionPublicKey: grant.sessionPublicKey,
-        expiry: grant.expiry,
-      },
-      key,
-    };
-    this.#remember(cacheKey, verified, nowS);
-    return verified;
+    return verifying;
   }
 
-  #remember(cacheKey: string, grant: VerifiedGrant, nowS: number): void {
+  async #verifyGrant(grant: SignedSessionGrant, cacheKey: string, nowS: number): Promise<SessionInfo> {
+    const digest = this.#hasher.grant(grant);
+    this.#grantRecoveries++;
+    const signer = await this.#crypto.recoverAddress(digest, grant.signature);
+    if (signer === undefined || !sameAddress(signer, grant.account)) throw new RewrapError("REWRAP_SESSION_INVALID");
+    if (this.#curveCheck.get(grant.sessionPublicKey) === null) throw new RewrapError("REWRAP_SESSION_INVALID");
+    const info: SessionInfo = {
+      grantHash: bytesToHex(digest),
+      account: grant.account,
+      sessionPublicKey: grant.sessionPublicKey,
+      expiry: grant.expiry,
+    };
+    this.#remember(cacheKey, info, nowS);
+    return info;
+  }
+
+  #remember(cacheKey: string, grant: SessionInfo, nowS: number): void {
     if (this.#grants.size >= this.#options.sessionCacheSize) {
-      for (const [key, entry] of this.#grants) if (entry.info.expiry <= nowS) this.#grants.delete(key);
+      for (const [key, entry] of this.#grants) if (entry.expiry <= nowS) this.#grants.delete(key);
       // Still full of live grants: drop the oldest (it costs one recovery to verify again).
       if (this.#grants.size >= this.#options.sessionCacheSize) {
         const oldest = this.#grants.keys().next();

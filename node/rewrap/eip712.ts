@@ -8,7 +8,7 @@
  */
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { concatBytes, utf8 } from "../keys/bytes.js";
-import { addressWord, domainSeparator, uint256Word } from "../keys/ethereum.js";
+import { addressWord, domainSeparator } from "../keys/ethereum.js";
 import {
   EIP712_DOMAIN_NAME,
   EIP712_DOMAIN_VERSION,
@@ -36,8 +36,26 @@ export function bytesToHex(bytes: Uint8Array): Hex {
   return `0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex")}`;
 }
 
-function u64Word(value: number): Uint8Array {
-  return uint256Word(BigInt(value));
+const MASK_64 = (1n << 64n) - 1n;
+
+/** Writes a uint256 big-endian into 32 bytes at `offset` (the buffer is zeroed there). */
+function putUint256(out: Uint8Array, offset: number, value: bigint): void {
+  const view = new DataView(out.buffer, out.byteOffset + offset, 32);
+  view.setBigUint64(0, (value >> 192n) & MASK_64);
+  view.setBigUint64(8, (value >> 128n) & MASK_64);
+  view.setBigUint64(16, (value >> 64n) & MASK_64);
+  view.setBigUint64(24, value & MASK_64);
+}
+
+/** Writes a uint64 of unix seconds (a safe integer) as a 32-byte word at `offset`. */
+function putSeconds(out: Uint8Array, offset: number, value: number): void {
+  const view = new DataView(out.buffer, out.byteOffset + offset, 32);
+  view.setUint32(24, Math.floor(value / 2 ** 32));
+  view.setUint32(28, value >>> 0);
+}
+
+function putHex(out: Uint8Array, offset: number, hex: Hex): void {
+  out.set(Buffer.from(hex.slice(2), "hex"), offset);
 }
 
 /** Digests for one domain; build one per validator (or per client) and reuse it. */
@@ -65,37 +83,37 @@ export class RewrapHasher {
 
   /** The digest a `RewrapRequest` is signed over (and its audit requestDigest). */
   request(request: RewrapRequest): Uint8Array {
-    return this.#digest(
-      keccak_256(
-        concatBytes(
-          REQUEST_TYPEHASH,
-          hexToBytes(request.contentId),
-          keccak_256(request.clientPublicKey),
-          uint256Word(request.nonce),
-          u64Word(request.expiry),
-        ),
-      ),
-    );
+    const struct = new Uint8Array(160);
+    struct.set(REQUEST_TYPEHASH, 0);
+    putHex(struct, 32, request.contentId);
+    struct.set(keccak_256(request.clientPublicKey), 64);
+    putUint256(struct, 96, request.nonce);
+    putSeconds(struct, 128, request.expiry);
+    return this.#digest(keccak_256(struct));
   }
 
   /** The digest a `RewrapBulkRequest` is signed over. */
   bulk(request: RewrapBulkRequest): Uint8Array {
     const ids = new Uint8Array(32 * request.contentIds.length);
-    request.contentIds.forEach((id, i) => ids.set(hexToBytes(id), 32 * i));
-    return this.#digest(
-      keccak_256(
-        concatBytes(BULK_TYPEHASH, keccak_256(ids), keccak_256(request.clientPublicKey), uint256Word(request.nonce), u64Word(request.expiry)),
-      ),
-    );
+    request.contentIds.forEach((id, i) => putHex(ids, 32 * i, id));
+    const struct = new Uint8Array(160);
+    struct.set(BULK_TYPEHASH, 0);
+    struct.set(keccak_256(ids), 32);
+    struct.set(keccak_256(request.clientPublicKey), 64);
+    putUint256(struct, 96, request.nonce);
+    putSeconds(struct, 128, request.expiry);
+    return this.#digest(keccak_256(struct));
   }
 
   /** The digest a `SessionGrant` is signed over; also the grant's hash. */
   grant(grant: SessionGrant): Uint8Array {
-    return this.#digest(
-      keccak_256(
-        concatBytes(GRANT_TYPEHASH, addressWord(grant.account), keccak_256(grant.sessionPublicKey), u64Word(grant.expiry), uint256Word(grant.nonce)),
-      ),
-    );
+    const struct = new Uint8Array(160);
+    struct.set(GRANT_TYPEHASH, 0);
+    struct.set(addressWord(grant.account), 32);
+    struct.set(keccak_256(grant.sessionPublicKey), 64);
+    putSeconds(struct, 96, grant.expiry);
+    putUint256(struct, 128, grant.nonce);
+    return this.#digest(keccak_256(struct));
   }
 }
 
@@ -106,7 +124,7 @@ export class RewrapHasher {
 export function bulkItemDigest(bulkDigest: Uint8Array, contentId: Hex): Uint8Array {
   const input = new Uint8Array(64);
   input.set(bulkDigest, 0);
-  input.set(hexToBytes(contentId), 32);
+  putHex(input, 32, contentId);
   return keccak_256(input);
 }
 

@@ -1,6 +1,7 @@
 import type { DekStore } from "../store/index.js";
 import type { IndexerClient } from "../indexer-client/index.js";
 import type { P2pNode } from "../p2p/index.js";
+import type { RewrapCrypto } from "./crypto.js";
 import {
   DEFAULT_FORWARD_TIMEOUT_MS,
   DEFAULT_MAX_FORWARD_ATTEMPTS,
@@ -44,6 +45,8 @@ export interface RewrapServiceComponents {
    * the replication engine's cue to pull the DEK if the node is in the replica set.
    */
   onMissingDek?: (contentId: Hex) => void;
+  /** Where signature checks and wraps run; default per `cryptoWorkers`. Not closed by the service. */
+  crypto?: RewrapCrypto;
 }
 
 export interface RewrapServiceOptions {
@@ -61,6 +64,13 @@ export interface RewrapServiceOptions {
   forwardTimeoutMs?: number;
   /** Forwarded requests this node serves at once. Default 256. */
   maxInboundForwards?: number;
+  /**
+   * Worker threads for signature checks, recoveries and wraps; 0 (default) runs them on the
+   * main thread. With workers the main thread keeps only the store, the caches and the order of
+   * checks (~half its per-request CPU). Measure with the HTTP benchmark on the target machine:
+   * on a shared 2-core machine neither setting won consistently (docs/rewrap.md).
+   */
+  cryptoWorkers?: number;
 }
 
 export type ResolvedRewrapServiceOptions = Required<RewrapServiceOptions>;
@@ -80,5 +90,6 @@ export function resolveOptions(options: RewrapServiceOptions): ResolvedRewrapSer
     maxForwardAttempts: integer("maxForwardAttempts", options.maxForwardAttempts, DEFAULT_MAX_FORWARD_ATTEMPTS, 1),
     forwardTimeoutMs: integer("forwardTimeoutMs", options.forwardTimeoutMs, DEFAULT_FORWARD_TIMEOUT_MS, 1),
     maxInboundForwards: integer("maxInboundForwards", options.maxInboundForwards, DEFAULT_MAX_INBOUND_FORWARDS, 1),
+    cryptoWorkers: integer("cryptoWorkers", options.cryptoWorkers, 0, 0, 64),
   };
 }

@@ -13,10 +13,11 @@
  * `rewrapBulk` and `registerSession` with requests decoded by `wire.ts`; the p2p handler for
  * forwarded requests is registered by `start()`.
  */
-import { wrapForClient } from "../envelopes/index.js";
 import { PROTOCOL_REWRAP, type RequestContext } from "../p2p/index.js";
 import type { AccessDecision } from "../indexer-client/index.js";
 import { RequestAuthenticator } from "./auth.js";
+import { InlineRewrapCrypto, type RewrapCrypto } from "./crypto.js";
+import { WorkerRewrapCrypto } from "./crypto-pool.js";
 import { FORWARDED_HOP, MAX_BULK_ANSWER_BYTES, MAX_BULK_REQUEST_BYTES } from "./constants.js";
 import { bulkItemDigest, bytesToHex, RewrapHasher } from "./eip712.js";
 import { RewrapError, type RewrapErrorCode } from "./errors.js";
@@ -81,6 +82,8 @@ export class RewrapService {
   readonly #logger: RewrapLogger;
   readonly #auth: RequestAuthenticator;
   readonly #forwarder: Forwarder | undefined;
+  readonly #crypto: RewrapCrypto;
+  readonly #ownsCrypto: boolean;
   #shutdown = new AbortController();
   #state: "new" | "started" | "stopped" = "new";
   readonly #stats = { served: 0, forwarded: 0, inboundForwards: 0, refused: {} as Partial<Record<RewrapErrorCode, number>> };
@@ -91,7 +94,10 @@ export class RewrapService {
     this.#clock = components.clock ?? Date.now;
     this.#logger = components.logger ?? silentLogger;
     this.hasher = new RewrapHasher({ chainId: BigInt(components.chainId), verifyingContract: components.auditLog });
-    this.#auth = new RequestAuthenticator(this.hasher, {
+    this.#ownsCrypto = components.crypto === undefined;
+    const workers = this.options.cryptoWorkers;
+    this.#crypto = components.crypto ?? (workers > 0 ? new WorkerRewrapCrypto(workers) : new InlineRewrapCrypto());
+    this.#auth = new RequestAuthenticator(this.hasher, this.#crypto, {
       maxSessionLifetimeS: this.options.maxSessionLifetimeS,
       sessionCacheSize: this.options.sessionCacheSize,
     });
@@ -123,6 +129,7 @@ export class RewrapService {
     this.#state = "stopped";
     this.#shutdown.abort();
     if (wasStarted) await this.#components.p2p?.unhandle(PROTOCOL_REWRAP).catch(() => {});
+    if (this.#ownsCrypto) await this.#crypto.close();
   }
 
   stats(): RewrapServiceStats {
@@ -136,7 +143,7 @@ export class RewrapService {
     try {
       this.#assertRunning();
       assertGrantShape(grant);
-      return this.#auth.registerSession(grant, this.#nowS());
+      return await this.#auth.session(grant, this.#nowS());
     } catch (error) {
       throw this.#refused(error);
     }
@@ -165,7 +172,7 @@ export class RewrapService {
       const nowS = this.#nowS();
       this.#assertFresh(request.expiry, nowS);
       const digest = this.hasher.request(request);
-      const account = this.#auth.verify(digest, auth, nowS);
+      const account = await this.#auth.verify(digest, auth, nowS);
       this.#rememberNonce(account, request.nonce, request.expiry);
       const signal = this.#signal(options.signal);
       const decision = await this.#components.indexer.access(request.contentId, account, { signal });
@@ -182,7 +189,7 @@ export class RewrapService {
       }
       let envelope: Uint8Array;
       try {
-        envelope = wrapForClient({ dek, clientPublicKey: request.clientPublicKey, requestDigest: digest });
+        envelope = await this.#crypto.wrap(dek, request.clientPublicKey, digest);
       } finally {
         dek.fill(0);
       }
@@ -200,7 +207,7 @@ export class RewrapService {
     let verified: { digest: Uint8Array; account: Address; indices: readonly number[] };
     try {
       this.#assertRunning();
-      verified = this.#verifyBulk(signed, options.only);
+      verified = await this.#verifyBulk(signed, options.only);
     } catch (error) {
       throw this.#refused(error);
     }
@@ -254,20 +261,20 @@ export class RewrapService {
     const records: { contentId: Hex; requester: Address; requestDigest: Uint8Array; servedAt: number }[] = [];
     const servedAt = this.#nowS();
     try {
-      for (const { k, dek } of local) {
-        const contentId = ids[indices[k]!]!;
-        const itemDigest = bulkItemDigest(digest, contentId);
-        try {
-          results[k] = { contentId, envelope: wrapForClient({ dek, clientPublicKey: request.clientPublicKey, requestDigest: itemDigest }) };
-        } finally {
-          dek.fill(0);
-        }
-        records.push({ contentId, requester: account, requestDigest: itemDigest, servedAt });
-      }
+      const envelopes = await Promise.all(
+        local.map(({ k, dek }) => {
+          const contentId = ids[indices[k]!]!;
+          const itemDigest = bulkItemDigest(digest, contentId);
+          records.push({ contentId, requester: account, requestDigest: itemDigest, servedAt });
+          return this.#crypto.wrap(dek, request.clientPublicKey, itemDigest);
+        }),
+      );
+      local.forEach(({ k }, j) => (results[k] = { contentId: ids[indices[k]!]!, envelope: envelopes[j]! }));
     } catch (error) {
-      for (const { dek } of local) dek.fill(0);
       await forwarded?.catch(() => {});
       throw this.#refused(error);
+    } finally {
+      for (const { dek } of local) dek.fill(0);
     }
 
     try {
@@ -294,7 +301,7 @@ export class RewrapService {
     return { requestDigest: bytesToHex(digest), results: results as BulkItem[] };
   }
 
-  #verifyBulk(signed: SignedRewrapBulkRequest, only: readonly number[] | undefined) {
+  async #verifyBulk(signed: SignedRewrapBulkRequest, only: readonly number[] | undefined) {
     const { request, auth } = signed;
     if (!Array.isArray(request.contentIds) || request.contentIds.length === 0) throw new RewrapError("REWRAP_MALFORMED");
     if (request.contentIds.length > this.options.maxBulkContents) throw new RewrapError("REWRAP_TOO_LARGE");
@@ -305,7 +312,7 @@ export class RewrapService {
     const nowS = this.#nowS();
     this.#assertFresh(request.expiry, nowS);
     const digest = this.hasher.bulk(request);
-    const account = this.#auth.verify(digest, auth, nowS);
+    const account = await this.#auth.verify(digest, auth, nowS);
     this.#rememberNonce(account, request.nonce, request.expiry);
     return { digest, account, indices };
   }

@@ -11,6 +11,7 @@
  * Last line: {"bench":"rewrap-inprocess",...}
  */
 import { createECDH, randomBytes } from "node:crypto";
+import { performance } from "node:perf_hooks";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -32,6 +33,8 @@ import { DekStore } from "../../../node/store/index.js";
 const seconds = Number(process.argv[2] ?? 5);
 /** Comma-separated subset of session,eip712,bulk (for profiling one phase). */
 const phases = new Set((process.argv[3] ?? "session,eip712,bulk").split(","));
+/** Crypto worker threads (default: the service's own default). */
+const cryptoWorkers = process.argv[4] === undefined ? undefined : Number(process.argv[4]);
 const CONCURRENCY = 50;
 const CONTENTS = 1_000;
 const domain = { chainId: 31337n, verifyingContract: "0x5FbDB2315678afecb367f032d93F642f64180aa3" as Address };
@@ -58,7 +61,7 @@ const indexer: RewrapIndexer = {
 
 const dir = mkdtempSync(join(tmpdir(), "dekmesh-rewrap-bench-"));
 const store = DekStore.open({ directory: join(dir, "store"), storageKey: randomBytes(32) });
-const service = createRewrapService({ store, indexer, chainId: domain.chainId, auditLog: domain.verifyingContract });
+const service = createRewrapService({ store, indexer, chainId: domain.chainId, auditLog: domain.verifyingContract }, { cryptoWorkers });
 await service.start();
 
 const contentIds: Hex[] = Array.from({ length: CONTENTS }, () => bytesToHex(randomBytes(32)));
@@ -102,7 +105,8 @@ function percentile(sorted: number[], p: number): number {
 }
 
 /** Runs pre-built requests with CONCURRENCY workers; returns ops/s and latency percentiles. */
-async function run(requests: SignedRewrapRequest[]): Promise<{ ops: number; p50: number; p99: number; errors: number }> {
+async function run(requests: SignedRewrapRequest[]): Promise<{ ops: number; p50: number; p99: number; errors: number; elu: number }> {
+  const elu = performance.eventLoopUtilization();
   let next = 0;
   let errors = 0;
   const latencies: number[] = [];
@@ -123,7 +127,13 @@ async function run(requests: SignedRewrapRequest[]): Promise<{ ops: number; p50:
   );
   const elapsed = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  return { ops: Math.round(requests.length / elapsed), p50: +percentile(latencies, 50).toFixed(2), p99: +percentile(latencies, 99).toFixed(2), errors };
+  return {
+    ops: Math.round(requests.length / elapsed),
+    p50: +percentile(latencies, 50).toFixed(2),
+    p99: +percentile(latencies, 99).toFixed(2),
+    errors,
+    elu: +performance.eventLoopUtilization(elu).utilization.toFixed(2),
+  };
 }
 
 function ceiling(): number {
@@ -150,13 +160,18 @@ for (const c of clients) await service.registerSession(c.grant.grant);
 const sessionCount = phases.has("session") ? Math.max(2_000, Math.round(3_500 * seconds)) : 1_001;
 const sessionRequests = Array.from({ length: sessionCount }, (_, i) => sessionRequest(clients[i % CONCURRENCY]!, contentIds[i % CONTENTS]!));
 await run(sessionRequests.splice(0, 1_000)); // warm-up
+const commitsBefore = store.stats().commits;
 const session = await run(sessionRequests);
-console.log(`session rewraps: ${session.ops}/s, p50 ${session.p50} ms, p99 ${session.p99} ms, errors ${session.errors} (${sessionRequests.length} requests, ${CONCURRENCY} concurrent)`);
+const perCommit = (sessionRequests.length / Math.max(1, store.stats().commits - commitsBefore)).toFixed(1);
+console.log(
+  `session rewraps: ${session.ops}/s, p50 ${session.p50} ms, p99 ${session.p99} ms, errors ${session.errors} ` +
+    `(${sessionRequests.length} requests, ${CONCURRENCY} concurrent, ${perCommit} audit records per commit, main thread ${session.elu * 100}% busy)`,
+);
 
 const eipCount = phases.has("eip712") ? Math.max(500, Math.round(600 * seconds)) : 1;
 const eipRequests = Array.from({ length: eipCount }, (_, i) => accountRequest(clients[i % CONCURRENCY]!, contentIds[i % CONTENTS]!));
 const eip712 = await run(eipRequests);
-console.log(`per-request EIP-712 rewraps: ${eip712.ops}/s, p50 ${eip712.p50} ms, p99 ${eip712.p99} ms, errors ${eip712.errors}`);
+console.log(`per-request EIP-712 rewraps: ${eip712.ops}/s, p50 ${eip712.p50} ms, p99 ${eip712.p99} ms, errors ${eip712.errors}, main thread ${eip712.elu * 100}% busy`);
 
 const bulkTimes: number[] = [];
 for (let i = 0; i < (phases.has("bulk") ? 5 : 1); i++) {

@@ -36,7 +36,8 @@ async function auditRecords(v: TestValidator) {
 
 before(async () => {
   net = await TestNet.start();
-  a = await startValidator(net, devAccount(10), devAccount(11), { p2p: true });
+  // A serves with its signature checks and wraps on a worker thread; B and C on the main thread.
+  a = await startValidator(net, devAccount(10), devAccount(11), { p2p: true, service: { cryptoWorkers: 1 } });
   b = await startValidator(net, devAccount(12), devAccount(13), { p2p: true });
   c = await startValidator(net, devAccount(14), devAccount(15), { p2p: true });
   const ns = await net.createNamespace(publisher, "team", "anyOf", ["red", "blue"]);

@@ -1,0 +1,132 @@
+/**
+ * RewrapCrypto on worker threads. Jobs queued during one event-loop turn go to a worker as one
+ * message and come back as one, so the main thread pays one structured clone per batch rather
+ * than per job; each job goes to the worker with the fewest outstanding jobs. A worker that
+ * dies fails its outstanding jobs (REWRAP_INTERNAL upstream) and is replaced.
+ */
+import { extname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import { EnvelopeError, type EnvelopeErrorCode } from "../envelopes/index.js";
+import type { RewrapCrypto } from "./crypto.js";
+import type { Address } from "./types.js";
+
+export type CryptoJob =
+  | { op: "verify"; publicKey: Uint8Array; message: Uint8Array; signature: Uint8Array }
+  | { op: "recover"; hash: Uint8Array; signature: Uint8Array }
+  | { op: "wrap"; dek: Uint8Array; clientPublicKey: Uint8Array; digest: Uint8Array };
+
+export type CryptoResult = { ok: boolean } | { address: Address | undefined } | { envelope: Uint8Array } | { error: string };
+
+interface Pending {
+  resolve(result: CryptoResult): void;
+  reject(error: unknown): void;
+}
+
+// The worker entry beside this module, with this module's own extension (.ts under tsx, .js built).
+const WORKER_URL = new URL(`./crypto-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
+
+class CryptoWorker {
+  readonly worker: Worker;
+  /** Batches sent, answered in order. */
+  readonly #inFlight: Pending[][] = [];
+  #queued: { job: CryptoJob; pending: Pending }[] = [];
+  #scheduled = false;
+  outstanding = 0;
+  #dead = false;
+
+  constructor(private readonly onDeath: (worker: CryptoWorker) => void) {
+    this.worker = new Worker(WORKER_URL);
+    this.worker.unref();
+    this.worker.on("message", (results: CryptoResult[]) => {
+      const batch = this.#inFlight.shift();
+      if (batch === undefined) return;
+      this.outstanding -= batch.length;
+      if (this.outstanding === 0) this.worker.unref();
+      batch.forEach((pending, i) => pending.resolve(results[i]!));
+    });
+    this.worker.on("error", (error) => this.#die(error));
+    this.worker.on("exit", (code) => this.#die(new Error(`crypto worker exited with code ${code}`)));
+  }
+
+  submit(job: CryptoJob): Promise<CryptoResult> {
+    if (this.#dead) return Promise.reject(new Error("crypto worker is gone"));
+    return new Promise<CryptoResult>((resolve, reject) => {
+      this.#queued.push({ job, pending: { resolve, reject } });
+      this.outstanding++;
+      if (this.outstanding === 1) this.worker.ref();
+      if (!this.#scheduled) {
+        this.#scheduled = true;
+        setImmediate(() => this.#flush());
+      }
+    });
+  }
+
+  #flush(): void {
+    this.#scheduled = false;
+    const queued = this.#queued;
+    this.#queued = [];
+    if (queued.length === 0 || this.#dead) return;
+    this.#inFlight.push(queued.map((q) => q.pending));
+    this.worker.postMessage(queued.map((q) => q.job));
+    // The worker has its own copy now: wipe ours.
+    for (const { job } of queued) if (job.op === "wrap") job.dek.fill(0);
+  }
+
+  #die(error: unknown): void {
+    if (this.#dead) return;
+    this.#dead = true;
+    for (const batch of this.#inFlight.splice(0)) for (const pending of batch) pending.reject(error);
+    for (const { pending } of this.#queued.splice(0)) pending.reject(error);
+    this.outstanding = 0;
+    this.onDeath(this);
+  }
+
+  async terminate(): Promise<void> {
+    this.#dead = true;
+    await this.worker.terminate();
+  }
+}
+
+export class WorkerRewrapCrypto implements RewrapCrypto {
+  readonly #workers: CryptoWorker[] = [];
+  #closed = false;
+
+  constructor(size: number) {
+    if (!Number.isSafeInteger(size) || size < 1) throw new RangeError("crypto worker count must be a positive integer");
+    for (let i = 0; i < size; i++) this.#workers.push(this.#spawn());
+  }
+
+  #spawn(): CryptoWorker {
+    return new CryptoWorker((dead) => {
+      const index = this.#workers.indexOf(dead);
+      if (index >= 0 && !this.#closed) this.#workers[index] = this.#spawn();
+    });
+  }
+
+  #submit(job: CryptoJob): Promise<CryptoResult> {
+    if (this.#closed) return Promise.reject(new Error("crypto pool is closed"));
+    let best = this.#workers[0]!;
+    for (const worker of this.#workers) if (worker.outstanding < best.outstanding) best = worker;
+    return best.submit(job);
+  }
+
+  async verifyP256(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<boolean> {
+    return ((await this.#submit({ op: "verify", publicKey, message, signature })) as { ok: boolean }).ok;
+  }
+
+  async recoverAddress(hash: Uint8Array, signature: Uint8Array): Promise<Address | undefined> {
+    return ((await this.#submit({ op: "recover", hash, signature })) as { address: Address | undefined }).address;
+  }
+
+  async wrap(dek: Uint8Array, clientPublicKey: Uint8Array, requestDigest: Uint8Array): Promise<Uint8Array> {
+    const result = await this.#submit({ op: "wrap", dek, clientPublicKey, digest: requestDigest });
+    if ("error" in result) throw new EnvelopeError(result.error as EnvelopeErrorCode, "client key rejected by the envelope");
+    return (result as { envelope: Uint8Array }).envelope;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.all(this.#workers.map((worker) => worker.terminate()));
+  }
+}

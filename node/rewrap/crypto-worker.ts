@@ -1,0 +1,32 @@
+/**
+ * Worker-thread side of WorkerRewrapCrypto: runs batches of verify / recover / wrap jobs and
+ * answers with one message per batch. DEKs arrive in the batch and are wiped after use.
+ */
+import { parentPort } from "node:worker_threads";
+import { wrapForClient } from "../envelopes/index.js";
+import { recoverAddress } from "../keys/ethereum.js";
+import { P256KeyCache, verifyP256With } from "./crypto.js";
+import type { CryptoJob, CryptoResult } from "./crypto-pool.js";
+
+const keys = new P256KeyCache();
+
+function run(job: CryptoJob): CryptoResult {
+  switch (job.op) {
+    case "verify":
+      return { ok: verifyP256With(keys, job.publicKey, job.message, job.signature) };
+    case "recover":
+      return { address: recoverAddress(job.hash, job.signature) };
+    case "wrap":
+      try {
+        return { envelope: wrapForClient({ dek: job.dek, clientPublicKey: job.clientPublicKey, requestDigest: job.digest }) };
+      } catch (error) {
+        return { error: typeof (error as { code?: unknown }).code === "string" ? (error as { code: string }).code : "INTERNAL" };
+      } finally {
+        job.dek.fill(0);
+      }
+  }
+}
+
+parentPort!.on("message", (batch: CryptoJob[]) => {
+  parentPort!.postMessage(batch.map(run));
+});

@@ -1,0 +1,81 @@
+/** The rewrap crypto back ends: on the main thread and on worker threads, the same answers. */
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { after, describe, it } from "node:test";
+import { unwrapRewrap } from "../../../node/envelopes/index.js";
+import { P256PrivateKey } from "../../../node/keys/index.js";
+import { addressFromPrivateKey, signHash } from "../../../node/keys/ethereum.js";
+import { InlineRewrapCrypto, WorkerRewrapCrypto, type RewrapCrypto } from "../../../node/rewrap/index.js";
+
+const pool = new WorkerRewrapCrypto(2);
+after(() => pool.close());
+
+const backends: [string, RewrapCrypto][] = [
+  ["inline", new InlineRewrapCrypto()],
+  ["workers", pool],
+];
+
+for (const [name, crypto] of backends) {
+  describe(`rewrap crypto: ${name}`, () => {
+    it("verifies P-256 signatures and rejects wrong keys, messages and malformed input", async () => {
+      const key = P256PrivateKey.generate();
+      const message = randomBytes(32);
+      const signature = key.sign(message);
+      assert.equal(await crypto.verifyP256(key.publicKey, message, signature), true);
+      assert.equal(await crypto.verifyP256(P256PrivateKey.generate().publicKey, message, signature), false);
+      assert.equal(await crypto.verifyP256(key.publicKey, randomBytes(32), signature), false);
+      assert.equal(await crypto.verifyP256(key.publicKey, message, signature.subarray(1)), false);
+      const offCurve = new Uint8Array(33).fill(0xff);
+      offCurve[0] = 0x02;
+      assert.equal(await crypto.verifyP256(offCurve, message, signature), false);
+    });
+
+    it("recovers secp256k1 signers (low s only)", async () => {
+      const account = randomBytes(32);
+      const hash = randomBytes(32);
+      const signature = signHash(account, hash);
+      assert.equal(await crypto.recoverAddress(hash, signature), addressFromPrivateKey(account));
+      assert.equal(await crypto.recoverAddress(hash, signature.subarray(1)), undefined);
+    });
+
+    it("wraps DEKs the client opens; refuses a client key off the curve", async () => {
+      const client = P256PrivateKey.generate();
+      const dek = randomBytes(32);
+      const digest = randomBytes(32);
+      const envelope = await crypto.wrap(Uint8Array.from(dek), client.publicKey, digest);
+      assert.deepEqual(Buffer.from(unwrapRewrap({ envelope, clientPrivateKey: client, requestDigest: digest })), dek);
+      const offCurve = new Uint8Array(33).fill(0xff);
+      offCurve[0] = 0x03;
+      await assert.rejects(crypto.wrap(Uint8Array.from(dek), offCurve, digest), (e: unknown) => (e as { code?: string }).code === "ENVELOPE_INVALID_ARGUMENT");
+    });
+
+    it("keeps answers in order under many concurrent jobs", async () => {
+      const keys = Array.from({ length: 8 }, () => P256PrivateKey.generate());
+      const jobs = Array.from({ length: 400 }, (_, i) => {
+        const message = randomBytes(32);
+        const key = keys[i % keys.length]!;
+        // Every third signature is by another key: must come back false, at its own index.
+        return { key, message, signature: (i % 3 === 0 ? keys[(i + 1) % keys.length]! : key).sign(message), expected: i % 3 !== 0 };
+      });
+      const results = await Promise.all(jobs.map((j) => crypto.verifyP256(j.key.publicKey, j.message, j.signature)));
+      assert.deepEqual(results, jobs.map((j) => j.expected));
+    });
+  });
+}
+
+describe("rewrap crypto: worker pool", () => {
+  it("a worker that crashes fails its jobs and is replaced", async () => {
+    const crashing = pool.verifyP256(undefined as unknown as Uint8Array, randomBytes(32), randomBytes(64));
+    await assert.rejects(crashing);
+    const key = P256PrivateKey.generate();
+    const message = randomBytes(32);
+    const results = await Promise.all(Array.from({ length: 10 }, () => pool.verifyP256(key.publicKey, message, key.sign(message))));
+    assert.ok(results.every(Boolean));
+  });
+
+  it("refuses work after close", async () => {
+    const closing = new WorkerRewrapCrypto(1);
+    await closing.close();
+    await assert.rejects(closing.recoverAddress(randomBytes(32), randomBytes(65)));
+  });
+});
