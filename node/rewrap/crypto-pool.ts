@@ -82,8 +82,9 @@ class CryptoWorker {
     this.onDeath(this);
   }
 
+  /** Fails whatever is outstanding (the pool is closing) and stops the thread. */
   async terminate(): Promise<void> {
-    this.#dead = true;
+    this.#die(new Error("crypto pool is closed"));
     await this.worker.terminate();
   }
 }

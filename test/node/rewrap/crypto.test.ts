@@ -73,9 +73,17 @@ describe("rewrap crypto: worker pool", () => {
     assert.ok(results.every(Boolean));
   });
 
-  it("refuses work after close", async () => {
+  it("fails outstanding jobs on close and refuses work after it", async () => {
     const closing = new WorkerRewrapCrypto(1);
+    const account = randomBytes(32);
+    const outstanding = Array.from({ length: 20 }, () => {
+      const hash = randomBytes(32);
+      return closing.recoverAddress(hash, signHash(account, hash));
+    });
+    const settled = Promise.allSettled(outstanding);
     await closing.close();
+    // Every job settles (answered before the close, or failed by it): none is left hanging.
+    assert.equal((await settled).length, 20);
     await assert.rejects(closing.recoverAddress(randomBytes(32), randomBytes(65)));
   });
 });
