@@ -218,9 +218,10 @@ export class IndexerClient {
     const results = new Map<Hex, AccessResult>();
     const now = this.#clock();
     const unknown = ids.filter((id) => this.#policyOf.get(id, now) === undefined && this.#notFound.get(id, now) === undefined);
+    let unresolved = new Map<Hex, IndexerClientError>();
     if (unknown.length > 1) {
       try {
-        await this.#lookupPolicies(unknown, options);
+        unresolved = await this.#lookupPolicies(unknown, options);
       } catch (error) {
         if (options.signal?.aborted) throw aborted();
         // Not fatal: every content can still be asked about one by one.
@@ -230,7 +231,7 @@ export class IndexerClient {
     const byPolicy = new Map<bigint, Hex[]>();
     const single: Hex[] = [];
     for (const id of ids) {
-      const absent = this.#notFound.get(id, now);
+      const absent = unresolved.get(id) ?? this.#notFound.get(id, now);
       if (absent !== undefined) {
         results.set(id, absent);
         continue;
@@ -311,21 +312,23 @@ export class IndexerClient {
    * Fills the contentId → policyId map from GraphQL (immutable facts). The indexer's head is
    * read first, so the contents read afterwards reflect at least that block: if it is fresh,
    * the ids GraphQL does not return are unregistered as of a fresh block (cached as not found,
-   * like a 404 from /access), and need no read of their own.
+   * like a 404 from /access), and need no read of their own. If it is stale, they are
+   * STATE_STALE — no point asking the same stale indexer about each of them.
+   * Returns those ids with their error.
    */
-  async #lookupPolicies(ids: readonly Hex[], options: ReadOptions): Promise<void> {
+  async #lookupPolicies(ids: readonly Hex[], options: ReadOptions): Promise<Map<Hex, IndexerClientError>> {
     const { status, body } = await this.#graphql(META_QUERY, {}, options);
     if (status !== 200) throw unexpectedStatus("/graphql", status, body);
     const chains = Object.values(Fields.of(body, "graphql").object("data").object("_meta").object("status").value);
     if (chains.length === 0) throw new IndexerClientError("INDEXER_UNAVAILABLE", "the indexer has not indexed a block yet");
     const blocks = chains.map((chain, i) => parseBlock(chain, `graphql._meta.status[${i}]`));
     const head = blocks.reduce((a, b) => (b.number < a.number ? b : a));
-    let fresh = true;
+    let stale: IndexerClientError | undefined;
     try {
       await this.assertFresh(head, options);
     } catch (error) {
       if (!(error instanceof IndexerClientError) || error.code !== "STATE_STALE") throw error;
-      fresh = false;
+      stale = error;
     }
     const found = new Set<Hex>();
     for (let start = 0; start < ids.length; start += GRAPHQL_PAGE) {
@@ -342,13 +345,19 @@ export class IndexerClient {
         found.add(contentId);
       }
     }
-    if (!fresh) return;
+    const unresolved = new Map<Hex, IndexerClientError>();
     const expiresAt = this.#clock() + this.options.accessCacheTtlMs;
     for (const id of ids) {
       if (found.has(id)) continue;
+      if (stale !== undefined) {
+        unresolved.set(id, stale);
+        continue;
+      }
       const error = new IndexerClientError("INDEXER_NOT_FOUND", "the indexer does not know it", { details: { path: "/graphql", code: "content_not_found" } });
       this.#notFound.set(id, error, expiresAt);
+      unresolved.set(id, error);
     }
+    return unresolved;
   }
 
   async #graphql(query: string, variables: Record<string, unknown>, options: ReadOptions) {

@@ -253,9 +253,13 @@ export class RewrapService {
     for (const k of missing) this.#missing(ids[indices[k]!]!);
 
     // Forward what this node lacks while it wraps what it holds.
+    // forwardBulk answers per item; should it fail as a whole, those items are FORWARD_FAILED.
     const forwarded =
       missing.length > 0 && !options.forwarded && this.#forwarder !== undefined
-        ? this.#forwarder.forwardBulk(signed, missing.map((k) => indices[k]!), signal)
+        ? this.#forwarder.forwardBulk(signed, missing.map((k) => indices[k]!), signal).catch((error: unknown) => {
+            this.#logger.warn("bulk forwarding failed", { error: String(error) });
+            return new Map<number, BulkItem>();
+          })
         : undefined;
 
     const records: { contentId: Hex; requester: Address; requestDigest: Uint8Array; servedAt: number }[] = [];
@@ -271,7 +275,7 @@ export class RewrapService {
       );
       local.forEach(({ k }, j) => (results[k] = { contentId: ids[indices[k]!]!, envelope: envelopes[j]! }));
     } catch (error) {
-      await forwarded?.catch(() => {});
+      await forwarded;
       throw this.#refused(error);
     } finally {
       for (const { dek } of local) dek.fill(0);
@@ -280,7 +284,7 @@ export class RewrapService {
     try {
       if (records.length > 0) await store.appendAudits(records);
     } catch (error) {
-      await forwarded?.catch(() => {});
+      await forwarded;
       throw this.#refused(error);
     }
     this.#stats.served += records.length;
@@ -288,7 +292,7 @@ export class RewrapService {
     if (forwarded !== undefined) {
       const byIndex = await forwarded;
       for (const k of missing) {
-        const item = byIndex.get(indices[k]!)!;
+        const item: BulkItem = byIndex.get(indices[k]!) ?? { contentId: ids[indices[k]!]!, error: { code: "REWRAP_FORWARD_FAILED" } };
         if ("error" in item) refuse(k, item.error.code, item.error.reason);
         else {
           results[k] = item;

@@ -175,8 +175,12 @@ describe("indexer client: staleness and failures", () => {
     await rejectsWith(client.access(`0x${"cd".repeat(32)}`, reader), "STATE_STALE");
     await rejectsWith(client.holders(contents[0]!), "STATE_STALE");
     await rejectsWith(client.activeValidators(), "STATE_STALE");
-    const results = await client.accessMany(contents, reader);
+    const bulkClient = net.indexerClient({ maxStalenessBlocks: 5 }, ahead);
+    const results = await bulkClient.accessMany([...contents, `0x${"0e".repeat(32)}`, `0x${"0f".repeat(32)}`], reader);
+    assert.equal(results.size, contents.length + 2);
     assert.ok([...results.values()].every((r) => r instanceof IndexerClientError && r.code === "STATE_STALE"));
+    // One read for the policy; the unknown contents are not asked about one by one.
+    assert.equal(bulkClient.stats().accessReads, 1);
     // The same indexer is fresh enough for a looser bound.
     assert.equal((await net.indexerClient({ maxStalenessBlocks: 30 }, ahead).access(contents[0]!, reader)).allowed, true);
   });
