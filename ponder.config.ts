@@ -23,7 +23,7 @@ export const config = createConfig({
   chains: {
     [chain]: {
       id: settings.chainId,
-      rpc: settings.rpcUrl,
+      rpc: settings.rpcFanOut > 1 ? Array<string>(settings.rpcFanOut).fill(settings.rpcUrl) : settings.rpcUrl,
       ws: settings.wsUrl,
       pollingInterval: settings.pollingIntervalMs,
       disableCache: settings.disableCache,

@@ -366,15 +366,17 @@ export const rewrapBatch = onchainTable(
 // ---------------------------------------------------------------- indexer state
 
 /**
- * One row: the last event applied. Its id names the event by block hash, so it differs
- * between forks; the API keys its response cache by it (a block without events leaves it
- * unchanged, a reorg reverts it with everything else). See indexer/src/api/version.ts.
+ * The last event applied per domain (one row per contract: validators, attributes, policies,
+ * contents, audit). An event is named by its block hash, so the value differs between forks;
+ * the API keys its response cache by the domains an answer reads (indexer/src/api/version.ts):
+ * audit batches then leave cached holder lists alone, and a reorg reverts these rows with
+ * everything else.
  */
 export const indexerState = onchainTable("indexer_state", (t) => ({
-  id: t.integer().primaryKey(),
-  /** `<block hash>:<log index>` of the last event applied. */
+  domain: t.text().primaryKey(),
+  /** `<block hash>:<log index>` of the last event applied in this domain. */
   lastEvent: t.text().notNull(),
-  /** Events applied so far. */
+  /** Events applied so far in this domain. */
   events: t.bigint().notNull(),
 }));
 

@@ -10,6 +10,8 @@ export const LOCAL_CHAIN_ID = 31337;
 export interface IndexerSettings {
   chainId: number;
   rpcUrl: string;
+  /** How many of Ponder's per-endpoint rate-limit buckets the RPC URL gets (see loadIndexerSettings). */
+  rpcFanOut: number;
   wsUrl: string | undefined;
   deploymentFile: string;
   deployment: DeploymentFile;
@@ -63,6 +65,10 @@ export function loadIndexerSettings(env: NodeJS.ProcessEnv, cwd = process.cwd())
     // A local chain answers in microseconds; polling it often (Ponder allows 100 ms at most) keeps the API's lag
     // behind a new block low. Public RPCs are billed per request, so poll them at Ponder's pace.
     pollingIntervalMs: positiveInteger(env, "DEKMESH_POLLING_INTERVAL_MS") ?? (local ? 100 : 1000),
+    // Ponder starts every RPC endpoint at 20 requests/s and raises the limit by 5% per busy
+    // second, which makes a backfill from a local node crawl (a node on loopback serves
+    // hundreds). Listing the URL n times gives it n buckets; public RPCs keep one.
+    rpcFanOut: positiveInteger(env, "DEKMESH_RPC_FANOUT") ?? (local ? 16 : 1),
     database: databaseUrl
       ? { kind: "postgres", connectionString: databaseUrl }
       : { kind: "pglite", directory: env.DEKMESH_PGLITE_DIR ? path.resolve(cwd, env.DEKMESH_PGLITE_DIR) : undefined },

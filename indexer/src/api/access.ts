@@ -7,37 +7,41 @@ import { ApiError } from "../../lib/errors.js";
 import { parseAddress, parseContentRef, parseUint64, rejectUnknownParameters } from "../../lib/params.js";
 import { VersionedCache } from "./cache.js";
 import { errorResponse, respond, stringify } from "./http.js";
-import { findContent, findPolicy, grantsOf, namespacesById } from "./queries.js";
-import type { Reader } from "./version.js";
+import { readAccess } from "./queries.js";
+import type { Reader, Version } from "./version.js";
 
-/** What the decision depends on, cached per data version; the time is applied per request. */
+/** What the decision depends on, cached per version; the time is applied per request. */
 type AccessInputs =
   | { found: false }
-  | {
-      found: true;
-      policyId: bigint;
-      policy: PolicyTerms | undefined;
-      rules: Map<string, number>;
-      grants: Map<string, GrantState>;
-    };
+  | { found: true; policyId: string; policy: PolicyTerms | undefined; rules: Map<string, number>; grants: Map<string, GrantState> };
 
-async function loadInputs(db: Reader, contentId: Hex, account: Address): Promise<AccessInputs> {
-  const row = await findContent(db, contentId);
-  if (!row) return { found: false };
-  const policy = await findPolicy(db, row.policyId);
-  const namespaceIds = [...new Set((policy?.requirements ?? []).map((r) => r.namespace as Hex))];
-  const namespaces = await namespacesById(db, namespaceIds);
-  const grants = await grantsOf(db, account, namespaceIds);
+async function loadInputs(db: Reader, contentId: Hex, account: Address): Promise<{ version: Version; value: AccessInputs }> {
+  const { version, row } = await readAccess(db, contentId, account);
+  if (!row.found) return { version, value: { found: false } };
+  const p = row.policy;
+  const policy: PolicyTerms | undefined = p
+    ? {
+        publisher: p.publisher,
+        revoked: p.revoked,
+        notBefore: BigInt(p.notBefore),
+        notAfter: BigInt(p.notAfter),
+        allowlist: p.allowlist,
+        requirements: p.requirements,
+      }
+    : undefined;
   return {
-    found: true,
-    policyId: row.policyId,
-    policy,
-    rules: new Map(namespaces.map((n) => [n.id, n.ruleCode])),
-    grants: new Map(grants.map((g) => [`${g.namespace}/${g.value}`, { expiresAt: g.expiresAt, active: g.active }])),
+    version,
+    value: {
+      found: true,
+      policyId: row.policyId!,
+      policy,
+      rules: new Map(row.rules.map((r) => [r.id, r.ruleCode])),
+      grants: new Map(row.grants.map((g) => [`${g.namespace}/${g.value}`, { expiresAt: BigInt(g.expiresAt), active: g.active }])),
+    },
   };
 }
 
-const cache = new VersionedCache<AccessInputs>();
+const cache = new VersionedCache<AccessInputs>(["contents", "policies", "attributes"]);
 
 export function registerAccess(app: Hono): void {
   app.get("/access/:cid/:account", async (c) => {

@@ -1,32 +1,17 @@
 // GET /audit?cid=&requester=&validator=&from=&to=&cursor=&limit= — the rewrap audit trail,
 // newest first, in pages with stable cursors.
 import type { Hono } from "hono";
-import { content, rewrap } from "ponder:schema";
-import { and, desc, eq, gte, lte, sql } from "ponder";
-import type { Address, Hex } from "viem";
-import { decodeCursor, encodeCursor, type AuditPosition } from "../../lib/cursor.js";
+import { decodeCursor, encodeCursor } from "../../lib/cursor.js";
 import { badRequest } from "../../lib/errors.js";
 import { parseAddress, parseContentRef, parseLimit, parseUint64, rejectUnknownParameters } from "../../lib/params.js";
 import { VersionedCache } from "./cache.js";
 import { errorResponse, respond, stringify } from "./http.js";
-import type { Reader } from "./version.js";
+import { readAudit, type AuditFilter } from "./queries.js";
+import type { Reader, Version } from "./version.js";
 
 const PARAMETERS = ["cid", "requester", "validator", "from", "to", "cursor", "limit"] as const;
-/** Block timestamps fit int8; larger bounds are clamped so the comparison stays in range. */
-const INT8_MAX = (1n << 63n) - 1n;
-
 /** A parsed, normalised audit query: also the cache key. */
-interface AuditQuery {
-  contentId?: Hex;
-  requester?: Address;
-  validator?: Address;
-  /** Inclusive bounds on the timestamp of the block that recorded the record (unix seconds). */
-  from?: bigint;
-  to?: bigint;
-  /** Return records strictly older than this position. */
-  before?: AuditPosition;
-  limit: number;
-}
+type AuditQuery = AuditFilter;
 
 function parseQuery(q: Record<string, string>): AuditQuery {
   rejectUnknownParameters(q, PARAMETERS);
@@ -43,46 +28,20 @@ function parseQuery(q: Record<string, string>): AuditQuery {
   return query;
 }
 
-async function loadPage(db: Reader, q: AuditQuery): Promise<string> {
-  const clamp = (t: bigint) => (t > INT8_MAX ? INT8_MAX : t);
-  const filters = [
-    q.contentId && eq(rewrap.contentId, q.contentId),
-    q.requester && eq(rewrap.requester, q.requester),
-    q.validator && eq(rewrap.validator, q.validator),
-    q.from !== undefined && gte(rewrap.blockTimestamp, clamp(q.from)),
-    q.to !== undefined && lte(rewrap.blockTimestamp, clamp(q.to)),
-    q.before && sql`(${rewrap.blockNumber}, ${rewrap.logIndex}) < (${q.before.blockNumber}, ${q.before.logIndex})`,
-  ].filter((f) => f !== undefined && f !== false);
-  const rows = await db
-    .select({ record: rewrap, cid: content.cid })
-    .from(rewrap)
-    .leftJoin(content, eq(content.contentId, rewrap.contentId))
-    .where(and(...filters))
-    .orderBy(desc(rewrap.blockNumber), desc(rewrap.logIndex))
-    .limit(q.limit + 1);
-  const page = rows.slice(0, q.limit);
-  const last = page[page.length - 1]?.record;
-  return stringify({
+async function loadPage(db: Reader, q: AuditQuery): Promise<{ version: Version; value: string }> {
+  const { version, row } = await readAudit(db, q);
+  const page = row.records.slice(0, q.limit);
+  const last = page[page.length - 1];
+  const value = stringify({
     limit: q.limit,
-    records: page.map(({ record: r, cid }) => ({
-      contentId: r.contentId,
-      cid,
-      requester: r.requester,
-      validator: r.validator,
-      requestDigest: r.requestDigest,
-      servedAt: r.servedAt,
-      batchId: r.batchId,
-      blockNumber: r.blockNumber,
-      logIndex: r.logIndex,
-      blockTimestamp: r.blockTimestamp,
-      txHash: r.txHash,
-    })),
+    records: page,
     // Another page exists exactly when the query found more than `limit` rows.
-    nextCursor: rows.length > q.limit && last ? encodeCursor(last) : null,
+    nextCursor: row.records.length > q.limit && last ? encodeCursor({ blockNumber: BigInt(last.blockNumber), logIndex: last.logIndex }) : null,
   });
+  return { version, value };
 }
 
-const cache = new VersionedCache<string>();
+const cache = new VersionedCache<string>(["audit", "contents"]);
 
 export function registerAudit(app: Hono): void {
   app.get("/audit", async (c) => {

@@ -1,51 +1,34 @@
 // GET /policies/:id — a policy's current version with names resolved.
 import type { Hono } from "hono";
-import type { Hex } from "viem";
 import { ApiError } from "../../lib/errors.js";
 import { parseUint64, rejectUnknownParameters } from "../../lib/params.js";
 import { VersionedCache } from "./cache.js";
 import { answer, errorResponse, stringify, type Found } from "./http.js";
-import { findPolicy, namespacesById, valueNames } from "./queries.js";
-import type { Reader } from "./version.js";
+import { readPolicy } from "./queries.js";
+import type { Reader, Version } from "./version.js";
 
-async function loadPolicy(db: Reader, id: bigint): Promise<Found> {
-  const p = await findPolicy(db, id);
-  if (!p) return { notFound: new ApiError(404, "policy_not_found", `no policy ${id}`) };
-  const ids = [...new Set(p.requirements.map((r) => r.namespace))];
-  const namespaces = await namespacesById(db, ids);
-  const values = await valueNames(db, ids);
-  const nsById = new Map(namespaces.map((n) => [n.id, n]));
-  const valueName = new Map(values.map((v) => [`${v.namespace}/${v.value}`, v.name]));
-  return {
-    body: stringify({
-      policy: {
-        id: p.id,
-        publisher: p.publisher,
-        version: p.version,
-        revoked: p.revoked,
-        notBefore: p.notBefore,
-        notAfter: p.notAfter,
-        allowlist: p.allowlist,
-        requirements: p.requirements.map((r) => ({
-          namespace: r.namespace,
-          namespaceName: nsById.get(r.namespace as Hex)?.name ?? null,
-          rule: nsById.get(r.namespace as Hex)?.rule ?? null,
-          value: r.value,
-          valueName: valueName.get(`${r.namespace}/${r.value}`) ?? null,
-        })),
-        replication: { mode: p.mode, k: p.k, explicitMembers: p.explicitMembers },
-        createdBlock: p.createdBlock,
-        createdAt: p.createdAt,
-        updatedBlock: p.updatedBlock,
-        updatedAt: p.updatedAt,
-        revokedBlock: p.revokedBlock,
-        revokedAt: p.revokedAt,
-      },
-    }),
+async function loadPolicy(db: Reader, id: bigint): Promise<{ version: Version; value: Found }> {
+  const { version, row } = await readPolicy(db, id);
+  const p = row.policy;
+  if (!p) return { version, value: { notFound: new ApiError(404, "policy_not_found", `no policy ${id}`) } };
+  const nsById = new Map(row.namespaces.map((n) => [n.id, n]));
+  const valueName = new Map(row.values.map((v) => [`${v.namespace}/${v.value}`, v.name]));
+  const { mode, k, explicitMembers, requirements, ...rest } = p;
+  const policy = {
+    ...rest,
+    requirements: requirements.map((r) => ({
+      namespace: r.namespace,
+      namespaceName: nsById.get(r.namespace)?.name ?? null,
+      rule: nsById.get(r.namespace)?.rule ?? null,
+      value: r.value,
+      valueName: valueName.get(`${r.namespace}/${r.value}`) ?? null,
+    })),
+    replication: { mode, k, explicitMembers },
   };
+  return { version, value: { body: stringify({ policy }) } };
 }
 
-const cache = new VersionedCache<Found>();
+const cache = new VersionedCache<Found>(["policies", "attributes"]);
 
 export function registerPolicies(app: Hono): void {
   app.get("/policies/:id", async (c) => {

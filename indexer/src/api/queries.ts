@@ -1,5 +1,7 @@
-// The reads behind the REST endpoints, each one indexed query (see ponder.schema.ts), run
-// inside a snapshot (version.ts) through its reader.
+// The reads behind the REST endpoints. Each is ONE SQL statement (PGlite pays ~1 ms per
+// statement, and one statement is one consistent snapshot) that selects the version columns
+// and the answer's data as JSON. Column names are the tables' snake_case names (Ponder's
+// casing); uint64/uint256 columns are cast to text so no value passes through a double.
 import {
   attributeGrant,
   content,
@@ -9,64 +11,213 @@ import {
   namespaceValue,
   policy,
   replicaSlot,
+  rewrap,
   validator,
 } from "ponder:schema";
-import { and, asc, eq, inArray, ne } from "ponder";
+import { sql } from "ponder";
 import type { Address, Hex } from "viem";
-import type { Reader } from "./version.js";
+import type { AuditPosition } from "../../lib/cursor.js";
+import { selectWithVersion, type Reader, type Version } from "./version.js";
 
-export type ContentRow = typeof content.$inferSelect;
-export type PolicyRow = typeof policy.$inferSelect;
-export type ValidatorRow = typeof validator.$inferSelect;
+type Fragment = ReturnType<typeof sql>;
 
-export async function findContent(db: Reader, contentId: Hex): Promise<ContentRow | undefined> {
-  const rows = await db.select().from(content).where(eq(content.contentId, contentId)).limit(1);
-  return rows[0];
+/** A validator as discovery needs it (stake and weight as decimal strings). */
+export interface ValidatorJson {
+  node: Hex;
+  operator: Hex;
+  stake: string;
+  weight: string;
+  endpoint: string;
+  peerId: string;
+  multiaddrs: string[];
+  kid: Hex;
+  kasPublicKey: Hex;
+  xorId: Hex;
+  activatedAt: number | null;
 }
 
-export async function findPolicy(db: Reader, id: bigint): Promise<PolicyRow | undefined> {
-  const rows = await db.select().from(policy).where(eq(policy.id, id)).limit(1);
-  return rows[0];
+const validatorJson = (v: string) =>
+  sql.raw(`json_build_object('node', ${v}.node, 'operator', ${v}.operator, 'stake', ${v}.stake::text,
+    'weight', ${v}.weight::text, 'endpoint', ${v}.endpoint, 'peerId', ${v}.peer_id, 'multiaddrs', ${v}.multiaddrs,
+    'kid', ${v}.current_kid, 'kasPublicKey', ${v}.kas_public_key, 'xorId', ${v}.xor_id, 'activatedAt', ${v}.activated_at)`);
+
+const activeSet = sql`(SELECT coalesce(json_agg(${validatorJson("v")} ORDER BY v.node), '[]')
+  FROM ${validator} v WHERE v.status = 'active')`;
+
+// ---------------------------------------------------------------- /holders
+
+export interface HoldersData {
+  content: {
+    contentId: Hex;
+    cid: string | null;
+    policyId: string;
+    publisher: Hex;
+    initialValidator: Hex;
+    registeredBlock: number;
+    mode: "all" | "stake" | "xor" | "explicit";
+    k: number;
+    explicitMembers: Hex[];
+  } | null;
+  active: ValidatorJson[];
+  holdings: { validator: Hex; firstConfirmedBlock: number }[];
+  slots: (Hex | null)[];
 }
 
-/** The active set, ordered by node address. */
-export async function activeValidators(db: Reader): Promise<ValidatorRow[]> {
-  return db.select().from(validator).where(eq(validator.status, "active")).orderBy(asc(validator.node));
+export function readHolders(db: Reader, contentId: Hex): Promise<{ version: Version; row: HoldersData }> {
+  return selectWithVersion<HoldersData>(
+    db,
+    sql`(SELECT json_build_object('contentId', c.content_id, 'cid', c.cid, 'policyId', c.policy_id::text,
+           'publisher', c.publisher, 'initialValidator', c.initial_validator, 'registeredBlock', c.registered_block,
+           'mode', p.mode, 'k', p.k, 'explicitMembers', p.explicit_members)
+         FROM ${content} c JOIN ${policy} p ON p.id = c.policy_id WHERE c.content_id = ${contentId}) AS content,
+       ${activeSet} AS active,
+       (SELECT coalesce(json_agg(json_build_object('validator', h.validator, 'firstConfirmedBlock', h.first_confirmed_block)), '[]')
+         FROM ${holding} h WHERE h.content_id = ${contentId}) AS holdings,
+       (SELECT coalesce(json_agg(s.validator ORDER BY s.slot), '[]')
+         FROM ${replicaSlot} s WHERE s.content_id = ${contentId}) AS slots`,
+  );
 }
 
-/** The non-revoked KAS keys of `nodes` (current and rotated). */
-export async function liveKasKeys(db: Reader, nodes: readonly Hex[]) {
-  if (nodes.length === 0) return [];
-  return db
-    .select()
-    .from(kasKey)
-    .where(and(inArray(kasKey.node, [...nodes]), ne(kasKey.status, "revoked")))
-    .orderBy(asc(kasKey.node), asc(kasKey.addedBlock));
+// ---------------------------------------------------------------- /validators/active
+
+export interface ActiveData {
+  active: ValidatorJson[];
+  keys: { node: Hex; kid: Hex; publicKey: Hex; status: string }[];
 }
 
-export async function replicaSlots(db: Reader, contentId: Hex) {
-  return db.select().from(replicaSlot).where(eq(replicaSlot.contentId, contentId)).orderBy(asc(replicaSlot.slot));
+export function readActive(db: Reader): Promise<{ version: Version; row: ActiveData }> {
+  return selectWithVersion<ActiveData>(
+    db,
+    sql`${activeSet} AS active,
+       (SELECT coalesce(json_agg(json_build_object('node', k.node, 'kid', k.kid, 'publicKey', k.public_key, 'status', k.status)
+           ORDER BY k.node, k.added_block), '[]')
+         FROM ${kasKey} k JOIN ${validator} v ON v.node = k.node
+         WHERE v.status = 'active' AND k.status <> 'revoked') AS keys`,
+  );
 }
 
-export async function holdings(db: Reader, contentId: Hex) {
-  return db.select().from(holding).where(eq(holding.contentId, contentId));
+// ---------------------------------------------------------------- /policies/:id and /access
+
+export interface PolicyJson {
+  id: string;
+  publisher: Hex;
+  version: number;
+  revoked: boolean;
+  notBefore: string;
+  notAfter: string;
+  allowlist: Hex[];
+  requirements: { namespace: Hex; value: number }[];
+  mode: string;
+  k: number;
+  explicitMembers: Hex[];
+  createdBlock: number;
+  createdAt: number;
+  updatedBlock: number;
+  updatedAt: number;
+  revokedBlock: number | null;
+  revokedAt: number | null;
 }
 
-export async function namespacesById(db: Reader, ids: readonly Hex[]) {
-  if (ids.length === 0) return [];
-  return db.select().from(namespace).where(inArray(namespace.id, [...ids]));
+const policyJson = sql.raw(`json_build_object('id', p.id::text, 'publisher', p.publisher, 'version', p.version,
+  'revoked', p.revoked, 'notBefore', p.not_before::text, 'notAfter', p.not_after::text, 'allowlist', p.allowlist,
+  'requirements', p.requirements, 'mode', p.mode, 'k', p.k, 'explicitMembers', p.explicit_members,
+  'createdBlock', p.created_block, 'createdAt', p.created_at, 'updatedBlock', p.updated_block,
+  'updatedAt', p.updated_at, 'revokedBlock', p.revoked_block, 'revokedAt', p.revoked_at)`);
+
+/** Namespaces the policy `p` requires, as `json_agg` input. */
+const requiredNamespaces = sql.raw(`(SELECT DISTINCT r->>'namespace' FROM json_array_elements(p.requirements) r)`);
+
+export interface PolicyData {
+  policy: PolicyJson | null;
+  namespaces: { id: Hex; name: string; rule: string }[];
+  values: { namespace: Hex; value: number; name: string }[];
 }
 
-export async function valueNames(db: Reader, ids: readonly Hex[]) {
-  if (ids.length === 0) return [];
-  return db.select().from(namespaceValue).where(inArray(namespaceValue.namespace, [...ids]));
+export function readPolicy(db: Reader, id: bigint): Promise<{ version: Version; row: PolicyData }> {
+  const p = sql`(SELECT * FROM ${policy} WHERE id = ${id}) p`;
+  return selectWithVersion<PolicyData>(
+    db,
+    sql`(SELECT ${policyJson} FROM ${p}) AS policy,
+       (SELECT coalesce(json_agg(json_build_object('id', n.id, 'name', n.name, 'rule', n.rule)), '[]')
+         FROM ${namespace} n, ${p} WHERE n.id IN ${requiredNamespaces}) AS namespaces,
+       (SELECT coalesce(json_agg(json_build_object('namespace', nv.namespace, 'value', nv.value, 'name', nv.name)), '[]')
+         FROM ${namespaceValue} nv, ${p} WHERE nv.namespace IN ${requiredNamespaces}) AS values`,
+  );
 }
 
-/** The account's grants in `namespaces` (live or not: expiry is judged at the decision time). */
-export async function grantsOf(db: Reader, account: Address, namespaces: readonly Hex[]) {
-  if (namespaces.length === 0) return [];
-  return db
-    .select()
-    .from(attributeGrant)
-    .where(and(eq(attributeGrant.account, account), inArray(attributeGrant.namespace, [...namespaces])));
+export interface AccessData {
+  policy: PolicyJson | null;
+  /** Whether the content exists (its policy may in principle be missing). */
+  found: boolean;
+  policyId: string | null;
+  rules: { id: Hex; ruleCode: number }[];
+  grants: { namespace: Hex; value: number; expiresAt: string; active: boolean }[];
+}
+
+export function readAccess(db: Reader, contentId: Hex, account: Address): Promise<{ version: Version; row: AccessData }> {
+  const p = sql`(SELECT pp.* FROM ${policy} pp JOIN ${content} c ON c.policy_id = pp.id WHERE c.content_id = ${contentId}) p`;
+  return selectWithVersion<AccessData>(
+    db,
+    sql`EXISTS (SELECT 1 FROM ${content} WHERE content_id = ${contentId}) AS found,
+       (SELECT policy_id::text FROM ${content} WHERE content_id = ${contentId}) AS "policyId",
+       (SELECT ${policyJson} FROM ${p}) AS policy,
+       (SELECT coalesce(json_agg(json_build_object('id', n.id, 'ruleCode', n.rule_code)), '[]')
+         FROM ${namespace} n, ${p} WHERE n.id IN ${requiredNamespaces}) AS rules,
+       (SELECT coalesce(json_agg(json_build_object('namespace', g.namespace, 'value', g.value,
+           'expiresAt', g.expires_at::text, 'active', g.active)), '[]')
+         FROM ${attributeGrant} g, ${p} WHERE g.account = ${account} AND g.namespace IN ${requiredNamespaces}) AS grants`,
+  );
+}
+
+// ---------------------------------------------------------------- /audit
+
+export interface AuditFilter {
+  contentId?: Hex;
+  requester?: Address;
+  validator?: Address;
+  /** Inclusive bounds on the recording block's timestamp. */
+  from?: bigint;
+  to?: bigint;
+  /** Only records strictly older than this position. */
+  before?: AuditPosition;
+  limit: number;
+}
+
+export interface AuditRecordJson {
+  contentId: Hex;
+  cid: string | null;
+  requester: Hex;
+  validator: Hex;
+  requestDigest: Hex;
+  servedAt: string;
+  batchId: string;
+  blockNumber: number;
+  logIndex: number;
+  blockTimestamp: number;
+  txHash: Hex;
+}
+
+/** Block timestamps fit int8; larger bounds are clamped so the comparison stays in range. */
+const INT8_MAX = (1n << 63n) - 1n;
+
+export function readAudit(db: Reader, q: AuditFilter): Promise<{ version: Version; row: { records: AuditRecordJson[] } }> {
+  const clamp = (t: bigint) => (t > INT8_MAX ? INT8_MAX : t);
+  const conditions: Fragment[] = [sql`TRUE`];
+  if (q.contentId) conditions.push(sql`content_id = ${q.contentId}`);
+  if (q.requester) conditions.push(sql`requester = ${q.requester}`);
+  if (q.validator) conditions.push(sql`validator = ${q.validator}`);
+  if (q.from !== undefined) conditions.push(sql`block_timestamp >= ${clamp(q.from)}`);
+  if (q.to !== undefined) conditions.push(sql`block_timestamp <= ${clamp(q.to)}`);
+  if (q.before) conditions.push(sql`(block_number, log_index) < (${q.before.blockNumber}, ${q.before.logIndex})`);
+  // One more than asked for: its presence says another page exists.
+  return selectWithVersion<{ records: AuditRecordJson[] }>(
+    db,
+    sql`(SELECT coalesce(json_agg(json_build_object('contentId', r.content_id, 'cid', c.cid, 'requester', r.requester,
+           'validator', r.validator, 'requestDigest', r.request_digest, 'servedAt', r.served_at::text,
+           'batchId', r.batch_id::text, 'blockNumber', r.block_number, 'logIndex', r.log_index,
+           'blockTimestamp', r.block_timestamp, 'txHash', r.tx_hash) ORDER BY r.block_number DESC, r.log_index DESC), '[]')
+         FROM (SELECT * FROM ${rewrap} WHERE ${sql.join(conditions, sql` AND `)}
+               ORDER BY block_number DESC, log_index DESC LIMIT ${q.limit + 1}) r
+         LEFT JOIN ${content} c ON c.content_id = r.content_id) AS records`,
+  );
 }

@@ -5,40 +5,32 @@ import type { Hex } from "viem";
 import { rejectUnknownParameters } from "../../lib/params.js";
 import { VersionedCache } from "./cache.js";
 import { errorResponse, respond, stringify } from "./http.js";
-import { activeValidators, liveKasKeys } from "./queries.js";
-import { currentVersion, type Reader } from "./version.js";
+import { readActive } from "./queries.js";
+import { currentVersion, type Reader, type Version } from "./version.js";
 
-async function loadActive(db: Reader): Promise<string> {
-  const active = await activeValidators(db);
-  const keys = await liveKasKeys(db, active.map((v) => v.node));
+async function loadActive(db: Reader): Promise<{ version: Version; value: string }> {
+  const { version, row } = await readActive(db);
   const keysByNode = new Map<Hex, { kid: Hex; publicKey: Hex; status: string }[]>();
-  for (const k of keys) {
-    const list = keysByNode.get(k.node) ?? [];
-    list.push({ kid: k.kid, publicKey: k.publicKey, status: k.status });
-    keysByNode.set(k.node, list);
+  for (const { node, ...key } of row.keys) {
+    const list = keysByNode.get(node) ?? [];
+    list.push(key);
+    keysByNode.set(node, list);
   }
-  return stringify({
-    count: active.length,
-    totalWeight: active.reduce((sum, v) => sum + v.weight, 0n),
-    validators: active.map((v) => ({
-      node: v.node,
-      operator: v.operator,
-      stake: v.stake,
-      weight: v.weight,
-      endpoint: v.endpoint,
-      peerId: v.peerId,
-      multiaddrs: v.multiaddrs,
-      kid: v.currentKid,
-      kasPublicKey: v.kasPublicKey,
+  const value = stringify({
+    count: row.active.length,
+    totalWeight: row.active.reduce((sum, v) => sum + BigInt(v.weight), 0n),
+    validators: row.active.map(({ xorId, activatedAt, ...v }) => ({
+      ...v,
       // Current and rotated keys: headers encrypted to a rotated key are still served.
       kasKeys: keysByNode.get(v.node) ?? [],
-      xorId: v.xorId,
-      activatedAt: v.activatedAt,
+      xorId,
+      activatedAt,
     })),
   });
+  return { version, value };
 }
 
-const cache = new VersionedCache<string>();
+const cache = new VersionedCache<string>(["validators"]);
 
 export function registerValidators(app: Hono): void {
   app.get("/validators/active", async (c) => {

@@ -1,10 +1,13 @@
 // What the indexed data looks like right now: the latest indexed block (every REST response
-// carries it) and a data version that changes exactly when indexed rows change. A background
-// poll reads both in one statement every POLL_MS, so requests never wait for it; responses
-// computed from a consistent snapshot are cached per data version (cache.ts).
+// carries it) and, per domain, the last applied event, which changes exactly when that
+// domain's rows change. A background poll reads both in one statement every POLL_MS, so
+// requests never wait for it. Every REST read is a single SQL statement that selects the
+// same version columns next to its data: one statement sees one snapshot, so an answer and
+// the head it is labelled with always belong together (PGlite and Postgres alike).
 import { db } from "ponder:api";
 import { indexerState } from "ponder:schema";
 import { sql } from "ponder";
+import type { Domain } from "../../lib/domains.js";
 import { ApiError } from "../../lib/errors.js";
 
 /** The latest block the indexer has processed: what a reader's staleness check compares with. */
@@ -17,12 +20,13 @@ export interface Version {
   head: IndexedBlock;
   /** Ponder's checkpoint of the head (changes with every block, also empty ones). */
   checkpoint: string;
-  /** The last applied event (indexer_state), unique across forks; "" before the first event. */
-  data: string;
+  /** Last applied event per domain (absent before the domain's first event). */
+  data: Partial<Record<Domain, string>>;
 }
 
-/** The subset of the read-only Drizzle API the REST handlers use (also a transaction's). */
-export type Reader = Pick<typeof db, "select" | "execute">;
+/** The read-only Drizzle database (raw SQL statements only). */
+export type Reader = Pick<typeof db, "execute">;
+type Fragment = ReturnType<typeof sql>;
 
 /** How stale the in-memory version may get: small against 1-second blocks, cheap for PGlite. */
 export const POLL_MS = 20;
@@ -36,22 +40,42 @@ declare global {
 const schemaName = globalThis.PONDER_NAMESPACE_BUILD?.schema ?? "public";
 const checkpointTable = sql.raw(`"${schemaName.replaceAll('"', '""')}"."_ponder_checkpoint"`);
 
+/** Select-list items giving the version; every REST statement starts with them. */
+const versionColumns = sql`(SELECT latest_checkpoint FROM ${checkpointTable} LIMIT 1) AS "_checkpoint",
+  (SELECT json_object_agg(domain, last_event) FROM ${indexerState}) AS "_data"`;
+
+interface VersionRow {
+  _checkpoint: string | null;
+  _data: Partial<Record<Domain, string>> | string | null;
+}
+
 /**
  * Decodes Ponder's checkpoint: block timestamp (10 digits), chain id (16), block number (16), …
  * (ponder/src/utils/checkpoint.ts).
  */
-function decodeHead(checkpoint: string): IndexedBlock {
-  return { number: Number(checkpoint.slice(26, 42)), timestamp: Number(checkpoint.slice(0, 10)) };
+function versionOf(row: VersionRow | undefined): Version {
+  const checkpoint = row?._checkpoint;
+  if (!checkpoint) throw new ApiError(503, "not_ready", "the indexer has not indexed a block yet");
+  const data = typeof row._data === "string" ? JSON.parse(row._data) : (row._data ?? {});
+  return {
+    head: { number: Number(checkpoint.slice(26, 42)), timestamp: Number(checkpoint.slice(0, 10)) },
+    checkpoint,
+    data,
+  };
 }
 
-export async function readVersion(reader: Reader): Promise<Version> {
-  const result = (await reader.execute(
-    sql`SELECT c.latest_checkpoint AS checkpoint, s.last_event AS data
-        FROM ${checkpointTable} c LEFT JOIN ${indexerState} s ON s.id = 0 LIMIT 1`,
-  )) as unknown as { rows: { checkpoint: string; data: string | null }[] };
+/** Runs `SELECT <version>, <select>` and returns the version with the rest of the row. */
+export async function selectWithVersion<T>(reader: Reader, select: Fragment): Promise<{ version: Version; row: T }> {
+  const result = (await reader.execute(sql`SELECT ${versionColumns}, ${select}`)) as unknown as {
+    rows: (VersionRow & T)[];
+  };
   const row = result.rows[0];
-  if (!row) throw new ApiError(503, "not_ready", "the indexer has not indexed a block yet");
-  return { head: decodeHead(row.checkpoint), checkpoint: row.checkpoint, data: row.data ?? "" };
+  return { version: versionOf(row), row: row as T };
+}
+
+async function readVersion(): Promise<Version> {
+  const result = (await db.execute(sql`SELECT ${versionColumns}`)) as unknown as { rows: VersionRow[] };
+  return versionOf(result.rows[0]);
 }
 
 let latest: Version | undefined;
@@ -62,7 +86,7 @@ const generation = (globalThis.DEKMESH_API_GENERATION = (globalThis.DEKMESH_API_
 void (async () => {
   while (globalThis.DEKMESH_API_GENERATION === generation) {
     try {
-      latest = await readVersion(db);
+      latest = await readVersion();
     } catch {
       // Not ready yet, or shutting down: keep the last known version and try again.
     }
@@ -73,29 +97,6 @@ void (async () => {
 /** The version as of the last poll (≤ POLL_MS old); the first call waits for a read. */
 export async function currentVersion(): Promise<Version> {
   if (latest) return latest;
-  first ??= readVersion(db).finally(() => (first = undefined));
+  first ??= readVersion().finally(() => (first = undefined));
   return (latest = await first);
-}
-
-interface Transactional {
-  transaction<T>(
-    fn: (tx: Reader) => Promise<T>,
-    config: { isolationLevel: "repeatable read"; accessMode: "read only" },
-  ): Promise<T>;
-}
-
-/**
- * Runs `load` in one read-only repeatable-read transaction together with a version read, so
- * the data and the head it is labelled with belong together (PGlite serialises transactions;
- * Postgres gives the transaction one snapshot).
- */
-export async function snapshot<T>(load: (reader: Reader) => Promise<T>): Promise<{ version: Version; value: T }> {
-  // ponder:api types `db` without `transaction`, but it is a Drizzle database that has one.
-  return (db as unknown as Transactional).transaction(
-    async (tx) => {
-      const version = await readVersion(tx);
-      return { version, value: await load(tx) };
-    },
-    { isolationLevel: "repeatable read", accessMode: "read only" },
-  );
 }
