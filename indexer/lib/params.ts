@@ -21,8 +21,24 @@ export interface ContentRef {
   cid: string | undefined;
 }
 
+/**
+ * Validators ask about the same contents over and over; decoding a CID and hashing it costs
+ * more than the cached answer, so recent results are kept (bounded, cleared when full).
+ */
+const parsedCids = new Map<string, ContentRef>();
+const MAX_PARSED_CIDS = 10_000;
+
 export function parseContentRef(raw: string): ContentRef {
   if (CONTENT_ID.test(raw)) return { contentId: raw.toLowerCase() as Hex, cid: undefined };
+  const known = parsedCids.get(raw);
+  if (known) return known;
+  const ref = parseCid(raw);
+  if (parsedCids.size >= MAX_PARSED_CIDS) parsedCids.clear();
+  parsedCids.set(raw, ref);
+  return ref;
+}
+
+function parseCid(raw: string): ContentRef {
   if (raw.length === 0 || raw.length > MAX_CID_TEXT) throw badRequest("invalid_cid", "expected a CID or a 0x contentId");
   let cid: CID;
   try {

@@ -8,18 +8,20 @@
 //     Ponder's /health (its HTTP stack, no database) and /status (one PGlite query), in
 //     alternating rounds; medians of the rounds' percentiles. (BENCH_NO_WRITER=1: no writes.)
 //  3. lag: a block is mined with an audit record; time until /audit shows it.
+// PGlite by default; BENCH_DATABASE=postgres runs the same on a throwaway PostgreSQL server.
 // The last line is the JSON summary.
 import fs from "node:fs";
 import http from "node:http";
 import { keccak256, toHex, type Address, type Hex } from "viem";
 import { rewrapAuditLogAbi } from "../../build/abi/index.js";
-import { rpcRequest, startIndexer, startStack } from "../../node/devnet/index.js";
+import { rpcRequest, startIndexer, startPostgres, startStack, type PostgresHandle } from "../../node/devnet/index.js";
 import { Driver } from "../../test/indexer/helpers/driver.js";
 
 const AUDIT_EVENTS = Number(process.env.BENCH_AUDIT_EVENTS ?? 20_000);
 const CONTENTS = 100;
 const CONCURRENCY = 50;
-const REQUESTS_PER_ROUND = Number(process.env.BENCH_REQUESTS ?? 3_000);
+/** Each subject runs this long per round: several blocks, so each sees its share of block processing. */
+const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 4_000);
 const ROUNDS = 3;
 const LAG_SAMPLES = 20;
 
@@ -29,7 +31,9 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
 const stack = await startStack({ chain: { blockIntervalMs: 1000 }, indexer: false });
+let postgres: PostgresHandle | undefined;
 try {
+  if (process.env.BENCH_DATABASE === "postgres") postgres = await startPostgres({ dir: `${stack.dir}/postgres` });
   const d = await Driver.connect(stack);
   const validators = [1, 2, 3, 4].map((i) => d.account(i));
   for (const [i, v] of validators.entries()) await d.activeValidator(v, d.account(11 + i));
@@ -77,6 +81,7 @@ try {
   const indexer = await startIndexer(stack.chain, stack.deployment, {
     dir: `${stack.dir}/indexer`,
     timeoutMs: 600_000,
+    databaseUrl: postgres?.url,
     logLevel: process.env.BENCH_PONDER_LOG_LEVEL === "debug" ? "debug" : "info",
     env: process.env.BENCH_PONDER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_PONDER_NODE_OPTIONS } : {},
   });
@@ -111,18 +116,19 @@ try {
     holders: (i) => `/holders/${contents[i % CONTENTS]!.cid}`,
     audit: auditPath,
   };
-  const results: Record<string, { p50: number[]; p99: number[] }> = {};
+  const results: Record<string, { p50: number[]; p99: number[]; count: number[] }> = {};
   for (let r = 0; r < ROUNDS; r++) {
     for (const [name, path] of Object.entries(subjects)) {
-      const lat = await load(indexer.url, path, REQUESTS_PER_ROUND, CONCURRENCY);
-      (results[name] ??= { p50: [], p99: [] }).p50.push(percentile(lat, 50));
+      const lat = await load(indexer.url, path, ROUND_MS, CONCURRENCY);
+      (results[name] ??= { p50: [], p99: [], count: [] }).p50.push(percentile(lat, 50));
       results[name]!.p99.push(percentile(lat, 99));
+      results[name]!.count.push(lat.length);
     }
   }
   writing = false;
   await writer;
   for (const [name, r] of Object.entries(results)) {
-    log(`${name}: p50 ${round2(median(r.p50))} ms, p99 ${round2(median(r.p99))} ms (medians of ${ROUNDS} rounds × ${REQUESTS_PER_ROUND} requests, ${CONCURRENCY} clients)`);
+    log(`${name}: p50 ${round2(median(r.p50))} ms, p99 ${round2(median(r.p99))} ms (medians of ${ROUNDS} rounds of ${ROUND_MS} ms, ${CONCURRENCY} clients, ${Math.round(median(r.count))} requests/round)`);
   }
 
   // ---- 3. lag from a mined block to its record on /audit
@@ -165,20 +171,23 @@ try {
       status_p50_ms: round2(median(results.status!.p50)),
       status_p99_ms: round2(median(results.status!.p99)),
       backfill_events: events,
+      database: postgres ? "postgres" : "pglite",
     }),
   );
 } finally {
+  await postgres?.stop();
   await stack.stop();
 }
 
 /**
- * `total` GETs by `concurrency` workers over keep-alive connections; sorted latencies in ms.
- * node:http rather than fetch: the client shares the machine's two cores with the server, and
- * its own per-request cost lands in every measured latency.
+ * GETs by `concurrency` workers over keep-alive connections for `durationMs`; sorted latencies
+ * in ms. node:http rather than fetch: the client shares the machine's two cores with the
+ * server, and its own per-request cost lands in every measured latency.
  */
-async function load(base: string, path: (i: number) => string, total: number, concurrency: number): Promise<number[]> {
+async function load(base: string, path: (i: number) => string, durationMs: number, concurrency: number): Promise<number[]> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   const latencies: number[] = [];
+  const deadline = performance.now() + durationMs;
   let next = 0;
   const get = (url: string) =>
     new Promise<number>((resolve, reject) => {
@@ -191,7 +200,8 @@ async function load(base: string, path: (i: number) => string, total: number, co
     });
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      for (let i = next++; i < total; i = next++) {
+      while (performance.now() < deadline) {
+        const i = next++;
         const t0 = performance.now();
         const status = await get(base + path(i));
         latencies.push(performance.now() - t0);

@@ -10,6 +10,8 @@ const MAX_ENTRIES = 20_000;
 
 export class VersionedCache<T> {
   #entries = new Map<string, { fingerprint: string; value: T }>();
+  /** Loads under way: clients asking for the same key at once share one statement. */
+  #loading = new Map<string, Promise<{ version: Version; value: T }>>();
   #fingerprint: string | undefined;
 
   /** @param domains What the cached answers read; only their events invalidate them. */
@@ -33,7 +35,13 @@ export class VersionedCache<T> {
     }
     const hit = this.#entries.get(key);
     if (hit && hit.fingerprint === fingerprint) return { head: current.head, value: hit.value };
-    const { version, value } = await load(db);
+    const flightKey = `${fingerprint}\n${key}`;
+    let flight = this.#loading.get(flightKey);
+    if (!flight) {
+      flight = load(db).finally(() => this.#loading.delete(flightKey));
+      this.#loading.set(flightKey, flight);
+    }
+    const { version, value } = await flight;
     const loaded = this.#fingerprintOf(version);
     // Read at another version than the poll saw: answered, but not kept for this one.
     if (loaded === this.#fingerprint) {
