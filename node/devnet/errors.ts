@@ -1,3 +1,5 @@
+import { DekmeshError } from "../errors.js";
+
 /** What went wrong while starting or driving a devnet process. */
 export type DevnetErrorCode =
   /** A child process exited before it became ready (or while it was expected to run). */
@@ -17,20 +19,19 @@ export type DevnetErrorCode =
  * The one error class of the devnet harness. `logFile` names the child process log that
  * explains the failure (child output never goes to the console), so every message ends with it.
  */
-export class DevnetError extends Error {
-  override readonly name = "DevnetError";
-  readonly code: DevnetErrorCode;
+export class DevnetError extends DekmeshError<DevnetErrorCode> {
+  override name = "DevnetError";
   readonly logFile: string | undefined;
-  readonly details: Record<string, unknown>;
 
   constructor(
     code: DevnetErrorCode,
     message: string,
     options: { cause?: unknown; logFile?: string; details?: Record<string, unknown> } = {},
   ) {
-    super(options.logFile ? `${message} (log: ${options.logFile})` : message, { cause: options.cause });
-    this.code = code;
+    super(code, options.logFile ? `${message} (log: ${options.logFile})` : message, {
+      cause: options.cause,
+      details: options.details,
+    });
     this.logFile = options.logFile;
-    this.details = options.details ?? {};
   }
 }
