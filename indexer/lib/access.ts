@@ -2,18 +2,9 @@
 // ContentRegistry.canAccessContent) at the same state and time — test/indexer/access.test.ts
 // compares the two on random scenarios — so it follows the contract check by check.
 
-/** contracts/types/DekmeshTypes.sol AccessReason: the names and numeric codes are a wire format. */
-export const ACCESS_REASONS = [
-  "Granted",
-  "Publisher",
-  "PolicyNotFound",
-  "PolicyRevoked",
-  "NotYetValid",
-  "Expired",
-  "NotOnAllowlist",
-  "MissingAttribute",
-] as const;
-export type AccessReasonName = (typeof ACCESS_REASONS)[number];
+import { ACCESS_REASONS, type AccessReasonName } from "../../node/chain/accessReasons.js";
+
+export { ACCESS_REASONS, type AccessReasonName };
 
 export interface AccessDecision {
   allowed: boolean;

@@ -16,18 +16,9 @@ export interface IndexedBlock {
   timestamp: number;
 }
 
-/** contracts/types/DekmeshTypes.sol AccessReason, by numeric value: a wire format. */
-export const ACCESS_REASONS = [
-  "Granted",
-  "Publisher",
-  "PolicyNotFound",
-  "PolicyRevoked",
-  "NotYetValid",
-  "Expired",
-  "NotOnAllowlist",
-  "MissingAttribute",
-] as const;
-export type AccessReason = (typeof ACCESS_REASONS)[number];
+import { ACCESS_REASONS, type AccessReasonName as AccessReason } from "../chain/accessReasons.js";
+
+export { ACCESS_REASONS, type AccessReason };
 
 /** GET /access/:cid/:account — the policy's decision for the account at the indexed head. */
 export interface AccessDecision {
