@@ -6,7 +6,6 @@
  * twice, and batch ids are contiguous.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { copyFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -26,6 +25,7 @@ import {
   tempDir,
   type TestChain,
 } from "./helpers.js";
+import { prng, runAndKill } from "../helpers/crash.js";
 
 const WORKER = fileURLToPath(new URL("./crashWorker.ts", import.meta.url));
 const NODE_INDEX = 1;
@@ -33,43 +33,6 @@ const ITERATIONS = 5;
 /** Fixed so a failing kill schedule replays; DEKMESH_CRASH_SEED tries others. */
 const SEED = Number(process.env.DEKMESH_CRASH_SEED ?? 0xc4a1_0b5e);
 
-/** mulberry32: a small seeded PRNG, so a failing kill schedule can be replayed. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Runs the worker, SIGKILLs it `killAfterMs` after "ready", returns its complete output lines. */
-function runAndKill(args: string[], killAfterMs: number): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--no-warnings", "--import", "tsx", WORKER, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    let killTimer: NodeJS.Timeout | undefined;
-    const guard = setTimeout(() => child.kill("SIGKILL"), 30_000);
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-      stdout += chunk;
-      if (killTimer === undefined && stdout.startsWith("ready\n")) killTimer = setTimeout(() => child.kill("SIGKILL"), killAfterMs);
-    });
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-    child.on("error", reject);
-    child.on("close", (code, signal) => {
-      clearTimeout(guard);
-      clearTimeout(killTimer);
-      if (signal !== "SIGKILL" || killTimer === undefined) return reject(new Error(`worker exited on its own (${code}, ${signal}): ${stderr}`));
-      const lines = stdout.split("\n");
-      lines.pop(); // a line cut off by the kill was never acknowledged
-      assert.equal(lines.shift(), "ready", stderr);
-      resolve(lines);
-    });
-  });
-}
 
 let chain: TestChain;
 before(async () => {
@@ -112,7 +75,7 @@ describe("crash safety (SIGKILL during batching)", () => {
     for (let iteration = 0; iteration < ITERATIONS; iteration++) {
       const killAfterMs = 150 + Math.floor(random() * 1200);
       kills.push(killAfterMs);
-      for (const line of await runAndKill([configFile, `it${iteration}`], killAfterMs)) {
+      for (const line of await runAndKill(WORKER, [configFile, `it${iteration}`], killAfterMs)) {
         const [kind, value] = line.split(" ") as [string, Hex];
         if (kind === "A") acked.add(value);
         else if (kind === "D") ackedDeks.add(value);

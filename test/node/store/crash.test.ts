@@ -5,7 +5,6 @@
  * exactly once, batches must be contiguous and unchanged, and SQLite's integrity check must pass.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
@@ -13,46 +12,10 @@ import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { DekStore, type AuditBatch, type Hex } from "../../../node/store/index.js";
 import { assertBytes, tempDir } from "./helpers.js";
+import { prng, runAndKill } from "../helpers/crash.js";
 
 const WORKER = fileURLToPath(new URL("./crashWorker.ts", import.meta.url));
 
-/** mulberry32: a small seeded PRNG, so a failing kill schedule can be replayed. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Runs the worker until `killAfterMs` after it is ready, SIGKILLs it, returns its complete output lines. */
-function runAndKill(args: string[], killAfterMs: number): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--no-warnings", "--import", "tsx", WORKER, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    let killTimer: NodeJS.Timeout | undefined;
-    const guard = setTimeout(() => child.kill("SIGKILL"), 20_000);
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-      stdout += chunk;
-      if (killTimer === undefined && stdout.startsWith("ready\n")) killTimer = setTimeout(() => child.kill("SIGKILL"), killAfterMs);
-    });
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-    child.on("error", reject);
-    child.on("close", (code, signal) => {
-      clearTimeout(guard);
-      clearTimeout(killTimer);
-      if (signal !== "SIGKILL") return reject(new Error(`worker exited on its own (${code}): ${stderr}`));
-      const lines = stdout.split("\n");
-      lines.pop(); // a line cut off by the kill was never acknowledged
-      assert.equal(lines.shift(), "ready", stderr);
-      resolve(lines);
-    });
-  });
-}
 
 describe("crash safety (SIGKILL at random moments)", () => {
   it("every acknowledged audit record survives exactly once; batch ids stay contiguous and batches unchanged", async (t) => {
@@ -66,7 +29,7 @@ describe("crash safety (SIGKILL at random moments)", () => {
     let previousPending: AuditBatch[] = [];
 
     for (let iteration = 0; iteration < 5; iteration++) {
-      const lines = await runAndKill(["audit", directory, keyHex, `it${iteration}`], 80 + Math.floor(random() * 500));
+      const lines = await runAndKill(WORKER, ["audit", directory, keyHex, `it${iteration}`], 80 + Math.floor(random() * 500), 20_000);
       for (const line of lines) {
         const [kind, a, b, c] = line.split(" ");
         if (kind === "A") acked.add(a as Hex);
@@ -125,7 +88,7 @@ describe("crash safety (SIGKILL at random moments)", () => {
     const acked = new Set<Hex>();
 
     for (let iteration = 0; iteration < 4; iteration++) {
-      const lines = await runAndKill(["dek", directory, keyHex, `it${iteration}`], 80 + Math.floor(random() * 500));
+      const lines = await runAndKill(WORKER, ["dek", directory, keyHex, `it${iteration}`], 80 + Math.floor(random() * 500), 20_000);
       for (const line of lines) if (line.startsWith("D ")) acked.add(line.slice(2) as Hex);
       const store = DekStore.open({ directory, storageKey });
       assert.deepEqual(store.integrityCheck(), ["ok"]);
