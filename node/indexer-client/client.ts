@@ -38,6 +38,7 @@ import {
   type IndexedBlock,
   type PolicyInfo,
 } from "./types.js";
+import { raceSignal } from "../abort.js";
 
 export interface ReadOptions {
   signal?: AbortSignal;
@@ -77,23 +78,8 @@ function normalizeAddress(address: string): Address {
 }
 
 /** Resolves with `promise` unless `signal` aborts first (the shared read itself goes on). */
-function raceSignal<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return promise;
-  if (signal.aborted) return Promise.reject(aborted());
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(aborted());
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
-  });
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  return signal === undefined ? promise : raceSignal(promise, signal, aborted);
 }
 
 function aborted(): IndexerClientError {
@@ -155,7 +141,7 @@ export class IndexerClient {
   async chainHead(options: ReadOptions = {}): Promise<bigint> {
     const head = this.#head;
     if (head !== undefined && this.#clock() - head.readAt < this.options.chainHeadTtlMs) return head.value;
-    return raceSignal(
+    return raceAbort(
       this.#headFlight.run("head", async () => {
         let value: bigint;
         try {
@@ -201,7 +187,7 @@ export class IndexerClient {
     if (cached !== undefined) return cached;
     const notFound = this.#notFound.get(id, this.#clock());
     if (notFound !== undefined) throw notFound;
-    return raceSignal(
+    return raceAbort(
       this.#accessFlight.run(`${id}/${who}`, () => this.#readAccess(id, who)),
       options.signal,
     );
@@ -384,7 +370,7 @@ export class IndexerClient {
     const id = normalizeContentId(contentId);
     const cached = this.#holders.get(id, this.#clock());
     if (cached !== undefined) return cached;
-    return raceSignal(
+    return raceAbort(
       this.#holdersFlight.run(id, async () => {
         const path = `/holders/${id}`;
         const { status, body } = await this.#get(path);
@@ -407,7 +393,7 @@ export class IndexerClient {
   async activeValidators(options: ReadOptions = {}): Promise<ActiveValidators> {
     const cached = this.#validators;
     if (cached !== undefined && cached.expiresAt > this.#clock()) return cached.value;
-    return raceSignal(
+    return raceAbort(
       this.#validatorsFlight.run("active", async () => {
         const path = "/validators/active";
         const { status, body } = await this.#get(path);

@@ -22,6 +22,7 @@ import {
   type RequestOptions,
   type ResolvedHandleOptions,
 } from "./options.js";
+import { raceSignal } from "../abort.js";
 
 /** What a handler learns about the request besides its bytes. */
 export interface RequestContext {
@@ -183,6 +184,7 @@ export class RequestResponse {
       const response = await raceSignal(
         Promise.resolve().then(() => registration.handler(request, { peer, protocol, signal: deadline.signal })),
         deadline.signal,
+        () => abortError(deadline.signal),
       );
       if (!(response instanceof Uint8Array)) {
         throw new TypeError(`handler of ${protocol} returned ${typeof response}, not a Uint8Array`);
@@ -261,24 +263,6 @@ function startDeadline(timeoutMs: number, parents: Array<AbortSignal | undefined
   );
   const signals = [controller.signal, ...parents.filter((signal): signal is AbortSignal => signal !== undefined)];
   return { signal: AbortSignal.any(signals), clear: () => clearTimeout(timer) };
-}
-
-function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(abortError(signal));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(abortError(signal));
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
-  });
 }
 
 function jsonSafe(details: Readonly<Record<string, unknown>>): Record<string, unknown> {
