@@ -29,3 +29,13 @@ export const dekmeshErrorsAbi: Abi = [
   seen.add(item.name);
   return true;
 });
+
+/** Every deployed contract's ABI by its deployment name (the keys of `deployments/<chainId>.json`). */
+export const CONTRACT_ABIS = {
+  StakeToken: stakeTokenAbi,
+  AttributeRegistry: attributeRegistryAbi,
+  PolicyRegistry: policyRegistryAbi,
+  ValidatorRegistry: validatorRegistryAbi,
+  ContentRegistry: contentRegistryAbi,
+  RewrapAuditLog: rewrapAuditLogAbi,
+} as const;

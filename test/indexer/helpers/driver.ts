@@ -15,24 +15,10 @@ import {
   type TransactionReceipt,
 } from "viem";
 import { hardhat } from "viem/chains";
-import {
-  attributeRegistryAbi,
-  contentRegistryAbi,
-  policyRegistryAbi,
-  rewrapAuditLogAbi,
-  stakeTokenAbi,
-  validatorRegistryAbi,
-} from "../../../build/abi/index.js";
+import { CONTRACT_ABIS } from "../../../node/chain/abis.js";
 import { rpcRequest, type Stack } from "../../../node/devnet/index.js";
 
-export const ABIS = {
-  StakeToken: stakeTokenAbi,
-  AttributeRegistry: attributeRegistryAbi,
-  PolicyRegistry: policyRegistryAbi,
-  ValidatorRegistry: validatorRegistryAbi,
-  ContentRegistry: contentRegistryAbi,
-  RewrapAuditLog: rewrapAuditLogAbi,
-} as const;
+export const ABIS = CONTRACT_ABIS;
 export type ContractName = keyof typeof ABIS;
 
 export const MODE = { all: 0, stake: 1, xor: 2, explicit: 3 } as const;
@@ -202,7 +188,7 @@ export class Driver {
   async replicaSet(contentId: Hex): Promise<Address[]> {
     const assigned = await this.public.getContractEvents({
       address: this.addresses.ContentRegistry,
-      abi: contentRegistryAbi,
+      abi: ABIS.ContentRegistry,
       eventName: "ReplicaSetAssigned",
       args: { contentId },
       fromBlock: 0n,
@@ -210,7 +196,7 @@ export class Driver {
     const members = (assigned[0]!.args.members as Address[]).map((m) => m.toLowerCase() as Address);
     const repairs = await this.public.getContractEvents({
       address: this.addresses.ContentRegistry,
-      abi: contentRegistryAbi,
+      abi: ABIS.ContentRegistry,
       eventName: "ReplicaRepaired",
       args: { contentId },
       fromBlock: 0n,

@@ -4,17 +4,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 
-/** mulberry32: a small seeded PRNG, so a failing kill schedule can be replayed. */
-export function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng } from "./prng.js";
 
 /**
  * Runs `worker` (a TypeScript file) with `args`, SIGKILLs it `killAfterMs` after it printed

@@ -15,14 +15,7 @@ import { CID } from "multiformats/cid";
 import { sha256 } from "multiformats/hashes/sha2";
 import { createPublicClient, createWalletClient, http, keccak256, toHex, type Address, type Hex, type HDAccount, type PublicClient } from "viem";
 import { hardhat } from "viem/chains";
-import {
-  attributeRegistryAbi,
-  contentRegistryAbi,
-  policyRegistryAbi,
-  rewrapAuditLogAbi,
-  stakeTokenAbi,
-  validatorRegistryAbi,
-} from "../../../build/abi/index.js";
+import { CONTRACT_ABIS } from "../../../node/chain/abis.js";
 import { devAccount, rpcRequest, startStack, type Stack } from "../../../node/devnet/index.js";
 import { unwrapRewrap } from "../../../node/envelopes/index.js";
 import { createIndexerClient, type IndexerClient, type IndexerClientOptions } from "../../../node/indexer-client/index.js";
@@ -46,14 +39,7 @@ import {
 } from "../../../node/rewrap/index.js";
 import { DekStore } from "../../../node/store/index.js";
 
-const ABIS = {
-  StakeToken: stakeTokenAbi,
-  AttributeRegistry: attributeRegistryAbi,
-  PolicyRegistry: policyRegistryAbi,
-  ValidatorRegistry: validatorRegistryAbi,
-  ContentRegistry: contentRegistryAbi,
-  RewrapAuditLog: rewrapAuditLogAbi,
-} as const;
+const ABIS = CONTRACT_ABIS;
 type ContractName = keyof typeof ABIS;
 
 export const MODE = { all: 0, stake: 1, xor: 2, explicit: 3 } as const;

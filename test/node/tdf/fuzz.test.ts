@@ -11,21 +11,11 @@ import { DekmeshError } from "../../../node/errors.js";
 import { P256PrivateKey } from "../../../node/keys/index.js";
 import { TdfError, decodeHeader, decodeNanoTdf, decryptNanoTdf, decryptStream, encryptNanoTdf } from "../../../node/tdf/index.js";
 import { assertCode, assertRejectsCode, chunked, collect, TEST_KAS_KEY, TEST_LOCATOR } from "./helpers.js";
+import { prng } from "../helpers/prng.js";
 
 const CASES = 100_000;
 const SEED = 0x0dec0de5;
 
-/** mulberry32: tiny, fast, and good enough to drive mutations reproducibly. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function corpus(): Uint8Array[] {
   const kasPublicKey = TEST_KAS_KEY.publicKey;
