@@ -15,3 +15,7 @@ export {
   type ImportOptions,
 } from "./cid.js";
 export { createPinStore, type PinStore, type PinStoreInit } from "./pinStore.js";
+export { counted, type ContentStore, type ContentStoreCallOptions } from "./contentStore.js";
+export { tapCid, verifyCid, type CidTap } from "./verify.js";
+export { createHeliaContentStore, type HeliaContentStore, type HeliaContentStoreInit } from "./helia.js";
+export { createKuboContentStore, type KuboContentStoreInit } from "./kubo.js";
