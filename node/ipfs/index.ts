@@ -14,7 +14,7 @@ export {
   type ByteSource,
   type ImportOptions,
 } from "./cid.js";
-export { createPinStore, type PinStore, type PinStoreInit } from "./pinStore.js";
+export { createLocalContentStore, createPinStore, type PinStore, type PinStoreInit } from "./pinStore.js";
 export { counted, type ContentStore, type ContentStoreCallOptions } from "./contentStore.js";
 export { tapCid, verifyCid, type CidTap } from "./verify.js";
 export { createHeliaContentStore, type HeliaContentStore, type HeliaContentStoreInit } from "./helia.js";

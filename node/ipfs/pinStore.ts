@@ -19,6 +19,7 @@ import { FsBlockstore } from "blockstore-fs";
 import { exporter } from "ipfs-unixfs-exporter";
 import type { CID } from "multiformats/cid";
 import { importContent, parseContentCid, type ByteSource } from "./cid.js";
+import { counted, type ContentStore } from "./contentStore.js";
 import { asIpfsError, IpfsError } from "./errors.js";
 
 export interface PinStore {
@@ -27,6 +28,8 @@ export interface PinStore {
   has(cid: string): Promise<boolean>;
   /** The file bytes; IPFS_NOT_FOUND (thrown on first read) if the content is not pinned. */
   get(cid: string, options?: { signal?: AbortSignal }): AsyncIterable<Uint8Array>;
+  /** Imports bytes under whatever CID they import to (no expectation). */
+  add(source: ByteSource, options?: { maxBytes?: number; signal?: AbortSignal }): Promise<{ cid: string; bytes: number }>;
   /** Byte count of a pinned content, or undefined. */
   size(cid: string): Promise<number | undefined>;
   close(): Promise<void>;
@@ -87,18 +90,27 @@ class FsPinStore implements PinStore {
   }
 
   async put(cidText: string, source: ByteSource, options: { maxBytes?: number; signal?: AbortSignal } = {}): Promise<{ cid: string; bytes: number }> {
+    return this.#import(parseContentCid(cidText), source, options);
+  }
+
+  /** Imports bytes under whatever CID they have (the client's local spool). */
+  async add(source: ByteSource, options: { maxBytes?: number; signal?: AbortSignal } = {}): Promise<{ cid: string; bytes: number }> {
+    return this.#import(undefined, source, options);
+  }
+
+  async #import(expected: CID | undefined, source: ByteSource, options: { maxBytes?: number; signal?: AbortSignal }): Promise<{ cid: string; bytes: number }> {
     this.#checkOpen();
-    const expected = parseContentCid(cidText);
     const controller = new AbortController();
     const signal = options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal;
     this.#inFlight.add(controller);
     const stagingDir = join(this.#stagingDir, randomUUID());
     const staging = new FsBlockstore(stagingDir);
+    const details = expected === undefined ? undefined : { cid: expected.toString() };
     try {
       await staging.open();
       const { cid, bytes } = await importContent(source, staging, { maxBytes: options.maxBytes, signal });
-      if (cid.toString() !== expected.toString()) {
-        throw new IpfsError("IPFS_CID_MISMATCH", "the bytes do not import to the announced CID", { details: { cid: expected.toString() } });
+      if (expected !== undefined && cid.toString() !== expected.toString()) {
+        throw new IpfsError("IPFS_CID_MISMATCH", "the bytes do not import to the announced CID", { details });
       }
       signal.throwIfAborted();
       for (const file of await filesUnder(stagingDir)) {
@@ -106,10 +118,10 @@ class FsPinStore implements PinStore {
         await mkdir(join(target, ".."), { recursive: true });
         await rename(file, target);
       }
-      await writeDurably(this.#pinFile(expected), JSON.stringify({ bytes }));
-      return { cid: expected.toString(), bytes };
+      await writeDurably(this.#pinFile(cid), JSON.stringify({ bytes }));
+      return { cid: cid.toString(), bytes };
     } catch (error) {
-      throw asIpfsError(error, "IPFS_STORAGE", "pinning failed", signal, { cid: expected.toString() });
+      throw asIpfsError(error, "IPFS_STORAGE", "pinning failed", signal, details);
     } finally {
       this.#inFlight.delete(controller);
       await rm(stagingDir, { recursive: true, force: true }).catch(() => {});
@@ -169,4 +181,18 @@ export async function createPinStore(init: PinStoreInit): Promise<PinStore> {
   const store = new FsPinStore(init.dir);
   await store.open();
   return store;
+}
+
+/**
+ * A content store without networking, on the pin store: what the client uses when no IPFS is
+ * configured, to spool a ciphertext to disk between computing its CID and sending it to the
+ * initial validator (so uploads of any size run in constant memory).
+ */
+export async function createLocalContentStore(init: PinStoreInit): Promise<ContentStore> {
+  const pins = await createPinStore(init);
+  return {
+    add: async (source, options = {}) => (await pins.add(counted(source, options.onProgress), { signal: options.signal })).cid,
+    cat: (cid, options = {}) => counted(pins.get(cid, { signal: options.signal }), options.onProgress),
+    stop: () => pins.close(),
+  };
 }
