@@ -1,0 +1,138 @@
+/**
+ * Reading request bodies without trusting the client: a declared Content-Length over the limit
+ * is refused before a byte is read; a chunked body is counted as it streams and refused the
+ * moment it passes the limit; a body that does not arrive in time (slowloris) is refused; a
+ * client that disconnects fails the read. The reader pulls in paused mode, so an upload is read
+ * only as fast as the pin store consumes it (TCP back-pressure does the rest).
+ *
+ * A refused body is left unread: the response then carries `Connection: close` and the socket
+ * is closed after it (see `Exchange`), so the rest of the body never reaches a parser.
+ */
+import type { IncomingMessage } from "node:http";
+import { HttpError } from "./errors.js";
+
+export interface BodyLimits {
+  maxBytes: number;
+  /** Too large is reported with this error (the rewrap routes answer with their own refusal). */
+  tooLarge: () => Error;
+  /** Whole-body deadline (JSON bodies). */
+  deadlineMs?: number;
+  /** Longest wait for the next chunk (streamed uploads). */
+  idleTimeoutMs?: number;
+  /** Aborted when the client goes away. */
+  signal: AbortSignal;
+}
+
+/** The declared length, or undefined for a chunked body; HTTP_MALFORMED for nonsense. */
+export function declaredLength(req: IncomingMessage): number | undefined {
+  const header = req.headers["content-length"];
+  if (header === undefined) return undefined;
+  if (!/^[0-9]{1,16}$/.test(header)) throw new HttpError("HTTP_MALFORMED");
+  return Number(header);
+}
+
+/** Whether the request carries a body at all (a length above zero, or chunked). */
+export function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers["content-length"];
+  return req.headers["transfer-encoding"] !== undefined || (length !== undefined && length !== "0");
+}
+
+/** An async iterable over the body's chunks under `limits`; one pass only. */
+export class BodyStream implements AsyncIterable<Uint8Array> {
+  readonly #req: IncomingMessage;
+  readonly #limits: BodyLimits;
+  #bytes = 0;
+  #ended = false;
+  #error: Error | undefined;
+  #wake: (() => void) | undefined;
+  #deadline: NodeJS.Timeout | undefined;
+  #idle: NodeJS.Timeout | undefined;
+
+  constructor(req: IncomingMessage, limits: BodyLimits) {
+    this.#req = req;
+    this.#limits = limits;
+    const declared = declaredLength(req);
+    if (declared !== undefined && declared > limits.maxBytes) throw limits.tooLarge();
+  }
+
+  /** Bytes read so far. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** Whether the whole body was read (only then may the connection be kept alive). */
+  get complete(): boolean {
+    return this.#ended;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array> {
+    const req = this.#req;
+    const onReadable = (): void => this.#notify();
+    const onEnd = (): void => {
+      this.#ended = true;
+      this.#notify();
+    };
+    const onError = (): void => this.#fail(new HttpError("HTTP_CLIENT_GONE"));
+    const onAbort = (): void => this.#fail(new HttpError("HTTP_CLIENT_GONE"));
+    req.on("readable", onReadable);
+    req.on("end", onEnd);
+    req.on("error", onError);
+    req.on("aborted", onAbort);
+    this.#limits.signal.addEventListener("abort", onAbort);
+    if (this.#limits.deadlineMs !== undefined) this.#deadline = setTimeout(() => this.#fail(new HttpError("HTTP_TIMEOUT")), this.#limits.deadlineMs);
+    this.#armIdle();
+    try {
+      if (this.#limits.signal.aborted) throw new HttpError("HTTP_CLIENT_GONE");
+      for (;;) {
+        if (this.#error !== undefined) throw this.#error;
+        const chunk = req.read() as Buffer | null;
+        if (chunk !== null) {
+          this.#bytes += chunk.byteLength;
+          if (this.#bytes > this.#limits.maxBytes) throw this.#limits.tooLarge();
+          this.#armIdle();
+          yield chunk;
+          continue;
+        }
+        if (this.#ended || req.readableEnded) {
+          this.#ended = true;
+          return;
+        }
+        await new Promise<void>((resolve) => {
+          this.#wake = resolve;
+        });
+      }
+    } finally {
+      clearTimeout(this.#deadline);
+      clearTimeout(this.#idle);
+      req.off("readable", onReadable);
+      req.off("end", onEnd);
+      req.off("error", onError);
+      req.off("aborted", onAbort);
+      this.#limits.signal.removeEventListener("abort", onAbort);
+    }
+  }
+
+  /** The whole body as one buffer (JSON routes). */
+  async read(): Promise<Buffer> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of this) chunks.push(chunk as Buffer);
+    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  }
+
+  #armIdle(): void {
+    if (this.#limits.idleTimeoutMs === undefined) return;
+    clearTimeout(this.#idle);
+    this.#idle = setTimeout(() => this.#fail(new HttpError("HTTP_TIMEOUT")), this.#limits.idleTimeoutMs);
+  }
+
+  #fail(error: Error): void {
+    this.#error ??= error;
+    this.#notify();
+  }
+
+  #notify(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+}

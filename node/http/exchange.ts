@@ -1,0 +1,119 @@
+/**
+ * One request and its response as the route handlers see them: the client's abort signal,
+ * body reading under limits, and the few ways to answer (JSON, a rewrap refusal, an HTTP
+ * error, a byte stream). Every answer has an exact Content-Length except streamed downloads;
+ * a response to a request whose body was not read to the end closes the connection, so
+ * unread bytes never become the next request.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { pipeline } from "node:stream/promises";
+import { Readable } from "node:stream";
+import { encodeRefusal, type RewrapError } from "../rewrap/index.js";
+import { BodyStream, hasBody, type BodyLimits } from "./body.js";
+import { RETRY_AFTER_S } from "./constants.js";
+import { encodeHttpError, HttpError, REWRAP_STATUS } from "./errors.js";
+
+const JSON_TYPE = "application/json";
+
+export class Exchange {
+  /** Set once an answer was started (the route's status for metrics and logs). */
+  status = 0;
+  /** The code of a refusal, for logs and metrics (never the message or the body). */
+  code: string | undefined;
+
+  constructor(
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+    /** Aborts when the client disconnects before the answer is complete. */
+    readonly signal: AbortSignal,
+  ) {}
+
+  /** The media type of the body without parameters, lowercase. */
+  get contentType(): string {
+    const header = this.req.headers["content-type"] ?? "";
+    const semicolon = header.indexOf(";");
+    return (semicolon === -1 ? header : header.slice(0, semicolon)).trim().toLowerCase();
+  }
+
+  requireContentType(type: string): void {
+    if (this.contentType !== type) throw new HttpError("HTTP_UNSUPPORTED_MEDIA_TYPE");
+  }
+
+  /** The body as a stream under limits (throws at once if the declared length is over). */
+  body(limits: Omit<BodyLimits, "signal">): BodyStream {
+    return new BodyStream(this.req, { ...limits, signal: this.signal });
+  }
+
+  json(status: number, body: string, headers: Record<string, string | number> = {}): void {
+    this.#send(status, JSON_TYPE, body, headers);
+  }
+
+  /** A rewrap refusal: its docs/rewrap.md status and the 256-byte body whatever the code. */
+  refusal(error: RewrapError): void {
+    this.code = error.code;
+    const status = REWRAP_STATUS[error.code];
+    this.#send(status, JSON_TYPE, encodeRefusal(error), status === 503 ? { "retry-after": RETRY_AFTER_S } : {});
+  }
+
+  error(error: HttpError, headers: Record<string, string | number> = {}): void {
+    this.code = error.code;
+    if (error.status === 503) headers = { ...headers, "retry-after": RETRY_AFTER_S };
+    this.#send(error.status, JSON_TYPE, encodeHttpError(error), headers);
+  }
+
+  text(status: number, contentType: string, body: string): void {
+    this.#send(status, contentType, body, {});
+  }
+
+  /** Streams `source` as the body; a failure after the head was sent cuts the connection. */
+  async stream(status: number, contentType: string, source: AsyncIterable<Uint8Array>, length: number | undefined): Promise<void> {
+    const iterator = source[Symbol.asyncIterator]();
+    // The first chunk is read before the head goes out, so "not found" can still be a 404.
+    const first = await iterator.next();
+    this.status = status;
+    this.res.writeHead(status, {
+      "content-type": contentType,
+      "x-content-type-options": "nosniff",
+      ...(length === undefined ? {} : { "content-length": length }),
+      ...this.#closeIfUnread(),
+    });
+    async function* rest(): AsyncGenerator<Uint8Array> {
+      if (first.done) return;
+      yield first.value;
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done) return;
+        yield next.value;
+      }
+    }
+    try {
+      await pipeline(Readable.from(rest(), { objectMode: false }), this.res, { signal: this.signal });
+    } catch (error) {
+      this.res.destroy();
+      throw error;
+    }
+  }
+
+  get answered(): boolean {
+    return this.res.headersSent;
+  }
+
+  #send(status: number, contentType: string, body: string, headers: Record<string, string | number>): void {
+    this.status = status;
+    const res = this.res;
+    if (res.headersSent || res.destroyed) return;
+    res.writeHead(status, {
+      "content-type": contentType,
+      "content-length": Buffer.byteLength(body),
+      "cache-control": "no-store",
+      "x-content-type-options": "nosniff",
+      ...headers,
+      ...this.#closeIfUnread(),
+    });
+    res.end(body);
+  }
+
+  #closeIfUnread(): Record<string, string> {
+    return this.req.complete || !hasBody(this.req) ? {} : { connection: "close" };
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * POST /v1/rewrap, POST /v1/rewrap/bulk, POST /v1/session: JSON bodies in the wire format of
+ * node/rewrap/wire.ts, handed to the rewrap service with the client's abort signal. A body that
+ * is too large or not the wire format is refused like any other rewrap refusal (the 256-byte
+ * body of encodeRefusal), so a client reads one refusal shape from these routes; only the
+ * transport-level refusals (method, content type, timeout) use the HTTP error shape.
+ */
+import {
+  decodeBulkRequest,
+  decodeRewrapRequest,
+  decodeSessionGrant,
+  encodeBulkAnswer,
+  encodeRewrapAnswer,
+  encodeSessionInfo,
+  RewrapError,
+} from "../../rewrap/index.js";
+import { MAX_BULK_BODY_BYTES, MAX_REWRAP_BODY_BYTES, MAX_SESSION_BODY_BYTES } from "../constants.js";
+import type { Exchange } from "../exchange.js";
+import type { ResolvedHttpOptions, ValidatorHttpComponents } from "../options.js";
+
+const tooLarge = (): RewrapError => new RewrapError("REWRAP_TOO_LARGE");
+
+async function jsonBody(ex: Exchange, maxBytes: number, options: ResolvedHttpOptions): Promise<Buffer> {
+  ex.requireContentType("application/json");
+  return ex.body({ maxBytes, tooLarge, deadlineMs: options.requestTimeoutMs }).read();
+}
+
+export function rewrapRoutes(components: ValidatorHttpComponents, options: ResolvedHttpOptions) {
+  const service = components.rewrap;
+  return {
+    async rewrap(ex: Exchange): Promise<void> {
+      const signed = decodeRewrapRequest(await jsonBody(ex, MAX_REWRAP_BODY_BYTES, options));
+      const answer = await service.rewrap(signed, { signal: ex.signal });
+      ex.json(200, encodeRewrapAnswer(answer));
+    },
+
+    async bulk(ex: Exchange): Promise<void> {
+      const signed = decodeBulkRequest(await jsonBody(ex, MAX_BULK_BODY_BYTES, options));
+      const answer = await service.rewrapBulk(signed, { signal: ex.signal });
+      ex.json(200, encodeBulkAnswer(answer));
+    },
+
+    async session(ex: Exchange): Promise<void> {
+      const grant = decodeSessionGrant(await jsonBody(ex, MAX_SESSION_BODY_BYTES, options));
+      ex.json(200, encodeSessionInfo(await service.registerSession(grant)));
+    },
+  };
+}

@@ -1,0 +1,37 @@
+/**
+ * GET /v1/info, /health, /ready, /metrics. /health says only that the process answers
+ * (liveness); /ready runs the node's checks (chain, indexer freshness, p2p, store) and answers
+ * 503 with the failing ones, so a load balancer stops sending rewraps to a node that would
+ * refuse them.
+ */
+import { METRICS_CONTENT_TYPE } from "../../metrics/index.js";
+import type { Exchange } from "../exchange.js";
+import type { Readiness, ValidatorHttpComponents } from "../options.js";
+
+export function statusRoutes(components: ValidatorHttpComponents) {
+  return {
+    info(ex: Exchange): void {
+      ex.json(200, JSON.stringify(components.info()));
+    },
+
+    health(ex: Exchange): void {
+      ex.json(200, '{"status":"ok"}');
+    },
+
+    async ready(ex: Exchange): Promise<void> {
+      let readiness: Readiness;
+      try {
+        readiness = await components.readiness();
+      } catch (error) {
+        components.logger.warn("readiness check failed", { code: (error as { code?: unknown }).code, message: (error as Error).message });
+        readiness = { ready: false, checks: { readiness: { ok: false, detail: "readiness check failed" } } };
+      }
+      const ready = readiness.ready && Object.values(readiness.checks).every((check) => check.ok);
+      ex.json(ready ? 200 : 503, JSON.stringify({ ready, checks: readiness.checks }));
+    },
+
+    async metrics(ex: Exchange): Promise<void> {
+      ex.text(200, METRICS_CONTENT_TYPE, await components.metrics.render());
+    },
+  };
+}
