@@ -44,6 +44,42 @@ export interface ReadOptions {
   signal?: AbortSignal;
 }
 
+/** A validator the node may talk to (GET /replication): active, or exiting and not revoked. */
+export interface ReplicationPeer {
+  node: Address;
+  status: string;
+  peerId: string;
+  multiaddrs: string[];
+  endpoint: string;
+  kid: Hex;
+  kasPublicKey: Hex;
+}
+
+/** A content that concerns the node: it is in the replica set, the initial validator, or a confirmed holder. */
+export interface ReplicationContent {
+  contentId: Hex;
+  policyId: bigint;
+  mode: string;
+  k: number;
+  initialValidator: Address;
+  registeredBlock: number;
+  /** The registered NanoTDF header bytes. */
+  header: Hex;
+  /** Stake slots (null = vacant; members may be inactive), explicit members, or the computed xor/all set. */
+  replicaSet: (Address | null)[];
+  /** Validators that confirmed the DEK on chain (any status). */
+  holders: Address[];
+}
+
+/** GET /replication/:node — one page. */
+export interface ReplicationWork {
+  block: IndexedBlock;
+  node: (ReplicationPeer & { revoked: boolean }) | null;
+  peers: ReplicationPeer[];
+  contents: ReplicationContent[];
+  nextCursor: string | null;
+}
+
 export interface IndexerClientStats {
   accessHits: number;
   accessReads: number;
@@ -427,6 +463,62 @@ export class IndexerClient {
     const policy = parsePolicy(body);
     await this.assertFresh(policy.block, options);
     return policy;
+  }
+
+  /**
+   * GET /replication/:node — one page of the node's replication work list (docs/replication.md):
+   * its record, the validators it may talk to, and the contents that concern it. Not cached
+   * (the replication engine polls it); refused if stale.
+   */
+  async replication(node: string, options: ReadOptions & { cursor?: string; limit?: number } = {}): Promise<ReplicationWork> {
+    const who = normalizeAddress(node).toLowerCase();
+    const params = new URLSearchParams();
+    if (options.cursor !== undefined) params.set("cursor", options.cursor);
+    if (options.limit !== undefined) params.set("limit", String(options.limit));
+    const path = `/replication/${who}${params.size > 0 ? `?${params}` : ""}`;
+    const { status, body } = await this.#get(path, options);
+    if (status !== 200) throw unexpectedStatus(path, status, body);
+    const f = Fields.of(body, "replication");
+    const peer = (item: unknown, where: string): ReplicationPeer => {
+      const p = Fields.of(item, where);
+      return {
+        node: p.address("node"),
+        status: p.string("status"),
+        peerId: p.string("peerId"),
+        multiaddrs: p.strings("multiaddrs"),
+        endpoint: p.string("endpoint"),
+        kid: p.hex("kid"),
+        kasPublicKey: p.hex("kasPublicKey"),
+      };
+    };
+    const addressOrNull = (value: unknown, where: string): Address | null => {
+      if (value === null) return null;
+      if (typeof value !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(value)) throw new IndexerClientError("INDEXER_BAD_RESPONSE", `indexer response: ${where} is not an address`);
+      return value.toLowerCase() as Address;
+    };
+    const self = f.value.node === null ? null : { ...peer(f.value.node, "replication.node"), revoked: f.object("node").boolean("revoked") };
+    const work: ReplicationWork = {
+      block: parseBlock(body, "replication"),
+      node: self,
+      peers: f.array("peers").map((item, i) => peer(item, `replication.peers[${i}]`)),
+      contents: f.array("contents").map((item, i) => {
+        const c = Fields.of(item, `replication.contents[${i}]`);
+        return {
+          contentId: c.bytes32("contentId"),
+          policyId: c.uint("policyId"),
+          mode: c.string("mode"),
+          k: c.integer("k"),
+          initialValidator: c.address("initialValidator"),
+          registeredBlock: c.integer("registeredBlock"),
+          header: c.hex("header"),
+          replicaSet: c.array("replicaSet").map((m, j) => addressOrNull(m, `replication.contents[${i}].replicaSet[${j}]`)),
+          holders: c.array("holders").map((m, j) => addressOrNull(m, `replication.contents[${i}].holders[${j}]`)!),
+        };
+      }),
+      nextCursor: f.value.nextCursor === null ? null : f.string("nextCursor"),
+    };
+    await this.assertFresh(work.block, options);
+    return work;
   }
 
   // ------------------------------------------------------------------ upkeep

@@ -3,7 +3,7 @@
  * bounded staleness check (SPEC §7: refuse to decide on state older than a configurable
  * number of blocks). See docs/rewrap.md ("What is cached").
  */
-export { createIndexerClient, IndexerClient, type AccessResult, type IndexerClientStats, type ReadOptions } from "./client.js";
+export { createIndexerClient, IndexerClient, type AccessResult, type IndexerClientStats, type ReadOptions, type ReplicationContent, type ReplicationPeer, type ReplicationWork } from "./client.js";
 export { IndexerClientError, type IndexerClientErrorCode } from "./errors.js";
 export type {
   ChainHeadReader,

@@ -9,6 +9,7 @@ import { registerAccess } from "./access.js";
 import { registerAudit } from "./audit.js";
 import { registerHolders } from "./holders.js";
 import { registerPolicies } from "./policies.js";
+import { registerReplication } from "./replication.js";
 import { registerValidators } from "./validators.js";
 
 const app = new Hono();
@@ -21,5 +22,6 @@ registerValidators(app);
 registerPolicies(app);
 registerAccess(app);
 registerAudit(app);
+registerReplication(app);
 
 export default app;

@@ -1,0 +1,163 @@
+// GET /replication/:node — a validator's replication work list (docs/replication.md): the
+// contents whose replica set includes the node, that name it as initial validator, or that it
+// confirmed, each with its replica set, confirmed holders and registered header (the initial
+// validator derives the DEK from it; a puller checks a received DEK against its policy binding).
+// Also the node's own record and
+// the validators a node may talk to (active, and exiting but not revoked: an exiting validator
+// still serves pulls while it hands off). One statement, one snapshot; xor/all replica sets are
+// computed with node/replication/placement.ts exactly like /holders.
+import type { Hono } from "hono";
+import { content, holding, policy, replicaSlot, validator } from "ponder:schema";
+import { sql } from "ponder";
+import type { Hex } from "viem";
+import { allReplicaSet, xorReplicaSet } from "../../../node/replication/placement.js";
+import { badRequest } from "../../lib/errors.js";
+import { parseAddress, rejectUnknownParameters } from "../../lib/params.js";
+import { VersionedCache } from "./cache.js";
+import { errorResponse, respond, stringify } from "./http.js";
+import { selectWithVersion, type Reader, type Version } from "./version.js";
+
+export const DEFAULT_REPLICATION_LIMIT = 1000;
+export const MAX_REPLICATION_LIMIT = 1000;
+
+interface PeerRow {
+  node: Hex;
+  status: string;
+  revoked: boolean;
+  peerId: string;
+  multiaddrs: string[];
+  endpoint: string;
+  kid: Hex;
+  kasPublicKey: Hex;
+  xorId: Hex;
+}
+
+interface ContentRow {
+  contentId: Hex;
+  policyId: string;
+  initialValidator: Hex;
+  registeredBlock: number;
+  header: Hex;
+  mode: "all" | "stake" | "xor" | "explicit";
+  k: number;
+  explicitMembers: Hex[];
+  slots: (Hex | null)[];
+  holders: Hex[];
+}
+
+interface Row {
+  self: PeerRow | null;
+  peers: PeerRow[];
+  contents: ContentRow[];
+}
+
+interface Position {
+  block: bigint;
+  contentId: Hex;
+}
+
+const CURSOR = /^r1\.(\d{1,16})\.(0x[0-9a-f]{64})$/;
+
+function encodeCursor(position: Position): string {
+  return Buffer.from(`r1.${position.block}.${position.contentId}`, "utf8").toString("base64url");
+}
+
+function decodeCursor(raw: string): Position {
+  const match = raw.length <= 128 && /^[A-Za-z0-9_-]+$/.test(raw) ? CURSOR.exec(Buffer.from(raw, "base64url").toString("utf8")) : null;
+  if (!match) throw badRequest("invalid_cursor", "cursor is not one this API returned");
+  return { block: BigInt(match[1]!), contentId: match[2] as Hex };
+}
+
+function parseLimit(raw: string | undefined): number {
+  if (raw === undefined) return DEFAULT_REPLICATION_LIMIT;
+  if (!/^\d{1,7}$/.test(raw) || Number(raw) < 1) throw badRequest("invalid_limit", "limit must be a positive integer");
+  return Math.min(Number(raw), MAX_REPLICATION_LIMIT);
+}
+
+const peerJson = sql.raw(`json_build_object('node', v.node, 'status', v.status, 'revoked', v.revoked, 'peerId', v.peer_id,
+  'multiaddrs', v.multiaddrs, 'endpoint', v.endpoint, 'kid', v.current_kid, 'kasPublicKey', v.kas_public_key, 'xorId', v.xor_id)`);
+
+function readReplication(db: Reader, node: Hex, after: Position | undefined, limit: number): Promise<{ version: Version; row: Row }> {
+  const afterBlock = after?.block ?? -1n;
+  const afterId = after?.contentId ?? "0x";
+  return selectWithVersion<Row>(
+    db,
+    sql`(SELECT ${peerJson} FROM ${validator} v WHERE v.node = ${node}) AS self,
+       (SELECT coalesce(json_agg(${peerJson} ORDER BY v.node), '[]') FROM ${validator} v
+         WHERE v.status = 'active' OR (v.status = 'exiting' AND NOT v.revoked)) AS peers,
+       (SELECT coalesce(json_agg(x ORDER BY x."registeredBlock", x."contentId"), '[]') FROM (
+         SELECT c.content_id AS "contentId", c.policy_id::text AS "policyId", c.initial_validator AS "initialValidator",
+           c.registered_block AS "registeredBlock",
+           c.header AS header,
+           p.mode AS mode, p.k AS k, p.explicit_members AS "explicitMembers",
+           (SELECT coalesce(json_agg(s.validator ORDER BY s.slot), '[]') FROM ${replicaSlot} s WHERE s.content_id = c.content_id) AS slots,
+           (SELECT coalesce(json_agg(h.validator ORDER BY h.validator), '[]') FROM ${holding} h WHERE h.content_id = c.content_id) AS holders
+         FROM ${content} c JOIN ${policy} p ON p.id = c.policy_id
+         WHERE (c.registered_block > ${afterBlock} OR (c.registered_block = ${afterBlock} AND c.content_id > ${afterId}))
+           AND (p.mode IN ('xor', 'all') OR c.initial_validator = ${node} OR ${node} = ANY(p.explicit_members)
+             OR EXISTS (SELECT 1 FROM ${replicaSlot} s WHERE s.content_id = c.content_id AND s.validator = ${node})
+             OR EXISTS (SELECT 1 FROM ${holding} h WHERE h.content_id = c.content_id AND h.validator = ${node}))
+         ORDER BY c.registered_block, c.content_id
+         LIMIT ${limit}) x) AS contents`,
+  );
+}
+
+async function loadReplication(db: Reader, node: Hex, after: Position | undefined, limit: number): Promise<{ version: Version; value: string }> {
+  const { version, row } = await readReplication(db, node, after, limit);
+  const active = row.peers.filter((p) => p.status === "active");
+  const contents = [];
+  for (const c of row.contents) {
+    const replicaSet: (Hex | null)[] =
+      c.mode === "stake"
+        ? c.slots
+        : c.mode === "explicit"
+          ? c.explicitMembers
+          : c.mode === "xor"
+            ? xorReplicaSet(c.contentId, active, c.k).map((v) => v.node)
+            : allReplicaSet(active).map((v) => v.node);
+    // xor/all rows were read without a node filter: keep the ones that concern the node.
+    if (c.initialValidator !== node && !replicaSet.includes(node) && !c.holders.includes(node)) continue;
+    contents.push({
+      contentId: c.contentId,
+      policyId: c.policyId,
+      mode: c.mode,
+      k: c.k,
+      initialValidator: c.initialValidator,
+      registeredBlock: c.registeredBlock,
+      header: c.header,
+      replicaSet,
+      holders: c.holders,
+    });
+  }
+  const last = row.contents.at(-1);
+  const nextCursor = row.contents.length === limit && last ? encodeCursor({ block: BigInt(last.registeredBlock), contentId: last.contentId }) : null;
+  const strip = ({ xorId: _xorId, revoked: _revoked, ...peer }: PeerRow) => peer;
+  return {
+    version,
+    value: stringify({
+      node: row.self ? { ...strip(row.self), revoked: row.self.revoked } : null,
+      peers: row.peers.map(strip),
+      contents,
+      nextCursor,
+    }),
+  };
+}
+
+const cache = new VersionedCache<string>(["validators", "policies", "contents"]);
+
+export function registerReplication(app: Hono): void {
+  app.get("/replication/:node", async (c) => {
+    try {
+      const query = c.req.query();
+      rejectUnknownParameters(query, ["cursor", "limit"]);
+      const node = parseAddress(c.req.param("node"), "node");
+      const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+      const limit = parseLimit(query.limit);
+      const key = `${node}/${query.cursor ?? ""}/${limit}`;
+      const { head, value } = await cache.get(key, (db) => loadReplication(db, node, after, limit));
+      return respond(c, head, value);
+    } catch (error) {
+      return errorResponse(c, error);
+    }
+  });
+}
