@@ -1,0 +1,474 @@
+/**
+ * The lazy replication engine (SPEC §5, docs/replication.md). Every `intervalMs` — and at once
+ * when the rewrap path meets a content this node lacks — it reads its work list from the
+ * indexer (GET /replication/:node), compares it with its store and acts:
+ *
+ *   initial validator → derive the DEK from the registered header (policy binding checked)
+ *   replica set member without the DEK → pull it from a holder, check it, store it durably, then
+ *     confirm (holder confirmation on chain for stake/explicit via the TxSubmitter; DHT provider
+ *     record for xor/all)
+ *   stake slot held by a validator that left → `repair` on chain (one designated sender)
+ *
+ * and serves /dekmesh/replicate/1.0.0 (holder side) and /dekmesh/has/1.0.0. Everything it
+ * decides on is re-read from the indexer, so a restart simply resumes: DEKs already stored are
+ * skipped, unconfirmed ones are still pending in the store for the submitter, and provider
+ * records are announced again.
+ */
+import type { Address, Hex } from "viem";
+import { hexToBytes } from "viem";
+import { ReplayGuard } from "../envelopes/index.js";
+import type { IndexerClient, ReplicationContent, ReplicationPeer, ReplicationWork } from "../indexer-client/index.js";
+import type { ChainAccount } from "../keys/index.js";
+import { P2pRemoteError, PROTOCOL_HAS, PROTOCOL_REPLICATE, type P2pNode } from "../p2p/index.js";
+import type { DekStore, ReplicationMode } from "../store/index.js";
+import { verifyRegisteredHeader } from "../tdf/index.js";
+import {
+  MAX_HAS_ANSWER_BYTES,
+  MAX_HAS_REQUEST_BYTES,
+  MAX_INBOUND_PULLS,
+  MAX_PULL_ANSWER_BYTES,
+  MAX_PULL_ATTEMPTS,
+  MAX_PULL_REQUEST_BYTES,
+  RETRY_AFTER_FAILURE_MS,
+  WORK_PAGE_LIMIT,
+} from "./constants.js";
+import { ReplicationError } from "./errors.js";
+import { servePull } from "./holder.js";
+import { planContent } from "./plan.js";
+import { acceptEnvelope, failureCode, requestEnvelope, type PullSource } from "./puller.js";
+import { decodeContentRequest, decodeHasAnswer, encodeContentRequest, encodeHasAnswer } from "./wire.js";
+
+export interface ReplicationLogger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface ReplicationComponents {
+  store: Pick<DekStore, "getDek" | "hasDek" | "putDek" | "kasKeyRing" | "getDekInfo">;
+  indexer: Pick<IndexerClient, "replication" | "holders" | "activeValidators" | "chainHead">;
+  p2p: Pick<P2pNode, "handle" | "unhandle" | "request" | "provide" | "revalidate">;
+  /** This node's chain account (signs envelopes it serves). */
+  account: ChainAccount;
+  /** Sends ContentRegistry.repair from the node account (through the TxSubmitter's sender). */
+  repair(contentId: Hex, members: readonly Address[]): Promise<void>;
+  /** Wakes the TxSubmitter: a stake/explicit DEK is waiting for its holder confirmation. */
+  notifyHoldings(): void;
+  logger?: ReplicationLogger;
+  clock?: () => number;
+}
+
+export interface ReplicationOptions {
+  /** Blocks a registration needs (the including one counts) before derive and pulls. Default 1. */
+  confirmations?: number;
+  /** Work-list poll interval. Default 500 ms. */
+  intervalMs?: number;
+  /** Pulls under way at once. Default 16. */
+  concurrency?: number;
+  /** Deadline of one pull request. Default 10 s. */
+  pullTimeoutMs?: number;
+}
+
+export interface ReplicationStats {
+  ticks: number;
+  derived: number;
+  pulled: number;
+  pullFailures: number;
+  served: number;
+  refused: Record<string, number>;
+  repairsSent: number;
+  repairFailures: number;
+  provided: number;
+  /** Contents that concern this node in the last work list. */
+  contents: number;
+  /** Of those, DEKs this node should hold but does not (yet). */
+  missing: number;
+  lastError: string | undefined;
+}
+
+export interface HandOffResult {
+  /** Stake slots still naming this node. */
+  slots: number;
+  /** Held contents no other active validator is known to hold yet. */
+  unprotected: number;
+}
+
+const silent: ReplicationLogger = { debug() {}, info() {}, warn() {} };
+const lower = (a: string) => a.toLowerCase() as Address;
+
+export class ReplicationEngine {
+  readonly options: Required<ReplicationOptions>;
+  readonly #c: ReplicationComponents;
+  readonly #logger: ReplicationLogger;
+  readonly #clock: () => number;
+  readonly #me: Address;
+  readonly #replayGuard = new ReplayGuard();
+  readonly #provided = new Set<Hex>();
+  readonly #inFlight = new Map<Hex, Promise<void>>();
+  readonly #failedUntil = new Map<string, number>();
+  readonly #stats: ReplicationStats = {
+    ticks: 0, derived: 0, pulled: 0, pullFailures: 0, served: 0, refused: {}, repairsSent: 0, repairFailures: 0, provided: 0, contents: 0, missing: 0, lastError: undefined,
+  };
+  #controller: AbortController | undefined;
+  #loop: Promise<void> | undefined;
+  #wake: (() => void) | undefined;
+  #wakeRequested = false;
+  #work: ReplicationWork | undefined;
+  #peerIds = new Set<string>();
+  #idle = false;
+  #idleWaiters: (() => void)[] = [];
+  #onStored: ((contentId: Hex) => void)[] = [];
+
+  constructor(components: ReplicationComponents, options: ReplicationOptions = {}) {
+    this.#c = components;
+    this.#logger = components.logger ?? silent;
+    this.#clock = components.clock ?? Date.now;
+    this.#me = lower(components.account.address);
+    this.options = {
+      confirmations: options.confirmations ?? 1,
+      intervalMs: options.intervalMs ?? 500,
+      concurrency: options.concurrency ?? 16,
+      pullTimeoutMs: options.pullTimeoutMs ?? 10_000,
+    };
+  }
+
+  get address(): Address {
+    return this.#me;
+  }
+
+  /** The node's status per the last work list ("active", "exiting", …; undefined before the first). */
+  get status(): string | undefined {
+    return this.#work?.node?.status;
+  }
+
+  /** Whether `peerId` is a validator this node may talk to (active, or exiting and not revoked), per the last work list; undefined before the first. */
+  isKnownPeer(peerId: string): boolean | undefined {
+    return this.#work === undefined ? undefined : this.#peerIds.has(peerId);
+  }
+
+  /** Registers the protocol handlers and starts the loop. */
+  async start(): Promise<void> {
+    if (this.#controller !== undefined) return;
+    this.#controller = new AbortController();
+    await this.#c.p2p.handle(PROTOCOL_REPLICATE, (request, { peer, signal }) => this.#servePull(request, peer, signal), {
+      maxRequestBytes: MAX_PULL_REQUEST_BYTES,
+      maxResponseBytes: MAX_PULL_ANSWER_BYTES,
+      maxInboundStreams: MAX_INBOUND_PULLS,
+    });
+    await this.#c.p2p.handle(PROTOCOL_HAS, (request) => {
+      const contentId = decodeContentRequest(request);
+      return encodeHasAnswer(contentId, this.#c.store.hasDek(contentId));
+    }, { maxRequestBytes: MAX_HAS_REQUEST_BYTES, maxResponseBytes: MAX_HAS_ANSWER_BYTES });
+    this.#loop = this.#run(this.#controller.signal);
+  }
+
+  async stop(): Promise<void> {
+    const controller = this.#controller;
+    if (controller === undefined) return;
+    controller.abort();
+    this.#wake?.();
+    await this.#loop;
+    await Promise.allSettled([...this.#inFlight.values()]);
+    await this.#c.p2p.unhandle(PROTOCOL_REPLICATE).catch(() => {});
+    await this.#c.p2p.unhandle(PROTOCOL_HAS).catch(() => {});
+    this.#controller = undefined;
+    for (const resolve of this.#idleWaiters.splice(0)) resolve();
+  }
+
+  /** The rewrap service's onMissingDek hook: look at the work list now instead of at the next interval. */
+  onMissingDek(_contentId: Hex): void {
+    this.wake();
+  }
+
+  /** Runs a pass now (or right after the one under way). */
+  wake(): void {
+    this.#wakeRequested = true;
+    this.#idle = false;
+    this.#wake?.();
+  }
+
+  /**
+   * Resolves after a full pass that found nothing left to do (no DEK missing that this node can
+   * get, no pull under way, no repair to send) — the sync point of tests and benchmarks.
+   */
+  waitIdle(options: { timeoutMs?: number } = {}): Promise<void> {
+    this.#idle = false;
+    this.wake();
+    return new Promise((resolve, reject) => {
+      const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => reject(new ReplicationError("REPLICATION_UNAVAILABLE", "replication did not become idle in time", { details: { stats: this.stats() } })), options.timeoutMs);
+      this.#idleWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  /** Called with a content id each time a DEK was stored durably (derived or pulled). */
+  onStored(listener: (contentId: Hex) => void): void {
+    this.#onStored.push(listener);
+  }
+
+  stats(): ReplicationStats {
+    return { ...this.#stats, refused: { ...this.#stats.refused } };
+  }
+
+  /** `has` over p2p: whether a peer holds a content's DEK. */
+  async askHas(peer: PullSource, contentId: Hex, options: { signal?: AbortSignal } = {}): Promise<boolean> {
+    const target = peer.multiaddrs[0] ? `${peer.multiaddrs[0]}/p2p/${peer.peerId}` : peer.peerId;
+    const answer = await this.#c.p2p.request(target, PROTOCOL_HAS, encodeContentRequest(contentId), { signal: options.signal, maxResponseBytes: MAX_HAS_ANSWER_BYTES });
+    return decodeHasAnswer(answer, contentId.toLowerCase() as Hex);
+  }
+
+  /**
+   * Hand-off of an exiting validator (before `withdraw`): its stake slots are repaired away by
+   * its own passes; this reports what is left — slots still naming it, and held contents that no
+   * other active validator is known to hold (confirmed on chain, or answering `has`).
+   */
+  async handOffStatus(options: { signal?: AbortSignal } = {}): Promise<HandOffResult> {
+    const work = await this.#loadWork(options.signal);
+    const active = new Set(work.peers.filter((p) => p.status === "active").map((p) => p.node));
+    const peers = new Map(work.peers.map((p) => [p.node, p]));
+    let slots = 0;
+    let unprotected = 0;
+    for (const content of work.contents) {
+      if (content.mode === "stake" && content.replicaSet.includes(this.#me)) slots++;
+      if (!this.#c.store.hasDek(content.contentId)) continue;
+      if (content.holders.some((h) => h !== this.#me && active.has(h))) continue;
+      let held = false;
+      for (const member of content.replicaSet) {
+        const peer = member === null || member === this.#me ? undefined : peers.get(member);
+        if (peer === undefined || !active.has(peer.node)) continue;
+        held = await this.askHas(peer, content.contentId, options).catch(() => false);
+        if (held) break;
+      }
+      if (!held) unprotected++;
+    }
+    return { slots, unprotected };
+  }
+
+  // ------------------------------------------------------------------ the loop
+
+  async #run(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      this.#wakeRequested = false;
+      try {
+        await this.#tick(signal);
+      } catch (error) {
+        if (signal.aborted) break;
+        this.#stats.lastError = failureCode(error);
+        this.#logger.warn("replication pass failed", { error: failureCode(error), message: error instanceof Error ? error.message : String(error) });
+      }
+      if (signal.aborted || this.#wakeRequested) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.options.intervalMs);
+        this.#wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.#wake = undefined;
+    }
+  }
+
+  async #loadWork(signal?: AbortSignal): Promise<ReplicationWork> {
+    let page = await this.#c.indexer.replication(this.#me, { signal, limit: WORK_PAGE_LIMIT });
+    const work: ReplicationWork = { ...page, contents: [...page.contents] };
+    while (page.nextCursor !== null) {
+      page = await this.#c.indexer.replication(this.#me, { signal, cursor: page.nextCursor, limit: WORK_PAGE_LIMIT });
+      work.contents.push(...page.contents);
+    }
+    return work;
+  }
+
+  async #tick(signal: AbortSignal): Promise<void> {
+    const work = await this.#loadWork(signal);
+    this.#stats.ticks++;
+    this.#updatePeers(work);
+    const head = await this.#c.indexer.chainHead({ signal });
+    const active = new Set(work.peers.filter((p) => p.status === "active").map((p) => p.node));
+    const myStatus = work.node?.revoked ? "revoked" : (work.node?.status ?? "none");
+    const now = this.#clock();
+    let pending = 0;
+    let missing = 0;
+    for (const content of work.contents) {
+      const id = content.contentId;
+      const has = this.#c.store.hasDek(id);
+      const plan = planContent({ content, me: this.#me, myStatus, active, has, provided: this.#provided.has(id), head, confirmations: this.options.confirmations });
+      if (!has && (plan.derive || plan.pull || content.replicaSet.includes(this.#me))) missing++;
+      if (this.#inFlight.has(id)) {
+        pending++;
+        continue;
+      }
+      const failedUntil = this.#failedUntil.get(id) ?? 0;
+      if (failedUntil > now) {
+        if (plan.derive || plan.pull) pending++;
+        continue;
+      }
+      if (plan.derive) {
+        pending++;
+        await this.#derive(content);
+      } else if (plan.pull) {
+        pending++;
+        if (this.#inFlight.size >= this.options.concurrency) continue;
+        this.#startPull(content, work.peers, signal);
+      }
+      if (plan.provide) this.#provide(id);
+      if (plan.repair) {
+        const key = `repair:${id}:${[...active].sort().join(",")}`;
+        if ((this.#failedUntil.get(key) ?? 0) <= now) {
+          pending++;
+          await this.#repair(content, key);
+        }
+      }
+    }
+    this.#stats.contents = work.contents.length;
+    this.#stats.missing = missing;
+    this.#work = work;
+    if (pending === 0 && this.#inFlight.size === 0) {
+      this.#idle = true;
+      for (const resolve of this.#idleWaiters.splice(0)) resolve();
+    }
+  }
+
+  #updatePeers(work: ReplicationWork): void {
+    const next = new Set(work.peers.map((p) => p.peerId));
+    const changed = next.size !== this.#peerIds.size || [...next].some((p) => !this.#peerIds.has(p));
+    this.#peerIds = next;
+    // A validator that joined may have been refused (and the refusal cached) a moment ago; one
+    // that left must lose its connections now, not at the next periodic check.
+    if (changed && this.#work !== undefined) void this.#c.p2p.revalidate().catch(() => {});
+  }
+
+  // ------------------------------------------------------------------ actions
+
+  async #derive(content: ReplicationContent): Promise<void> {
+    const id = content.contentId;
+    try {
+      const { dek } = verifyRegisteredHeader({ headerBytes: hexToBytes(content.header), kasPrivateKey: this.#c.store.kasKeyRing(), policyId: content.policyId });
+      await this.#store(content, dek, "initial");
+      this.#stats.derived++;
+    } catch (error) {
+      // A header this node cannot open (wrong KID, swapped policy) will not open later either;
+      // look again only now and then (a KAS key restored from backup would make it work).
+      this.#failedUntil.set(id, this.#clock() + RETRY_AFTER_FAILURE_MS * 12);
+      this.#logger.warn("cannot derive the DEK from the registered header", { contentId: id, error: failureCode(error) });
+    }
+  }
+
+  #startPull(content: ReplicationContent, peers: ReplicationPeer[], signal: AbortSignal): void {
+    const id = content.contentId;
+    const pull = this.#pull(content, peers, signal)
+      .catch((error) => {
+        this.#stats.pullFailures++;
+        this.#failedUntil.set(id, this.#clock() + Math.min(RETRY_AFTER_FAILURE_MS, this.options.intervalMs * 2));
+        this.#logger.debug("pull failed", { contentId: id, error: failureCode(error) });
+      })
+      .finally(() => {
+        this.#inFlight.delete(id);
+        this.wake();
+      });
+    this.#inFlight.set(id, pull);
+  }
+
+  /** Tries the sources (confirmed holders first, then the initial validator, then other members), stores the first good DEK. */
+  async #pull(content: ReplicationContent, peers: ReplicationPeer[], signal: AbortSignal): Promise<void> {
+    const byNode = new Map(peers.map((p) => [p.node, p]));
+    const ranked: Address[] = [];
+    const add = (list: readonly (Address | null)[]) => {
+      for (const node of shuffle([...list])) if (node !== null && node !== this.#me && !ranked.includes(node) && byNode.has(node)) ranked.push(node);
+    };
+    add(content.holders);
+    add([content.initialValidator]);
+    add(content.replicaSet);
+    let lastError: unknown = new ReplicationError("REPLICATION_NOT_HOLDER", "no source holds the DEK yet");
+    for (const node of ranked.slice(0, MAX_PULL_ATTEMPTS + 2)) {
+      if (signal.aborted) return;
+      const source = byNode.get(node)!;
+      try {
+        const envelope = await requestEnvelope(this.#c.p2p, source, content.contentId, { signal, timeoutMs: this.options.pullTimeoutMs });
+        const dek = acceptEnvelope({
+          envelope,
+          contentId: content.contentId,
+          source: source.node,
+          recipient: this.#me,
+          keyring: this.#c.store.kasKeyRing(),
+          header: content.header,
+          policyId: content.policyId,
+          replayGuard: this.#replayGuard,
+          now: BigInt(Math.floor(this.#clock() / 1000)),
+        });
+        await this.#store(content, dek, "replicated");
+        this.#stats.pulled++;
+        return;
+      } catch (error) {
+        lastError = error;
+        const code = failureCode(error);
+        if (error instanceof P2pRemoteError || error instanceof ReplicationError) this.#stats.refused[code] = (this.#stats.refused[code] ?? 0) + 1;
+        this.#logger.debug("source did not deliver", { contentId: content.contentId, source: source.node, error: code });
+      }
+    }
+    throw lastError;
+  }
+
+  /** Durable first, then confirmed: the store's promise resolves once the DEK is on disk. */
+  async #store(content: ReplicationContent, dek: Uint8Array, source: "initial" | "replicated"): Promise<void> {
+    const mode = content.mode as ReplicationMode;
+    await this.#c.store.putDek(content.contentId, dek, { policyId: content.policyId, mode, source });
+    if (mode === "stake" || mode === "explicit") this.#c.notifyHoldings();
+    else this.#provide(content.contentId);
+    for (const listener of this.#onStored) listener(content.contentId);
+  }
+
+  #provide(contentId: Hex): void {
+    if (this.#provided.has(contentId)) return;
+    this.#provided.add(contentId);
+    this.#c.p2p
+      .provide(contentId)
+      .then(() => this.#stats.provided++)
+      .catch((error) => {
+        // The local record stays and kad-dht republishes it; a lone node simply has no peers yet.
+        this.#logger.debug("provide did not reach DHT peers", { contentId, error: failureCode(error) });
+      });
+  }
+
+  async #repair(content: ReplicationContent, key: string): Promise<void> {
+    const members = content.replicaSet.map((m) => m ?? "0x0000000000000000000000000000000000000000") as Address[];
+    try {
+      await this.#c.repair(content.contentId, members);
+      this.#stats.repairsSent++;
+      this.#logger.info("repaired a replica set", { contentId: content.contentId });
+    } catch (error) {
+      // Another node repaired first (set mismatch) or nobody can be drawn (nothing to repair):
+      // both change only when the indexed state does, so wait for that.
+      this.#stats.repairFailures++;
+      this.#failedUntil.set(key, this.#clock() + RETRY_AFTER_FAILURE_MS);
+      this.#logger.debug("repair not sent", { contentId: content.contentId, error: failureCode(error) });
+    }
+  }
+
+  async #servePull(request: Uint8Array, peer: string, signal: AbortSignal): Promise<Uint8Array> {
+    try {
+      const served = await servePull({ store: this.#c.store, indexer: this.#c.indexer, account: this.#c.account, clock: this.#clock }, request, peer, signal);
+      this.#stats.served++;
+      this.#logger.debug("served a DEK pull", { contentId: served.contentId, puller: served.puller });
+      return served.envelope;
+    } catch (error) {
+      const code = failureCode(error);
+      this.#stats.refused[code] = (this.#stats.refused[code] ?? 0) + 1;
+      this.#logger.info("refused a DEK pull", { peer, error: code });
+      throw error;
+    }
+  }
+}
+
+function shuffle<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+  return items;
+}
+
+export function createReplicationEngine(components: ReplicationComponents, options?: ReplicationOptions): ReplicationEngine {
+  return new ReplicationEngine(components, options);
+}

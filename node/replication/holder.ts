@@ -1,0 +1,74 @@
+/**
+ * The holder side of a pull (SPEC §5): a validator asks this node for a content's DEK over
+ * /dekmesh/replicate/1.0.0. Before anything leaves, the holder establishes from the indexer —
+ * never from the request — that the requesting peer id belongs to an active, non-revoked
+ * validator that is in the content's replica set, and that this node holds the DEK. The DEK
+ * then travels sealed to the puller's current KAS key (as registered) and signed by this
+ * node's chain account: the 251-byte replication envelope.
+ */
+import { hexToBytes, type Hex } from "viem";
+import { sealReplication } from "../envelopes/index.js";
+import { IndexerClientError, type IndexerClient } from "../indexer-client/index.js";
+import type { ChainAccount } from "../keys/index.js";
+import type { DekStore } from "../store/index.js";
+import { ENVELOPE_LIFETIME_S } from "./constants.js";
+import { ReplicationError } from "./errors.js";
+import { decodeContentRequest } from "./wire.js";
+
+export interface HolderComponents {
+  store: Pick<DekStore, "getDek">;
+  indexer: Pick<IndexerClient, "holders" | "activeValidators">;
+  /** This node's chain account: signs envelopes. */
+  account: ChainAccount;
+  /** Milliseconds since the epoch. */
+  clock: () => number;
+}
+
+export interface ServedPull {
+  contentId: Hex;
+  puller: Hex;
+  envelope: Uint8Array;
+}
+
+/** Checks a pull request from `peer` and returns the envelope for it, or throws a ReplicationError. */
+export async function servePull(components: HolderComponents, request: Uint8Array, peer: string, signal?: AbortSignal): Promise<ServedPull> {
+  const contentId = decodeContentRequest(request);
+  let holders;
+  try {
+    holders = await components.indexer.holders(contentId, { signal });
+  } catch (error) {
+    throw fromIndexerError(error, "REPLICATION_UNKNOWN_CONTENT");
+  }
+  const puller = holders.holders.find((h) => h.peerId === peer);
+  if (puller === undefined) {
+    // Not listed for this content: tell an active validator outside the set from a non-validator.
+    let active;
+    try {
+      active = await components.indexer.activeValidators({ signal });
+    } catch (error) {
+      throw fromIndexerError(error, "REPLICATION_UNAVAILABLE");
+    }
+    if (!active.validators.some((v) => v.peerId === peer)) throw new ReplicationError("REPLICATION_NOT_ACTIVE", "the requester is not an active validator");
+    throw new ReplicationError("REPLICATION_NOT_IN_REPLICA_SET", "the requester is not in the content's replica set");
+  }
+  if (!puller.inReplicaSet) throw new ReplicationError("REPLICATION_NOT_IN_REPLICA_SET", "the requester is not in the content's replica set");
+  const dek = components.store.getDek(contentId);
+  if (dek === undefined) throw new ReplicationError("REPLICATION_NOT_HOLDER", "this node does not hold the DEK");
+  const envelope = sealReplication({
+    dek,
+    contentId: hexToBytes(contentId),
+    holder: components.account,
+    recipient: { address: puller.node, kasPublicKey: hexToBytes(puller.kasPublicKey) },
+    expiresAt: BigInt(Math.floor(components.clock() / 1000)) + ENVELOPE_LIFETIME_S,
+  });
+  return { contentId, puller: puller.node, envelope };
+}
+
+function fromIndexerError(error: unknown, notFound: "REPLICATION_UNKNOWN_CONTENT" | "REPLICATION_UNAVAILABLE"): ReplicationError {
+  if (error instanceof ReplicationError) return error;
+  if (error instanceof IndexerClientError) {
+    if (error.code === "INDEXER_NOT_FOUND") return new ReplicationError(notFound, notFound === "REPLICATION_UNKNOWN_CONTENT" ? "the content is not registered" : "indexer state unavailable");
+    if (error.code === "STATE_STALE") return new ReplicationError("REPLICATION_STATE_STALE", "the holder's indexed state is stale");
+  }
+  return new ReplicationError("REPLICATION_UNAVAILABLE", "the holder cannot decide now", { cause: error });
+}

@@ -1,0 +1,20 @@
+/**
+ * Lazy DEK replication among validators (SPEC §5): placement, the engine that pulls, confirms
+ * and repairs, the holder and puller checks, and the wire formats. See docs/replication.md.
+ */
+export { allReplicaSet, xorDistance, xorId, xorReplicaSet, type PlacementCandidate } from "./placement.js";
+export {
+  createReplicationEngine,
+  ReplicationEngine,
+  type HandOffResult,
+  type ReplicationComponents,
+  type ReplicationLogger,
+  type ReplicationOptions,
+  type ReplicationStats,
+} from "./engine.js";
+export { designatedRepairer, isFinal, needsRepair, planContent, type Plan, type PlanInput } from "./plan.js";
+export { servePull, type HolderComponents, type ServedPull } from "./holder.js";
+export { acceptEnvelope, dialTarget, requestEnvelope, type AcceptEnvelopeParameters, type PullSource } from "./puller.js";
+export { decodeContentRequest, decodeHasAnswer, encodeContentRequest, encodeHasAnswer } from "./wire.js";
+export { isReplicationErrorCode, REPLICATION_ERROR_CODES, ReplicationError, type ReplicationErrorCode } from "./errors.js";
+export * from "./constants.js";

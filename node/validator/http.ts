@@ -1,0 +1,105 @@
+/**
+ * The daemon's HTTP side: the pin store for uploaded ciphertexts and the validator HTTP API
+ * (node/http) with this node's info and readiness checks. Its URL (or `http.publicUrl`) is
+ * the endpoint registered on chain.
+ */
+import { join } from "node:path";
+import { bytesToHex } from "viem";
+import type { ChainDeployment } from "../chain/index.js";
+import { createValidatorHttpServer, type Readiness } from "../http/index.js";
+import type { IndexerClient } from "../indexer-client/index.js";
+import { createPinStore } from "../ipfs/index.js";
+import type { P256PrivateKey } from "../keys/index.js";
+import type { MetricsRegistry } from "../metrics/index.js";
+import type { P2pNode } from "../p2p/index.js";
+import type { RewrapService } from "../rewrap/index.js";
+import type { DekStore } from "../store/index.js";
+import type { ValidatorConfig } from "./config.js";
+import type { NodeIdentity } from "./identity.js";
+import type { Logger } from "./logger.js";
+
+export const VALIDATOR_VERSION = "0.1.0";
+
+export interface HttpPart {
+  /** The endpoint clients use and the chain records. */
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+export interface StartHttpParameters {
+  config: ValidatorConfig;
+  store: DekStore;
+  rewrap: RewrapService;
+  indexer: IndexerClient;
+  metrics: MetricsRegistry;
+  logger: Logger;
+  identity: NodeIdentity;
+  deployment: ChainDeployment;
+  multiaddrs: string[];
+  kasKey: P256PrivateKey;
+  p2p: P2pNode;
+}
+
+export async function startHttp(p: StartHttpParameters): Promise<HttpPart> {
+  const pins = await createPinStore({ dir: join(p.config.dataDir, "pins") });
+  let endpoint = p.config.http.publicUrl ?? "";
+  const server = createValidatorHttpServer(
+    {
+      rewrap: p.rewrap,
+      store: p.store,
+      pins,
+      indexer: p.indexer,
+      info: () => {
+        const key = p.store.closed ? p.kasKey : (p.store.currentKasKey() ?? p.kasKey);
+        return {
+          address: p.identity.address,
+          peerId: p.identity.peerId,
+          multiaddrs: p.multiaddrs.map((m) => `${m}/p2p/${p.identity.peerId}`),
+          kid: bytesToHex(key.kid),
+          kasPublicKey: bytesToHex(key.publicKey),
+          endpoint,
+          chainId: p.deployment.chainId,
+          version: VALIDATOR_VERSION,
+        };
+      },
+      readiness: () => readiness(p),
+      metrics: p.metrics,
+      logger: p.logger,
+    },
+    { host: p.config.http.host, port: p.config.http.port, ...(p.config.http.maxUploadBytes === undefined ? {} : { maxUploadBytes: p.config.http.maxUploadBytes }) },
+  );
+  try {
+    await server.start();
+  } catch (error) {
+    await pins.close();
+    throw error;
+  }
+  endpoint ||= server.url;
+  return {
+    url: endpoint,
+    async stop() {
+      await server.stop();
+      await pins.close();
+    },
+  };
+}
+
+/** Chain reachable and indexer fresh (one indexer read judged against the chain head), p2p started, store open. */
+async function readiness(p: StartHttpParameters): Promise<Readiness> {
+  const checks: Readiness["checks"] = {};
+  try {
+    await p.indexer.chainHead();
+    checks.chain = { ok: true };
+  } catch (error) {
+    checks.chain = { ok: false, detail: (error as { code?: string }).code ?? "unreachable" };
+  }
+  try {
+    await p.indexer.activeValidators();
+    checks.indexer = { ok: true };
+  } catch (error) {
+    checks.indexer = { ok: false, detail: (error as { code?: string }).code ?? "unreachable" };
+  }
+  checks.p2p = p.p2p.isStarted ? { ok: true } : { ok: false, detail: "not started" };
+  checks.store = p.store.closed ? { ok: false, detail: "closed" } : { ok: true };
+  return { ready: Object.values(checks).every((c) => c.ok), checks };
+}

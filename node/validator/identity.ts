@@ -1,0 +1,37 @@
+/**
+ * The node's identity, derived from the operator mnemonic and the node index (docs/crypto.md):
+ * the node chain account (signs holder confirmations, audit batches, repairs), the KAS key,
+ * the libp2p identity and the storage key; plus the operator account, which owns the node on
+ * chain (stake, network updates). Nothing here is ever logged.
+ */
+import { peerIdFromString } from "@libp2p/peer-id";
+import { bytesToHex, type Address, type Hex, type LocalAccount } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { OperatorRoot, type NodeKeys } from "../keys/index.js";
+
+export interface NodeIdentity {
+  readonly keys: NodeKeys;
+  /** viem account of the node (the validator's address everywhere). */
+  readonly nodeAccount: LocalAccount;
+  /** viem account of the operator (stakes for the node, updates its network record). */
+  readonly operatorAccount: LocalAccount;
+  readonly address: Address;
+  readonly peerId: string;
+  /** The peer id's binary multihash, as ValidatorRegistry stores it. */
+  readonly peerIdBytes: Hex;
+}
+
+export function deriveIdentity(mnemonic: string, nodeIndex: number): NodeIdentity {
+  const root = OperatorRoot.fromMnemonic(mnemonic);
+  const keys = root.nodeKeys(nodeIndex);
+  const nodeAccount = privateKeyToAccount(bytesToHex(keys.account.privateKey));
+  const operatorAccount = privateKeyToAccount(bytesToHex(root.operatorAccount().privateKey));
+  return {
+    keys,
+    nodeAccount,
+    operatorAccount,
+    address: nodeAccount.address,
+    peerId: keys.peerId,
+    peerIdBytes: bytesToHex(peerIdFromString(keys.peerId).toMultihash().bytes),
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * The daemon's own Prometheus metrics on the node's registry (node/metrics): pulled from the
+ * parts' plain stats objects right before each render, so the hot paths never touch a metric.
+ * docs/validator.md lists them.
+ */
+import type { TxSubmitter } from "../chain/index.js";
+import type { MetricsRegistry } from "../metrics/index.js";
+import type { P2pNode } from "../p2p/index.js";
+import type { ReplicationEngine } from "../replication/index.js";
+import type { RewrapService } from "../rewrap/index.js";
+import type { DekStore } from "../store/index.js";
+
+export interface DaemonMetricsSources {
+  store: DekStore;
+  submitter: TxSubmitter;
+  p2p: P2pNode;
+  rewrap: RewrapService;
+  replication: ReplicationEngine;
+}
+
+export function registerDaemonMetrics(registry: MetricsRegistry, sources: DaemonMetricsSources): void {
+  const replication = registry.gauge("replication_events", "Replication events since start, by kind (derived, pulled, pull_failures, served, repairs_sent, repair_failures, provided)", ["kind"]);
+  const replicationRefused = registry.gauge("replication_refusals", "Replication refusals since start (sent to pullers and received from holders), by code", ["code"]);
+  const replicationContents = registry.gauge("replication_contents", "Contents in this node's last replication work list");
+  const replicationMissing = registry.gauge("replication_missing", "DEKs this node should hold and does not (yet)");
+  const submitter = registry.gauge("submitter_events", "TxSubmitter counters since start, by kind", ["kind"]);
+  const submitterHalted = registry.gauge("submitter_halted", "1 when the submitter halted (the chain refuses this validator's records)");
+  const storeRows = registry.gauge("store_rows", "Rows in the DEK store, by table", ["table"]);
+  const peers = registry.gauge("p2p_connected_peers", "Connected libp2p peers");
+  const dhtPeers = registry.gauge("p2p_dht_peers", "Peers in the DHT routing table");
+  const rewrap = registry.gauge("rewrap_events", "Rewrap service counters since start, by kind (served, forwarded, inbound_forwards)", ["kind"]);
+  const rewrapRefused = registry.gauge("rewrap_refusals", "Rewrap refusals since start, by code", ["code"]);
+
+  registry.collect(() => {
+    const r = sources.replication.stats();
+    replication.set({ kind: "derived" }, r.derived);
+    replication.set({ kind: "pulled" }, r.pulled);
+    replication.set({ kind: "pull_failures" }, r.pullFailures);
+    replication.set({ kind: "served" }, r.served);
+    replication.set({ kind: "repairs_sent" }, r.repairsSent);
+    replication.set({ kind: "repair_failures" }, r.repairFailures);
+    replication.set({ kind: "provided" }, r.provided);
+    for (const [code, n] of Object.entries(r.refused)) replicationRefused.set({ code }, n);
+    replicationContents.set(r.contents);
+    replicationMissing.set(r.missing);
+
+    const m = sources.submitter.metrics;
+    for (const kind of ["auditBatchesSent", "auditBatchesRecorded", "auditRecordsRecorded", "holdingBatchesSent", "holdingsConfirmed", "holdingsSkipped", "transactionsSent", "retries", "nonceResyncs", "reconciles"] as const) {
+      submitter.set({ kind }, Number(m[kind]));
+    }
+    submitterHalted.set(m.halted ? 1 : 0);
+
+    if (!sources.store.closed) {
+      const s = sources.store.stats() as unknown as Record<string, unknown>;
+      for (const [table, value] of Object.entries(s)) if (typeof value === "number") storeRows.set({ table }, value);
+    }
+    peers.set(sources.p2p.isStarted ? sources.p2p.connectedPeers().length : 0);
+    dhtPeers.set(sources.p2p.isStarted ? sources.p2p.dhtPeerCount() : 0);
+
+    const w = sources.rewrap.stats();
+    rewrap.set({ kind: "served" }, w.served);
+    rewrap.set({ kind: "forwarded" }, w.forwarded);
+    rewrap.set({ kind: "inbound_forwards" }, w.inboundForwards);
+    for (const [code, n] of Object.entries(w.refused)) rewrapRefused.set({ code }, n ?? 0);
+  });
+}
