@@ -1,0 +1,118 @@
+/**
+ * Lazy replication in every mode reaches exactly the expected holders (replica set ∪ initial
+ * validator), with the right DEK; stake/explicit holdings are confirmed on chain, xor/all
+ * holders answer `has`; pullers outside the set, non-active pullers, unknown contents and
+ * malformed or oversized requests are refused with their codes.
+ */
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import type { Address, Hex } from "viem";
+import { PROTOCOL_REPLICATE, P2pError } from "../../../node/p2p/index.js";
+import { encodeContentRequest, xorReplicaSet } from "../../../node/replication/index.js";
+import type { Validator } from "../../../node/validator/index.js";
+import { Net, devAccount, eventually, removeTempDirs } from "../validator/helpers.js";
+
+const N = 5;
+let net: Net;
+const validators: Validator[] = [];
+const publisher = devAccount(5);
+
+before(async () => {
+  net = await Net.start();
+  for (let i = 0; i < N; i++) validators.push(await net.startValidator(i));
+});
+
+after(async () => {
+  for (const v of validators.reverse()) await v.stop().catch(() => {});
+  await net?.stop();
+  removeTempDirs();
+});
+
+const lower = (a: string) => a.toLowerCase() as Address;
+
+/** Waits until exactly `expected` validators hold the content's DEK (and it is `dek`), and all are idle. */
+async function expectHolders(contentId: Hex, dek: Uint8Array, expected: Address[]): Promise<void> {
+  const want = new Set(expected.map(lower));
+  await eventually(() => validators.every((v) => v.store.hasDek(contentId) === want.has(lower(v.address))), 30_000, `holders of ${contentId}`);
+  for (const v of validators) if (want.has(lower(v.address))) assert.deepEqual(v.store.getDek(contentId), dek);
+  // …and nobody else picks it up later.
+  await Promise.all(validators.map((v) => v.replication.waitIdle({ timeoutMs: 20_000 })));
+  for (const v of validators) assert.equal(v.store.hasDek(contentId), want.has(lower(v.address)), `${v.address} holds ${contentId}?`);
+}
+
+async function confirmedOnChain(contentId: Hex, expected: Address[]): Promise<void> {
+  const want = expected.map(lower).sort();
+  await eventually(async () => {
+    const { holders } = await validators[0]!.indexer.holders(contentId);
+    const confirmed = holders.filter((h) => h.state === "confirmed").map((h) => h.node).sort();
+    return JSON.stringify(confirmed) === JSON.stringify(want);
+  }, 20_000, `confirmations of ${contentId}`);
+}
+
+test("stake(3): the drawn set and the initial validator hold it, confirmed on chain", async () => {
+  const policyId = await net.createPolicy(publisher, "stake", 3);
+  const initial = validators[0]!;
+  const { contentId, dek } = await net.registerContent(publisher, policyId, initial);
+  await net.synced();
+  const work = await initial.indexer.replication(initial.address);
+  const set = work.contents.find((c) => c.contentId === contentId)!.replicaSet.filter((m): m is Address => m !== null);
+  assert.equal(set.length, 3);
+  const expected = [...new Set([...set, lower(initial.address)])];
+  await expectHolders(contentId, dek, expected);
+  await confirmedOnChain(contentId, expected);
+});
+
+test("xor(2): the two closest active validators and the initial validator hold it; they answer has", async () => {
+  const policyId = await net.createPolicy(publisher, "xor", 2);
+  const initial = validators[1]!;
+  const { contentId, dek } = await net.registerContent(publisher, policyId, initial);
+  const closest = xorReplicaSet(contentId, validators.map((v) => lower(v.address)), 2);
+  const expected = [...new Set([...closest, lower(initial.address)])];
+  await expectHolders(contentId, dek, expected);
+  const holder = validators.find((v) => lower(v.address) === closest[0])!;
+  const asker = validators.find((v) => !expected.includes(lower(v.address)))!;
+  assert.equal(await asker.replication.askHas({ node: holder.address, peerId: holder.peerId, multiaddrs: holder.multiaddrs }, contentId), true);
+  assert.equal(await holder.replication.askHas({ node: asker.address, peerId: asker.peerId, multiaddrs: asker.multiaddrs }, contentId), false);
+});
+
+test("all: every active validator holds it", async () => {
+  const policyId = await net.createPolicy(publisher, "all");
+  const { contentId, dek } = await net.registerContent(publisher, policyId, validators[2]!);
+  await expectHolders(contentId, dek, validators.map((v) => lower(v.address)));
+});
+
+test("explicit: the listed validators (and the initial one) hold it, confirmed on chain", async () => {
+  const members = [lower(validators[3]!.address), lower(validators[4]!.address)];
+  const policyId = await net.createPolicy(publisher, "explicit", 0, members);
+  const initial = validators[0]!;
+  const { contentId, dek } = await net.registerContent(publisher, policyId, initial);
+  const expected = [...members, lower(initial.address)];
+  await expectHolders(contentId, dek, expected);
+  await confirmedOnChain(contentId, expected);
+});
+
+test("pull requests: outside the set, unknown content, malformed and oversized are refused with their codes", async () => {
+  const members = [lower(validators[3]!.address)];
+  const policyId = await net.createPolicy(publisher, "explicit", 0, members);
+  const holder = validators[0]!;
+  const { contentId } = await net.registerContent(publisher, policyId, holder);
+  await eventually(() => validators[3]!.store.hasDek(contentId), 20_000, "member pulled");
+  const outsider = validators[2]!;
+  const target = holder.multiaddrs[0]!;
+  const refusal = async (payload: Uint8Array) => {
+    try {
+      await outsider.p2p.request(target, PROTOCOL_REPLICATE, payload);
+    } catch (error) {
+      assert.ok(error instanceof P2pError, String(error));
+      return error.code;
+    }
+    assert.fail("the pull was served");
+  };
+  assert.equal(await refusal(encodeContentRequest(contentId)), "REPLICATION_NOT_IN_REPLICA_SET");
+  assert.equal(await refusal(encodeContentRequest(`0x${"ab".repeat(32)}`)), "REPLICATION_UNKNOWN_CONTENT");
+  assert.equal(await refusal(new TextEncoder().encode('{"contentId":"0x12"}')), "REPLICATION_MALFORMED");
+  assert.equal(await refusal(new TextEncoder().encode(`{"contentId":"${contentId}","extra":1}`)), "REPLICATION_MALFORMED");
+  assert.equal(await refusal(new Uint8Array(4096)), "P2P_MESSAGE_TOO_LARGE");
+  assert.equal(outsider.store.hasDek(contentId), false);
+  assert.ok((holder.replication.stats().refused.REPLICATION_NOT_IN_REPLICA_SET ?? 0) >= 1);
+});
