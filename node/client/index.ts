@@ -1,0 +1,13 @@
+/**
+ * The dekmesh client SDK (SPEC §8): upload once, decrypt anywhere. See docs/client.md.
+ */
+export { createClient, type CreateClientOptions, type DekmeshClient, type IpfsOption } from "./client.js";
+export { DekmeshClientError, type DekmeshClientErrorCode } from "./errors.js";
+export type { ProgressEvent, OnProgress } from "./context.js";
+export type { UploadOptions, UploadResult } from "./upload.js";
+export type { DecryptOptions } from "./decrypt.js";
+export type { PolicyTerms, ReplicationSpec } from "./policies.js";
+export type { AttributeRule } from "./attributes.js";
+export type { AuditPage, AuditQuery, AuditRecord } from "./audit.js";
+export type { RewrapSignerOptions } from "./rewrapSigner.js";
+export { createRecoverySeed, DEK_RECOVERY_TYPES, encodeRecoverySeed, openRecoverySeed, type RecoverySeed } from "./recoverySeed.js";

@@ -1,0 +1,115 @@
+/**
+ * Policy helpers (PolicyRegistry): terms as the SDK takes them — attributes as
+ * "namespace/value" text, the replication spec as "all" | "stake:K" | "xor:K" | { explicit } —
+ * turned into the contract's PolicyInput.
+ */
+import { parseEventLogs, type Address, type Hex } from "viem";
+import { policyRegistryAbi, sendContractWrite, type ChainClients, type WriteResult } from "../chain/index.js";
+import type { IndexerClient, PolicyInfo } from "../indexer-client/index.js";
+import type { Attributes } from "./attributes.js";
+import { clientError, DekmeshClientError } from "./errors.js";
+
+export type ReplicationSpec = "validators" | "all" | `stake:${number}` | `xor:${number}` | { explicit: Address[] };
+
+export interface PolicyTerms {
+  /** Required attribute values, "namespace/value". */
+  attributes?: string[];
+  /** Readers allowed; empty or absent = anyone who meets the attributes. */
+  allowlist?: Address[];
+  /** Unix seconds; 0/absent = open. notAfter is inclusive. */
+  notBefore?: bigint | number;
+  notAfter?: bigint | number;
+  /** Default "all". Fixed once the policy exists. */
+  replication?: ReplicationSpec;
+}
+
+interface PolicyInput {
+  requirements: { namespace: Hex; value: number }[];
+  allowlist: Address[];
+  notBefore: bigint;
+  notAfter: bigint;
+  mode: number;
+  k: number;
+  explicitMembers: Address[];
+}
+
+const MODES = { all: 0, stake: 1, xor: 2, explicit: 3 } as const;
+
+export function parseReplication(spec: ReplicationSpec | undefined): { mode: number; k: number; explicitMembers: Address[] } {
+  if (spec === undefined || spec === "all" || spec === "validators") return { mode: MODES.all, k: 0, explicitMembers: [] };
+  if (typeof spec === "object" && spec !== null && Array.isArray(spec.explicit)) return { mode: MODES.explicit, k: 0, explicitMembers: [...spec.explicit] };
+  const match = typeof spec === "string" ? /^(stake|xor):(\d{1,2})$/.exec(spec) : null;
+  if (match === null) throw new DekmeshClientError("CLIENT_INVALID_ARGUMENT", 'replication must be "all", "stake:K", "xor:K" or { explicit: [addresses] }');
+  return { mode: MODES[match[1] as "stake" | "xor"], k: Number(match[2]), explicitMembers: [] };
+}
+
+function seconds(value: bigint | number | undefined, name: string): bigint {
+  const v = BigInt(value ?? 0);
+  if (v < 0n || v >= 1n << 64n) throw new DekmeshClientError("CLIENT_INVALID_ARGUMENT", `${name} must be unix seconds`);
+  return v;
+}
+
+export class Policies {
+  readonly #clients: ChainClients;
+  readonly #attributes: Attributes;
+  readonly #indexer: IndexerClient;
+
+  constructor(clients: ChainClients, attributes: Attributes, indexer: IndexerClient) {
+    this.#clients = clients;
+    this.#attributes = attributes;
+    this.#indexer = indexer;
+  }
+
+  /** The contract's PolicyInput for `terms` (requirements resolved, sorted, distinct). */
+  async input(terms: PolicyTerms): Promise<PolicyInput> {
+    const resolved = await Promise.all((terms.attributes ?? []).map((text) => this.#attributes.resolve(text)));
+    const requirements = resolved
+      .map(({ namespace, value }) => ({ namespace, value }))
+      .sort((a, b) => (a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : a.value - b.value))
+      .filter((r, i, all) => i === 0 || r.namespace !== all[i - 1]!.namespace || r.value !== all[i - 1]!.value);
+    return {
+      requirements,
+      allowlist: [...(terms.allowlist ?? [])],
+      notBefore: seconds(terms.notBefore, "notBefore"),
+      notAfter: seconds(terms.notAfter, "notAfter"),
+      ...parseReplication(terms.replication),
+    };
+  }
+
+  /** Creates a policy owned by this client's account; returns its id. */
+  async create(terms: PolicyTerms): Promise<bigint> {
+    const { result } = await this.#send("createPolicy", [await this.input(terms)]);
+    const created = parseEventLogs({ abi: policyRegistryAbi, logs: result.receipt.logs, eventName: "PolicyCreated" })[0];
+    if (created === undefined) throw new DekmeshClientError("CLIENT_CHAIN", "createPolicy emitted no PolicyCreated event");
+    return created.args.policyId;
+  }
+
+  /** Replaces the terms (the replication mode and k cannot change); returns the new version. */
+  async update(policyId: bigint, terms: PolicyTerms): Promise<number> {
+    const { result } = await this.#send("updatePolicy", [policyId, await this.input(terms)]);
+    const updated = parseEventLogs({ abi: policyRegistryAbi, logs: result.receipt.logs, eventName: "PolicyUpdated" })[0];
+    if (updated === undefined) throw new DekmeshClientError("CLIENT_CHAIN", "updatePolicy emitted no PolicyUpdated event");
+    return Number(updated.args.version);
+  }
+
+  async revoke(policyId: bigint): Promise<void> {
+    await this.#send("revokePolicy", [policyId]);
+  }
+
+  /** The current version as the indexer has it (requirements by namespace id and value index). */
+  async get(policyId: bigint): Promise<PolicyInfo> {
+    try {
+      return await this.#indexer.policy(policyId);
+    } catch (error) {
+      throw clientError((error as { code?: string }).code === "INDEXER_NOT_FOUND" ? "CLIENT_NOT_FOUND" : "CLIENT_INDEXER", "cannot read the policy", error);
+    }
+  }
+
+  async #send(functionName: string, args: readonly unknown[]): Promise<{ result: WriteResult }> {
+    try {
+      return { result: await sendContractWrite(this.#clients, { address: this.#clients.deployment.addresses.policyRegistry, abi: policyRegistryAbi, functionName, args }) };
+    } catch (error) {
+      throw clientError("CLIENT_CHAIN", `PolicyRegistry.${functionName} failed`, error);
+    }
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * client.recover(cid, validator): the publisher side of re-seeding a DEK (recoverySeed.ts).
+ * The registration (header, recovery envelope, publisher, policy) is read from the chain's
+ * ContentRegistered event — the source of truth, and still there when no holder is.
+ */
+import { parseEventLogs, type Address, type Hex } from "viem";
+import { contentRegistryAbi } from "../chain/index.js";
+import { openRecovery } from "../envelopes/index.js";
+import { hexToBytes } from "../rewrap/index.js";
+import { decodeHeader, verifyHeaderPolicy } from "../tdf/index.js";
+import type { ClientContext } from "./context.js";
+import { contentIdOf } from "./decrypt.js";
+import { clientError, DekmeshClientError } from "./errors.js";
+import { createRecoverySeed, encodeRecoverySeed } from "./recoverySeed.js";
+import { randomNonce } from "./rewrapSigner.js";
+
+export interface Registration {
+  contentId: Hex;
+  publisher: Address;
+  policyId: bigint;
+  initialValidator: Address;
+  header: Uint8Array;
+  recoveryEnvelope: Uint8Array;
+  blockNumber: bigint;
+}
+
+export async function readRegistration(ctx: ClientContext, contentId: Hex): Promise<Registration> {
+  const { publicClient, deployment } = ctx.chain;
+  let logs;
+  try {
+    logs = await publicClient.getLogs({
+      address: deployment.addresses.contentRegistry,
+      event: contentRegistryAbi.find((i) => i.type === "event" && i.name === "ContentRegistered") as never,
+      args: { contentId } as never,
+      fromBlock: deployment.startBlock,
+      toBlock: "latest",
+    } as never);
+  } catch (error) {
+    throw clientError("CLIENT_CHAIN", "cannot read the registration", error);
+  }
+  const event = parseEventLogs({ abi: contentRegistryAbi, logs: logs as never, eventName: "ContentRegistered" }).find((l) => l.args.contentId === contentId);
+  if (event === undefined) throw new DekmeshClientError("CLIENT_NOT_FOUND", "the content is not registered", { details: { contentId } });
+  return {
+    contentId,
+    publisher: event.args.publisher,
+    policyId: event.args.policyId,
+    initialValidator: event.args.initialValidator,
+    header: hexToBytes(event.args.header),
+    recoveryEnvelope: hexToBytes(event.args.recoveryEnvelope),
+    blockNumber: event.blockNumber,
+  };
+}
+
+/** Opens this publisher's recovery envelope for `cid` and checks the DEK against the registered header. */
+export async function recoverDek(ctx: ClientContext, cid: string): Promise<{ dek: Uint8Array; registration: Registration }> {
+  const { contentId } = contentIdOf(cid);
+  const registration = await readRegistration(ctx, contentId);
+  if (registration.publisher.toLowerCase() !== ctx.account.address.toLowerCase()) {
+    throw new DekmeshClientError("CLIENT_RECOVERY_FAILED", "only the content's publisher can open its recovery envelope");
+  }
+  try {
+    const dek = openRecovery({ envelope: registration.recoveryEnvelope, recoveryKey: await ctx.recoveryKey(), contentId: hexToBytes(contentId), publisher: registration.publisher });
+    verifyHeaderPolicy(decodeHeader(registration.header, { exact: true }), dek, registration.policyId);
+    return { dek, registration };
+  } catch (error) {
+    throw clientError("CLIENT_RECOVERY_FAILED", "the recovery envelope does not open to the content's DEK", error);
+  }
+}
+
+/** Re-seeds `cid`'s DEK at `validator` (POST /v1/recover). */
+export async function recover(ctx: ClientContext, cid: string, validator: Address): Promise<void> {
+  const { dek, registration } = await recoverDek(ctx, cid);
+  let target;
+  try {
+    target = (await ctx.indexer.activeValidators()).validators.find((v) => v.node.toLowerCase() === validator.toLowerCase());
+  } catch (error) {
+    throw clientError("CLIENT_INDEXER", "cannot read the active validators", error);
+  }
+  if (target === undefined) throw new DekmeshClientError("CLIENT_NO_VALIDATOR", "the validator is not active", { details: { validator } });
+  const seed = await createRecoverySeed({
+    account: ctx.account,
+    domain: ctx.signer.hasher.domain,
+    contentId: registration.contentId,
+    validator: target.node,
+    kasPublicKey: hexToBytes(target.kasPublicKey),
+    kid: target.kid,
+    dek,
+    nonce: randomNonce(),
+    expiry: Math.floor(Date.now() / 1000) + 120,
+  });
+  dek.fill(0);
+  let response: Response;
+  try {
+    response = await fetch(`${target.endpoint.replace(/\/+$/, "")}/v1/recover`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: encodeRecoverySeed(seed),
+      signal: AbortSignal.timeout(ctx.timeouts.validatorMs),
+    });
+  } catch (error) {
+    throw clientError("CLIENT_RECOVERY_FAILED", "the validator could not be reached", error);
+  }
+  const text = await response.text().catch(() => "");
+  if (response.status !== 200) {
+    let code: string | undefined;
+    try {
+      code = (JSON.parse(text) as { error?: { code?: string } }).error?.code;
+    } catch {
+      // The status says enough.
+    }
+    throw new DekmeshClientError("CLIENT_RECOVERY_FAILED", "the validator refused the re-seed", { details: { status: response.status, code } });
+  }
+}
