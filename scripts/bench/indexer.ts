@@ -3,19 +3,20 @@
 //  1. backfill: ≥ 20,000 events (audit batches of 500, plus registrations and holdings) are
 //     produced before Ponder starts; events/s over Ponder's backfill (its own log marks start
 //     and end), next to the floor of fetching the same logs over JSON-RPC.
-//  2. REST latency under 50 concurrent loopback clients (closed loop) while a writer records
-//     an audit batch every block: /holders and /audit against two baselines in the same run,
+//  2. REST latency under 50 concurrent loopback clients (closed loop, keep-alive; the load
+//     generator runs on its own worker thread, see http-load.ts) while a writer records an
+//     audit batch every block: /holders and /audit against two baselines in the same run,
 //     Ponder's /health (its HTTP stack, no database) and /status (one PGlite query), in
 //     alternating rounds; medians of the rounds' percentiles. (BENCH_NO_WRITER=1: no writes.)
 //  3. lag: a block is mined with an audit record; time until /audit shows it.
 // PGlite by default; BENCH_DATABASE=postgres runs the same on a throwaway PostgreSQL server.
 // The last line is the JSON summary.
 import fs from "node:fs";
-import http from "node:http";
 import { keccak256, toHex, type Address, type Hex } from "viem";
 import { rewrapAuditLogAbi } from "../../build/abi/index.js";
 import { rpcRequest, startIndexer, startPostgres, startStack, type PostgresHandle } from "../../node/devnet/index.js";
 import { Driver } from "../../test/indexer/helpers/driver.js";
+import { runLoad } from "./http-load.js";
 
 const AUDIT_EVENTS = Number(process.env.BENCH_AUDIT_EVENTS ?? 20_000);
 const CONTENTS = 100;
@@ -27,7 +28,7 @@ const LAG_SAMPLES = 20;
 
 const log = (...args: unknown[]) => console.log("#", ...args);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+const percentile = (sorted: ArrayLike<number>, p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
 const stack = await startStack({ chain: { blockIntervalMs: 1000 }, indexer: false });
@@ -116,19 +117,23 @@ try {
     holders: (i) => `/holders/${contents[i % CONTENTS]!.cid}`,
     audit: auditPath,
   };
-  const results: Record<string, { p50: number[]; p99: number[]; count: number[] }> = {};
+  const results: Record<string, { p50: number[]; p99: number[]; count: number[]; client: number[] }> = {};
   for (let r = 0; r < ROUNDS; r++) {
     for (const [name, path] of Object.entries(subjects)) {
-      const lat = await load(indexer.url, path, ROUND_MS, CONCURRENCY);
-      (results[name] ??= { p50: [], p99: [], count: [] }).p50.push(percentile(lat, 50));
-      results[name]!.p99.push(percentile(lat, 99));
-      results[name]!.count.push(lat.length);
+      // Paths repeat with period CONTENTS (i % 4 and i % CONTENTS pick them).
+      const paths = Array.from({ length: CONTENTS }, (_, i) => path(i));
+      const { latencies, clientUtilization } = await runLoad({ base: indexer.url, paths, durationMs: ROUND_MS, concurrency: CONCURRENCY });
+      const result = (results[name] ??= { p50: [], p99: [], count: [], client: [] });
+      result.p50.push(percentile(latencies, 50));
+      result.p99.push(percentile(latencies, 99));
+      result.count.push(latencies.length);
+      result.client.push(clientUtilization);
     }
   }
   writing = false;
   await writer;
   for (const [name, r] of Object.entries(results)) {
-    log(`${name}: p50 ${round2(median(r.p50))} ms, p99 ${round2(median(r.p99))} ms (medians of ${ROUNDS} rounds of ${ROUND_MS} ms, ${CONCURRENCY} clients, ${Math.round(median(r.count))} requests/round)`);
+    log(`${name}: p50 ${round2(median(r.p50))} ms, p99 ${round2(median(r.p99))} ms (medians of ${ROUNDS} rounds of ${ROUND_MS} ms, ${CONCURRENCY} clients, ${Math.round(median(r.count))} requests/round, client thread busy ${Math.round(100 * median(r.client))} %)`);
   }
 
   // ---- 3. lag from a mined block to its record on /audit
@@ -177,40 +182,6 @@ try {
 } finally {
   await postgres?.stop();
   await stack.stop();
-}
-
-/**
- * GETs by `concurrency` workers over keep-alive connections for `durationMs`; sorted latencies
- * in ms. node:http rather than fetch: the client shares the machine's two cores with the
- * server, and its own per-request cost lands in every measured latency.
- */
-async function load(base: string, path: (i: number) => string, durationMs: number, concurrency: number): Promise<number[]> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-  const latencies: number[] = [];
-  const deadline = performance.now() + durationMs;
-  let next = 0;
-  const get = (url: string) =>
-    new Promise<number>((resolve, reject) => {
-      http
-        .get(url, { agent }, (response) => {
-          response.on("data", () => undefined);
-          response.on("end", () => resolve(response.statusCode ?? 0));
-        })
-        .on("error", reject);
-    });
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < deadline) {
-        const i = next++;
-        const t0 = performance.now();
-        const status = await get(base + path(i));
-        latencies.push(performance.now() - t0);
-        if (status < 200 || status > 299) throw new Error(`GET ${path(i)}: HTTP ${status}`);
-      }
-    }),
-  );
-  agent.destroy();
-  return latencies.sort((a, b) => a - b);
 }
 
 /** Ponder's own marks of the backfill in its JSON log. */
