@@ -1,47 +1,48 @@
 /**
- * `npm start`: the whole dekmesh network on this machine, for trying it out.
+ * `npm start` / `dekmesh devnet`: the whole dekmesh network on this machine, for trying it out.
  *
  * Starts a Hardhat node (1-second blocks), deploys every contract, starts the Ponder indexer,
- * writes `.devnet/endpoints.json` for scripts and the CLI, and runs until Ctrl-C, which stops
+ * the shared IPFS node and 4 validators (registered, staked, each with its own data directory),
+ * seeds a demo attribute (`clearance`, granted `secret` to the demo account), writes
+ * `.devnet/endpoints.json` for scripts and the CLI, and runs until Ctrl-C, which stops
  * everything in reverse order. Each start begins from a fresh chain: the Hardhat node keeps its
- * state in memory, so `.devnet/` (logs, deployment, indexer database) is recreated each time.
- *
- * The validators and the embedded IPFS node join this devnet as their parts land.
+ * state in memory, so `.devnet/` (logs, deployment, databases, validator stores) is recreated.
  */
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
-import { bytesToHex } from "viem";
-import { devAccount, LOOPBACK, startStack, type Stack } from "../devnet/index.js";
+import { createPublicClient, createWalletClient, http, keccak256, toHex } from "viem";
+import { hardhat } from "viem/chains";
+import { attributeRegistryAbi } from "../chain/abis.js";
+import { devAccount, LOOPBACK, startDevnet, writeEndpoints, DEMO_ACCOUNT_INDEX, type Devnet } from "../devnet/index.js";
 import { REPO_ROOT } from "../devnet/paths.js";
 
 const DEVNET_DIR = path.join(REPO_ROOT, ".devnet");
-/** The funded account the printed examples use (account 0 deployed the contracts). */
-const DEMO_ACCOUNT_INDEX = 1;
+const VALIDATORS = 4;
+/** The demo attribute: a hierarchy, highest rank first (AttributeRule.Hierarchy = 2). */
+const DEMO_NAMESPACE = { name: "clearance", rule: 2, values: ["topsecret", "secret", "confidential"], granted: 1 };
 
-/** The port if it is free on loopback now, else undefined (the harness then picks one). */
-async function preferredPort(port: number): Promise<number | undefined> {
+/** The port if it is free on loopback now, else 0 (any free port). */
+async function preferredPort(port: number): Promise<number> {
   return new Promise((resolve) => {
     const server = net.createServer().unref();
-    server.once("error", () => resolve(undefined));
+    server.once("error", () => resolve(0));
     server.listen(port, LOOPBACK, () => server.close(() => resolve(port)));
   });
 }
 
-function writeEndpoints(stack: Stack): string {
-  const demo = devAccount(DEMO_ACCOUNT_INDEX);
-  const endpoints = {
-    rpcUrl: stack.chain.url,
-    chainId: stack.chain.chainId,
-    deploymentFile: stack.deployment.file,
-    indexerUrl: stack.indexer?.url,
-    validators: [] as { address: string; endpoint: string; peerId: string }[],
-    demoAccount: { address: demo.address, privateKey: bytesToHex(demo.getHdKey().privateKey!) },
+/** Account 0 (the deployer) is the demo authority of `clearance`; the demo account holds `secret`. */
+async function seedDemoAttribute(devnet: Devnet): Promise<void> {
+  const authority = devAccount(0);
+  const wallet = createWalletClient({ chain: hardhat, transport: http(devnet.stack.chain.url), account: authority });
+  const reader = createPublicClient({ chain: hardhat, transport: http(devnet.stack.chain.url), pollingInterval: 50 });
+  const address = devnet.stack.deployment.deployment.contracts.AttributeRegistry.address;
+  const send = async (functionName: "createNamespace" | "grant", args: readonly unknown[]) => {
+    const hash = await wallet.writeContract({ address, abi: attributeRegistryAbi, functionName, args } as never);
+    await reader.waitForTransactionReceipt({ hash, pollingInterval: 50 });
   };
-  const file = path.join(DEVNET_DIR, "endpoints.json");
-  fs.writeFileSync(`${file}.tmp`, JSON.stringify(endpoints, null, 2) + "\n");
-  fs.renameSync(`${file}.tmp`, file);
-  return file;
+  await send("createNamespace", [DEMO_NAMESPACE.name, DEMO_NAMESPACE.rule, DEMO_NAMESPACE.values]);
+  await send("grant", [keccak256(toHex(DEMO_NAMESPACE.name)), devAccount(DEMO_ACCOUNT_INDEX).address, DEMO_NAMESPACE.granted, 0n]);
 }
 
 async function main(): Promise<void> {
@@ -50,37 +51,47 @@ async function main(): Promise<void> {
   fs.mkdirSync(DEVNET_DIR, { recursive: true });
   console.log(`starting the dekmesh devnet (logs in ${path.relative(process.cwd(), DEVNET_DIR) || "."})…`);
 
-  const stack = await startStack({
+  const httpPorts = await Promise.all(Array.from({ length: VALIDATORS }, (_, i) => preferredPort(7001 + i)));
+  const devnet = await startDevnet({
     dir: DEVNET_DIR,
     removeDir: false,
-    chain: { port: await preferredPort(8545), blockIntervalMs: 1000 },
-    indexer: { port: await preferredPort(42069) },
+    chain: { port: (await preferredPort(8545)) || undefined, blockIntervalMs: 1000 },
+    indexer: { port: (await preferredPort(42069)) || undefined },
+    validators: VALIDATORS,
+    validatorConfig: (index) => ({ http: { port: httpPorts[index] } }),
   });
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`\n${signal}: stopping the indexer, then the chain…`);
-    await stack.stop();
+    console.log(`\n${signal}: stopping the validators, IPFS, the indexer, then the chain…`);
+    await devnet.stop();
     console.log("devnet stopped");
     process.exit(0);
   };
   process.on("SIGINT", () => void shutdown("SIGINT"));
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
 
-  const endpointsFile = writeEndpoints(stack);
+  await seedDemoAttribute(devnet);
+  const endpointsFile = writeEndpoints(DEVNET_DIR, devnet.endpoints);
+  const { endpoints } = devnet;
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  const rel = (file: string) => path.relative(process.cwd(), file);
   console.log(`
 dekmesh devnet ready in ${seconds} s
-  chain      ${stack.chain.url}  (chain id ${stack.chain.chainId}, 1-second blocks)
-  contracts  ${path.relative(process.cwd(), stack.deployment.file)}
-  indexer    ${stack.indexer?.url}  (GraphQL at /graphql, SQL at /sql, REST e.g. /validators/active)
-  endpoints  ${path.relative(process.cwd(), endpointsFile)}
+  chain       ${endpoints.rpcUrl}  (chain id ${endpoints.chainId}, 1-second blocks)
+  contracts   ${rel(endpoints.deploymentFile)}
+  indexer     ${endpoints.indexerUrl}  (GraphQL at /graphql, SQL at /sql, REST e.g. /validators/active)
+  ipfs        ${endpoints.ipfs?.rpcUrl}  (Kubo RPC: add, cat)
+${endpoints.validators.map((v, i) => `  validator ${i} ${v.endpoint}  ${v.address}`).join("\n")}
+  endpoints   ${rel(endpointsFile)}  (demo account ${endpoints.demoAccount.address} holds clearance/secret)
 
-Try:
-  curl ${stack.indexer?.url}/validators/active
-  curl -s ${stack.indexer?.url}/graphql -H 'content-type: application/json' \\
-       -d '{"query":"{ policys { items { id publisher } } }"}'
+Try (in another terminal):
+  echo "hello dekmesh" > hello.txt
+  npx dekmesh upload hello.txt --attr clearance/secret --replication stake:3
+  npx dekmesh holders <cid>
+  npx dekmesh decrypt <cid> -o hello.out
+  npx dekmesh audit --cid <cid>
 
 Ctrl-C stops everything.`);
 }

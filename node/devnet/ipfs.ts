@@ -1,0 +1,127 @@
+/**
+ * The devnet's shared IPFS node: an embedded Helia node (persistent, TCP on loopback) with the
+ * two calls of Kubo's RPC API the SDK's Kubo adapter uses, `POST /api/v0/add` and
+ * `POST /api/v0/cat`, so every process on the devnet — CLI runs, tests, scripts — adds to and
+ * reads from one store through `kubo-rpc-client`, and a client's own Helia can fetch from it
+ * over bitswap (its multiaddrs are in `.devnet/endpoints.json`).
+ *
+ * Why not a Kubo daemon: none can be installed here (no Debian package; the `kubo` npm package
+ * downloads a binary at install time). Adds are parsed with the platform's `formData()`, which
+ * holds one upload in memory; MAX_ADD_BYTES bounds it (the SDK's streaming API with its default
+ * embedded Helia has no such limit).
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { Readable } from "node:stream";
+import { createHeliaContentStore, IpfsError, KUBO_ADD_OPTIONS, type HeliaContentStore } from "../ipfs/index.js";
+import { LOOPBACK } from "./ports.js";
+
+export const MAX_ADD_BYTES = 512 * 1024 * 1024;
+
+/** KUBO_ADD_OPTIONS as kubo-rpc-client puts them on the wire. */
+const ADD_PARAMETERS: Record<string, string> = {
+  "cid-version": String(KUBO_ADD_OPTIONS.cidVersion),
+  "raw-leaves": String(KUBO_ADD_OPTIONS.rawLeaves),
+  chunker: KUBO_ADD_OPTIONS.chunker,
+  hash: KUBO_ADD_OPTIONS.hashAlg,
+  trickle: String(KUBO_ADD_OPTIONS.trickle),
+};
+
+export interface DevIpfs {
+  /** Kubo-compatible RPC base URL (give it to the SDK as `{ kind: "kubo", url }`). */
+  readonly rpcUrl: string;
+  readonly peerId: string;
+  /** libp2p addresses with /p2p/<peer id> (give them to a client Helia as `bootstrap`). */
+  readonly multiaddrs: string[];
+  readonly store: HeliaContentStore;
+  stop(): Promise<void>;
+}
+
+export interface StartDevIpfsOptions {
+  /** Blocks and the node's key live in `<dir>/ipfs`. */
+  dir: string;
+  /** RPC port; 0 (default) picks a free one. */
+  port?: number;
+}
+
+/** Answers as Kubo does: HTTP 500 with `{Message, Code, Type}`. */
+function kuboError(res: ServerResponse, status: number, message: string): void {
+  res.writeHead(status, { "content-type": "application/json" });
+  res.end(JSON.stringify({ Message: message, Code: 0, Type: "error" }));
+}
+
+export async function startDevIpfs(options: StartDevIpfsOptions): Promise<DevIpfs> {
+  const store = await createHeliaContentStore({ dir: path.join(options.dir, "ipfs") });
+
+  async function add(req: IncomingMessage, res: ServerResponse, query: URLSearchParams): Promise<void> {
+    // Only the content definition's own parameters are accepted: another chunker or CID
+    // version would publish under a CID nobody else computes.
+    for (const [name, value] of Object.entries(ADD_PARAMETERS)) {
+      const given = query.get(name);
+      if (given !== null && given !== value) return kuboError(res, 400, `this node only adds with ${name}=${value}`);
+    }
+    if (Number(req.headers["content-length"] ?? 0) > MAX_ADD_BYTES) return kuboError(res, 413, `adds are limited to ${MAX_ADD_BYTES} bytes`);
+    const form = await new Request("http://ipfs/api/v0/add", {
+      method: "POST",
+      headers: { "content-type": req.headers["content-type"] ?? "" },
+      body: Readable.toWeb(req) as ReadableStream,
+      duplex: "half",
+    } as RequestInit).formData();
+    const file = form.get("file");
+    if (!(file instanceof Blob)) return kuboError(res, 400, "file argument 'path' is required");
+    if (file.size > MAX_ADD_BYTES) return kuboError(res, 413, `adds are limited to ${MAX_ADD_BYTES} bytes`);
+    const cid = await store.add(Readable.fromWeb(file.stream() as never) as AsyncIterable<Uint8Array>);
+    res.writeHead(200, { "content-type": "application/x-ndjson" });
+    res.end(`${JSON.stringify({ Name: cid, Hash: cid, Size: String(file.size) })}\n`);
+  }
+
+  async function cat(res: ServerResponse, query: URLSearchParams): Promise<void> {
+    const chunks = store.cat(query.get("arg") ?? "")[Symbol.asyncIterator]();
+    // The first chunk decides the status: a missing content is an error answer, not an empty 200.
+    let next = await chunks.next();
+    res.writeHead(200, { "content-type": "text/plain", "x-stream-output": "1" });
+    while (!next.done) {
+      if (!res.write(next.value)) await new Promise((resolve) => res.once("drain", resolve));
+      next = await chunks.next();
+    }
+    res.end();
+  }
+
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://ipfs");
+    if (req.method !== "POST") return kuboError(res, 405, "Kubo's RPC API is POST only");
+    const handle =
+      url.pathname === "/api/v0/add" ? add(req, res, url.searchParams)
+      : url.pathname === "/api/v0/cat" ? cat(res, url.searchParams)
+      : Promise.resolve(kuboError(res, 404, "404 page not found"));
+    handle.catch((error: unknown) => {
+      if (res.headersSent) return void res.destroy();
+      const notFound = error instanceof IpfsError && (error.code === "IPFS_NOT_FOUND" || error.code === "IPFS_INVALID_ARGUMENT");
+      kuboError(res, 500, notFound ? `${error.message}: not found` : "internal error");
+    });
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(options.port ?? 0, LOOPBACK, resolve);
+    });
+  } catch (error) {
+    await store.stop();
+    throw error;
+  }
+  const { port } = server.address() as AddressInfo;
+  let stopped: Promise<void> | undefined;
+  return {
+    rpcUrl: `http://${LOOPBACK}:${port}`,
+    peerId: store.peerId,
+    multiaddrs: store.multiaddrs(),
+    store,
+    stop: () =>
+      (stopped ??= (async () => {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await store.stop();
+      })()),
+  };
+}
