@@ -1,0 +1,73 @@
+/** `dekmesh attr create|grant|revoke`: attribute namespaces and grants in the AttributeRegistry. */
+import type { AttributeRule } from "../client/index.js";
+import { defineCommand, listOf, stringOf, type Command } from "./command.js";
+import { UsageError } from "./exitCodes.js";
+import { withClient } from "./network.js";
+import { formatTime } from "./output.js";
+import { addressArg } from "./policyTerms.js";
+
+const RULES: readonly AttributeRule[] = ["allOf", "anyOf", "hierarchy"];
+
+function attribute(value: string): string {
+  if (!/^[^/\s]+\/[^/\s]+$/.test(value)) throw new UsageError(`an attribute is namespace/value, not ${JSON.stringify(value.slice(0, 64))}`);
+  return value;
+}
+
+const create = defineCommand({
+  name: "attr create",
+  summary: "create an attribute namespace (you become its authority)",
+  help: `usage: dekmesh attr create <namespace> --values v1,v2,… [--rule allOf|anyOf|hierarchy] [--json]
+
+Creates <namespace> with its values in order (for a hierarchy, the first is the highest rank:
+a grant of a rank satisfies every lower one). Default rule: allOf. Prints the namespace id.`,
+  options: { values: { type: "string", multiple: true }, rule: { type: "string" } },
+  positionals: { min: 1, max: 1, names: "<namespace>" },
+  async run({ positionals, values, settings, out }) {
+    const name = positionals[0]!;
+    if (name.includes("/")) throw new UsageError("a namespace name cannot contain /");
+    const rule = (stringOf(values.rule) ?? "allOf") as AttributeRule;
+    if (!RULES.includes(rule)) throw new UsageError("--rule must be allOf, anyOf or hierarchy");
+    const names = listOf(values.values);
+    if (names.length === 0) throw new UsageError("--values needs at least one value");
+    const namespace = await withClient(settings, (client) => client.attributes.createNamespace(name, rule, names));
+    out.result({ namespace: name, id: namespace, rule, values: names }, () => namespace);
+  },
+});
+
+const grant = defineCommand({
+  name: "attr grant",
+  summary: "grant an attribute value to an account (you must be the namespace's authority)",
+  help: `usage: dekmesh attr grant <ns/value> <account> [--expires <time>] [--json]
+
+  --expires <time>       unix seconds or ISO date after which the grant no longer counts (default never)`,
+  options: { expires: { type: "string" } },
+  positionals: { min: 2, max: 2, names: "<ns/value> <account>" },
+  async run({ positionals, values, settings, out }) {
+    const attr = attribute(positionals[0]!);
+    const account = addressArg(positionals[1]!, "<account>");
+    const raw = stringOf(values.expires);
+    let expiresAt = 0n;
+    if (raw !== undefined) {
+      if (/^\d{1,20}$/.test(raw)) expiresAt = BigInt(raw);
+      else if (!Number.isNaN(Date.parse(raw))) expiresAt = BigInt(Math.floor(Date.parse(raw) / 1000));
+      else throw new UsageError("--expires must be unix seconds or an ISO date");
+    }
+    await withClient(settings, (client) => client.attributes.grant(attr, account, expiresAt));
+    out.result({ attribute: attr, account, expiresAt }, () => `granted ${attr} to ${account}${expiresAt > 0n ? ` until ${formatTime(expiresAt)}` : ""}`);
+  },
+});
+
+const revoke = defineCommand({
+  name: "attr revoke",
+  summary: "revoke an account's grant of an attribute value",
+  help: `usage: dekmesh attr revoke <ns/value> <account> [--json]`,
+  positionals: { min: 2, max: 2, names: "<ns/value> <account>" },
+  async run({ positionals, settings, out }) {
+    const attr = attribute(positionals[0]!);
+    const account = addressArg(positionals[1]!, "<account>");
+    await withClient(settings, (client) => client.attributes.revokeGrant(attr, account));
+    out.result({ attribute: attr, account, revoked: true }, () => `revoked ${attr} from ${account}`);
+  },
+});
+
+export const attrCommands: Command[] = [create, grant, revoke];

@@ -1,0 +1,64 @@
+/** The policy terms `upload` and `policy create|update` take, from flags to the SDK's PolicyTerms. */
+import { getAddress, isAddress, type Address } from "viem";
+import type { PolicyTerms, ReplicationSpec } from "../client/index.js";
+import { listOf, stringOf } from "./command.js";
+import { UsageError } from "./exitCodes.js";
+
+export const POLICY_TERM_OPTIONS = {
+  attr: { type: "string", multiple: true },
+  allow: { type: "string", multiple: true },
+  replication: { type: "string" },
+  "not-before": { type: "string" },
+  "not-after": { type: "string" },
+} as const;
+
+export const POLICY_TERMS_HELP = `  --attr <ns/value>      a required attribute (repeat, or comma-separate)
+  --allow <addr>         only these readers (repeat, or comma-separate; default anyone)
+  --replication <spec>   all (default) | stake:K | xor:K | explicit:ADDR,ADDR…
+  --not-before <time>    readable from (unix seconds or ISO date; inclusive)
+  --not-after <time>     readable until (unix seconds or ISO date; inclusive)`;
+
+export function addressArg(value: string, what: string): Address {
+  // Mixed case must be a valid checksum: a mistyped checksummed address is refused, not used.
+  if (!isAddress(value, { strict: true })) throw new UsageError(`${what} must be a 0x address (valid EIP-55 checksum if mixed case)`);
+  return getAddress(value);
+}
+
+function timeArg(value: string | undefined, what: string): bigint | undefined {
+  if (value === undefined) return undefined;
+  if (/^\d{1,20}$/.test(value)) return BigInt(value);
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw new UsageError(`${what} must be unix seconds or an ISO date`);
+  return BigInt(Math.floor(ms / 1000));
+}
+
+export function replicationArg(value: string): ReplicationSpec {
+  if (value === "all" || value === "validators") return value;
+  const counted = /^(stake|xor):(\d{1,2})$/.exec(value);
+  if (counted) {
+    if (Number(counted[2]) === 0) throw new UsageError("--replication K must be at least 1");
+    return value as ReplicationSpec;
+  }
+  if (value.startsWith("explicit:")) {
+    const members = value.slice("explicit:".length).split(",").filter((m) => m !== "");
+    if (members.length === 0) throw new UsageError("--replication explicit: needs at least one address");
+    return { explicit: members.map((m) => addressArg(m, "an explicit replica")) };
+  }
+  throw new UsageError("--replication must be all, stake:K, xor:K or explicit:ADDR,…");
+}
+
+export function policyTermsOf(values: Record<string, string | boolean | string[] | undefined>): PolicyTerms {
+  const attributes = listOf(values.attr);
+  for (const a of attributes) if (!/^[^/\s]+\/[^/\s]+$/.test(a)) throw new UsageError(`--attr must be namespace/value, not ${JSON.stringify(a.slice(0, 64))}`);
+  const allowlist = listOf(values.allow).map((a) => addressArg(a, "--allow"));
+  const replication = stringOf(values.replication);
+  const notBefore = timeArg(stringOf(values["not-before"]), "--not-before");
+  const notAfter = timeArg(stringOf(values["not-after"]), "--not-after");
+  return {
+    ...(attributes.length > 0 ? { attributes } : {}),
+    ...(allowlist.length > 0 ? { allowlist } : {}),
+    ...(replication !== undefined ? { replication: replicationArg(replication) } : {}),
+    ...(notBefore !== undefined ? { notBefore } : {}),
+    ...(notAfter !== undefined ? { notAfter } : {}),
+  };
+}
