@@ -19,3 +19,5 @@ export const MAX_PULL_ATTEMPTS = 3;
 export const RETRY_AFTER_FAILURE_MS = 5_000;
 /** Indexer page size of the work list. */
 export const WORK_PAGE_LIMIT = 1000;
+/** repair transactions one node has under way at once. */
+export const MAX_REPAIRS_IN_FLIGHT = 64;

@@ -29,6 +29,7 @@ import {
   MAX_PULL_ANSWER_BYTES,
   MAX_PULL_ATTEMPTS,
   MAX_PULL_REQUEST_BYTES,
+  MAX_REPAIRS_IN_FLIGHT,
   RETRY_AFTER_FAILURE_MS,
   WORK_PAGE_LIMIT,
 } from "./constants.js";
@@ -84,6 +85,9 @@ export interface ReplicationStats {
   /** Of those, DEKs this node should hold but does not (yet). */
   missing: number;
   lastError: string | undefined;
+  /** Duration of the last pass, and of its work-list read, in ms. */
+  lastPassMs: number;
+  lastWorkReadMs: number;
 }
 
 export interface HandOffResult {
@@ -105,15 +109,17 @@ export class ReplicationEngine {
   readonly #replayGuard = new ReplayGuard();
   readonly #provided = new Set<Hex>();
   readonly #inFlight = new Map<Hex, Promise<void>>();
+  readonly #repairs = new Map<Hex, Promise<void>>();
   readonly #failedUntil = new Map<string, number>();
   readonly #stats: ReplicationStats = {
-    ticks: 0, derived: 0, pulled: 0, pullFailures: 0, served: 0, refused: {}, repairsSent: 0, repairFailures: 0, provided: 0, contents: 0, missing: 0, lastError: undefined,
+    ticks: 0, derived: 0, pulled: 0, pullFailures: 0, served: 0, refused: {}, repairsSent: 0, repairFailures: 0, provided: 0, contents: 0, missing: 0, lastError: undefined, lastPassMs: 0, lastWorkReadMs: 0,
   };
   #controller: AbortController | undefined;
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
   #wakeRequested = false;
   #work: ReplicationWork | undefined;
+  #contents = new Map<Hex, ReplicationContent>();
   #peerIds = new Set<string>();
   #idle = false;
   #idleWaiters: (() => void)[] = [];
@@ -168,7 +174,7 @@ export class ReplicationEngine {
     controller.abort();
     this.#wake?.();
     await this.#loop;
-    await Promise.allSettled([...this.#inFlight.values()]);
+    await Promise.allSettled([...this.#inFlight.values(), ...this.#repairs.values()]);
     await this.#c.p2p.unhandle(PROTOCOL_REPLICATE).catch(() => {});
     await this.#c.p2p.unhandle(PROTOCOL_HAS).catch(() => {});
     this.#controller = undefined;
@@ -281,7 +287,9 @@ export class ReplicationEngine {
   }
 
   async #tick(signal: AbortSignal): Promise<void> {
+    const started = performance.now();
     const work = await this.#loadWork(signal);
+    this.#stats.lastWorkReadMs = Math.round(performance.now() - started);
     this.#stats.ticks++;
     this.#updatePeers(work);
     const head = await this.#c.indexer.chainHead({ signal });
@@ -315,19 +323,35 @@ export class ReplicationEngine {
       if (plan.provide) this.#provide(id);
       if (plan.repair) {
         const key = `repair:${id}:${[...active].sort().join(",")}`;
-        if ((this.#failedUntil.get(key) ?? 0) <= now) {
+        if (this.#repairs.has(id)) pending++;
+        else if ((this.#failedUntil.get(key) ?? 0) <= now) {
           pending++;
-          await this.#repair(content, key);
+          // Repairs go out side by side (consecutive nonces, many per block): after an exit a
+          // node may have a slot to repair in hundreds of sets.
+          if (this.#repairs.size < MAX_REPAIRS_IN_FLIGHT) {
+            const repair = this.#repair(content, key).finally(() => {
+              this.#repairs.delete(id);
+              this.wake();
+            });
+            this.#repairs.set(id, repair);
+          }
         }
       }
     }
+    this.#stats.lastPassMs = Math.round(performance.now() - started);
     this.#stats.contents = work.contents.length;
     this.#stats.missing = missing;
     this.#work = work;
-    if (pending === 0 && this.#inFlight.size === 0) {
+    this.#contents = new Map(work.contents.map((c) => [c.contentId, c]));
+    if (pending === 0 && this.#inFlight.size === 0 && this.#repairs.size === 0) {
       this.#idle = true;
       for (const resolve of this.#idleWaiters.splice(0)) resolve();
     }
+  }
+
+  #known(contentId: Hex): { replicaSet: readonly (string | null)[]; peers: readonly ReplicationPeer[] } | undefined {
+    const content = this.#contents.get(contentId);
+    return content === undefined || this.#work === undefined ? undefined : { replicaSet: content.replicaSet, peers: this.#work.peers };
   }
 
   #updatePeers(work: ReplicationWork): void {
@@ -448,7 +472,12 @@ export class ReplicationEngine {
 
   async #servePull(request: Uint8Array, peer: string, signal: AbortSignal): Promise<Uint8Array> {
     try {
-      const served = await servePull({ store: this.#c.store, indexer: this.#c.indexer, account: this.#c.account, clock: this.#clock }, request, peer, signal);
+      const served = await servePull(
+        { store: this.#c.store, indexer: this.#c.indexer, account: this.#c.account, clock: this.#clock, known: (id) => this.#known(id) },
+        request,
+        peer,
+        signal,
+      );
       this.#stats.served++;
       this.#logger.debug("served a DEK pull", { contentId: served.contentId, puller: served.puller });
       return served.envelope;

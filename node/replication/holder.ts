@@ -8,7 +8,7 @@
  */
 import { hexToBytes, type Hex } from "viem";
 import { sealReplication } from "../envelopes/index.js";
-import { IndexerClientError, type IndexerClient } from "../indexer-client/index.js";
+import { IndexerClientError, type IndexerClient, type ReplicationPeer } from "../indexer-client/index.js";
 import type { ChainAccount } from "../keys/index.js";
 import type { DekStore } from "../store/index.js";
 import { ENVELOPE_LIFETIME_S } from "./constants.js";
@@ -22,6 +22,12 @@ export interface HolderComponents {
   account: ChainAccount;
   /** Milliseconds since the epoch. */
   clock: () => number;
+  /**
+   * The content and the reachable validators as of this node's last work list (read from the
+   * indexer at most one pass ago, staleness-checked), if the content is in it. Saves an
+   * indexer read per pull; contents it does not know are looked up in the indexer.
+   */
+  known?: (contentId: Hex) => { replicaSet: readonly (string | null)[]; peers: readonly ReplicationPeer[] } | undefined;
 }
 
 export interface ServedPull {
@@ -33,6 +39,13 @@ export interface ServedPull {
 /** Checks a pull request from `peer` and returns the envelope for it, or throws a ReplicationError. */
 export async function servePull(components: HolderComponents, request: Uint8Array, peer: string, signal?: AbortSignal): Promise<ServedPull> {
   const contentId = decodeContentRequest(request);
+  const known = components.known?.(contentId);
+  if (known !== undefined) {
+    const puller = known.peers.find((p) => p.peerId === peer);
+    if (puller === undefined || puller.status !== "active") throw new ReplicationError("REPLICATION_NOT_ACTIVE", "the requester is not an active validator");
+    if (!known.replicaSet.includes(puller.node)) throw new ReplicationError("REPLICATION_NOT_IN_REPLICA_SET", "the requester is not in the content's replica set");
+    return seal(components, contentId, puller.node, puller.kasPublicKey);
+  }
   let holders;
   try {
     holders = await components.indexer.holders(contentId, { signal });
@@ -52,16 +65,20 @@ export async function servePull(components: HolderComponents, request: Uint8Arra
     throw new ReplicationError("REPLICATION_NOT_IN_REPLICA_SET", "the requester is not in the content's replica set");
   }
   if (!puller.inReplicaSet) throw new ReplicationError("REPLICATION_NOT_IN_REPLICA_SET", "the requester is not in the content's replica set");
+  return seal(components, contentId, puller.node, puller.kasPublicKey);
+}
+
+function seal(components: HolderComponents, contentId: Hex, puller: Hex, kasPublicKey: Hex): ServedPull {
   const dek = components.store.getDek(contentId);
   if (dek === undefined) throw new ReplicationError("REPLICATION_NOT_HOLDER", "this node does not hold the DEK");
   const envelope = sealReplication({
     dek,
     contentId: hexToBytes(contentId),
     holder: components.account,
-    recipient: { address: puller.node, kasPublicKey: hexToBytes(puller.kasPublicKey) },
+    recipient: { address: puller, kasPublicKey: hexToBytes(kasPublicKey) },
     expiresAt: BigInt(Math.floor(components.clock() / 1000)) + ENVELOPE_LIFETIME_S,
   });
-  return { contentId, puller: puller.node, envelope };
+  return { contentId, puller, envelope };
 }
 
 function fromIndexerError(error: unknown, notFound: "REPLICATION_UNKNOWN_CONTENT" | "REPLICATION_UNAVAILABLE"): ReplicationError {

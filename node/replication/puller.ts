@@ -8,7 +8,8 @@
 import { hexToBytes, type Address, type Hex } from "viem";
 import { EnvelopeError, openReplication, ReplayGuard } from "../envelopes/index.js";
 import type { KasKeyRing } from "../keys/index.js";
-import { P2pError, PROTOCOL_REPLICATE, type P2pNode } from "../p2p/index.js";
+import { DekmeshError } from "../errors.js";
+import { PROTOCOL_REPLICATE, type P2pNode } from "../p2p/index.js";
 import { decodeHeader, TdfError, verifyHeaderPolicy } from "../tdf/index.js";
 import { MAX_ENVELOPE_LIFETIME_S, MAX_PULL_ANSWER_BYTES } from "./constants.js";
 import { ReplicationError, type ReplicationErrorCode } from "./errors.js";
@@ -102,6 +103,6 @@ export async function requestEnvelope(p2p: Pick<P2pNode, "request">, source: Pul
 
 /** A short description of why a source failed, for logs (codes only). */
 export function failureCode(error: unknown): string {
-  if (error instanceof ReplicationError || error instanceof P2pError) return error.code;
+  if (error instanceof DekmeshError) return error.code;
   return error instanceof Error ? error.name : "unknown";
 }

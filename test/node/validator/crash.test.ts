@@ -53,7 +53,7 @@ const childAddress = () => deriveNodeKeys(HARDHAT_MNEMONIC, CHILD).account.addre
 /** The child's store opened directly (the child is dead): every content the chain says it confirmed must be there. */
 async function assertConfirmedHeld(): Promise<number> {
   await net.synced();
-  const confirmed = new Set((await onChainHoldings(v0.chain.node, childAddress())).map((c) => c.toLowerCase()));
+  const confirmed = new Set((await onChainHoldings(v0.chain.node, childAddress())).map((c) => c.toLowerCase() as Hex));
   const store = DekStore.open({ directory: join(childConfig.dataDir, "store"), storageKey: deriveNodeKeys(HARDHAT_MNEMONIC, CHILD).storageKey });
   try {
     for (const contentId of confirmed) assert.ok(store.hasDek(contentId), `confirmed on chain but missing from the store: ${contentId}`);

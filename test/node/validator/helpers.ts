@@ -109,17 +109,19 @@ export class Net {
     return event!.args.policyId;
   }
 
-  /**
-   * Registers a content whose header is encrypted to `initial`'s KAS key under `policyId`;
-   * returns its content id, DEK and header.
-   */
-  async registerContent(publisher: HDAccount, policyId: bigint, initial: Validator): Promise<{ contentId: Hex; dek: Uint8Array; header: Uint8Array; block: bigint }> {
+  /** A fresh CID and a header encrypted to `initial`'s KAS key under `policyId`, ready to register. */
+  async prepareContent(policyId: bigint, initial: Validator): Promise<{ contentId: Hex; cid: Hex; header: Hex; dek: Uint8Array }> {
     const kas = initial.store.currentKasKey()!;
     const { header, dek } = createNanoTdfHeader({ kasPublicKey: kas.publicKey, locator: initial.httpUrl, policyId });
-    const headerBytes = header.bytes;
     const cid = CID.create(1, 0x55, await sha256.digest(randomBytes(64)));
-    const receipt = await this.send(publisher, "ContentRegistry", "register", [bytesToHex(cid.bytes), policyId, initial.address, bytesToHex(headerBytes), "0x"]);
-    return { contentId: keccak256(cid.bytes), dek, header: headerBytes, block: receipt.blockNumber };
+    return { contentId: keccak256(cid.bytes), cid: bytesToHex(cid.bytes), header: bytesToHex(header.bytes), dek };
+  }
+
+  /** Registers a content whose header is encrypted to `initial`'s KAS key; returns its content id, DEK and block. */
+  async registerContent(publisher: HDAccount, policyId: bigint, initial: Validator): Promise<{ contentId: Hex; dek: Uint8Array; block: bigint }> {
+    const { contentId, cid, header, dek } = await this.prepareContent(policyId, initial);
+    const receipt = await this.send(publisher, "ContentRegistry", "register", [cid, policyId, initial.address, header, "0x"]);
+    return { contentId, dek, block: receipt.blockNumber };
   }
 
   async synced(): Promise<void> {

@@ -1,0 +1,213 @@
+/**
+ * `npm run bench:replication`: lazy replication convergence and healing on a real network —
+ * Hardhat with 1-second blocks (automining off while measuring), Ponder, and ≥ 5 validators
+ * (startValidator, in one process, libp2p on loopback).
+ *
+ *   converge: 200 contents in stake(3) and 200 in xor(3); from the moment the registration's
+ *     block (with its confirmations) is seen to the moment the content has 3 holders: for stake,
+ *     the block carrying the 3rd member's HoldingConfirmed is seen; for xor, the 3rd member has
+ *     stored the DEK (and announces it in the DHT).
+ *   heal: one validator exits; from the moment its exit block is seen until every affected
+ *     content has 3 holders again (stake: 3 confirmed active members; xor: the new 3 closest
+ *     hold it).
+ *
+ * Block "seen" times come from polling eth_blockNumber every 20 ms. Last line: one JSON object.
+ */
+import { createPublicClient, createWalletClient, http, type Address, type Hex } from "viem";
+import { hardhat } from "viem/chains";
+import { contentRegistryAbi, validatorRegistryAbi } from "../../node/chain/index.js";
+import { devAccount, rpcRequest } from "../../node/devnet/index.js";
+import { xorReplicaSet } from "../../node/replication/index.js";
+import type { Validator } from "../../node/validator/index.js";
+import { Net, removeTempDirs } from "../../test/node/validator/helpers.js";
+
+const VALIDATORS = Number(process.env.BENCH_VALIDATORS ?? 5);
+const CONTENTS = Number(process.env.BENCH_CONTENTS ?? 200);
+const K = 3;
+const lower = (a: string) => a.toLowerCase() as Address;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const log = (message: string) => process.stderr.write(`[bench:replication] ${message}\n`);
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
+}
+
+function logStats(validators: Validator[]): void {
+  for (const v of validators) {
+    const { ticks, pulled, pullFailures, derived, served, refused, lastError, lastPassMs, lastWorkReadMs } = v.replication.stats();
+    log(`${v.address.slice(0, 10)}: ticks ${ticks} derived ${derived} pulled ${pulled} failures ${pullFailures} served ${served} refused ${JSON.stringify(refused)} last ${lastError} pass ${lastPassMs} ms (work ${lastWorkReadMs} ms)`);
+  }
+}
+
+async function main(): Promise<void> {
+  const net = await Net.start({ chain: { blockIntervalMs: 1000 } });
+  const validators: Validator[] = [];
+  const seen = new Map<bigint, number>();
+  let watching = true;
+  try {
+    for (let i = 0; i < VALIDATORS; i++) validators.push(await net.startValidator(i, { replication: { intervalMs: 250 }, holdings: { intervalMs: 100 } }));
+    log(`${VALIDATORS} validators active`);
+    const publisher = devAccount(6);
+    const stakePolicy = await net.createPolicy(publisher, "stake", K);
+    const xorPolicy = await net.createPolicy(publisher, "xor", K);
+    const stored = new Map<Hex, Map<Address, number>>();
+    for (const v of validators) {
+      v.replication.onStored((id) => {
+        const byNode = stored.get(id) ?? new Map<Address, number>();
+        byNode.set(lower(v.address), Date.now());
+        stored.set(id, byNode);
+      });
+    }
+
+    // From here on: blocks only every second.
+    await rpcRequest(net.stack.chain.url, "evm_setAutomine", [false]);
+    const chain = createPublicClient({ chain: hardhat, transport: http(net.stack.chain.url) });
+    void (async () => {
+      while (watching) {
+        const n = await chain.getBlockNumber({ cacheTime: 0 }).catch(() => undefined);
+        if (n !== undefined) for (let b = n; b >= 0n && !seen.has(b); b--) seen.set(b, Date.now());
+        await sleep(20);
+      }
+    })();
+
+    // Register every content without waiting, nonces counted here.
+    const wallet = createWalletClient({ chain: hardhat, transport: http(net.stack.chain.url), account: publisher });
+    let nonce = await chain.getTransactionCount({ address: publisher.address, blockTag: "pending" });
+    const registrations: { contentId: Hex; mode: "stake" | "xor"; hash: Hex }[] = [];
+    for (let i = 0; i < CONTENTS * 2; i++) {
+      const mode = i % 2 === 0 ? "stake" : "xor";
+      const initial = validators[i % VALIDATORS]!;
+      const { header, cid, contentId } = await net.prepareContent(mode === "stake" ? stakePolicy : xorPolicy, initial);
+      const hash = await wallet.writeContract({
+        address: net.addresses.ContentRegistry,
+        abi: contentRegistryAbi,
+        functionName: "register",
+        args: [cid, mode === "stake" ? stakePolicy : xorPolicy, initial.address, header, "0x"],
+        nonce: nonce++,
+        gas: 1_000_000n,
+      });
+      registrations.push({ contentId, mode, hash });
+    }
+    log(`${registrations.length} registrations sent`);
+    const receipts = new Map<Hex, bigint>();
+    for (const r of registrations) {
+      const receipt = await chain.waitForTransactionReceipt({ hash: r.hash, pollingInterval: 100 });
+      if (receipt.status !== "success") throw new Error("a registration reverted");
+      receipts.set(r.contentId, receipt.blockNumber);
+    }
+    const confirmations = validators[0]!.config.confirmations;
+    const finalAt = (id: Hex) => seen.get(receipts.get(id)! + BigInt(confirmations - 1))!;
+
+    // Convergence.
+    const converged = async (): Promise<{ stake: number[]; xor: number[] } | undefined> => {
+      const logs = await chain.getContractEvents({ address: net.addresses.ContentRegistry, abi: contentRegistryAbi, eventName: "HoldingConfirmed", fromBlock: 0n });
+      const confirmedAt = new Map<Hex, Map<Address, bigint>>();
+      for (const l of logs) {
+        const m = confirmedAt.get(l.args.contentId!) ?? new Map<Address, bigint>();
+        if (!m.has(lower(l.args.validator!))) m.set(lower(l.args.validator!), l.blockNumber);
+        confirmedAt.set(l.args.contentId!, m);
+      }
+      const active = validators.map((v) => lower(v.address));
+      const stake: number[] = [];
+      const xor: number[] = [];
+      for (const r of registrations) {
+        if (r.mode === "stake") {
+          const members = (await memberSet(r.contentId)) ?? [];
+          const blocks = members.map((m) => confirmedAt.get(r.contentId)?.get(m));
+          if (members.length < K || blocks.some((b) => b === undefined || !seen.has(b))) return undefined;
+          const last = blocks.reduce((a, b) => (b! > a! ? b : a))!;
+          stake.push(seen.get(last)! - finalAt(r.contentId));
+        } else {
+          const members = xorReplicaSet(r.contentId, active, K);
+          const times = members.map((m) => stored.get(r.contentId)?.get(m));
+          // The initial validator derives rather than pulls; it counts when it is a member.
+          if (times.some((t) => t === undefined)) return undefined;
+          xor.push(Math.max(...(times as number[])) - finalAt(r.contentId));
+        }
+      }
+      return { stake, xor };
+    };
+    const sets = new Map<Hex, Address[]>();
+    const memberSet = async (id: Hex): Promise<Address[] | undefined> => {
+      if (!sets.has(id)) {
+        const res = await fetch(`${net.indexerUrl}/holders/${id}`);
+        const body = (await res.json()) as { replication?: { replicaSet: (Address | null)[] } };
+        if (body.replication === undefined) return undefined; // not indexed yet
+        sets.set(id, body.replication.replicaSet.filter((m): m is Address => m !== null));
+      }
+      return sets.get(id);
+    };
+    let result: { stake: number[]; xor: number[] } | undefined;
+    const deadline = Date.now() + 180_000;
+    while (!(result = await converged())) {
+      if (Date.now() > deadline) {
+        logStats(validators);
+        for (const r of registrations) {
+          const members = r.mode === "stake" ? ((await memberSet(r.contentId)) ?? []) : xorReplicaSet(r.contentId, validators.map((v) => lower(v.address)), K);
+          const lacking = members.filter((m) => !validators.find((v) => lower(v.address) === m)?.store.hasDek(r.contentId));
+          if (lacking.length > 0) log(`${r.mode} ${r.contentId.slice(0, 10)} lacks ${lacking.map((m) => m.slice(0, 8)).join(",")}`);
+        }
+        throw new Error("replication did not converge in 3 minutes");
+      }
+      await sleep(500);
+    }
+    const all = [...result.stake, ...result.xor];
+    logStats(validators);
+    log(`converged: stake p50 ${percentile(result.stake, 50)} ms, xor p50 ${percentile(result.xor, 50)} ms`);
+
+    // Heal after an exit: the validator with the most stake slots leaves.
+    const slots = new Map<Address, number>();
+    for (const members of sets.values()) for (const m of members) slots.set(m, (slots.get(m) ?? 0) + 1);
+    const leaver = validators.find((v) => lower(v.address) === [...slots.entries()].sort((a, b) => b[1] - a[1])[0]![0])!;
+    const remaining = validators.filter((v) => v !== leaver).map((v) => lower(v.address));
+    const affectedStake = [...sets.entries()].filter(([, m]) => m.includes(lower(leaver.address))).map(([id]) => id);
+    const affectedXor = registrations
+      .filter((r) => r.mode === "xor" && xorReplicaSet(r.contentId, validators.map((v) => lower(v.address)), K).includes(lower(leaver.address)))
+      .map((r) => r.contentId);
+    const operator = createWalletClient({ chain: hardhat, transport: http(net.stack.chain.url), account: devAccount(0) });
+    const exitHash = await operator.writeContract({ address: net.addresses.ValidatorRegistry, abi: validatorRegistryAbi, functionName: "requestExit", args: [leaver.address] });
+    const exitBlock = (await chain.waitForTransactionReceipt({ hash: exitHash, pollingInterval: 50 })).blockNumber;
+    while (!seen.has(exitBlock)) await sleep(10);
+    const exitSeen = seen.get(exitBlock)!;
+    let healedAt = 0;
+    const healDeadline = Date.now() + 120_000;
+    for (;;) {
+      let done = true;
+      for (const id of affectedStake) {
+        const res = await fetch(`${net.indexerUrl}/holders/${id}`);
+        const body = (await res.json()) as { holders: { node: Address; state: string; inReplicaSet: boolean }[] };
+        if (body.holders.filter((h) => h.inReplicaSet && h.state === "confirmed").length < K) done = false;
+      }
+      for (const id of affectedXor) {
+        if (!xorReplicaSet(id, remaining, K).every((m) => validators.find((v) => lower(v.address) === m)!.store.hasDek(id))) done = false;
+      }
+      if (done) {
+        healedAt = Date.now();
+        break;
+      }
+      if (Date.now() > healDeadline) throw new Error("did not heal in 2 minutes");
+      await sleep(50);
+    }
+    log(`healed ${affectedStake.length} stake and ${affectedXor.length} xor contents`);
+    watching = false;
+    const summary = {
+      bench: "replication",
+      validators: VALIDATORS,
+      contents: CONTENTS * 2,
+      converge_k3_ms_p50: percentile(all, 50),
+      converge_k3_ms_p99: percentile(all, 99),
+      converge_stake_ms_p50: percentile(result.stake, 50),
+      converge_xor_ms_p50: percentile(result.xor, 50),
+      heal_after_exit_ms: healedAt - exitSeen,
+    };
+    console.log(JSON.stringify(summary));
+  } finally {
+    watching = false;
+    for (const v of validators.reverse()) await v.stop().catch(() => {});
+    await net.stop();
+    removeTempDirs();
+  }
+}
+
+await main();
