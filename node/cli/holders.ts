@@ -1,5 +1,4 @@
 /** `dekmesh holders <cid>`: who holds (or should hold) a content's DEK, from the indexer. */
-import { contentIdOf } from "../client/decrypt.js";
 import { defineCommand } from "./command.js";
 import { UsageError } from "./exitCodes.js";
 import { openIndexer } from "./network.js";
@@ -20,12 +19,13 @@ computed) the content's DEK, strongest claim first, as the indexer sees it at a 
     if (/^0x[0-9a-fA-F]{64}$/.test(ref)) contentId = ref.toLowerCase();
     else {
       try {
+        const { contentIdOf } = await import("../client/decrypt.js");
         contentId = contentIdOf(ref).contentId;
       } catch {
         throw new UsageError(`not a CID or a 0x contentId: ${JSON.stringify(ref.slice(0, 80))}`);
       }
     }
-    const info = await openIndexer(settings).holders(contentId);
+    const info = await (await openIndexer(settings)).holders(contentId);
     out.result(info, () =>
       [
         fields([

@@ -53,6 +53,7 @@ ${members.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join("\n")}`;
 /** Runs one command line; resolves to the exit code. */
 export async function main(argv: string[], out = new Output()): Promise<ExitCode> {
   const [first, second] = argv;
+  out.json = argv.includes("--json");
   try {
     if (first === undefined || first === "--help" || first === "-h" || first === "help") {
       out.stdout(overview());
@@ -77,7 +78,6 @@ export async function main(argv: string[], out = new Output()): Promise<ExitCode
       if (command === undefined) throw new UsageError(`unknown command ${JSON.stringify(first.slice(0, 40))} (see dekmesh --help)`);
       rest = argv.slice(1);
     }
-    out.json = rest.includes("--json");
     // Daemons (validator run, devnet) stop cleanly on their own signal handlers.
     if (!command.raw) process.once("SIGINT", () => process.exit(EXIT.INTERRUPTED));
     try {

@@ -2,20 +2,25 @@
  * The network handles commands open from the settings: read-only indexer access (no key
  * needed), chain clients for an account, and the client SDK. Each is closed by the caller.
  */
-import { createPublicClient, http, type LocalAccount } from "viem";
-import { createChainClients, loadDeployment, type ChainClients } from "../chain/index.js";
-import { createClient, type DekmeshClient } from "../client/index.js";
-import { createIndexerClient, type IndexerClient } from "../indexer-client/index.js";
+// The SDK, chain and indexer modules load on first use: `dekmesh --help` and usage errors
+// should not pay for libp2p, Helia and friends.
+import type { LocalAccount } from "viem";
+import type { ChainClients } from "../chain/index.js";
+import type { DekmeshClient } from "../client/index.js";
+import type { IndexerClient } from "../indexer-client/index.js";
 import { CliError, EXIT } from "./exitCodes.js";
 import type { Settings } from "./settings.js";
 
 /** Indexer reads, checked for freshness against the chain head (a stale indexer is an error, not an answer). */
-export function openIndexer(settings: Settings): IndexerClient {
+export async function openIndexer(settings: Settings): Promise<IndexerClient> {
+  const { createPublicClient, http } = await import("viem");
+  const { createIndexerClient } = await import("../indexer-client/index.js");
   const chain = createPublicClient({ transport: http(settings.rpcUrl(), { retryCount: 0, timeout: 10_000 }) });
   return createIndexerClient({ chain }, { url: settings.indexerUrl(), holdersCacheTtlMs: 0 });
 }
 
-export function loadDeploymentFile(settings: Settings) {
+async function loadDeploymentFile(settings: Settings) {
+  const { loadDeployment } = await import("../chain/index.js");
   const file = settings.deployment();
   try {
     return loadDeployment(file);
@@ -25,11 +30,12 @@ export function loadDeploymentFile(settings: Settings) {
 }
 
 /** Chain clients acting as `account` (an operator's or a node's). */
-export function openChain(settings: Settings, account: LocalAccount): ChainClients {
+export async function openChain(settings: Settings, account: LocalAccount): Promise<ChainClients> {
+  const { createChainClients } = await import("../chain/index.js");
   return createChainClients({
     rpcUrl: settings.rpcUrl(),
     chainId: settings.chainId(),
-    deployment: loadDeploymentFile(settings),
+    deployment: await loadDeploymentFile(settings),
     account,
     pollingIntervalMs: 100,
   });
@@ -38,6 +44,7 @@ export function openChain(settings: Settings, account: LocalAccount): ChainClien
 /** The SDK as the configured account, with the configured IPFS (Kubo RPC) when there is one. */
 export async function openClient(settings: Settings): Promise<DekmeshClient> {
   const ipfsUrl = settings.ipfsUrl();
+  const { createClient } = await import("../client/index.js");
   return createClient({
     chain: { rpcUrl: settings.rpcUrl(), chainId: settings.chainId() },
     deployment: settings.deployment(),

@@ -34,12 +34,18 @@ const update = defineCommand({
                              [--not-before <time>] [--not-after <time>] [--json]
 
 Replaces the terms of your policy <id> (a new version; contents under it follow at once).
+The replication cannot change; it is kept (an explicit one must be restated).
 ${POLICY_TERMS_HELP}`,
   options: POLICY_TERM_OPTIONS,
   positionals: { min: 1, max: 1, names: "<id>" },
   async run({ positionals, values, settings, out }) {
     const id = policyId(positionals[0]!);
     const terms = policyTermsOf(values);
+    if (terms.replication === undefined) {
+      const current = await (await openIndexer(settings)).policy(id);
+      if (current.mode === "explicit") throw new UsageError(`policy ${id} replicates to explicit members: restate them with --replication explicit:ADDR,…`);
+      terms.replication = current.mode === "all" ? "all" : (`${current.mode as "stake" | "xor"}:${current.k}` as const);
+    }
     const version = await withClient(settings, (client) => client.policies.update(id, terms));
     out.result({ policyId: id, version }, () => `policy ${id} is at version ${version}`);
   },
@@ -80,7 +86,7 @@ const show = defineCommand({
   help: `usage: dekmesh policy show <id> [--json]`,
   positionals: { min: 1, max: 1, names: "<id>" },
   async run({ positionals, settings, out }) {
-    const policy = await openIndexer(settings).policy(policyId(positionals[0]!));
+    const policy = await (await openIndexer(settings)).policy(policyId(positionals[0]!));
     out.result(policy, () => describe(policy));
   },
 });

@@ -8,10 +8,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { formatUnits, parseUnits } from "viem";
-import { getValidator, registerValidator, requestExit, rotateKasKey, stake, stakeTokenAbi, type ChainClients } from "../chain/index.js";
-import { P256PrivateKey } from "../keys/index.js";
-import { DekStore } from "../store/index.js";
-import { deriveIdentity, runValidatorCommand, type NodeIdentity } from "../validator/index.js";
+import type { ChainClients } from "../chain/index.js";
+import type { NodeIdentity } from "../validator/index.js";
 import { defineCommand, listOf, stringOf, type Command, type CommandInput } from "./command.js";
 import { CliError, EXIT, UsageError } from "./exitCodes.js";
 import { openChain } from "./network.js";
@@ -28,6 +26,7 @@ Runs the validator daemon (docs/validator.md). Exit: 0 after a clean stop (SIGIN
   raw: true,
   network: false,
   async run({ argv }) {
+    const { runValidatorCommand } = await import("../validator/index.js");
     const code = await runValidatorCommand(argv);
     // node/validator: 2 = usage, 1 = start failed.
     return code === 0 ? EXIT.OK : code === 2 ? EXIT.USAGE : EXIT.UNAVAILABLE;
@@ -49,8 +48,8 @@ interface OperatorContext {
   settings: Settings;
   file: Record<string, unknown>;
   /** The node account's and the operator account's chain clients. */
-  node(): ChainClients;
-  operator(): ChainClients;
+  node(): Promise<ChainClients>;
+  operator(): Promise<ChainClients>;
 }
 
 /** The config file as JSON, with its relative paths resolved against its directory (as node/validator does). */
@@ -70,7 +69,8 @@ function readConfigFile(file: string | undefined): Record<string, unknown> {
   return config;
 }
 
-function operatorContext({ values }: CommandInput): OperatorContext {
+async function operatorContext({ values }: CommandInput): Promise<OperatorContext> {
+  const { deriveIdentity } = await import("../validator/index.js");
   const env = process.env;
   const file = readConfigFile(stringOf(values.config));
   const str = (key: string) => (typeof file[key] === "string" ? (file[key] as string) : undefined);
@@ -112,8 +112,8 @@ function operatorContext({ values }: CommandInput): OperatorContext {
     // The key layer's message could quote the mnemonic's words; say only what is wrong.
     throw new UsageError("the operator mnemonic is not a valid BIP-39 mnemonic (or the node index is out of range)");
   }
-  let node: ChainClients | undefined;
-  let operator: ChainClients | undefined;
+  let node: Promise<ChainClients> | undefined;
+  let operator: Promise<ChainClients> | undefined;
   return {
     identity,
     settings,
@@ -135,7 +135,8 @@ libp2p peer id, under the operator of the mnemonic.
 ${IDENTITY_HELP}`,
   options: { ...IDENTITY_OPTIONS, endpoint: { type: "string" }, multiaddr: { type: "string", multiple: true } },
   async run(input) {
-    const ctx = operatorContext(input);
+    const ctx = await operatorContext(input);
+    const chain = await import("../chain/index.js");
     const http = (ctx.file.http ?? {}) as Record<string, unknown>;
     const p2p = (ctx.file.p2p ?? {}) as Record<string, unknown>;
     const endpoint = stringOf(input.values.endpoint) ?? (typeof http.publicUrl === "string" ? http.publicUrl : undefined);
@@ -150,11 +151,11 @@ ${IDENTITY_HELP}`,
     if (multiaddrs.length === 0 && Array.isArray(p2p.announce)) multiaddrs.push(...(p2p.announce as string[]));
     for (const m of multiaddrs) if (!m.startsWith("/")) throw new UsageError(`not a multiaddr: ${JSON.stringify(m.slice(0, 80))}`);
     const node = ctx.identity.address;
-    const before = await getValidator(ctx.node(), { node });
+    const before = await chain.getValidator(await ctx.node(), { node });
     if (before.status !== "none") {
       throw new CliError(EXIT.REFUSED, "CLI_ALREADY_REGISTERED", `validator ${node} is already registered (${before.status})`, { details: { node } });
     }
-    const result = await registerValidator(ctx.node(), {
+    const result = await chain.registerValidator(await ctx.node(), {
       operator: ctx.identity.operatorAccount.address,
       kasPublicKey: ctx.identity.keys.kasKey.publicKey,
       peerId: ctx.identity.peerIdBytes,
@@ -166,7 +167,7 @@ ${IDENTITY_HELP}`,
   },
 });
 
-async function parseAmount(clients: ChainClients, raw: string): Promise<{ wei: bigint; decimals: number }> {
+async function parseAmount(clients: ChainClients, raw: string, stakeTokenAbi: typeof import("../chain/index.js").stakeTokenAbi): Promise<{ wei: bigint; decimals: number }> {
   const decimals = Number(
     await clients.publicClient.readContract({ address: clients.deployment.addresses.stakeToken, abi: stakeTokenAbi, functionName: "decimals" }),
   );
@@ -190,12 +191,13 @@ ${IDENTITY_HELP}`,
   async run(input) {
     const raw = stringOf(input.values.amount);
     if (raw === undefined) throw new UsageError("--amount is required");
-    const ctx = operatorContext(input);
-    const operator = ctx.operator();
-    const { wei, decimals } = await parseAmount(operator, raw);
+    const ctx = await operatorContext(input);
+    const chain = await import("../chain/index.js");
+    const operator = await ctx.operator();
+    const { wei, decimals } = await parseAmount(operator, raw, chain.stakeTokenAbi);
     const node = ctx.identity.address;
-    const result = await stake(operator, { node, amount: wei });
-    const after = await getValidator(operator, { node });
+    const result = await chain.stake(operator, { node, amount: wei });
+    const after = await chain.getValidator(operator, { node });
     const value = { node, amount: wei, stake: after.stake, status: after.status, transactionHash: result.hash };
     input.out.result(value, () =>
       fields([
@@ -220,10 +222,11 @@ on chain (it flushes them on a clean stop).
 ${IDENTITY_HELP}`,
   options: IDENTITY_OPTIONS,
   async run(input) {
-    const ctx = operatorContext(input);
+    const ctx = await operatorContext(input);
+    const chain = await import("../chain/index.js");
     const node = ctx.identity.address;
-    const result = await requestExit(ctx.operator(), { node });
-    const after = await getValidator(ctx.operator(), { node });
+    const result = await chain.requestExit(await ctx.operator(), { node });
+    const after = await chain.getValidator(await ctx.operator(), { node });
     const value = { node, status: after.status, unbondingEndsAt: after.unbondingEndsAt, transactionHash: result.hash };
     input.out.result(value, () => fields(Object.entries(value).map(([k, v]) => [k, String(v)])));
   },
@@ -241,13 +244,16 @@ The store is the running validator's: stop the validator first (its store is loc
 ${IDENTITY_HELP}`,
   options: { ...IDENTITY_OPTIONS, "data-dir": { type: "string" } },
   async run(input) {
-    const ctx = operatorContext(input);
+    const ctx = await operatorContext(input);
+    const chain = await import("../chain/index.js");
     const dataDir = stringOf(input.values["data-dir"]) ?? process.env.DEKMESH_DATA_DIR ?? (typeof ctx.file.dataDir === "string" ? ctx.file.dataDir : undefined);
     if (dataDir === undefined) throw new UsageError("--data-dir is required (or dataDir in the config)");
     const node = ctx.identity.address;
-    const before = await getValidator(ctx.operator(), { node });
+    const before = await chain.getValidator(await ctx.operator(), { node });
     if (before.status === "none") throw new CliError(EXIT.NOT_FOUND, "CLI_NOT_REGISTERED", `validator ${node} is not registered`, { details: { node } });
-    let store: DekStore;
+    const { DekStore } = await import("../store/index.js");
+    const { P256PrivateKey } = await import("../keys/index.js");
+    let store: import("../store/index.js").DekStore;
     try {
       fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
       store = DekStore.open({ directory: path.join(dataDir, "store"), storageKey: ctx.identity.keys.storageKey });
@@ -260,7 +266,7 @@ ${IDENTITY_HELP}`,
       const fresh = P256PrivateKey.generate();
       // Durable before the chain names it: a key on chain must never be missing from the store.
       await store.addKasKey(fresh, { current: false });
-      const result = await rotateKasKey(ctx.operator(), { node, kasPublicKey: fresh.publicKey });
+      const result = await chain.rotateKasKey(await ctx.operator(), { node, kasPublicKey: fresh.publicKey });
       await store.addKasKey(fresh, { current: true });
       const value = { node, kid: result.kid, previousKid: result.previousKid, transactionHash: result.hash };
       input.out.result(value, () => fields(Object.entries(value)));
