@@ -16,6 +16,8 @@ contract ContentRegistry is IContentRegistry {
     uint256 private constant MAX_HEADER_BYTES = 1024;
     uint256 private constant MAX_RECOVERY_BYTES = 512;
     uint256 private constant MAX_BATCH = 500;
+    /// @dev A repair re-draws from the stake tree (≈ 30–60k gas a content): 100 stays far below a block.
+    uint256 private constant MAX_REPAIR_BATCH = 100;
 
     /// @notice The validator set consulted for activity and replica draws.
     IValidatorRegistry public immutable validators;
@@ -68,18 +70,27 @@ contract ContentRegistry is IContentRegistry {
 
     /// @inheritdoc IContentRegistry
     function repair(bytes32 contentId, address[] calldata members) external returns (address[] memory repaired) {
-        uint256 record = _records[contentId];
-        if (record == 0) revert ContentRegistryUnknownContent(contentId);
-        if (uint192(record) == 0) revert ContentRegistryNotStakeMode(contentId);
+        uint256 record = _stakeRecord(contentId);
         if (_commit(members) != uint192(record)) revert ContentRegistryReplicaSetMismatch(contentId);
+        bool changed;
+        (repaired, changed) = _repair(contentId, record, members);
+        if (!changed) revert ContentRegistryNothingToRepair(contentId);
+    }
 
-        (address[] memory staying, uint256 vacatedSlots) = _partition(members);
-        if (vacatedSlots == 0) revert ContentRegistryNothingToRepair(contentId);
-        uint256 seed = uint256(keccak256(abi.encode(block.prevrandao, blockhash(block.number - 1), contentId, record)));
-        // Members that stay are excluded from the re-draw, so the set stays distinct.
-        address[] memory drawn = validators.sample(seed, members.length - staying.length, staying);
-        repaired = _fill(contentId, members, vacatedSlots, drawn);
-        _records[contentId] = (record >> 192 << 192) | _commit(repaired);
+    /// @inheritdoc IContentRegistry
+    function repairMany(bytes32[] calldata contentIds, address[][] calldata members) external returns (uint256 count) {
+        uint256 n = contentIds.length;
+        if (n == 0 || n > MAX_REPAIR_BATCH || members.length != n) revert ContentRegistryInvalidBatch(n);
+        for (uint256 i; i < n; ++i) {
+            bytes32 contentId = contentIds[i];
+            uint256 record = _stakeRecord(contentId);
+            // Repaired by someone else since the caller read the set (several validators heal the
+            // same departure), or nothing left to draw: skipped, the rest of the batch still counts.
+            if (_commit(members[i]) != uint192(record)) continue;
+            (, bool changed) = _repair(contentId, record, members[i]);
+            if (changed) ++count;
+        }
+        if (count == 0) revert ContentRegistryNothingRepaired();
     }
 
     /// @inheritdoc IReplicaAssignments
@@ -107,6 +118,28 @@ contract ContentRegistry is IContentRegistry {
         uint64 policyId = policyOf(contentId);
         if (policyId == 0) return (false, AccessReason.PolicyNotFound);
         return policies.canAccess(policyId, account);
+    }
+
+    /// @dev The record of a registered `stake(k)` content; reverts for anything else.
+    function _stakeRecord(bytes32 contentId) private view returns (uint256 record) {
+        record = _records[contentId];
+        if (record == 0) revert ContentRegistryUnknownContent(contentId);
+        if (uint192(record) == 0) revert ContentRegistryNotStakeMode(contentId);
+    }
+
+    /// @dev Re-draws the slots of `members` (already checked against the commitment) whose member
+    /// left, stores the new commitment when something changed, and returns the new set.
+    function _repair(bytes32 contentId, uint256 record, address[] calldata members)
+        private
+        returns (address[] memory repaired, bool changed)
+    {
+        (address[] memory staying, uint256 vacatedSlots) = _partition(members);
+        if (vacatedSlots == 0) return (members, false);
+        uint256 seed = uint256(keccak256(abi.encode(block.prevrandao, blockhash(block.number - 1), contentId, record)));
+        // Members that stay are excluded from the re-draw, so the set stays distinct.
+        address[] memory drawn = validators.sample(seed, members.length - staying.length, staying);
+        (repaired, changed) = _fill(contentId, members, vacatedSlots, drawn);
+        if (changed) _records[contentId] = (record >> 192 << 192) | _commit(repaired);
     }
 
     /// @dev The caller must be the publisher of a live policy; returns its replication spec.
@@ -160,14 +193,13 @@ contract ContentRegistry is IContentRegistry {
     }
 
     /// @dev Puts the drawn validators into the vacated slots in order; a slot nobody could be
-    /// drawn for becomes vacant. Reverts when nothing changes (vacant slots stay vacant).
+    /// drawn for becomes vacant. `changed` is false when vacant slots stay vacant.
     function _fill(bytes32 contentId, address[] calldata members, uint256 vacatedSlots, address[] memory drawn)
         private
-        returns (address[] memory repaired)
+        returns (address[] memory repaired, bool changed)
     {
         repaired = members;
         uint256 next;
-        bool changed;
         for (uint256 i; i < members.length; ++i) {
             if (vacatedSlots & (1 << i) == 0) continue;
             address previous = members[i];
@@ -179,7 +211,6 @@ contract ContentRegistry is IContentRegistry {
             if (replacement != address(0)) ++_assignedReplicas[replacement];
             emit ReplicaRepaired(contentId, i, previous, replacement);
         }
-        if (!changed) revert ContentRegistryNothingToRepair(contentId);
     }
 
     /// @dev Commitment to a replica set; never 0 for a non-empty set in practice, and a

@@ -47,6 +47,7 @@ interface IContentRegistry is IReplicaAssignments {
     error ContentRegistryNotStakeMode(bytes32 contentId);
     error ContentRegistryReplicaSetMismatch(bytes32 contentId);
     error ContentRegistryNothingToRepair(bytes32 contentId);
+    error ContentRegistryNothingRepaired();
 
     // ---------------------------------------------------------------- functions
     /// @notice Registers a content under one of the caller's policies (the upload TX).
@@ -75,6 +76,15 @@ interface IContentRegistry is IReplicaAssignments {
     /// @param members The current replica set (checked against the stored commitment).
     /// @return repaired The replica set after the repair.
     function repair(bytes32 contentId, address[] calldata members) external returns (address[] memory repaired);
+
+    /// @notice `repair` for up to 100 contents in one transaction (a departure affects many
+    /// sets). Reverts for an empty or oversized batch, mismatched array lengths, an unknown or
+    /// non-stake content. An entry whose `members` no longer match the stored set (repaired by
+    /// someone else meanwhile) or that has nothing to re-draw is skipped; the call reverts only
+    /// if no entry changed. Callable by anyone, like `repair`.
+    /// @param members The current replica set of each content, in the order of `contentIds`.
+    /// @return count The number of replica sets that changed.
+    function repairMany(bytes32[] calldata contentIds, address[][] calldata members) external returns (uint256 count);
 
     /// @notice The policy a content is registered under (0 if unknown).
     function policyOf(bytes32 contentId) external view returns (uint64);

@@ -19,5 +19,7 @@ export const MAX_PULL_ATTEMPTS = 3;
 export const RETRY_AFTER_FAILURE_MS = 5_000;
 /** Indexer page size of the work list. */
 export const WORK_PAGE_LIMIT = 1000;
-/** repair transactions one node has under way at once. */
-export const MAX_REPAIRS_IN_FLIGHT = 64;
+/** Sets per repairMany transaction (ContentRegistry's MAX_REPAIR_BATCH). */
+export const MAX_REPAIR_BATCH = 100;
+/** repairMany transactions one node has under way at once (side by side, consecutive nonces). */
+export const MAX_REPAIR_BATCHES_IN_FLIGHT = 4;

@@ -29,7 +29,8 @@ import {
   MAX_PULL_ANSWER_BYTES,
   MAX_PULL_ATTEMPTS,
   MAX_PULL_REQUEST_BYTES,
-  MAX_REPAIRS_IN_FLIGHT,
+  MAX_REPAIR_BATCH,
+  MAX_REPAIR_BATCHES_IN_FLIGHT,
   RETRY_AFTER_FAILURE_MS,
   WORK_PAGE_LIMIT,
 } from "./constants.js";
@@ -51,8 +52,12 @@ export interface ReplicationComponents {
   p2p: Pick<P2pNode, "handle" | "unhandle" | "request" | "provide" | "revalidate">;
   /** This node's chain account (signs envelopes it serves). */
   account: ChainAccount;
-  /** Sends ContentRegistry.repair from the node account (through the TxSubmitter's sender). */
-  repair(contentId: Hex, members: readonly Address[]): Promise<void>;
+  /**
+   * Sends ContentRegistry.repairMany for 1–MAX_REPAIR_BATCH sets from the node account (through
+   * the TxSubmitter's sender); resolves once it is mined. Entries another node repaired first are
+   * skipped on chain; it rejects if none changed.
+   */
+  repair(repairs: readonly { contentId: Hex; members: readonly Address[] }[]): Promise<void>;
   /** Wakes the TxSubmitter: a stake/explicit DEK is waiting for its holder confirmation. */
   notifyHoldings(): void;
   logger?: ReplicationLogger;
@@ -109,7 +114,11 @@ export class ReplicationEngine {
   readonly #replayGuard = new ReplayGuard();
   readonly #provided = new Set<Hex>();
   readonly #inFlight = new Map<Hex, Promise<void>>();
-  readonly #repairs = new Map<Hex, Promise<void>>();
+  /** Contents in a repairMany under way. */
+  readonly #repairing = new Set<Hex>();
+  readonly #repairs = new Set<Promise<void>>();
+  /** Sets this node's mined repairMany changed, as sent: not sent again while the indexer still shows them. */
+  readonly #repairedFrom = new Map<Hex, string>();
   readonly #failedUntil = new Map<string, number>();
   readonly #stats: ReplicationStats = {
     ticks: 0, derived: 0, pulled: 0, pullFailures: 0, served: 0, refused: {}, repairsSent: 0, repairFailures: 0, provided: 0, contents: 0, missing: 0, lastError: undefined, lastPassMs: 0, lastWorkReadMs: 0,
@@ -174,7 +183,7 @@ export class ReplicationEngine {
     controller.abort();
     this.#wake?.();
     await this.#loop;
-    await Promise.allSettled([...this.#inFlight.values(), ...this.#repairs.values()]);
+    await Promise.allSettled([...this.#inFlight.values(), ...this.#repairs]);
     await this.#c.p2p.unhandle(PROTOCOL_REPLICATE).catch(() => {});
     await this.#c.p2p.unhandle(PROTOCOL_HAS).catch(() => {});
     this.#controller = undefined;
@@ -298,11 +307,22 @@ export class ReplicationEngine {
     const now = this.#clock();
     let pending = 0;
     let missing = 0;
+    const derives: Promise<void>[] = [];
+    const repairs: { content: ReplicationContent; key: string }[] = [];
+    const activeKey = [...active].sort().join(",");
     for (const content of work.contents) {
       const id = content.contentId;
       const has = this.#c.store.hasDek(id);
       const plan = planContent({ content, me: this.#me, myStatus, active, has, provided: this.#provided.has(id), head, confirmations: this.options.confirmations });
       if (!has && (plan.derive || plan.pull || content.replicaSet.includes(this.#me))) missing++;
+      const repairedFrom = this.#repairedFrom.get(id);
+      if (repairedFrom !== undefined && repairedFrom !== content.replicaSet.join()) this.#repairedFrom.delete(id);
+      if (plan.repair) {
+        const key = `repair:${id}:${activeKey}`;
+        pending++;
+        const sent = this.#repairing.has(id) || this.#repairedFrom.has(id);
+        if (!sent && (this.#failedUntil.get(key) ?? 0) <= now) repairs.push({ content, key });
+      }
       if (this.#inFlight.has(id)) {
         pending++;
         continue;
@@ -314,36 +334,35 @@ export class ReplicationEngine {
       }
       if (plan.derive) {
         pending++;
-        await this.#derive(content);
+        // Not awaited one by one: the derives of a pass land in one group commit (one fsync),
+        // and the pulls behind them in the list start in this pass, not after every fsync.
+        derives.push(this.#derive(content));
       } else if (plan.pull) {
         pending++;
         if (this.#inFlight.size >= this.options.concurrency) continue;
         this.#startPull(content, work.peers, signal);
       }
       if (plan.provide) this.#provide(id);
-      if (plan.repair) {
-        const key = `repair:${id}:${[...active].sort().join(",")}`;
-        if (this.#repairs.has(id)) pending++;
-        else if ((this.#failedUntil.get(key) ?? 0) <= now) {
-          pending++;
-          // Repairs go out side by side (consecutive nonces, many per block): after an exit a
-          // node may have a slot to repair in hundreds of sets.
-          if (this.#repairs.size < MAX_REPAIRS_IN_FLIGHT) {
-            const repair = this.#repair(content, key).finally(() => {
-              this.#repairs.delete(id);
-              this.wake();
-            });
-            this.#repairs.set(id, repair);
-          }
-        }
-      }
     }
+    // A departure leaves a slot to repair in every set that named the leaver: one repairMany per
+    // MAX_REPAIR_BATCH sets instead of one transaction per set.
+    for (let i = 0; i < repairs.length && this.#repairs.size < MAX_REPAIR_BATCHES_IN_FLIGHT; i += MAX_REPAIR_BATCH) {
+      const batch = repairs.slice(i, i + MAX_REPAIR_BATCH);
+      for (const { content } of batch) this.#repairing.add(content.contentId);
+      const sent: Promise<void> = this.#repair(batch).finally(() => {
+        for (const { content } of batch) this.#repairing.delete(content.contentId);
+        this.#repairs.delete(sent);
+        this.wake();
+      });
+      this.#repairs.add(sent);
+    }
+    await Promise.all(derives);
     this.#stats.lastPassMs = Math.round(performance.now() - started);
     this.#stats.contents = work.contents.length;
     this.#stats.missing = missing;
     this.#work = work;
     this.#contents = new Map(work.contents.map((c) => [c.contentId, c]));
-    if (pending === 0 && this.#inFlight.size === 0 && this.#repairs.size === 0) {
+    if (pending === 0 && this.#inFlight.size === 0 && this.#repairing.size === 0) {
       this.#idle = true;
       for (const resolve of this.#idleWaiters.splice(0)) resolve();
     }
@@ -455,18 +474,21 @@ export class ReplicationEngine {
       });
   }
 
-  async #repair(content: ReplicationContent, key: string): Promise<void> {
-    const members = content.replicaSet.map((m) => m ?? "0x0000000000000000000000000000000000000000") as Address[];
+  async #repair(batch: readonly { content: ReplicationContent; key: string }[]): Promise<void> {
+    const zero = "0x0000000000000000000000000000000000000000" as Address;
+    const repairs = batch.map(({ content }) => ({ contentId: content.contentId, members: content.replicaSet.map((m) => m ?? zero) }));
     try {
-      await this.#c.repair(content.contentId, members);
+      await this.#c.repair(repairs);
       this.#stats.repairsSent++;
-      this.#logger.info("repaired a replica set", { contentId: content.contentId });
+      for (const { content } of batch) this.#repairedFrom.set(content.contentId, content.replicaSet.join());
+      this.#logger.info("repaired replica sets", { count: repairs.length });
     } catch (error) {
-      // Another node repaired first (set mismatch) or nobody can be drawn (nothing to repair):
-      // both change only when the indexed state does, so wait for that.
+      // Other nodes repaired all of them first, or nobody can be drawn (nothing to repair): both
+      // change only when the indexed state does, so wait for that.
       this.#stats.repairFailures++;
-      this.#failedUntil.set(key, this.#clock() + RETRY_AFTER_FAILURE_MS);
-      this.#logger.debug("repair not sent", { contentId: content.contentId, error: failureCode(error) });
+      const until = this.#clock() + RETRY_AFTER_FAILURE_MS;
+      for (const { key } of batch) this.#failedUntil.set(key, until);
+      this.#logger.debug("repair not sent", { count: repairs.length, error: failureCode(error) });
     }
   }
 

@@ -40,12 +40,18 @@ export interface ServedPull {
 export async function servePull(components: HolderComponents, request: Uint8Array, peer: string, signal?: AbortSignal): Promise<ServedPull> {
   const contentId = decodeContentRequest(request);
   const known = components.known?.(contentId);
-  if (known !== undefined) {
-    const puller = known.peers.find((p) => p.peerId === peer);
-    if (puller === undefined || puller.status !== "active") throw new ReplicationError("REPLICATION_NOT_ACTIVE", "the requester is not an active validator");
-    if (!known.replicaSet.includes(puller.node)) throw new ReplicationError("REPLICATION_NOT_IN_REPLICA_SET", "the requester is not in the content's replica set");
+  const puller = known?.peers.find((p) => p.peerId === peer);
+  // The last work list can only say yes: a requester it does not list as an active member may
+  // have joined the set (a repair, a new validator) after it was read, so a "no" is asked of
+  // the indexer's current state below.
+  if (known !== undefined && puller !== undefined && puller.status === "active" && known.replicaSet.includes(puller.node)) {
     return seal(components, contentId, puller.node, puller.kasPublicKey);
   }
+  return checkFresh(components, contentId, peer, signal);
+}
+
+/** The requester checked against the indexer's current state (holders and active validators). */
+async function checkFresh(components: HolderComponents, contentId: Hex, peer: string, signal?: AbortSignal): Promise<ServedPull> {
   let holders;
   try {
     holders = await components.indexer.holders(contentId, { signal });

@@ -10,7 +10,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Address, Hex } from "viem";
-import { checkDeployment, createChainClients, loadDeployment, repairRequest, TxSubmitter, type ChainClients, type ChainDeployment } from "../chain/index.js";
+import { checkDeployment, createChainClients, loadDeployment, repairManyRequest, TxSubmitter, type ChainClients, type ChainDeployment } from "../chain/index.js";
 import { createIndexerClient, type IndexerClient } from "../indexer-client/index.js";
 import { createMetricsRegistry, type MetricsRegistry } from "../metrics/index.js";
 import { createP2pNode, type P2pNode } from "../p2p/index.js";
@@ -162,8 +162,8 @@ export async function startValidator(config: ValidatorConfig, options: StartVali
         indexer,
         p2p,
         account: identity.keys.account,
-        repair: async (contentId, members) => {
-          await submitter.sendTransaction(repairRequest(nodeClients, { contentId, members }));
+        repair: async (repairs) => {
+          await submitter.sendTransaction(repairManyRequest(nodeClients, { repairs }));
         },
         notifyHoldings: () => submitter.notify(),
         logger: logger.child({ component: "replication" }),

@@ -8,8 +8,9 @@
  *     the block carrying the 3rd member's HoldingConfirmed is seen; for xor, the 3rd member has
  *     stored the DEK (and announces it in the DHT).
  *   heal: one validator exits; from the moment its exit block is seen until every affected
- *     content has 3 holders again (stake: 3 confirmed active members; xor: the new 3 closest
- *     hold it).
+ *     content has 3 holders again (stake: the block completing 3 active members with a
+ *     HoldingConfirmed is seen; xor: the new 3 closest have stored the DEK). heal_indexed_ms:
+ *     until the indexer's /holders shows it too (polled only after the chain shows it).
  *
  * Block "seen" times come from polling eth_blockNumber every 20 ms. Last line: one JSON object.
  */
@@ -170,25 +171,74 @@ async function main(): Promise<void> {
     const exitBlock = (await chain.waitForTransactionReceipt({ hash: exitHash, pollingInterval: 50 })).blockNumber;
     while (!seen.has(exitBlock)) await sleep(10);
     const exitSeen = seen.get(exitBlock)!;
-    let healedAt = 0;
+    // Healed, like convergence, as seen on chain: a stake content when its set (ReplicaRepaired
+    // applied) has K active members that each confirmed the DEK — at the block carrying the last
+    // of those events; an xor content when the new K closest hold the DEK. The indexer's view is
+    // checked afterwards (heal_indexed_ms) without polling it while healing.
+    const healedBy = async (): Promise<number | undefined> => {
+      const [repairs, confirms] = await Promise.all([
+        chain.getContractEvents({ address: net.addresses.ContentRegistry, abi: contentRegistryAbi, eventName: "ReplicaRepaired", fromBlock: exitBlock }),
+        chain.getContractEvents({ address: net.addresses.ContentRegistry, abi: contentRegistryAbi, eventName: "HoldingConfirmed", fromBlock: 0n }),
+      ]);
+      const confirmedAt = new Map<string, bigint>();
+      for (const l of confirms) {
+        const key = `${l.args.contentId}/${lower(l.args.validator!)}`;
+        if (!confirmedAt.has(key)) confirmedAt.set(key, l.blockNumber);
+      }
+      let last = exitSeen;
+      for (const id of affectedStake) {
+        const members = sets.get(id)!.map(lower);
+        let block = exitBlock;
+        for (const r of repairs.filter((e) => e.args.contentId === id)) {
+          members[Number(r.args.slot)] = lower(r.args.replacement!);
+          if (r.blockNumber > block) block = r.blockNumber;
+        }
+        if (members.length < K || members.some((m) => !remaining.includes(m))) return undefined;
+        for (const m of members) {
+          const at = confirmedAt.get(`${id}/${m}`);
+          if (at === undefined) return undefined;
+          if (at > block) block = at;
+        }
+        const at = seen.get(block);
+        if (at === undefined) return undefined;
+        last = Math.max(last, at);
+      }
+      for (const id of affectedXor) {
+        const times = xorReplicaSet(id, remaining, K).map((m) => stored.get(id)?.get(m));
+        if (times.some((t) => t === undefined)) return undefined;
+        last = Math.max(last, ...(times as number[]));
+      }
+      return last;
+    };
+    let healedAt: number | undefined;
     const healDeadline = Date.now() + 120_000;
+    while ((healedAt = await healedBy()) === undefined) {
+      if (Date.now() > healDeadline) {
+        logStats(validators);
+        throw new Error("did not heal in 2 minutes");
+      }
+      await sleep(200);
+    }
+    // The same, as the indexer answers it (what clients see through /holders).
+    let indexedAt = 0;
     for (;;) {
       let done = true;
       for (const id of affectedStake) {
         const res = await fetch(`${net.indexerUrl}/holders/${id}`);
         const body = (await res.json()) as { holders: { node: Address; state: string; inReplicaSet: boolean }[] };
-        if (body.holders.filter((h) => h.inReplicaSet && h.state === "confirmed").length < K) done = false;
-      }
-      for (const id of affectedXor) {
-        if (!xorReplicaSet(id, remaining, K).every((m) => validators.find((v) => lower(v.address) === m)!.store.hasDek(id))) done = false;
+        if (body.holders.filter((h) => h.inReplicaSet && h.state === "confirmed").length < K) {
+          done = false;
+          break;
+        }
       }
       if (done) {
-        healedAt = Date.now();
+        indexedAt = Date.now();
         break;
       }
-      if (Date.now() > healDeadline) throw new Error("did not heal in 2 minutes");
-      await sleep(50);
+      if (Date.now() > healDeadline) throw new Error("the indexer did not show the heal in 2 minutes");
+      await sleep(100);
     }
+    logStats(validators);
     log(`healed ${affectedStake.length} stake and ${affectedXor.length} xor contents`);
     watching = false;
     const summary = {
@@ -200,6 +250,7 @@ async function main(): Promise<void> {
       converge_stake_ms_p50: percentile(result.stake, 50),
       converge_xor_ms_p50: percentile(result.xor, 50),
       heal_after_exit_ms: healedAt - exitSeen,
+      heal_indexed_ms: indexedAt - exitSeen,
     };
     console.log(JSON.stringify(summary));
   } finally {

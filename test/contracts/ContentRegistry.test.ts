@@ -252,6 +252,117 @@ describe("ContentRegistry", () => {
     });
   });
 
+  describe("repairMany", () => {
+    /** Registers `n` stake(3) contents and makes one of their members leave. */
+    async function afterExit(sys: Awaited<ReturnType<typeof stakeFixture>>, n: number) {
+      const ids: string[] = [];
+      const sets: string[][] = [];
+      for (let i = 0; i < n; i++) {
+        const { contentId } = await registerContent(sys, sys.publisher, sys.policyId, sys.active[0].address);
+        ids.push(contentId);
+        sets.push(await assignedSet(sys, contentId));
+      }
+      const leaver = sets[0]![0]!;
+      await sys.validators.connect(sys.operator).requestExit(leaver);
+      return { ids, sets, leaver };
+    }
+
+    it("repairMany_redrawsEveryLeaverSlotInOneTransaction", async () => {
+      const sys = await loadFixture(stakeFixture);
+      const { ids, sets, leaver } = await afterExit(sys, 8);
+      const affected = ids.filter((_, i) => sets[i]!.includes(leaver));
+      const tx = sys.content.connect(sys.stranger).repairMany(ids, sets);
+      for (const id of affected) await expect(tx).to.emit(sys.content, "ReplicaRepaired").withArgs(id, anyValue, leaver, anyValue);
+      expect(await sys.content.connect(sys.stranger).repairMany.staticCall(ids, sets).catch(() => "stale")).to.equal("stale");
+      const receipt = await (await tx).wait();
+      const repaired = receipt!.logs.filter((l) => l.topics[0] === sys.content.interface.getEvent("ReplicaRepaired").topicHash);
+      expect(repaired.length).to.equal(affected.length);
+      for (let i = 0; i < ids.length; i++) {
+        const after = await currentSet(sys, ids[i]!);
+        expect(await sys.content.isReplicaSet(ids[i]!, after)).to.equal(true);
+        expect(new Set(after).size).to.equal(3);
+        expect(after).to.not.include(leaver);
+        for (let slot = 0; slot < 3; slot++) if (sets[i]![slot] !== leaver) expect(after[slot]).to.equal(sets[i]![slot]);
+        for (const m of after) expect(await sys.validators.isActive(m)).to.equal(true);
+      }
+      expect(await sys.content.assignedReplicas(leaver)).to.equal(0n);
+      const total = await Promise.all(sys.active.map((v) => sys.content.assignedReplicas(v.address)));
+      expect(total.reduce((a, b) => a + b, 0n)).to.equal(BigInt(3 * ids.length));
+    });
+
+    it("repairMany_returnsHowManySetsChanged", async () => {
+      const sys = await loadFixture(stakeFixture);
+      const { ids, sets, leaver } = await afterExit(sys, 6);
+      const affected = ids.filter((_, i) => sets[i]!.includes(leaver)).length;
+      expect(await sys.content.repairMany.staticCall(ids, sets)).to.equal(BigInt(affected));
+    });
+
+    it("repairMany_skipsSetsRepairedMeanwhileAndKeepsTheRest", async () => {
+      const sys = await loadFixture(stakeFixture);
+      const { ids, sets, leaver } = await afterExit(sys, 6);
+      const affected = ids.map((id, i) => ({ id, set: sets[i]! })).filter((x) => x.set.includes(leaver));
+      expect(affected.length).to.be.greaterThan(0);
+      // Another validator repairs the first one before the batch lands: its entry is now stale.
+      await sys.content.repair(affected[0]!.id, affected[0]!.set);
+      const afterSingle = await currentSet(sys, affected[0]!.id);
+      const tx = sys.content.repairMany(ids, sets);
+      for (const { id } of affected.slice(1)) await expect(tx).to.emit(sys.content, "ReplicaRepaired").withArgs(id, anyValue, leaver, anyValue);
+      const receipt = await (await tx).wait();
+      const repairedIds = receipt!.logs.filter((l) => l.topics[0] === sys.content.interface.getEvent("ReplicaRepaired").topicHash).map((l) => l.topics[1]);
+      expect(repairedIds).to.not.include(affected[0]!.id);
+      expect(repairedIds.length).to.equal(affected.length - 1);
+      expect(await currentSet(sys, affected[0]!.id)).to.deep.equal(afterSingle);
+      expect(await sys.content.assignedReplicas(leaver)).to.equal(0n);
+    });
+
+    it("repairMany_revertsWhenNothingChanged", async () => {
+      const sys = await loadFixture(stakeFixture);
+      const { contentId } = await registerContent(sys, sys.publisher, sys.policyId, sys.active[0].address);
+      const members = await assignedSet(sys, contentId);
+      await expect(sys.content.repairMany([contentId], [members])).to.be.revertedWithCustomError(sys.content, "ContentRegistryNothingRepaired");
+      await expect(sys.content.repairMany([contentId], [[members[1]!, members[0]!, members[2]!]])).to.be.revertedWithCustomError(
+        sys.content,
+        "ContentRegistryNothingRepaired",
+      );
+    });
+
+    it("repairMany_revertsOnBadBatchOrContentAndChangesNothing", async () => {
+      const sys = await loadFixture(stakeFixture);
+      const { ids, sets, leaver } = await afterExit(sys, 3);
+      const before = await sys.content.assignedReplicas(leaver);
+      await expect(sys.content.repairMany([], [])).to.be.revertedWithCustomError(sys.content, "ContentRegistryInvalidBatch").withArgs(0);
+      await expect(sys.content.repairMany(ids, sets.slice(1)))
+        .to.be.revertedWithCustomError(sys.content, "ContentRegistryInvalidBatch")
+        .withArgs(3);
+      await expect(sys.content.repairMany(ids.slice(0, 1), sets)).to.be.revertedWithCustomError(sys.content, "ContentRegistryInvalidBatch");
+      const tooMany = Array.from({ length: 101 }, () => ids[0]!);
+      await expect(sys.content.repairMany(tooMany, tooMany.map(() => sets[0]!)))
+        .to.be.revertedWithCustomError(sys.content, "ContentRegistryInvalidBatch")
+        .withArgs(101);
+      // One unknown or non-stake content anywhere in the batch refuses all of it.
+      await expect(sys.content.repairMany([...ids, ethers.id("nope")], [...sets, sets[0]!]))
+        .to.be.revertedWithCustomError(sys.content, "ContentRegistryUnknownContent")
+        .withArgs(ethers.id("nope"));
+      const allPolicy = await createPolicy(sys, sys.publisher, { mode: Mode.All });
+      const initial = sys.active.find((v) => v.address !== leaver)!;
+      const other = await registerContent(sys, sys.publisher, allPolicy, initial.address);
+      await expect(sys.content.repairMany([other.contentId, ...ids], [sets[0]!, ...sets]))
+        .to.be.revertedWithCustomError(sys.content, "ContentRegistryNotStakeMode")
+        .withArgs(other.contentId);
+      expect(await sys.content.assignedReplicas(leaver)).to.equal(before);
+      for (let i = 0; i < ids.length; i++) expect(await sys.content.isReplicaSet(ids[i]!, sets[i]!)).to.equal(true);
+    });
+
+    it("repairMany_gasPerContentStaysModest", async () => {
+      const sys = await loadFixture(stakeFixture);
+      const { ids, sets, leaver } = await afterExit(sys, 40);
+      const affected = ids.map((id, i) => ({ id, set: sets[i]! })).filter((x) => x.set.includes(leaver));
+      const receipt = await (await sys.content.repairMany(affected.map((x) => x.id), affected.map((x) => x.set))).wait();
+      const perContent = Number(receipt!.gasUsed) / affected.length;
+      expect(perContent).to.be.lessThan(60_000);
+    });
+  });
+
   describe("canAccessContent", () => {
     it("canAccessContent_followsThePolicy", async () => {
       const sys = await loadFixture(stakeFixture);

@@ -5,7 +5,7 @@ export { getValidator, type GetValidatorParameters, type GetValidatorReturnType 
 export { isActive, type IsActiveParameters } from "./isActive.js";
 export { recordRewraps, recordRewrapsRequest, type RecordRewrapsParameters, type RecordRewrapsReturnType, type RewrapRecord } from "./recordRewraps.js";
 export { registerValidator, registerValidatorRequest, type RegisterValidatorParameters, type RegisterValidatorReturnType } from "./registerValidator.js";
-export { applyRepairs, repair, repairRequest, type RepairParameters, type RepairReturnType } from "./repair.js";
+export { applyRepairs, MAX_REPAIR_BATCH, repair, repairManyRequest, repairRequest, type RepairManyParameters, type RepairParameters, type RepairReturnType } from "./repair.js";
 export { requestExit, requestExitRequest, type RequestExitParameters, type RequestExitReturnType } from "./requestExit.js";
 export { rotateKasKey, rotateKasKeyRequest, type RotateKasKeyParameters, type RotateKasKeyReturnType } from "./rotateKasKey.js";
 export { stake, stakeRequest, type StakeParameters, type StakeReturnType } from "./stake.js";

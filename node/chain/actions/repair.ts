@@ -1,5 +1,6 @@
 import { getAddress, parseEventLogs, type Address, type Hex } from "viem";
 import { contentRegistryAbi } from "../abis.js";
+import { ChainError } from "../errors.js";
 import type { ChainClients } from "../clients.js";
 import { sendContractWrite, type ContractWrite, type WriteOptions, type WriteResult } from "./writeContract.js";
 
@@ -31,4 +32,29 @@ export function applyRepairs(members: readonly Address[], logs: Parameters<typeo
     repaired[Number(event.args.slot)] = event.args.replacement;
   }
   return repaired;
+}
+
+/** At most this many contents per `repairMany` (ContentRegistry's MAX_REPAIR_BATCH). */
+export const MAX_REPAIR_BATCH = 100;
+
+export interface RepairManyParameters extends WriteOptions {
+  /** 1–100 stake contents, each with its current replica set in slot order. */
+  repairs: readonly { contentId: Hex; members: readonly Address[] }[];
+}
+
+/**
+ * ContentRegistry.repairMany: one transaction for many sets (a departure touches every set that
+ * named the leaver). Entries repaired by someone else meanwhile are skipped on chain; the call
+ * reverts only if none changed.
+ */
+export function repairManyRequest(clients: ChainClients, { repairs }: RepairManyParameters): ContractWrite {
+  if (repairs.length === 0 || repairs.length > MAX_REPAIR_BATCH) {
+    throw new ChainError("CHAIN_INVALID_ARGUMENT", `repairMany takes 1–${MAX_REPAIR_BATCH} contents, got ${repairs.length}`);
+  }
+  return {
+    address: clients.deployment.addresses.contentRegistry,
+    abi: contentRegistryAbi,
+    functionName: "repairMany",
+    args: [repairs.map((r) => r.contentId), repairs.map((r) => [...r.members])],
+  };
 }
