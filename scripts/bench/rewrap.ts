@@ -59,7 +59,7 @@ interface LoadResult {
   errors: number;
   statuses: Record<string, number>;
   elapsedMs: number;
-  /** The load generator's event-loop utilization (near 1 = the client was the bottleneck); set by the parent. */
+  /** The load generator's event-loop utilization (near 1 = the client was the bottleneck). */
   clientBusy: number;
   exhausted: boolean;
   samples: string[];
@@ -88,7 +88,7 @@ async function runLoad(job: LoadJob): Promise<LoadResult> {
       socket.once("error", reject);
     });
   const sockets = await Promise.all(Array.from({ length: job.concurrency }, open));
-  parentPort?.postMessage({ started: true });
+  const elu = performance.eventLoopUtilization();
   const started = performance.now();
 
   return new Promise((resolve) => {
@@ -101,7 +101,7 @@ async function runLoad(job: LoadJob): Promise<LoadResult> {
         errors,
         statuses,
         elapsedMs: lastDone - started,
-        clientBusy: 0,
+        clientBusy: performance.eventLoopUtilization(elu).utilization,
         exhausted: next >= count,
         samples,
       });
@@ -167,11 +167,14 @@ async function runLoad(job: LoadJob): Promise<LoadResult> {
   });
 }
 
+// No top-level await: a worker whose module is still evaluating reports a fully busy event loop.
 if (!isMainThread) {
-  const result = await runLoad(workerData as LoadJob);
-  parentPort!.postMessage(result, [result.latencies.buffer as ArrayBuffer]);
+  void runLoad(workerData as LoadJob).then((result) => parentPort!.postMessage(result, [result.latencies.buffer as ArrayBuffer]));
 } else {
-  await main();
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
 }
 
 // --------------------------------------------------------------------------------- main
@@ -199,7 +202,7 @@ async function main(): Promise<void> {
     RewrapHasher,
   } = await import("../../node/rewrap/index.js");
   const { createNanoTdfHeader } = await import("../../node/tdf/index.js");
-  const { createJsonLogger, startValidator, silentLogger } = await import("../../node/validator/index.js");
+  const { createJsonLogger, DEFAULT_CONFIG, startValidator, silentLogger } = await import("../../node/validator/index.js");
   const { createWriteStream } = await import("node:fs");
   const { Net, removeTempDirs } = await import("../../test/node/validator/helpers.js");
 
@@ -223,7 +226,13 @@ async function main(): Promise<void> {
   let validator: Validator | undefined;
   try {
     await net.fundNode(0);
-    const config = net.config(0, { audit: { intervalMs: auditIntervalMs }, cryptoWorkers: workerSettings[0]! });
+    // The daemon's own intervals (the test helper's are tuned for fast tests), except the audit one.
+    const config = net.config(0, {
+      audit: { intervalMs: auditIntervalMs },
+      replication: { ...DEFAULT_CONFIG.replication },
+      holdings: { ...DEFAULT_CONFIG.holdings },
+      cryptoWorkers: workerSettings[0]!,
+    });
     // `--log <file>`: the validator's JSON log (info and up) for investigating a run.
     const logStream = args.log ? createWriteStream(args.log, { flags: "a" }) : undefined;
     const logger = logStream ? createJsonLogger({ level: "info", write: (line) => void logStream.write(line) }) : silentLogger;
@@ -303,6 +312,7 @@ async function main(): Promise<void> {
       // The validator derives these DEKs from the headers itself once the registrations are
       // confirmed; storing the same DEKs now just spares the bench that wait.
       for (const c of contents) await validator.store.putDek(c.contentId, c.dek, { policyId, mode: "all", source: "initial" });
+      await validator.replication.waitIdle({ timeoutMs: 120_000 }).catch((error: unknown) => log(`replication not idle: ${String(error)}`));
 
       // ---- sessions: one per connection, registered before the clock (POST /v1/session)
       const sessions: { key: P256Key; grant: SignedSessionGrant }[] = [];
@@ -346,12 +356,19 @@ async function main(): Promise<void> {
       const sessionLoad = build(Math.ceil(seconds * 7_000), sessionRequest);
       const stopProfile = args.profile ? await profileMainThread() : undefined;
       const mainElu = performance.eventLoopUtilization();
+      const indexerBefore = validator.indexer.stats();
       const session = await load(url, "/v1/rewrap", sessionLoad, CONCURRENCY, seconds * 1_000, 5);
+      const indexerAfter = validator.indexer.stats();
       const sessionBusy = performance.eventLoopUtilization(mainElu).utilization;
       if (stopProfile) await stopProfile(`${args.profile}/session-workers${cryptoWorkers}.cpuprofile`);
       checkSingle(session.samples);
       const s = summarize(session);
-      log(`[workers ${cryptoWorkers}] session: ${JSON.stringify({ ...s, validator_main_thread_busy: round2(sessionBusy), client_busy: round2(session.clientBusy) })}`);
+      const indexer = {
+        access_reads: indexerAfter.accessReads - indexerBefore.accessReads,
+        access_hits: indexerAfter.accessHits - indexerBefore.accessHits,
+        stale: indexerAfter.stale - indexerBefore.stale,
+      };
+      log(`[workers ${cryptoWorkers}] session: ${JSON.stringify({ ...s, validator_main_thread_busy: round2(sessionBusy), client_busy: round2(session.clientBusy), indexer })}`);
 
       // ---- per-request EIP-712
       log(`[workers ${cryptoWorkers}] signing EIP-712 requests …`);
@@ -448,15 +465,7 @@ async function main(): Promise<void> {
     const worker = new Worker(new URL(import.meta.url), { workerData: job, transferList: [bytes.buffer, offsets.buffer] });
     try {
       return await new Promise<LoadResult>((resolve, reject) => {
-        let elu: ReturnType<typeof performance.eventLoopUtilization> | undefined;
-        worker.on("message", (message: LoadResult | { started: true }) => {
-          if ("started" in message) {
-            elu = worker.performance.eventLoopUtilization();
-            return;
-          }
-          message.clientBusy = elu === undefined ? Number.NaN : worker.performance.eventLoopUtilization(elu).utilization;
-          resolve(message);
-        });
+        worker.once("message", resolve);
         worker.once("error", reject);
         worker.once("exit", (code) => reject(new Error(`load worker exited with ${code}`)));
       });
