@@ -113,6 +113,11 @@ describe("command line", () => {
     await fails(["policy", "show"], 1); // missing <id>
     await fails(["policy", "show", "12", "13"], 1); // one too many
     await fails(["policy", "explode", "1"], 1);
+    // validator run is node/validator's runValidatorCommand, its exit codes mapped to ours.
+    const runHelp = await dekmesh(["validator", "run", "--help"]);
+    assert.equal(runHelp.code, 0);
+    assert.match(runHelp.stderr + runHelp.stdout, /usage: dekmesh validator run/);
+    assert.equal((await dekmesh(["validator", "run", "--bogus"])).code, 1);
   });
 
   it("refuses bad addresses, CIDs and values before touching the network", async () => {
