@@ -380,7 +380,10 @@ async function main(): Promise<void> {
       const e = summarize(eip712);
       log(`[workers ${cryptoWorkers}] eip712: ${JSON.stringify({ ...e, validator_main_thread_busy: round2(eipBusy) })}`);
 
-      // ---- bulk of 1,000, session-signed: one cold (content → policy lookups), three warm
+      // ---- bulk of 1,000, session-signed: one cold (content → policy lookups), three warm. Ponder
+      // shares the cores and falls behind under the load phases; a bulk decided on state more than
+      // maxStalenessBlocks old is refused STATE_STALE (by design), so let it catch up first.
+      await net.synced();
       const bulkTimes: number[] = [];
       let bulkErrors = 0;
       const bulkCodes: Record<string, number> = {};
