@@ -74,10 +74,19 @@ export interface ReplicationContent {
 /** GET /replication/:node — one page. */
 export interface ReplicationWork {
   block: IndexedBlock;
+  /** Tag of this page: passed back as `known`, the indexer answers "unchanged" while it still holds. */
+  tag: string;
   node: (ReplicationPeer & { revoked: boolean }) | null;
   peers: ReplicationPeer[];
   contents: ReplicationContent[];
   nextCursor: string | null;
+}
+
+/** GET /replication/:node?known=<tag> when the page with that tag is still the answer. */
+export interface ReplicationUnchanged {
+  block: IndexedBlock;
+  tag: string;
+  unchanged: true;
 }
 
 export interface IndexerClientStats {
@@ -468,17 +477,28 @@ export class IndexerClient {
   /**
    * GET /replication/:node — one page of the node's replication work list (docs/replication.md):
    * its record, the validators it may talk to, and the contents that concern it. Not cached
-   * (the replication engine polls it); refused if stale.
+   * (the replication engine polls it); refused if stale. With `known` (the `tag` of the page
+   * the caller holds), the answer is `{ unchanged: true }` while that page is still current.
    */
-  async replication(node: string, options: ReadOptions & { cursor?: string; limit?: number } = {}): Promise<ReplicationWork> {
+  async replication(node: string, options?: ReadOptions & { cursor?: string; limit?: number }): Promise<ReplicationWork>;
+  async replication(node: string, options: ReadOptions & { cursor?: string; limit?: number; known: string }): Promise<ReplicationWork | ReplicationUnchanged>;
+  async replication(node: string, options: ReadOptions & { cursor?: string; limit?: number; known?: string } = {}): Promise<ReplicationWork | ReplicationUnchanged> {
     const who = normalizeAddress(node).toLowerCase();
     const params = new URLSearchParams();
     if (options.cursor !== undefined) params.set("cursor", options.cursor);
     if (options.limit !== undefined) params.set("limit", String(options.limit));
+    if (options.known !== undefined) params.set("known", options.known);
     const path = `/replication/${who}${params.size > 0 ? `?${params}` : ""}`;
     const { status, body } = await this.#get(path, options);
     if (status !== 200) throw unexpectedStatus(path, status, body);
     const f = Fields.of(body, "replication");
+    if (f.value.unchanged !== undefined) {
+      const tag = f.string("tag");
+      if (f.value.unchanged !== true || tag !== options.known) throw new IndexerClientError("INDEXER_BAD_RESPONSE", "indexer response: unchanged for another tag than the one sent");
+      const unchanged: ReplicationUnchanged = { block: parseBlock(body, "replication"), tag, unchanged: true };
+      await this.assertFresh(unchanged.block, options);
+      return unchanged;
+    }
     const peer = (item: unknown, where: string): ReplicationPeer => {
       const p = Fields.of(item, where);
       return {
@@ -499,6 +519,7 @@ export class IndexerClient {
     const self = f.value.node === null ? null : { ...peer(f.value.node, "replication.node"), revoked: f.object("node").boolean("revoked") };
     const work: ReplicationWork = {
       block: parseBlock(body, "replication"),
+      tag: f.string("tag"),
       node: self,
       peers: f.array("peers").map((item, i) => peer(item, `replication.peers[${i}]`)),
       contents: f.array("contents").map((item, i) => {

@@ -285,8 +285,22 @@ export class ReplicationEngine {
     }
   }
 
-  async #loadWork(signal?: AbortSignal): Promise<ReplicationWork> {
-    let page = await this.#c.indexer.replication(this.#me, { signal, limit: WORK_PAGE_LIMIT });
+  /**
+   * The whole work list. `reuse`: the last one, if it was a single page the indexer still
+   * answers with (holder confirmations of other contents change the indexed data every block,
+   * not this node's list) — a poll then costs a few bytes instead of the list.
+   */
+  async #loadWork(signal?: AbortSignal, reuse?: ReplicationWork): Promise<ReplicationWork> {
+    if (reuse !== undefined && reuse.nextCursor === null) {
+      const first = await this.#c.indexer.replication(this.#me, { signal, limit: WORK_PAGE_LIMIT, known: reuse.tag });
+      if ("unchanged" in first) return { ...reuse, block: first.block };
+      return this.#loadPages(first, signal);
+    }
+    return this.#loadPages(await this.#c.indexer.replication(this.#me, { signal, limit: WORK_PAGE_LIMIT }), signal);
+  }
+
+  async #loadPages(first: ReplicationWork, signal?: AbortSignal): Promise<ReplicationWork> {
+    let page = first;
     const work: ReplicationWork = { ...page, contents: [...page.contents] };
     while (page.nextCursor !== null) {
       page = await this.#c.indexer.replication(this.#me, { signal, cursor: page.nextCursor, limit: WORK_PAGE_LIMIT });
@@ -297,7 +311,7 @@ export class ReplicationEngine {
 
   async #tick(signal: AbortSignal): Promise<void> {
     const started = performance.now();
-    const work = await this.#loadWork(signal);
+    const work = await this.#loadWork(signal, this.#work);
     this.#stats.lastWorkReadMs = Math.round(performance.now() - started);
     this.#stats.ticks++;
     this.#updatePeers(work);

@@ -36,8 +36,8 @@ function percentile(values: number[], p: number): number {
 
 function logStats(validators: Validator[]): void {
   for (const v of validators) {
-    const { ticks, pulled, pullFailures, derived, served, refused, lastError, lastPassMs, lastWorkReadMs } = v.replication.stats();
-    log(`${v.address.slice(0, 10)}: ticks ${ticks} derived ${derived} pulled ${pulled} failures ${pullFailures} served ${served} refused ${JSON.stringify(refused)} last ${lastError} pass ${lastPassMs} ms (work ${lastWorkReadMs} ms)`);
+    const { ticks, pulled, pullFailures, derived, served, refused, repairsSent, repairFailures, lastError, lastPassMs, lastWorkReadMs } = v.replication.stats();
+    log(`${v.address.slice(0, 10)}: ticks ${ticks} derived ${derived} pulled ${pulled} failures ${pullFailures} served ${served} refused ${JSON.stringify(refused)} repairs ${repairsSent}/${repairFailures} failed last ${lastError} pass ${lastPassMs} ms (work ${lastWorkReadMs} ms)`);
   }
 }
 
@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   const seen = new Map<bigint, number>();
   let watching = true;
   try {
-    for (let i = 0; i < VALIDATORS; i++) validators.push(await net.startValidator(i, { replication: { intervalMs: 250 }, holdings: { intervalMs: 100 } }));
+    for (let i = 0; i < VALIDATORS; i++) validators.push(await net.startValidator(i, { replication: { intervalMs: 100 }, holdings: { intervalMs: 100 } }));
     log(`${VALIDATORS} validators active`);
     const publisher = devAccount(6);
     const stakePolicy = await net.createPolicy(publisher, "stake", K);
@@ -71,11 +71,21 @@ async function main(): Promise<void> {
         await sleep(20);
       }
     })();
+    // When the indexer has each block (diagnostics of where convergence time goes).
+    const indexed = new Map<bigint, number>();
+    void (async () => {
+      while (watching) {
+        const body = (await fetch(`${net.indexerUrl}/head`).then((r) => r.json()).catch(() => undefined)) as { block?: { number: number } } | undefined;
+        const n = body?.block?.number;
+        if (n !== undefined) for (let b = BigInt(n); b >= 0n && !indexed.has(b); b--) indexed.set(b, Date.now());
+        await sleep(50);
+      }
+    })();
 
     // Register every content without waiting, nonces counted here.
     const wallet = createWalletClient({ chain: hardhat, transport: http(net.stack.chain.url), account: publisher });
     let nonce = await chain.getTransactionCount({ address: publisher.address, blockTag: "pending" });
-    const registrations: { contentId: Hex; mode: "stake" | "xor"; hash: Hex }[] = [];
+    const registrations: { contentId: Hex; mode: "stake" | "xor"; hash: Hex; initial: Address }[] = [];
     for (let i = 0; i < CONTENTS * 2; i++) {
       const mode = i % 2 === 0 ? "stake" : "xor";
       const initial = validators[i % VALIDATORS]!;
@@ -88,7 +98,7 @@ async function main(): Promise<void> {
         nonce: nonce++,
         gas: 1_000_000n,
       });
-      registrations.push({ contentId, mode, hash });
+      registrations.push({ contentId, mode, hash, initial: lower(initial.address) });
     }
     log(`${registrations.length} registrations sent`);
     const receipts = new Map<Hex, bigint>();
@@ -156,6 +166,19 @@ async function main(): Promise<void> {
     const all = [...result.stake, ...result.xor];
     logStats(validators);
     log(`converged: stake p50 ${percentile(result.stake, 50)} ms, xor p50 ${percentile(result.xor, 50)} ms`);
+    {
+      // Where the time goes, p50 from the registration block being seen: indexed, derived by the
+      // initial validator, 3rd replica stored (the rest of stake is the confirmation's block).
+      const since = (id: Hex, t: number | undefined) => (t === undefined ? NaN : t - finalAt(id));
+      const p50 = (values: number[]) => percentile(values.filter((v) => !Number.isNaN(v)), 50);
+      const blocksIndexed = registrations.map((r) => since(r.contentId, indexed.get(receipts.get(r.contentId)! + BigInt(confirmations - 1))));
+      const derivedAt = registrations.map((r) => since(r.contentId, stored.get(r.contentId)?.get(r.initial)));
+      const third = registrations.map((r) => {
+        const times = [...(stored.get(r.contentId)?.values() ?? [])].sort((a, b) => a - b);
+        return since(r.contentId, times[K - 1]);
+      });
+      log(`p50 after the registration block: indexed ${p50(blocksIndexed)} ms, derived ${p50(derivedAt)} ms, 3rd stored ${p50(third)} ms`);
+    }
 
     // Heal after an exit: the validator with the most stake slots leaves.
     const slots = new Map<Address, number>();
@@ -186,6 +209,8 @@ async function main(): Promise<void> {
         if (!confirmedAt.has(key)) confirmedAt.set(key, l.blockNumber);
       }
       let last = exitSeen;
+      let lastRepair = exitSeen;
+      let lastXor = exitSeen;
       for (const id of affectedStake) {
         const members = sets.get(id)!.map(lower);
         let block = exitBlock;
@@ -193,6 +218,7 @@ async function main(): Promise<void> {
           members[Number(r.args.slot)] = lower(r.args.replacement!);
           if (r.blockNumber > block) block = r.blockNumber;
         }
+        lastRepair = Math.max(lastRepair, seen.get(block) ?? Infinity);
         if (members.length < K || members.some((m) => !remaining.includes(m))) return undefined;
         for (const m of members) {
           const at = confirmedAt.get(`${id}/${m}`);
@@ -206,11 +232,14 @@ async function main(): Promise<void> {
       for (const id of affectedXor) {
         const times = xorReplicaSet(id, remaining, K).map((m) => stored.get(id)?.get(m));
         if (times.some((t) => t === undefined)) return undefined;
-        last = Math.max(last, ...(times as number[]));
+        lastXor = Math.max(lastXor, ...(times as number[]));
       }
-      return last;
+      const repairBlocks = [...new Set(repairs.map((r) => Number(r.blockNumber - exitBlock)))].sort((a, b) => a - b);
+      healPhases = { repaired: lastRepair - exitSeen, stakeConfirmed: last - exitSeen, xorStored: lastXor - exitSeen, repairBlocksAfterExit: repairBlocks };
+      return Math.max(last, lastXor);
     };
     let healedAt: number | undefined;
+    let healPhases: Record<string, unknown> = {};
     const healDeadline = Date.now() + 120_000;
     while ((healedAt = await healedBy()) === undefined) {
       if (Date.now() > healDeadline) {
@@ -239,6 +268,7 @@ async function main(): Promise<void> {
       await sleep(100);
     }
     logStats(validators);
+    log(`heal phases (ms after the exit block): ${JSON.stringify(healPhases)}`);
     log(`healed ${affectedStake.length} stake and ${affectedXor.length} xor contents`);
     watching = false;
     const summary = {

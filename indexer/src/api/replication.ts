@@ -6,6 +6,7 @@
 // the validators a node may talk to (active, and exiting but not revoked: an exiting validator
 // still serves pulls while it hands off). One statement, one snapshot; xor/all replica sets are
 // computed with node/replication/placement.ts exactly like /holders.
+import { createHash } from "node:crypto";
 import type { Hono } from "hono";
 import { content, holding, policy, replicaSlot, validator } from "ponder:schema";
 import { sql } from "ponder";
@@ -102,7 +103,13 @@ function readReplication(db: Reader, node: Hex, after: Position | undefined, lim
   );
 }
 
-async function loadReplication(db: Reader, node: Hex, after: Position | undefined, limit: number): Promise<{ version: Version; value: string }> {
+/** A page as cached: its JSON text and a tag of it (`known=<tag>` is answered "unchanged"). */
+interface Page {
+  text: string;
+  tag: string;
+}
+
+async function loadReplication(db: Reader, node: Hex, after: Position | undefined, limit: number): Promise<{ version: Version; value: Page }> {
   const { version, row } = await readReplication(db, node, after, limit);
   const active = row.peers.filter((p) => p.status === "active");
   const contents = [];
@@ -132,30 +139,34 @@ async function loadReplication(db: Reader, node: Hex, after: Position | undefine
   const last = row.contents.at(-1);
   const nextCursor = row.contents.length === limit && last ? encodeCursor({ block: BigInt(last.registeredBlock), contentId: last.contentId }) : null;
   const strip = ({ xorId: _xorId, revoked: _revoked, ...peer }: PeerRow) => peer;
-  return {
-    version,
-    value: stringify({
-      node: row.self ? { ...strip(row.self), revoked: row.self.revoked } : null,
-      peers: row.peers.map(strip),
-      contents,
-      nextCursor,
-    }),
-  };
+  const body = stringify({
+    node: row.self ? { ...strip(row.self), revoked: row.self.revoked } : null,
+    peers: row.peers.map(strip),
+    contents,
+    nextCursor,
+  });
+  // Holder confirmations change the contents domain every block; a node polling its list then
+  // gets "unchanged" (a few bytes) whenever the page it already has is still the answer.
+  const tag = createHash("sha256").update(body).digest("base64url").slice(0, 22);
+  return { version, value: { text: `{"tag":"${tag}",${body.slice(1)}`, tag } };
 }
 
-const cache = new VersionedCache<string>(["validators", "policies", "contents"]);
+const TAG = /^[A-Za-z0-9_-]{22}$/;
+const cache = new VersionedCache<Page>(["validators", "policies", "contents"]);
 
 export function registerReplication(app: Hono): void {
   app.get("/replication/:node", async (c) => {
     try {
       const query = c.req.query();
-      rejectUnknownParameters(query, ["cursor", "limit"]);
+      rejectUnknownParameters(query, ["cursor", "limit", "known"]);
       const node = parseAddress(c.req.param("node"), "node");
       const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
       const limit = parseLimit(query.limit);
+      if (query.known !== undefined && !TAG.test(query.known)) throw badRequest("invalid_cursor", "known is not a tag this API returned");
       const key = `${node}/${query.cursor ?? ""}/${limit}`;
       const { head, value } = await cache.get(key, (db) => loadReplication(db, node, after, limit));
-      return respond(c, head, value);
+      if (query.known === value.tag) return respond(c, head, stringify({ tag: value.tag, unchanged: true }));
+      return respond(c, head, value.text);
     } catch (error) {
       return errorResponse(c, error);
     }

@@ -116,3 +116,25 @@ test("pull requests: outside the set, unknown content, malformed and oversized a
   assert.equal(outsider.store.hasDek(contentId), false);
   assert.ok((holder.replication.stats().refused.REPLICATION_NOT_IN_REPLICA_SET ?? 0) >= 1);
 });
+
+test("work list: `known` answers unchanged while the page holds, a new tag once it changes; a bad tag is refused", async () => {
+  const node = validators[1]!;
+  await net.synced();
+  const first = await node.indexer.replication(node.address);
+  assert.match(first.tag, /^[A-Za-z0-9_-]{22}$/);
+  const same = await node.indexer.replication(node.address, { known: first.tag });
+  assert.ok("unchanged" in same && same.unchanged === true && same.tag === first.tag);
+  // A content that concerns the node (it is the initial validator) changes its list.
+  const policyId = await net.createPolicy(publisher, "stake", 3);
+  const { contentId } = await net.registerContent(publisher, policyId, node);
+  await net.synced();
+  const changed = await node.indexer.replication(node.address, { known: first.tag });
+  assert.ok(!("unchanged" in changed), "a changed list is sent in full");
+  assert.notEqual(changed.tag, first.tag);
+  assert.ok(changed.contents.some((c) => c.contentId === contentId));
+  for (const bad of ["short", "x".repeat(22).replace("x", "!"), "A".repeat(200)]) {
+    const res = await fetch(`${net.indexerUrl}/replication/${node.address}?known=${encodeURIComponent(bad)}`);
+    assert.equal(res.status, 400);
+    assert.equal(((await res.json()) as { error: { code: string } }).error.code, "invalid_cursor");
+  }
+});
