@@ -20,7 +20,7 @@ import { ReplayGuard } from "../envelopes/index.js";
 import type { IndexerClient, ReplicationContent, ReplicationPeer, ReplicationWork } from "../indexer-client/index.js";
 import type { ChainAccount } from "../keys/index.js";
 import { P2pRemoteError, PROTOCOL_HAS, PROTOCOL_REPLICATE, type P2pNode } from "../p2p/index.js";
-import type { DekStore, ReplicationMode } from "../store/index.js";
+import type { DekSource, DekStore, ReplicationMode } from "../store/index.js";
 import { verifyRegisteredHeader } from "../tdf/index.js";
 import {
   MAX_HAS_ANSWER_BYTES,
@@ -79,6 +79,8 @@ export interface ReplicationStats {
   ticks: number;
   derived: number;
   pulled: number;
+  /** DEKs re-seeded by their publisher (POST /v1/recover). */
+  recovered: number;
   pullFailures: number;
   served: number;
   refused: Record<string, number>;
@@ -94,6 +96,9 @@ export interface ReplicationStats {
   lastPassMs: number;
   lastWorkReadMs: number;
 }
+
+/** What storing a DEK needs to know about its content. */
+export type StoredContent = Pick<ReplicationContent, "contentId" | "policyId" | "mode">;
 
 export interface HandOffResult {
   /** Stake slots still naming this node. */
@@ -121,7 +126,7 @@ export class ReplicationEngine {
   readonly #repairedFrom = new Map<Hex, string>();
   readonly #failedUntil = new Map<string, number>();
   readonly #stats: ReplicationStats = {
-    ticks: 0, derived: 0, pulled: 0, pullFailures: 0, served: 0, refused: {}, repairsSent: 0, repairFailures: 0, provided: 0, contents: 0, missing: 0, lastError: undefined, lastPassMs: 0, lastWorkReadMs: 0,
+    ticks: 0, derived: 0, pulled: 0, recovered: 0, pullFailures: 0, served: 0, refused: {}, repairsSent: 0, repairFailures: 0, provided: 0, contents: 0, missing: 0, lastError: undefined, lastPassMs: 0, lastWorkReadMs: 0,
   };
   #controller: AbortController | undefined;
   #loop: Promise<void> | undefined;
@@ -133,6 +138,8 @@ export class ReplicationEngine {
   #idle = false;
   #idleWaiters: (() => void)[] = [];
   #onStored: ((contentId: Hex) => void)[] = [];
+  /** Pull requests waiting for a work list read after they arrived (true: read, false: failed). */
+  #refreshWaiters: ((loaded: boolean) => void)[] = [];
 
   constructor(components: ReplicationComponents, options: ReplicationOptions = {}) {
     this.#c = components;
@@ -188,6 +195,7 @@ export class ReplicationEngine {
     await this.#c.p2p.unhandle(PROTOCOL_HAS).catch(() => {});
     this.#controller = undefined;
     for (const resolve of this.#idleWaiters.splice(0)) resolve();
+    for (const resolve of this.#refreshWaiters.splice(0)) resolve(false);
   }
 
   /** The rewrap service's onMissingDek hook: look at the work list now instead of at the next interval. */
@@ -218,7 +226,18 @@ export class ReplicationEngine {
     });
   }
 
-  /** Called with a content id each time a DEK was stored durably (derived or pulled). */
+  /**
+   * A DEK its publisher re-seeded (POST /v1/recover, ./recovery.ts), already checked against the
+   * registered header: stored durably and confirmed exactly like a pulled one — on chain for
+   * stake/explicit, a DHT provider record for xor/all — whether or not this node is in the
+   * content's replica set (any holder may serve, and its confirmation tells pullers where to go).
+   */
+  async storeRecovered(content: StoredContent, dek: Uint8Array): Promise<void> {
+    await this.#store(content, dek, "recovered");
+    this.#stats.recovered++;
+  }
+
+  /** Called with a content id each time a DEK was stored durably (derived, pulled or recovered). */
   onStored(listener: (contentId: Hex) => void): void {
     this.#onStored.push(listener);
   }
@@ -311,10 +330,21 @@ export class ReplicationEngine {
 
   async #tick(signal: AbortSignal): Promise<void> {
     const started = performance.now();
-    const work = await this.#loadWork(signal, this.#work);
+    const refreshed = this.#refreshWaiters.splice(0);
+    let work: ReplicationWork;
+    const first = this.#work === undefined;
+    try {
+      work = await this.#loadWork(signal, this.#work);
+    } catch (error) {
+      for (const resolve of refreshed) resolve(false);
+      throw error;
+    }
+    this.#work = work;
+    this.#contents = new Map(work.contents.map((c) => [c.contentId, c]));
+    for (const resolve of refreshed) resolve(true);
     this.#stats.lastWorkReadMs = Math.round(performance.now() - started);
     this.#stats.ticks++;
-    this.#updatePeers(work);
+    this.#updatePeers(work, first);
     const head = await this.#c.indexer.chainHead({ signal });
     const active = new Set(work.peers.filter((p) => p.status === "active").map((p) => p.node));
     const myStatus = work.node?.revoked ? "revoked" : (work.node?.status ?? "none");
@@ -374,12 +404,28 @@ export class ReplicationEngine {
     this.#stats.lastPassMs = Math.round(performance.now() - started);
     this.#stats.contents = work.contents.length;
     this.#stats.missing = missing;
-    this.#work = work;
-    this.#contents = new Map(work.contents.map((c) => [c.contentId, c]));
     if (pending === 0 && this.#inFlight.size === 0 && this.#repairing.size === 0) {
       this.#idle = true;
       for (const resolve of this.#idleWaiters.splice(0)) resolve();
     }
+  }
+
+  /** Resolves after a work list read that started after this call (true), or when it failed or the engine stops (false). */
+  #refresh(signal: AbortSignal): Promise<boolean> {
+    if (this.#controller === undefined || signal.aborted) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const done = (loaded: boolean) => {
+        signal.removeEventListener("abort", aborted);
+        resolve(loaded);
+      };
+      const aborted = () => {
+        this.#refreshWaiters = this.#refreshWaiters.filter((w) => w !== done);
+        resolve(false);
+      };
+      signal.addEventListener("abort", aborted, { once: true });
+      this.#refreshWaiters.push(done);
+      this.wake();
+    });
   }
 
   #known(contentId: Hex): { replicaSet: readonly (string | null)[]; peers: readonly ReplicationPeer[] } | undefined {
@@ -387,13 +433,13 @@ export class ReplicationEngine {
     return content === undefined || this.#work === undefined ? undefined : { replicaSet: content.replicaSet, peers: this.#work.peers };
   }
 
-  #updatePeers(work: ReplicationWork): void {
+  #updatePeers(work: ReplicationWork, first: boolean): void {
     const next = new Set(work.peers.map((p) => p.peerId));
     const changed = next.size !== this.#peerIds.size || [...next].some((p) => !this.#peerIds.has(p));
     this.#peerIds = next;
     // A validator that joined may have been refused (and the refusal cached) a moment ago; one
     // that left must lose its connections now, not at the next periodic check.
-    if (changed && this.#work !== undefined) void this.#c.p2p.revalidate().catch(() => {});
+    if (changed && !first) void this.#c.p2p.revalidate().catch(() => {});
   }
 
   // ------------------------------------------------------------------ actions
@@ -468,7 +514,7 @@ export class ReplicationEngine {
   }
 
   /** Durable first, then confirmed: the store's promise resolves once the DEK is on disk. */
-  async #store(content: ReplicationContent, dek: Uint8Array, source: "initial" | "replicated"): Promise<void> {
+  async #store(content: StoredContent, dek: Uint8Array, source: DekSource): Promise<void> {
     const mode = content.mode as ReplicationMode;
     await this.#c.store.putDek(content.contentId, dek, { policyId: content.policyId, mode, source });
     if (mode === "stake" || mode === "explicit") this.#c.notifyHoldings();
@@ -509,7 +555,7 @@ export class ReplicationEngine {
   async #servePull(request: Uint8Array, peer: string, signal: AbortSignal): Promise<Uint8Array> {
     try {
       const served = await servePull(
-        { store: this.#c.store, indexer: this.#c.indexer, account: this.#c.account, clock: this.#clock, known: (id) => this.#known(id) },
+        { store: this.#c.store, indexer: this.#c.indexer, account: this.#c.account, clock: this.#clock, known: (id) => this.#known(id), refresh: (s) => this.#refresh(s) },
         request,
         peer,
         signal,

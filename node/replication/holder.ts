@@ -28,6 +28,12 @@ export interface HolderComponents {
    * indexer read per pull; contents it does not know are looked up in the indexer.
    */
   known?: (contentId: Hex) => { replicaSet: readonly (string | null)[]; peers: readonly ReplicationPeer[] } | undefined;
+  /**
+   * Waits for a work list read that started after the call (true; false if it failed). Pulls
+   * from validators the last list did not admit — typically just drawn by a repair — then share
+   * one list read instead of asking the indexer one by one.
+   */
+  refresh?: (signal: AbortSignal) => Promise<boolean>;
 }
 
 export interface ServedPull {
@@ -39,14 +45,25 @@ export interface ServedPull {
 /** Checks a pull request from `peer` and returns the envelope for it, or throws a ReplicationError. */
 export async function servePull(components: HolderComponents, request: Uint8Array, peer: string, signal?: AbortSignal): Promise<ServedPull> {
   const contentId = decodeContentRequest(request);
-  const known = components.known?.(contentId);
-  const puller = known?.peers.find((p) => p.peerId === peer);
-  // The last work list can only say yes: a requester it does not list as an active member may
-  // have joined the set (a repair, a new validator) after it was read, so a "no" is asked of
-  // the indexer's current state below.
-  if (known !== undefined && puller !== undefined && puller.status === "active" && known.replicaSet.includes(puller.node)) {
-    return seal(components, contentId, puller.node, puller.kasPublicKey);
+  const admitted = (known: ReturnType<NonNullable<HolderComponents["known"]>>) => {
+    const puller = known?.peers.find((p) => p.peerId === peer);
+    return known !== undefined && puller !== undefined && puller.status === "active" && known.replicaSet.includes(puller.node) ? puller : undefined;
+  };
+  // The last work list (≤ one pass old) can only say yes: a requester it does not list as an
+  // active member may have joined the set (a repair, a new validator) after it was read. A "no"
+  // is asked again of a list read after the request arrived, which is current state and may
+  // refuse; a content not in it (or no list) goes to the indexer's /holders.
+  let puller = admitted(components.known?.(contentId));
+  if (puller === undefined && components.refresh !== undefined && signal !== undefined && (await components.refresh(signal))) {
+    const known = components.known?.(contentId);
+    puller = admitted(known);
+    if (puller === undefined && known !== undefined) {
+      const listed = known.peers.find((p) => p.peerId === peer);
+      if (listed === undefined || listed.status !== "active") throw new ReplicationError("REPLICATION_NOT_ACTIVE", "the requester is not an active validator");
+      throw new ReplicationError("REPLICATION_NOT_IN_REPLICA_SET", "the requester is not in the content's replica set");
+    }
   }
+  if (puller !== undefined) return seal(components, contentId, puller.node, puller.kasPublicKey);
   return checkFresh(components, contentId, peer, signal);
 }
 
