@@ -48,6 +48,10 @@ export class BoundedTtlMap<K, V> {
 export class SingleFlight<K, V> {
   readonly #inFlight = new Map<K, Promise<V>>();
 
+  has(key: K): boolean {
+    return this.#inFlight.has(key);
+  }
+
   run(key: K, load: () => Promise<V>): Promise<V> {
     const running = this.#inFlight.get(key);
     if (running !== undefined) return running;

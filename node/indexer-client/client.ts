@@ -6,12 +6,17 @@
  * Access decisions are cached per (policy, account), not per (content, account): a content's
  * policy never changes (ContentRegistry has no way to move it), and the decision depends only
  * on the policy, the account's grants and the time. So one /access read answers every content
- * under the same policy — which is what makes a 1,000-content bulk rewrap cheap. A decision is
- * reused for at most `accessCacheTtlMs` (1 s) and only while the chain head seen since is at
- * most `accessCacheBlocks` (1) past the block it was read at. A revoked grant or policy
- * therefore stops rewraps once the indexer has indexed the revocation, and at the latest
- * `maxStalenessBlocks` blocks after it was mined (plus `chainHeadTtlMs` and `accessCacheTtlMs`).
+ * under the same policy — which is what makes a 1,000-content bulk rewrap cheap — and once a
+ * content's policy is known, concurrent misses for any of the policy's contents share one read
+ * (single flight per (policy, account)). A decision is reused for at most `accessCacheTtlMs`
+ * (1 s), only while the chain head seen since has moved at most `accessCacheBlocks` (1) past
+ * the head it was checked against, and only while its block still passes the staleness check
+ * (access-cache.ts). A revoked grant or policy therefore stops rewraps once the indexer has
+ * indexed the revocation, and at the latest `maxStalenessBlocks` blocks after it was mined
+ * (plus `chainHeadTtlMs` and `accessCacheTtlMs`). The chain head itself is read at most every
+ * `chainHeadTtlMs`, by one request for all callers, never per rewrap.
  */
+import { AccessDecisionCache, decisionKey } from "./access-cache.js";
 import { BoundedTtlMap, SingleFlight } from "./cache.js";
 import { IndexerClientError } from "./errors.js";
 import { errorCode, requestJson, type FetchLike } from "./http.js";
@@ -92,6 +97,10 @@ export interface ReplicationUnchanged {
 export interface IndexerClientStats {
   accessHits: number;
   accessReads: number;
+  /** /access reads started in the background for a hot (policy, account) close to expiry. */
+  accessRefreshes: number;
+  /** Chain head reads (getBlockNumber). */
+  headReads: number;
   stale: number;
   policyLookups: number;
   chainHead: bigint | undefined;
@@ -139,10 +148,6 @@ async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => 
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
-interface CachedDecision {
-  decision: AccessDecision;
-}
-
 export class IndexerClient {
   readonly options: ResolvedIndexerClientOptions;
   readonly #chain: ChainHeadReader;
@@ -155,17 +160,15 @@ export class IndexerClient {
   #highestHead: bigint | undefined;
   readonly #headFlight = new SingleFlight<"head", bigint>();
 
-  /** contentId → policyId: immutable on chain, so kept until evicted. */
-  readonly #policyOf: BoundedTtlMap<Hex, bigint>;
-  readonly #decisions: BoundedTtlMap<string, CachedDecision>;
-  readonly #notFound: BoundedTtlMap<Hex, IndexerClientError>;
+  readonly #access: AccessDecisionCache;
+  /** Keyed by (policy, account) once the content's policy is known, by (content, account) before. */
   readonly #accessFlight = new SingleFlight<string, AccessDecision>();
   readonly #holders: BoundedTtlMap<Hex, HoldersInfo>;
   readonly #holdersFlight = new SingleFlight<Hex, HoldersInfo>();
   #validators: { value: ActiveValidators; expiresAt: number } | undefined;
   readonly #validatorsFlight = new SingleFlight<"active", ActiveValidators>();
 
-  readonly #stats = { accessHits: 0, accessReads: 0, stale: 0, policyLookups: 0 };
+  readonly #stats = { accessHits: 0, accessReads: 0, accessRefreshes: 0, headReads: 0, stale: 0, policyLookups: 0 };
 
   constructor(components: IndexerClientComponents, options: IndexerClientOptions) {
     this.options = resolveOptions(options);
@@ -174,9 +177,12 @@ export class IndexerClient {
     this.#clock = components.clock ?? Date.now;
     this.#logger = components.logger ?? silentLogger;
     const max = this.options.maxCacheEntries;
-    this.#policyOf = new BoundedTtlMap(max);
-    this.#decisions = new BoundedTtlMap(max);
-    this.#notFound = new BoundedTtlMap(max);
+    this.#access = new AccessDecisionCache({
+      maxEntries: max,
+      ttlMs: this.options.accessCacheTtlMs,
+      maxBlocks: this.options.accessCacheBlocks,
+      maxStalenessBlocks: this.options.maxStalenessBlocks,
+    });
     this.#holders = new BoundedTtlMap(Math.min(max, 10_000));
   }
 
@@ -189,6 +195,7 @@ export class IndexerClient {
     return raceAbort(
       this.#headFlight.run("head", async () => {
         let value: bigint;
+        this.#stats.headReads++;
         try {
           value = await this.#chain.getBlockNumber({ cacheTime: 0 });
         } catch (cause) {
@@ -204,6 +211,11 @@ export class IndexerClient {
 
   /** Throws STATE_STALE if `block` is more than `maxStalenessBlocks` behind the chain head. */
   async assertFresh(block: IndexedBlock, options: ReadOptions = {}): Promise<void> {
+    await this.#checkFresh(block, options);
+  }
+
+  /** `assertFresh`, returning the chain head the block was checked against. */
+  async #checkFresh(block: IndexedBlock, options: ReadOptions = {}): Promise<bigint> {
     const head = await this.chainHead(options);
     const behind = head - BigInt(block.number);
     if (behind > BigInt(this.options.maxStalenessBlocks)) {
@@ -217,6 +229,17 @@ export class IndexerClient {
         details: { indexedBlock: block.number, chainHead: head.toString(), maxStalenessBlocks: this.options.maxStalenessBlocks },
       });
     }
+    return head;
+  }
+
+  /**
+   * Keeps the chain head that cached decisions are judged against current while every request
+   * is a cache hit (reads refresh it anyway): one read per `chainHeadTtlMs`, in the background.
+   */
+  #keepHeadCurrent(): void {
+    const head = this.#head;
+    if (head !== undefined && this.#clock() - head.readAt < this.options.chainHeadTtlMs) return;
+    this.chainHead().catch((error: unknown) => this.#logger.debug("chain head refresh failed", { error: String(error) }));
   }
 
   // ------------------------------------------------------------------ access
@@ -228,14 +251,34 @@ export class IndexerClient {
   async access(contentId: string, account: string, options: ReadOptions = {}): Promise<AccessDecision> {
     const id = normalizeContentId(contentId);
     const who = normalizeAddress(account);
-    const cached = this.#cachedDecision(id, who);
-    if (cached !== undefined) return cached;
-    const notFound = this.#notFound.get(id, this.#clock());
+    const policyId = this.#access.policyOf(id);
+    if (policyId !== undefined) {
+      const hit = this.#access.decision(policyId, who, this.#clock(), this.#highestHead);
+      this.#keepHeadCurrent();
+      if (hit !== undefined) {
+        this.#stats.accessHits++;
+        if (hit.refresh) this.#refreshInBackground(policyId, id, who);
+        return forContent(hit.decision, id);
+      }
+      const shared = this.#accessFlight.run(decisionKey(policyId, who), () => this.#readAccess(id, who, policyId));
+      return raceAbort(shared, options.signal).then((decision) => forContent(decision, id));
+    }
+    const notFound = this.#access.notFound(id, this.#clock());
     if (notFound !== undefined) throw notFound;
     return raceAbort(
       this.#accessFlight.run(`${id}/${who}`, () => this.#readAccess(id, who)),
       options.signal,
     );
+  }
+
+  /** Re-reads a hot (policy, account) decision before it expires; callers keep the cached one meanwhile. */
+  #refreshInBackground(policyId: bigint, contentId: Hex, account: Address): void {
+    const key = decisionKey(policyId, account);
+    if (this.#accessFlight.has(key)) return;
+    this.#stats.accessRefreshes++;
+    this.#accessFlight
+      .run(key, () => this.#readAccess(contentId, account, policyId))
+      .catch((error: unknown) => this.#logger.debug("background access refresh failed", { error: String(error) }));
   }
 
   /**
@@ -248,7 +291,7 @@ export class IndexerClient {
     const who = normalizeAddress(account);
     const results = new Map<Hex, AccessResult>();
     const now = this.#clock();
-    const unknown = ids.filter((id) => this.#policyOf.get(id, now) === undefined && this.#notFound.get(id, now) === undefined);
+    const unknown = ids.filter((id) => this.#access.policyOf(id) === undefined && this.#access.notFound(id, now) === undefined);
     let unresolved = new Map<Hex, IndexerClientError>();
     if (unknown.length > 1) {
       try {
@@ -262,12 +305,12 @@ export class IndexerClient {
     const byPolicy = new Map<bigint, Hex[]>();
     const single: Hex[] = [];
     for (const id of ids) {
-      const absent = unresolved.get(id) ?? this.#notFound.get(id, now);
+      const absent = unresolved.get(id) ?? this.#access.notFound(id, now);
       if (absent !== undefined) {
         results.set(id, absent);
         continue;
       }
-      const policyId = this.#policyOf.get(id, now);
+      const policyId = this.#access.policyOf(id);
       if (policyId === undefined) {
         single.push(id);
         continue;
@@ -302,30 +345,15 @@ export class IndexerClient {
     return results;
   }
 
-  #cachedDecision(contentId: Hex, account: Address): AccessDecision | undefined {
-    const now = this.#clock();
-    const policyId = this.#policyOf.get(contentId, now);
-    if (policyId === undefined) return undefined;
-    const key = `${policyId}/${account}`;
-    const entry = this.#decisions.get(key, now);
-    if (entry === undefined) return undefined;
-    const highest = this.#highestHead;
-    if (highest !== undefined && highest > BigInt(entry.decision.block.number + this.options.accessCacheBlocks)) {
-      this.#decisions.delete(key);
-      return undefined;
-    }
-    this.#stats.accessHits++;
-    return entry.decision.contentId === contentId ? entry.decision : { ...entry.decision, contentId };
-  }
-
-  async #readAccess(contentId: Hex, account: Address): Promise<AccessDecision> {
+  /** One GET /access; `policyId`, when known, is the content's policy (it cannot change). */
+  async #readAccess(contentId: Hex, account: Address, policyId?: bigint): Promise<AccessDecision> {
     this.#stats.accessReads++;
     const path = `/access/${contentId}/${account}`;
     const { status, body } = await this.#get(path);
     if (status === 404) {
       await this.assertFresh(parseBlock(body, "access"));
       const error = notFoundError(path, body);
-      this.#notFound.set(contentId, error, this.#clock() + this.options.accessCacheTtlMs);
+      this.#access.rememberNotFound(contentId, error, this.#clock());
       throw error;
     }
     if (status !== 200) throw unexpectedStatus(path, status, body);
@@ -333,9 +361,11 @@ export class IndexerClient {
     if (decision.contentId !== contentId || decision.account !== account) {
       throw new IndexerClientError("INDEXER_BAD_RESPONSE", "indexer answered about another content or account", { details: { path } });
     }
-    await this.assertFresh(decision.block);
-    this.#policyOf.set(contentId, decision.policyId, Number.POSITIVE_INFINITY);
-    this.#decisions.set(`${decision.policyId}/${account}`, { decision }, this.#clock() + this.options.accessCacheTtlMs);
+    if (policyId !== undefined && decision.policyId !== policyId) {
+      throw new IndexerClientError("INDEXER_BAD_RESPONSE", "indexer answered with another policy than the content's", { details: { path } });
+    }
+    const head = await this.#checkFresh(decision.block);
+    this.#access.remember(decision, this.#clock(), head);
     return decision;
   }
 
@@ -372,12 +402,12 @@ export class IndexerClient {
         const row = Fields.of(item, `graphql.items[${i}]`);
         const contentId = row.bytes32("contentId");
         if (!wanted.has(contentId)) throw new IndexerClientError("INDEXER_BAD_RESPONSE", "GraphQL returned an unrequested content");
-        this.#policyOf.set(contentId, row.uint("policyId"), Number.POSITIVE_INFINITY);
+        this.#access.learnPolicy(contentId, row.uint("policyId"));
         found.add(contentId);
       }
     }
     const unresolved = new Map<Hex, IndexerClientError>();
-    const expiresAt = this.#clock() + this.options.accessCacheTtlMs;
+    const now = this.#clock();
     for (const id of ids) {
       if (found.has(id)) continue;
       if (stale !== undefined) {
@@ -385,7 +415,7 @@ export class IndexerClient {
         continue;
       }
       const error = new IndexerClientError("INDEXER_NOT_FOUND", "the indexer does not know it", { details: { path: "/graphql", code: "content_not_found" } });
-      this.#notFound.set(id, error, expiresAt);
+      this.#access.rememberNotFound(id, error, now);
       unresolved.set(id, error);
     }
     return unresolved;
@@ -546,8 +576,7 @@ export class IndexerClient {
 
   /** Forgets every cached answer (e.g. after the node learns of a reorg). */
   clearCaches(): void {
-    this.#decisions.clear();
-    this.#notFound.clear();
+    this.#access.clear();
     this.#holders.clear();
     this.#validators = undefined;
     this.#head = undefined;
@@ -567,6 +596,11 @@ export class IndexerClient {
       signal: options.signal,
     });
   }
+}
+
+/** The (policy, account) decision as an answer about `contentId`, one of the policy's contents. */
+function forContent(decision: AccessDecision, contentId: Hex): AccessDecision {
+  return decision.contentId === contentId ? decision : { ...decision, contentId };
 }
 
 function notFoundError(path: string, body: unknown): IndexerClientError {

@@ -20,6 +20,7 @@ let publicPolicy: bigint;
 let contents: Hex[];
 let publicContent: Hex;
 const servers: Server[] = [];
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function rejectsWith(promise: Promise<unknown>, code: string): Promise<IndexerClientError> {
   try {
@@ -139,6 +140,70 @@ describe("indexer client: caching", () => {
     await client.chainHead();
     await client.access(contents[0]!, reader);
     assert.equal(client.stats().accessReads, 2);
+  });
+
+  it("after a decision expires, concurrent misses for different contents of one policy share one read", async () => {
+    const client = net.indexerClient({ accessCacheTtlMs: 300, accessCacheBlocks: 1_000 });
+    for (const id of contents) await client.access(id, reader); // learns each content's policy
+    const learned = client.stats().accessReads;
+    await sleep(400);
+    const decisions = await Promise.all(contents.flatMap((id) => Array.from({ length: 5 }, () => client.access(id, reader))));
+    assert.equal(client.stats().accessReads, learned + 1);
+    assert.deepEqual(decisions.map((d) => d.contentId), contents.flatMap((id) => Array(5).fill(id)));
+    assert.ok(decisions.every((d) => d.allowed && d.policyId === policy));
+  });
+
+  it("a hot decision is re-read in the background before it expires; callers never wait for it", async () => {
+    let delayMs = 0;
+    const slowAccess = (url: string, init?: RequestInit) =>
+      url.includes("/access/") && delayMs > 0 ? sleep(delayMs).then(() => fetch(url, init)) : fetch(url, init);
+    const client = createIndexerClient({ chain: net.public, fetch: slowAccess }, { url: net.indexerUrl, accessCacheTtlMs: 2_000, accessCacheBlocks: 1_000 });
+    const started = Date.now();
+    await client.accessMany(contents, reader); // one GraphQL lookup of the policies, one /access read
+    assert.equal(client.stats().accessReads, 1);
+    await sleep(1_100); // past half its life
+    await client.access(contents[1]!, reader);
+    assert.deepEqual([client.stats().accessRefreshes, client.stats().accessReads], [1, 2]);
+    await sleep(300); // the refresh completes
+    await sleep(Math.max(0, started + 2_200 - Date.now())); // the first read's decision has expired
+    delayMs = 1_000;
+    const before = client.stats();
+    const t0 = Date.now();
+    const decision = await client.access(contents[2]!, reader);
+    assert.ok(Date.now() - t0 < 200, "served from the refreshed decision");
+    assert.equal(decision.contentId, contents[2]);
+    assert.equal(client.stats().accessHits, before.accessHits + 1);
+  });
+
+  it("a cached decision is not used once its block would fail the staleness check", async () => {
+    let offset = 0n;
+    const chain = { getBlockNumber: async () => (await net.public.getBlockNumber({ cacheTime: 0 })) + offset };
+    const client = net.indexerClient({ accessCacheTtlMs: 60_000, accessCacheBlocks: 1_000, maxStalenessBlocks: 5, chainHeadTtlMs: 0 }, chain);
+    await client.access(contents[0]!, reader);
+    offset = 10n;
+    await client.chainHead();
+    await rejectsWith(client.access(contents[1]!, reader), "STATE_STALE");
+    assert.equal(client.stats().accessReads, 2);
+  });
+
+  it("the chain head is read once per chainHeadTtlMs for every caller, and kept current while all are cache hits", async () => {
+    let headReads = 0;
+    const chain = { getBlockNumber: (args?: { cacheTime?: number }) => (headReads++, net.public.getBlockNumber(args)) };
+    const client = net.indexerClient({ accessCacheTtlMs: 60_000, accessCacheBlocks: 1_000, maxStalenessBlocks: 1_000, chainHeadTtlMs: 200 }, chain);
+    await Promise.all(contents.map((id) => client.access(id, reader)));
+    assert.equal(headReads, 1);
+    const t0 = Date.now();
+    let calls = 0;
+    while (Date.now() - t0 < 1_000) {
+      await Promise.all(contents.flatMap((id) => [client.access(id, reader), client.access(id, outsider)]));
+      calls += 2 * contents.length;
+      await sleep(10);
+    }
+    const elapsed = Date.now() - t0;
+    assert.ok(calls > 100);
+    assert.ok(headReads >= 2, "hits keep the head current");
+    assert.ok(headReads <= 2 + Math.ceil(elapsed / 200), `${headReads} head reads in ${elapsed} ms`);
+    assert.equal(client.stats().headReads, headReads);
   });
 
   it("accessMany: one GraphQL lookup, one /access read per policy, unknown contents without reads", async () => {

@@ -195,16 +195,37 @@ describe("SPEC §10: refusals with reason codes", () => {
     await refuse(validator.service.rewrap(await reader.request(secretContent)), "REWRAP_ACCESS_DENIED", "MissingAttribute");
   });
 
-  it("error: a revoked policy (PolicyRevoked)", async () => {
+  it("error: a revoked policy (PolicyRevoked) stops rewraps of all its contents within the bound, while they are requested concurrently", async () => {
     const policy = await net.createPolicy(publisher, {});
-    const content = await holdContent(policy);
+    const policyContents = [await holdContent(policy), await holdContent(policy), await holdContent(policy)];
     await net.synced();
     const reader = new Reader(devAccount(8), net.domain);
-    await serve(reader, validator.service.rewrap(await reader.request(content)));
+    // Requests keep the (policy, account) decision hot, so it is refreshed in the background
+    // rather than left to expire: the bound must hold all the same.
+    const round = async () =>
+      Promise.allSettled(policyContents.map(async (id) => serve(reader, validator.service.rewrap(await reader.request(id)))));
+    for (const result of await round()) assert.equal(result.status, "fulfilled");
+    const readsBefore = validator.indexer.stats().accessReads;
     await net.revokePolicy(publisher, policy);
+    const revokedAt = Date.now();
+    const { maxStalenessBlocks, chainHeadTtlMs, accessCacheTtlMs } = validator.indexer.options;
+    const bound = maxStalenessBlocks * 1_000 + chainHeadTtlMs + accessCacheTtlMs + 1_000;
+    let rounds = 0;
+    for (;; rounds++) {
+      const results = await round();
+      const failures = results.flatMap((r) => (r.status === "rejected" ? [r.reason as unknown] : []));
+      for (const error of failures) {
+        assert.ok(error instanceof RewrapError && ["REWRAP_ACCESS_DENIED", "REWRAP_STATE_STALE"].includes(error.code), String(error));
+      }
+      if (failures.length > 0) break;
+      assert.ok(Date.now() - revokedAt <= bound, "still served after the bound");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    // One decision per (policy, account): rounds of three contents did not cost three reads each.
+    assert.ok(validator.indexer.stats().accessReads - readsBefore <= rounds + 2, `${validator.indexer.stats().accessReads - readsBefore} reads in ${rounds} rounds`);
     await net.synced();
-    await new Promise((resolve) => setTimeout(resolve, validator.indexer.options.accessCacheTtlMs));
-    await refuse(validator.service.rewrap(await reader.request(content)), "REWRAP_ACCESS_DENIED", "PolicyRevoked");
+    await new Promise((resolve) => setTimeout(resolve, accessCacheTtlMs));
+    for (const id of policyContents) await refuse(validator.service.rewrap(await reader.request(id)), "REWRAP_ACCESS_DENIED", "PolicyRevoked");
   });
 
   it("error: a window that has not opened yet (NotYetValid)", async () => {
