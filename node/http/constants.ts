@@ -10,6 +10,8 @@ export const MAX_REWRAP_BODY_BYTES = 16 * 1024;
 export const MAX_BULK_BODY_BYTES = 512 * 1024;
 /** POST /v1/session body. */
 export const MAX_SESSION_BODY_BYTES = 4 * 1024;
+/** POST /v1/recover body (a recovery seed is ~600 bytes). */
+export const MAX_RECOVER_BODY_BYTES = 4 * 1024;
 /** PUT /v1/content/:cid body, unless the node says otherwise. */
 export const DEFAULT_MAX_UPLOAD_BYTES = 1024 * 1024 * 1024;
 

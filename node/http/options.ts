@@ -1,6 +1,7 @@
 import type { IndexerClient } from "../indexer-client/index.js";
 import type { PinStore } from "../ipfs/index.js";
 import type { MetricsRegistry } from "../metrics/index.js";
+import type { DekRecovery } from "../replication/index.js";
 import type { RewrapService } from "../rewrap/index.js";
 import type { DekStore } from "../store/index.js";
 import {
@@ -52,6 +53,11 @@ export interface ValidatorHttpComponents {
   pins: Pick<PinStore, "put" | "has" | "get" | "size">;
   /** Upload: is the CID registered on chain? */
   indexer: Pick<IndexerClient, "holders">;
+  /**
+   * POST /v1/recover: a publisher re-seeds a DEK (node/replication/recovery.ts). Without it the
+   * route is not served (404).
+   */
+  recovery?: Pick<DekRecovery, "accept">;
   info: () => ValidatorInfo;
   /** Chain reachable, indexer fresh, p2p started, store open… (GET /ready). */
   readiness: () => Promise<Readiness>;

@@ -22,6 +22,7 @@ import { registerHttpMetrics, type HttpMetrics } from "./metrics.js";
 import { resolveHttpOptions, type ResolvedHttpOptions, type ValidatorHttpComponents, type ValidatorHttpOptions } from "./options.js";
 import { Router } from "./router.js";
 import { contentRoutes } from "./routes/content.js";
+import { recoverRoutes } from "./routes/recover.js";
 import { rewrapRoutes } from "./routes/rewrap.js";
 import { statusRoutes } from "./routes/status.js";
 
@@ -82,6 +83,7 @@ class HttpServer implements ValidatorHttpServer {
       .add("/health", { GET: status.health })
       .add("/ready", { GET: status.ready })
       .add("/metrics", { GET: status.metrics });
+    if (components.recovery !== undefined) this.#router.add("/v1/recover", { POST: recoverRoutes(components.recovery, this.options).recover });
 
     const o = this.options;
     this.#server = createServer(

@@ -23,3 +23,7 @@ export const WORK_PAGE_LIMIT = 1000;
 export const MAX_REPAIR_BATCH = 100;
 /** repairMany transactions one node has under way at once (side by side, consecutive nonces). */
 export const MAX_REPAIR_BATCHES_IN_FLIGHT = 4;
+/** A recovery seed's JSON (POST /v1/recover): ~600 bytes; 4 KiB is the whole allowance. */
+export const MAX_RECOVERY_SEED_BYTES = 4 * 1024;
+/** A recovery seed may expire at most this far ahead of the validator's clock (bounds its nonce table entry). */
+export const MAX_RECOVERY_LIFETIME_S = 300;

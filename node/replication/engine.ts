@@ -233,8 +233,7 @@ export class ReplicationEngine {
    * content's replica set (any holder may serve, and its confirmation tells pullers where to go).
    */
   async storeRecovered(content: StoredContent, dek: Uint8Array): Promise<void> {
-    await this.#store(content, dek, "recovered");
-    this.#stats.recovered++;
+    if (await this.#store(content, dek, "recovered")) this.#stats.recovered++;
   }
 
   /** Called with a content id each time a DEK was stored durably (derived, pulled or recovered). */
@@ -513,13 +512,17 @@ export class ReplicationEngine {
     throw lastError;
   }
 
-  /** Durable first, then confirmed: the store's promise resolves once the DEK is on disk. */
-  async #store(content: StoredContent, dek: Uint8Array, source: DekSource): Promise<void> {
+  /**
+   * Durable first, then confirmed: the store's promise resolves once the DEK is on disk. False if
+   * that DEK was already stored (its confirmation is then re-announced, which costs nothing).
+   */
+  async #store(content: StoredContent, dek: Uint8Array, source: DekSource): Promise<boolean> {
     const mode = content.mode as ReplicationMode;
-    await this.#c.store.putDek(content.contentId, dek, { policyId: content.policyId, mode, source });
+    const added = await this.#c.store.putDek(content.contentId, dek, { policyId: content.policyId, mode, source });
     if (mode === "stake" || mode === "explicit") this.#c.notifyHoldings();
     else this.#provide(content.contentId);
     for (const listener of this.#onStored) listener(content.contentId);
+    return added;
   }
 
   #provide(contentId: Hex): void {

@@ -1,6 +1,7 @@
 /**
  * Lazy DEK replication among validators (SPEC §5): placement, the engine that pulls, confirms
- * and repairs, the holder and puller checks, and the wire formats. See docs/replication.md.
+ * and repairs, the holder and puller checks, DEK recovery from a publisher's seed, and the wire
+ * formats. See docs/replication.md.
  */
 export { allReplicaSet, xorDistance, xorId, xorReplicaSet, type PlacementCandidate } from "./placement.js";
 export {
@@ -11,7 +12,18 @@ export {
   type ReplicationLogger,
   type ReplicationOptions,
   type ReplicationStats,
+  type StoredContent,
 } from "./engine.js";
+export { createDekRecovery, DekRecovery, type DekRecoveryComponents, type DekRecoveryResult } from "./recovery.js";
+export {
+  decodeRecoverySeed,
+  DEK_RECOVERY_TYPES,
+  encodeRecoverySeed,
+  recoverySeedDigest,
+  recoverySeedTypedData,
+  type RecoverySeed,
+  type RecoverySeedFields,
+} from "./recoverySeed.js";
 export { designatedRepairer, isFinal, needsRepair, planContent, type Plan, type PlanInput } from "./plan.js";
 export { servePull, type HolderComponents, type ServedPull } from "./holder.js";
 export { acceptEnvelope, dialTarget, requestEnvelope, type AcceptEnvelopeParameters, type PullSource } from "./puller.js";

@@ -43,6 +43,7 @@ function malformed(what: string): RewrapError {
 }
 
 // ------------------------------------------------------------------------- parsing helpers
+// Exported for the other signed messages of the rewrap domain (node/replication/recoverySeed.ts).
 
 /** UTF-8 JSON text of at most `maxBytes` bytes → a JSON object. */
 export function parseJsonObject(input: string | Uint8Array, maxBytes: number): Json {
@@ -69,7 +70,7 @@ function object(value: unknown, where: string): Json {
 }
 
 /** Exactly these keys (all required unless listed in `optional`). */
-function keys(value: Json, where: string, required: readonly string[], optional: readonly string[] = []): void {
+export function keys(value: Json, where: string, required: readonly string[], optional: readonly string[] = []): void {
   let present = 0;
   for (const key of Object.keys(value)) {
     if (required.includes(key)) present++;
@@ -83,18 +84,18 @@ function matching(value: unknown, pattern: RegExp, where: string): string {
   return value;
 }
 
-function hexOfLength(value: unknown, hexLength: number, where: string): Uint8Array {
+export function hexOfLength(value: unknown, hexLength: number, where: string): Uint8Array {
   if (typeof value !== "string" || value.length !== hexLength || !value.startsWith("0x")) throw malformed(`${where} has the wrong length`);
   const body = value.slice(2);
   if (!/^[0-9a-fA-F]*$/.test(body)) throw malformed(`${where} is not hex`);
   return new Uint8Array(Buffer.from(body, "hex"));
 }
 
-function contentId(value: unknown, where: string): Hex {
+export function contentId(value: unknown, where: string): Hex {
   return matching(value, CONTENT_ID, where).toLowerCase() as Hex;
 }
 
-function address(value: unknown, where: string): Address {
+export function address(value: unknown, where: string): Address {
   return matching(value, ADDRESS, where).toLowerCase() as Address;
 }
 
@@ -102,14 +103,14 @@ function p256Key(value: unknown, where: string): Uint8Array {
   return new Uint8Array(Buffer.from(matching(value, P256_KEY, where).slice(2), "hex"));
 }
 
-function uint256(value: unknown, where: string): bigint {
+export function uint256(value: unknown, where: string): bigint {
   const n = BigInt(matching(value, UINT_DECIMAL, where));
   if (n > UINT256_MAX) throw malformed(`${where} is above uint256`);
   return n;
 }
 
 /** A uint64 of unix seconds; every acceptable expiry is far below 2^53, so a safe integer. */
-function seconds(value: unknown, where: string): number {
+export function seconds(value: unknown, where: string): number {
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) throw malformed(`${where} is not unix seconds`);
   return value;
 }

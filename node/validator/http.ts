@@ -1,18 +1,19 @@
 /**
  * The daemon's HTTP side: the pin store for uploaded ciphertexts and the validator HTTP API
- * (node/http) with this node's info and readiness checks. Its URL (or `http.publicUrl`) is
- * the endpoint registered on chain.
+ * (node/http) with this node's info, readiness checks and DEK recovery. Its URL (or
+ * `http.publicUrl`) is the endpoint registered on chain.
  */
 import { join } from "node:path";
-import { bytesToHex } from "viem";
-import type { ChainDeployment } from "../chain/index.js";
+import { bytesToHex, hexToBytes, type Hex } from "viem";
+import { getContentRegistration, type ChainClients, type ChainDeployment } from "../chain/index.js";
 import { createValidatorHttpServer, type Readiness } from "../http/index.js";
 import type { IndexerClient } from "../indexer-client/index.js";
 import { createPinStore } from "../ipfs/index.js";
 import type { P256PrivateKey } from "../keys/index.js";
 import type { MetricsRegistry } from "../metrics/index.js";
 import type { P2pNode } from "../p2p/index.js";
-import type { RewrapService } from "../rewrap/index.js";
+import { createDekRecovery, type DekRecovery, type ReplicationEngine } from "../replication/index.js";
+import { RewrapError, type RewrapService } from "../rewrap/index.js";
 import type { DekStore } from "../store/index.js";
 import type { ValidatorConfig } from "./config.js";
 import type { NodeIdentity } from "./identity.js";
@@ -38,6 +39,9 @@ export interface StartHttpParameters {
   multiaddrs: string[];
   kasKey: P256PrivateKey;
   p2p: P2pNode;
+  /** Read-only use: a recovered content's registered header. */
+  chain: ChainClients;
+  replication: ReplicationEngine;
 }
 
 export async function startHttp(p: StartHttpParameters): Promise<HttpPart> {
@@ -49,6 +53,7 @@ export async function startHttp(p: StartHttpParameters): Promise<HttpPart> {
       store: p.store,
       pins,
       indexer: p.indexer,
+      recovery: recovery(p),
       info: () => {
         const key = p.store.closed ? p.kasKey : (p.store.currentKasKey() ?? p.kasKey);
         return {
@@ -82,6 +87,26 @@ export async function startHttp(p: StartHttpParameters): Promise<HttpPart> {
       await pins.close();
     },
   };
+}
+
+/** POST /v1/recover: the publisher's seed checked against the chain's registration, stored and confirmed by the replication engine. */
+function recovery(p: StartHttpParameters): DekRecovery {
+  return createDekRecovery({
+    address: p.identity.address,
+    domain: { chainId: BigInt(p.deployment.chainId), verifyingContract: p.deployment.addresses.rewrapAuditLog },
+    store: p.store,
+    indexer: p.indexer,
+    engine: p.replication,
+    logger: p.logger,
+    async registeredHeader(contentId: Hex) {
+      try {
+        const registration = await getContentRegistration(p.chain, { contentId });
+        return registration === undefined ? undefined : hexToBytes(registration.header);
+      } catch (cause) {
+        throw new RewrapError("REWRAP_UNAVAILABLE", { cause });
+      }
+    },
+  });
 }
 
 /** Chain reachable and indexer fresh (one indexer read judged against the chain head), p2p started, store open. */

@@ -35,6 +35,7 @@ export function registerDaemonMetrics(registry: MetricsRegistry, sources: Daemon
     const r = sources.replication.stats();
     replication.set({ kind: "derived" }, r.derived);
     replication.set({ kind: "pulled" }, r.pulled);
+    replication.set({ kind: "recovered" }, r.recovered);
     replication.set({ kind: "pull_failures" }, r.pullFailures);
     replication.set({ kind: "served" }, r.served);
     replication.set({ kind: "repairs_sent" }, r.repairsSent);

@@ -182,7 +182,7 @@ export async function startValidator(config: ValidatorConfig, options: StartVali
 
     stage = "http";
     const multiaddrs = p2p.getMultiaddrs().map((m) => m.toString().replace(/\/p2p\/[^/]+$/, ""));
-    const http: HttpPart = await startHttp({ config, store, rewrap, indexer, metrics, logger: logger.child({ component: "http" }), identity, deployment, multiaddrs, kasKey, p2p });
+    const http: HttpPart = await startHttp({ config, store, rewrap, indexer, metrics, logger: logger.child({ component: "http" }), identity, deployment, multiaddrs, kasKey, p2p, chain: nodeClients, replication: engine });
     stoppers.push({ name: "http", stop: () => http.stop() });
 
     stage = "registration";

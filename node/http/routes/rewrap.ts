@@ -20,7 +20,8 @@ import type { ResolvedHttpOptions, ValidatorHttpComponents } from "../options.js
 
 const tooLarge = (): RewrapError => new RewrapError("REWRAP_TOO_LARGE");
 
-async function jsonBody(ex: Exchange, maxBytes: number, options: ResolvedHttpOptions): Promise<Buffer> {
+/** A JSON body under `maxBytes`; over it, REWRAP_TOO_LARGE (the routes that answer with rewrap refusals). */
+export async function jsonBody(ex: Exchange, maxBytes: number, options: ResolvedHttpOptions): Promise<Buffer> {
   ex.requireContentType("application/json");
   return ex.body({ maxBytes, tooLarge, deadlineMs: options.requestTimeoutMs }).read();
 }
