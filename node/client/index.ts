@@ -11,4 +11,4 @@ export type { AttributeRule } from "./attributes.js";
 export type { AuditPage, AuditQuery, AuditRecord } from "./audit.js";
 export type { RewrapSignerOptions } from "./rewrapSigner.js";
 export type { Registration } from "./recover.js";
-export { createRecoverySeed, DEK_RECOVERY_TYPES, encodeRecoverySeed, openRecoverySeed, type RecoverySeed } from "./recoverySeed.js";
+export { createRecoverySeed, DEK_RECOVERY_TYPES, encodeRecoverySeed, type RecoverySeed } from "./recoverySeed.js";

@@ -3,8 +3,8 @@
  * The registration (header, recovery envelope, publisher, policy) is read from the chain's
  * ContentRegistered event — the source of truth, and still there when no holder is.
  */
-import { parseEventLogs, type Address, type Hex } from "viem";
-import { contentRegistryAbi } from "../chain/index.js";
+import type { Address, Hex } from "viem";
+import { getContentRegistration } from "../chain/index.js";
 import { openRecovery } from "../envelopes/index.js";
 import { hexToBytes } from "../rewrap/index.js";
 import { decodeHeader, verifyHeaderPolicy } from "../tdf/index.js";
@@ -25,29 +25,21 @@ export interface Registration {
 }
 
 export async function readRegistration(ctx: ClientContext, contentId: Hex): Promise<Registration> {
-  const { publicClient, deployment } = ctx.chain;
-  let logs;
+  let registration;
   try {
-    logs = await publicClient.getLogs({
-      address: deployment.addresses.contentRegistry,
-      event: contentRegistryAbi.find((i) => i.type === "event" && i.name === "ContentRegistered") as never,
-      args: { contentId } as never,
-      fromBlock: deployment.startBlock,
-      toBlock: "latest",
-    } as never);
+    registration = await getContentRegistration(ctx.chain, { contentId });
   } catch (error) {
     throw clientError("CLIENT_CHAIN", "cannot read the registration", error);
   }
-  const event = parseEventLogs({ abi: contentRegistryAbi, logs: logs as never, eventName: "ContentRegistered" }).find((l) => l.args.contentId === contentId);
-  if (event === undefined) throw new DekmeshClientError("CLIENT_NOT_FOUND", "the content is not registered", { details: { contentId } });
+  if (registration === undefined) throw new DekmeshClientError("CLIENT_NOT_FOUND", "the content is not registered", { details: { contentId } });
   return {
     contentId,
-    publisher: event.args.publisher,
-    policyId: event.args.policyId,
-    initialValidator: event.args.initialValidator,
-    header: hexToBytes(event.args.header),
-    recoveryEnvelope: hexToBytes(event.args.recoveryEnvelope),
-    blockNumber: event.blockNumber,
+    publisher: registration.publisher,
+    policyId: registration.policyId,
+    initialValidator: registration.initialValidator,
+    header: hexToBytes(registration.header),
+    recoveryEnvelope: hexToBytes(registration.recoveryEnvelope),
+    blockNumber: registration.blockNumber,
   };
 }
 
