@@ -30,9 +30,8 @@ export const UNIXFS_IMPORT_OPTIONS = Object.freeze({
 }) satisfies ImporterOptions;
 
 /**
- * Blocks the exporter loads ahead of the reader. Its default loads every child of a DAG node
- * at once — 174 × 256 KiB ≈ 44 MiB per level held in memory — so reads pass a small window:
- * 8 blocks (2 MiB) keep the disk busy without holding a tree level.
+ * Blocks a read loads ahead of its reader, per DAG level (fileReader.ts): 8 blocks (2 MiB)
+ * keep the disk or the network busy without holding a tree level (174 × 256 KiB ≈ 44 MiB).
  */
 export const BLOCK_READ_CONCURRENCY = 8;
 

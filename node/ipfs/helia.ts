@@ -17,9 +17,10 @@ import { FsBlockstore } from "blockstore-fs";
 import { FsDatastore } from "datastore-fs";
 import { createHelia } from "helia";
 import { join } from "node:path";
-import { BLOCK_READ_CONCURRENCY, parseContentCid, UNIXFS_IMPORT_OPTIONS, type ByteSource } from "./cid.js";
+import { parseContentCid, UNIXFS_IMPORT_OPTIONS, type ByteSource } from "./cid.js";
 import { counted, type ContentStore, type ContentStoreCallOptions } from "./contentStore.js";
 import { asIpfsError, IpfsError } from "./errors.js";
+import { readUnixFsFile } from "./fileReader.js";
 
 type HeliaLibp2p = ReturnType<typeof createHelia>;
 
@@ -94,8 +95,10 @@ class HeliaStore implements HeliaContentStore {
     const local = await this.#helia.blockstore.has(cid);
     if (!local) await this.connect(options.signal);
     try {
-      // Helia checks every block against its hash as it arrives, so the bytes are the CID's.
-      yield* counted(this.#fs.cat(cid, { signal: options.signal, blockReadConcurrency: BLOCK_READ_CONCURRENCY } as never), options.onProgress);
+      // Helia's blockstore checks every block against its hash as it arrives, so the bytes are
+      // the CID's. Read with fileReader.ts, not unixfs.cat: its exporter would queue the whole
+      // file ahead of a slow reader.
+      yield* counted(readUnixFsFile(cid, this.#helia.blockstore, { signal: options.signal }), options.onProgress);
     } catch (error) {
       if (options.signal?.aborted !== true && (error as Error).name === "NotFoundError") {
         throw new IpfsError("IPFS_NOT_FOUND", "no connected peer has the content", { details: { cid: cidText }, cause: error });

@@ -16,11 +16,11 @@ import { randomUUID } from "node:crypto";
 import { mkdir, open as openFile, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { FsBlockstore } from "blockstore-fs";
-import { exporter } from "ipfs-unixfs-exporter";
 import type { CID } from "multiformats/cid";
-import { BLOCK_READ_CONCURRENCY, importContent, parseContentCid, type ByteSource } from "./cid.js";
+import { importContent, parseContentCid, type ByteSource } from "./cid.js";
 import { counted, type ContentStore } from "./contentStore.js";
 import { asIpfsError, IpfsError } from "./errors.js";
+import { readUnixFsFile } from "./fileReader.js";
 
 export interface PinStore {
   /** Imports the bytes; refuses (typed error, nothing kept) if they do not hash to `cid` or exceed maxBytes. */
@@ -156,9 +156,8 @@ class FsPinStore implements PinStore {
     const cid = parseContentCid(cidText);
     if (!(await this.has(cidText))) throw new IpfsError("IPFS_NOT_FOUND", "content is not pinned here", { details: { cid: cid.toString() } });
     try {
-      const entry = await exporter(cid, this.#blocks, { signal: options.signal });
-      if (entry.type !== "file" && entry.type !== "raw") throw new IpfsError("IPFS_STORAGE", "pinned root is not a file");
-      for await (const chunk of entry.content({ signal: options.signal, blockReadConcurrency: BLOCK_READ_CONCURRENCY })) {
+      // Pulled by the reader (fileReader.ts): the exporter would queue the whole file ahead of a slow one.
+      for await (const chunk of readUnixFsFile(cid, this.#blocks, { signal: options.signal })) {
         this.#checkOpen();
         yield chunk;
       }
