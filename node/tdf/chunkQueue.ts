@@ -26,6 +26,8 @@ export function toAsyncIterator(source: ByteSource): AsyncIterator<Uint8Array> |
   return (source as Iterable<Uint8Array>)[Symbol.iterator]();
 }
 
+const CONSUMED = new Uint8Array(0);
+
 export class ChunkQueue {
   readonly #source: AsyncIterator<Uint8Array> | Iterator<Uint8Array>;
   #chunks: Uint8Array[] = [];
@@ -74,6 +76,9 @@ export class ChunkQueue {
       out.push(chunk.subarray(this.#head, this.#head + n));
       left -= n;
       if (n === available) {
+        // Drop the consumed chunk now: left in place until the next compaction, up to 64
+        // chunks stayed reachable (64 MiB of a source yielding 1 MiB chunks).
+        this.#chunks[this.#first] = CONSUMED;
         this.#first++;
         this.#head = 0;
       } else {
