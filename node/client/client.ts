@@ -26,6 +26,9 @@ import { recover, recoverDek, type Registration } from "./recover.js";
 import { RewrapSigner, type RewrapSignerOptions } from "./rewrapSigner.js";
 import { uploadStream, type UploadOptions, type UploadResult } from "./upload.js";
 
+/** How far behind the chain head the client accepts the indexer (1-second blocks: a minute). */
+const CLIENT_MAX_STALENESS_BLOCKS = 60;
+
 export type IpfsOption = { kind: "helia"; dir: string; bootstrap?: string[]; listen?: string[] } | { kind: "kubo"; url: string } | ContentStore;
 
 export interface CreateClientOptions {
@@ -105,7 +108,13 @@ export async function createClient(options: CreateClientOptions): Promise<Dekmes
   const chain = createChainClients({ rpcUrl: options.chain.rpcUrl, chainId: options.chain.chainId, deployment, account });
   let indexer;
   try {
-    indexer = createIndexerClient({ chain: chain.publicClient }, { url: options.indexerUrl, holdersCacheTtlMs: 0, validatorsCacheTtlMs: 1_000 });
+    indexer = createIndexerClient(
+      { chain: chain.publicClient },
+      // A client only picks validators and holders from the indexer; the chain refuses a registration to an inactive
+      // validator and every validator checks access on fresh state itself, so a busy indexer a few blocks behind is
+      // no reason to fail an upload or a decrypt (validators keep the strict bound of their config).
+      { url: options.indexerUrl, holdersCacheTtlMs: 0, validatorsCacheTtlMs: 1_000, maxStalenessBlocks: CLIENT_MAX_STALENESS_BLOCKS, timeoutMs: 15_000 },
+    );
   } catch (error) {
     throw clientError("CLIENT_INVALID_ARGUMENT", "bad indexer url", error);
   }
