@@ -15,18 +15,15 @@
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import { after, before, describe, it } from "node:test";
 import type { Address, HDAccount } from "viem";
 import { createClient, createRecoverySeed, DekmeshClientError, encodeRecoverySeed, type DekmeshClient } from "../../../node/client/index.js";
 import { decodeRefusal, hexToBytes } from "../../../node/rewrap/index.js";
 import type { Validator } from "../../../node/validator/index.js";
+import { liveSetBytes } from "../helpers/liveSet.js";
 import { content } from "../ipfs/helpers.js";
 import { devAccount, eventually, Net, removeTempDirs, tempDir } from "../validator/helpers.js";
 
-setFlagsFromString("--expose-gc");
-const gc = runInNewContext("gc") as () => void;
 
 const publisherAccount = devAccount(5);
 const authorityAccount = devAccount(6);
@@ -194,15 +191,7 @@ describe("streaming", () => {
     // The publisher always has access to its own contents: this test needs no attribute.
     const publisher = await client(publisherAccount);
     const reader = await client(publisherAccount);
-    // The live set is what "bounded" is about; RSS also holds garbage V8 has not collected
-    // yet and memory the allocator keeps. Two GCs: array buffers freed by the first are swept
-    // concurrently and still counted right after it (20–35 MiB of spikes on this path).
-    const live = (): number => {
-      gc();
-      gc();
-      const m = process.memoryUsage();
-      return m.heapUsed + m.arrayBuffers;
-    };
+    const live = liveSetBytes;
     const baseline = live();
     const baselineRss = process.memoryUsage().rss;
     let peak = baseline;

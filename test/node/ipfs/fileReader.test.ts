@@ -11,8 +11,6 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { setImmediate as yieldToLoop } from "node:timers/promises";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import * as dagPb from "@ipld/dag-pb";
 import { FsBlockstore } from "blockstore-fs";
 import { UnixFS } from "ipfs-unixfs";
@@ -24,10 +22,8 @@ import * as raw from "multiformats/codecs/raw";
 import { sha256 } from "multiformats/hashes/sha2";
 import { createPinStore, importContent, IpfsError } from "../../../node/ipfs/index.js";
 import { readUnixFsFile, type BlockSource } from "../../../node/ipfs/fileReader.js";
+import { liveSetBytes } from "../helpers/liveSet.js";
 import { BOUNDARY_SIZES, content, digest, removeTempDirs, tempDir } from "./helpers.js";
-
-setFlagsFromString("--expose-gc");
-const gc = runInNewContext("gc") as () => void;
 
 after(removeTempDirs);
 
@@ -113,11 +109,7 @@ describe("readUnixFsFile", () => {
     try {
       const size = 64 * 1024 * 1024;
       const { cid } = await pins.add(content(size, "flat", 1024 * 1024));
-      const live = (): number => {
-        gc();
-        const m = process.memoryUsage();
-        return m.heapUsed + m.arrayBuffers;
-      };
+      const live = liveSetBytes;
       const baseline = live();
       let peak = baseline;
       let bytes = 0;
@@ -129,7 +121,8 @@ describe("readUnixFsFile", () => {
       }
       assert.equal(bytes, size);
       const grewMiB = (peak - baseline) / (1024 * 1024);
-      assert.ok(grewMiB < 16, `the live set grew by ${grewMiB.toFixed(1)} MiB`);
+      // readAhead (8) × 256 KiB leaves per level, two levels: ~4 MiB; measured +2.6 MiB.
+      assert.ok(grewMiB < 8, `the live set grew by ${grewMiB.toFixed(1)} MiB`);
     } finally {
       await pins.close();
     }
