@@ -25,10 +25,18 @@ export interface WaitForReceiptParameters {
 /** The receipt, successful or reverted (callers decide), once it has `confirmations` blocks. */
 export type WaitForReceiptReturnType = TransactionReceipt;
 
+/** Without a new block, the transaction's status is looked up again at most this often (to notice a drop). */
+const STATUS_RECHECK_MS = 1_000;
+
 /**
  * Polls until the transaction is mined and has its confirmations, then checks the receipt is
  * still there (a reorg may have moved or dropped it; then it waits again). RPC failures while
  * waiting are not fatal: the endpoint may come back before the deadline.
+ *
+ * Each poll asks for the block number, which viem caches for a polling interval and shares
+ * among every waiter of the same client; the transaction itself (two calls while it is
+ * pending) is looked up only when a block has come, or every STATUS_RECHECK_MS. A validator
+ * with many confirmations in flight costs the node about one call per interval, not 2 × each.
  */
 export async function waitForReceipt(clients: ChainClients, parameters: WaitForReceiptParameters): Promise<WaitForReceiptReturnType> {
   const { hash, signal } = parameters;
@@ -37,9 +45,20 @@ export async function waitForReceipt(clients: ChainClients, parameters: WaitForR
   const droppedAfterMs = parameters.droppedAfterMs ?? DEFAULT_DROPPED_AFTER_MS;
   let unknownSince: number | undefined;
   let lastError: ChainError | undefined;
+  let checkedAtBlock: bigint | undefined;
+  let checkedAt = 0;
   for (;;) {
     throwIfAborted(signal);
     try {
+      const block = await clients.publicClient.getBlockNumber().catch((error: unknown) => {
+        throw asChainError(error, { operation: "getBlockNumber" });
+      });
+      if (block === checkedAtBlock && Date.now() - checkedAt < STATUS_RECHECK_MS) {
+        await sleep(clients.pollingIntervalMs, signal);
+        continue;
+      }
+      checkedAtBlock = block;
+      checkedAt = Date.now();
       const status = await getTransactionStatus(clients, { hash });
       if (status.state === "mined") {
         unknownSince = undefined;

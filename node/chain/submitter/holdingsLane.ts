@@ -6,6 +6,13 @@
  * twice — harmless, but avoided: the hash of every signed transaction is persisted with its
  * content ids (markConfirmationSubmitted) before it is broadcast, and "submitted" holdings are
  * looked up by that hash before anything is sent again.
+ *
+ * Pipelined: up to MAX_HOLDINGS_IN_FLIGHT confirmations wait for their receipts at once. With
+ * one in flight, a DEK stored just after a send waited for that transaction's block before its
+ * own could go out — a whole block (a second on the devnet) added to replication convergence
+ * and healing. Each sent transaction is already durable as "submitted" with its hash, so a
+ * receipt wait that fails in the background loses nothing: the next step finds those rows
+ * submitted and not in flight, and finishes or resends them as after a restart.
  */
 import type { Hash, Hex } from "viem";
 import type { DekInfo } from "../../store/index.js";
@@ -13,17 +20,30 @@ import { confirmHoldingsRequest } from "../actions/confirmHoldings.js";
 import { getTransactionStatus } from "../actions/getTransactionStatus.js";
 import { CONFIRMED_ON_CHAIN_MODES } from "../constants.js";
 import { ChainError } from "../errors.js";
-import { Lane } from "./lane.js";
+import { errorFields } from "../logger.js";
+import { isRetryable, Lane } from "./lane.js";
+
+/**
+ * Confirmations awaiting receipts at once. holdingsIntervalMs sets how often one goes out (the
+ * gas-versus-latency choice); this cap only keeps a stuck chain from collecting an unbounded
+ * queue of them. 16 is geth's default of pending transactions per account (txpool.accountslots).
+ */
+export const MAX_HOLDINGS_IN_FLIGHT = 16;
 
 export class HoldingsLane extends Lane {
   readonly name = "holdings";
   /** Content ids the chain does not know (ContentRegistryUnknownContent): not sent again by this process. */
   readonly skipped = new Set<Hex>();
   #waitingSince: number | undefined;
+  /** Sent confirmations whose receipts are awaited in the background, by transaction hash. */
+  readonly #inFlight = new Map<Hash, { ids: number; done: Promise<void> }>();
+  /** A non-retryable failure of a background receipt wait, rethrown by the next step (it stops the submitter). */
+  #failure: { error: unknown } | undefined;
 
   protected override idleDelay(): number {
     const { idlePollMs, holdingsIntervalMs } = this.ctx.options;
-    if (this.#waitingSince === undefined) return idlePollMs;
+    // With the pipeline full, the next receipt wakes the lane; no point polling before.
+    if (this.#waitingSince === undefined || this.#inFlight.size >= MAX_HOLDINGS_IN_FLIGHT) return idlePollMs;
     return Math.min(idlePollMs, Math.max(1, this.#waitingSince + holdingsIntervalMs - Date.now()));
   }
 
@@ -35,9 +55,27 @@ export class HoldingsLane extends Lane {
       .slice(0, limit);
   }
 
+  override async run(): Promise<void> {
+    try {
+      await super.run();
+    } finally {
+      // Stopping aborts the receipt waits; let them settle before the store may be closed.
+      await Promise.allSettled([...this.#inFlight.values()].map((entry) => entry.done));
+    }
+  }
+
   protected async step(): Promise<boolean> {
     const { options } = this.ctx;
-    const rows = this.unconfirmed(options.holdingsBatchSize);
+    if (this.#failure !== undefined) {
+      const { error } = this.#failure;
+      this.#failure = undefined;
+      throw error;
+    }
+    let inFlightIds = 0;
+    for (const entry of this.#inFlight.values()) inFlightIds += entry.ids;
+    const rows = this.unconfirmed(options.holdingsBatchSize + inFlightIds).filter(
+      (row) => row.confirmation.state !== "submitted" || !this.#inFlight.has(row.confirmation.txHash),
+    );
     if (rows.length === 0) {
       this.#waitingSince = undefined;
       return false;
@@ -54,7 +92,7 @@ export class HoldingsLane extends Lane {
     this.#waitingSince ??= now;
     const due =
       resend.length > 0 || pending.length >= options.holdingsBatchSize || now - this.#waitingSince >= options.holdingsIntervalMs || this.ctx.flushing();
-    if (!due) return false;
+    if (!due || (resend.length === 0 && this.#inFlight.size >= MAX_HOLDINGS_IN_FLIGHT)) return false;
     const ids = [...resend, ...pending].slice(0, options.holdingsBatchSize);
     this.#waitingSince = undefined;
     await this.#confirm(ids);
@@ -78,9 +116,27 @@ export class HoldingsLane extends Lane {
       throw error;
     }
     this.ctx.metrics.holdingBatchesSent += 1;
-    if (!(await this.#awaitConfirmed(ids, hash))) {
-      throw new ChainError("CHAIN_REVERTED", "the holder confirmation reverted on chain", { details: { hash, count: ids.length }, retryable: true });
-    }
+    const done = this.#awaitConfirmed(ids, hash)
+      .then((confirmed) => {
+        if (!confirmed) throw new ChainError("CHAIN_REVERTED", "the holder confirmation reverted on chain", { details: { hash, count: ids.length }, retryable: true });
+      })
+      .catch((error: unknown) => {
+        if (this.ctx.signal.aborted) return;
+        if (!isRetryable(error)) {
+          this.#failure = { error };
+          return;
+        }
+        this.ctx.metrics.retries += 1;
+        this.ctx.metrics.lastErrorCode = (error as ChainError).code;
+        this.ctx.metrics.lastErrorAt = Date.now();
+        this.ctx.logger.warn("holdings: a confirmation's receipt wait failed; its rows are looked up again", { hash, ...errorFields(error) });
+      })
+      .finally(() => {
+        this.#inFlight.delete(hash);
+        this.ctx.progress();
+        this.wake();
+      });
+    this.#inFlight.set(hash, { ids: ids.length, done });
   }
 
   async #awaitConfirmed(ids: Hex[], hash: Hash): Promise<boolean> {

@@ -17,10 +17,12 @@ import {
   type ChainLogger,
   type TxSubmitterOptions,
 } from "../../../node/chain/index.js";
+import { rpcRequest } from "../../../node/devnet/index.js";
 import type { DekStore } from "../../../node/store/index.js";
 import {
   auditRecord,
   countDigests,
+
   createPolicy,
   onChainAudit,
   onChainHoldings,
@@ -175,6 +177,47 @@ describe("holder confirmations", () => {
       assert.equal(submitter.metrics.holdingsConfirmed, 6);
       assert.equal(submitter.metrics.holdingBatchesSent, 1, "one transaction for all six");
     } finally {
+      await submitter.stop();
+      store.close();
+    }
+  });
+});
+
+describe("holder confirmations in flight", () => {
+  it("sends a DEK stored while a confirmation awaits its block without waiting for that block", async () => {
+    const validator = await setupValidator(chain, 18, 19);
+    const publisher = chain.clients(17);
+    const policyId = await createPolicy(publisher, "stake", 1);
+    const [first, second] = [await registerContent(publisher, policyId, validator.address), await registerContent(publisher, policyId, validator.address)];
+    const { store } = openStore();
+    const submitter = submitterFor(validator, store, { holdingsIntervalMs: 0 });
+    const nodeAccount = validator.address;
+    const sent = () => validator.node.publicClient.getTransactionCount({ address: nodeAccount, blockTag: "pending" });
+    const mined = () => validator.node.publicClient.getTransactionCount({ address: nodeAccount, blockTag: "latest" });
+    const waitFor = async (what: string, done: () => Promise<boolean>) => {
+      for (const deadline = Date.now() + 10_000; !(await done()); await delay(20)) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      }
+    };
+    // No blocks while the test looks: every transaction stays in the mempool until evm_mine.
+    await rpcRequest(chain.rpcUrl, "evm_setAutomine", [false]);
+    await rpcRequest(chain.rpcUrl, "evm_setIntervalMining", [0]);
+    try {
+      const before = await mined();
+      await store.putDek(first, new Uint8Array(32).fill(1), { policyId, mode: "stake", source: "replicated" });
+      await submitter.start();
+      await waitFor("the first confirmation", async () => (await sent()) === before + 1);
+      await store.putDek(second, new Uint8Array(32).fill(2), { policyId, mode: "stake", source: "replicated" });
+      await waitFor("the second confirmation, sent before the first is mined", async () => (await sent()) === before + 2);
+      assert.equal(await mined(), before, "nothing mined yet");
+      await rpcRequest(chain.rpcUrl, "evm_mine", []);
+      await submitter.flush();
+      assert.deepEqual((await onChainHoldings(validator.node, validator.address)).sort(), [first, second].sort());
+      assert.equal(submitter.metrics.holdingBatchesSent, 2);
+      assert.equal(store.getDekInfo(second)!.confirmation.state, "confirmed");
+    } finally {
+      await rpcRequest(chain.rpcUrl, "evm_setAutomine", [true]);
+      await rpcRequest(chain.rpcUrl, "evm_setIntervalMining", [500]);
       await submitter.stop();
       store.close();
     }
