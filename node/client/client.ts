@@ -16,6 +16,7 @@ import { createIndexerClient, type HoldersInfo, type PolicyInfo } from "../index
 import { createHeliaContentStore, createKuboContentStore, type ByteSource, type ContentStore } from "../ipfs/index.js";
 import { hexToBytes } from "../rewrap/index.js";
 import type { P256PrivateKey } from "../keys/index.js";
+import { fromReadableStream } from "../tdf/index.js";
 import { Attributes, type AttributeRule } from "./attributes.js";
 import { queryAudit, type AuditPage, type AuditQuery } from "./audit.js";
 import type { ClientContext } from "./context.js";
@@ -83,19 +84,6 @@ async function openIpfs(option: IpfsOption | undefined): Promise<ContentStore | 
   throw new DekmeshClientError("CLIENT_INVALID_ARGUMENT", 'ipfs must be { kind: "helia" | "kubo", … } or a ContentStore');
 }
 
-async function* fromReadable(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
-  const reader = stream.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      yield value;
-    }
-  } finally {
-    reader.releaseLock();
-  }
-}
-
 export async function createClient(options: CreateClientOptions): Promise<DekmeshClient> {
   const account = typeof options.account === "string" ? privateKeyToAccount(options.account) : options.account;
   if (account?.type !== "local") throw new DekmeshClientError("CLIENT_INVALID_ARGUMENT", "account must be a private key or a viem local account");
@@ -150,7 +138,7 @@ export async function createClient(options: CreateClientOptions): Promise<Dekmes
     if (closed) throw new DekmeshClientError("CLIENT_CLOSED", "the client is closed");
   };
   const source = (input: ByteSource | ReadableStream<Uint8Array>): ByteSource =>
-    typeof (input as ReadableStream<Uint8Array>).getReader === "function" ? fromReadable(input as ReadableStream<Uint8Array>) : (input as ByteSource);
+    typeof (input as ReadableStream<Uint8Array>).getReader === "function" ? fromReadableStream(input as ReadableStream<Uint8Array>) : (input as ByteSource);
 
   const client: DekmeshClient = {
     address: account.address,

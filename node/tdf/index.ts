@@ -43,7 +43,7 @@ export {
 } from "./nanotdf.js";
 export type { NanoTdfSegment, SegmentLayout } from "./segments.js";
 export type { CreatorSignature } from "./signature.js";
-export type { ByteSource } from "./chunkQueue.js";
+export { fromReadableStream, type ByteSource } from "./chunkQueue.js";
 export {
   decryptStream,
   encryptStream,
