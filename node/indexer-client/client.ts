@@ -22,6 +22,7 @@ import { IndexerClientError } from "./errors.js";
 import { errorCode, requestJson, type FetchLike } from "./http.js";
 import {
   resolveOptions,
+  type ChainAccessReader,
   type ChainHeadReader,
   type IndexerClientComponents,
   type IndexerClientLogger,
@@ -102,6 +103,8 @@ export interface IndexerClientStats {
   /** Chain head reads (getBlockNumber). */
   headReads: number;
   stale: number;
+  /** Access decisions read from the chain because the indexer was stale (ChainAccessReader). */
+  chainAccessReads: number;
   policyLookups: number;
   chainHead: bigint | undefined;
 }
@@ -151,6 +154,7 @@ async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => 
 export class IndexerClient {
   readonly options: ResolvedIndexerClientOptions;
   readonly #chain: ChainHeadReader;
+  readonly #chainAccess: ChainAccessReader | undefined;
   readonly #fetch: FetchLike;
   readonly #clock: () => number;
   readonly #logger: IndexerClientLogger;
@@ -168,11 +172,12 @@ export class IndexerClient {
   #validators: { value: ActiveValidators; expiresAt: number } | undefined;
   readonly #validatorsFlight = new SingleFlight<"active", ActiveValidators>();
 
-  readonly #stats = { accessHits: 0, accessReads: 0, accessRefreshes: 0, headReads: 0, stale: 0, policyLookups: 0 };
+  readonly #stats = { accessHits: 0, accessReads: 0, accessRefreshes: 0, headReads: 0, stale: 0, chainAccessReads: 0, policyLookups: 0 };
 
   constructor(components: IndexerClientComponents, options: IndexerClientOptions) {
     this.options = resolveOptions(options);
     this.#chain = components.chain;
+    this.#chainAccess = components.chainAccess;
     this.#fetch = components.fetch ?? ((input, init) => fetch(input, init));
     this.#clock = components.clock ?? Date.now;
     this.#logger = components.logger ?? silentLogger;
@@ -306,6 +311,10 @@ export class IndexerClient {
     const single: Hex[] = [];
     for (const id of ids) {
       const absent = unresolved.get(id) ?? this.#access.notFound(id, now);
+      if (absent?.code === "STATE_STALE" && this.#chainAccess !== undefined) {
+        single.push(id);
+        continue;
+      }
       if (absent !== undefined) {
         results.set(id, absent);
         continue;
@@ -345,8 +354,44 @@ export class IndexerClient {
     return results;
   }
 
-  /** One GET /access; `policyId`, when known, is the content's policy (it cannot change). */
+  /**
+   * One access decision read: GET /access, or — when that answer is too far behind the chain and
+   * a ChainAccessReader was given — the chain's own decision at the head. Cached alike.
+   */
   async #readAccess(contentId: Hex, account: Address, policyId?: bigint): Promise<AccessDecision> {
+    try {
+      return await this.#readIndexedAccess(contentId, account, policyId);
+    } catch (error) {
+      if (this.#chainAccess === undefined || !(error instanceof IndexerClientError) || error.code !== "STATE_STALE") throw error;
+      return this.#readChainAccess(this.#chainAccess, contentId, account, policyId, error);
+    }
+  }
+
+  async #readChainAccess(read: ChainAccessReader, contentId: Hex, account: Address, policyId: bigint | undefined, stale: IndexerClientError): Promise<AccessDecision> {
+    this.#stats.chainAccessReads++;
+    const head = await this.chainHead();
+    let decision: AccessDecision | undefined;
+    try {
+      decision = await read(contentId, account, head);
+    } catch (cause) {
+      // The chain cannot answer either: the indexer's refusal stands.
+      this.#logger.warn("chain access read failed; the stale indexer's refusal stands", { error: String(cause) });
+      throw stale;
+    }
+    if (decision === undefined) {
+      const error = new IndexerClientError("INDEXER_NOT_FOUND", "the chain does not know the content", { details: { path: "chain", code: "content_not_found" } });
+      this.#access.rememberNotFound(contentId, error, this.#clock());
+      throw error;
+    }
+    if (decision.contentId !== contentId || decision.account !== account || (policyId !== undefined && decision.policyId !== policyId)) {
+      throw new IndexerClientError("INDEXER_BAD_RESPONSE", "the chain access reader answered about another content, account or policy");
+    }
+    this.#access.remember(decision, this.#clock(), head);
+    return decision;
+  }
+
+  /** One GET /access; `policyId`, when known, is the content's policy (it cannot change). */
+  async #readIndexedAccess(contentId: Hex, account: Address, policyId?: bigint): Promise<AccessDecision> {
     this.#stats.accessReads++;
     const path = `/access/${contentId}/${account}`;
     const { status, body } = await this.#get(path);

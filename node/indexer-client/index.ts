@@ -6,6 +6,7 @@
 export { createIndexerClient, IndexerClient, type AccessResult, type IndexerClientStats, type ReadOptions, type ReplicationContent, type ReplicationPeer, type ReplicationWork } from "./client.js";
 export { IndexerClientError, type IndexerClientErrorCode } from "./errors.js";
 export type {
+  ChainAccessReader,
   ChainHeadReader,
   IndexerClientComponents,
   IndexerClientLogger,

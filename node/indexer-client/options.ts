@@ -1,5 +1,7 @@
+import type { Address, Hex } from "viem";
 import { IndexerClientError } from "./errors.js";
 import type { FetchLike } from "./http.js";
+import type { AccessDecision } from "./types.js";
 
 /** Structured log sink (the node's JSON logger); fields never hold secrets. */
 export interface IndexerClientLogger {
@@ -12,9 +14,22 @@ export interface ChainHeadReader {
   getBlockNumber(args?: { cacheTime?: number }): Promise<bigint>;
 }
 
+/**
+ * The chain's own access decision for (content, account) at a block, or undefined if the content
+ * is not registered there (node/chain's getAccessDecision). Asked only when the indexer is too
+ * far behind to decide.
+ */
+export type ChainAccessReader = (contentId: Hex, account: Address, blockNumber: bigint) => Promise<AccessDecision | undefined>;
+
 export interface IndexerClientComponents {
   /** Where the chain head comes from (a viem public client on the node's RPC). */
   chain: ChainHeadReader;
+  /**
+   * Access decisions straight from the chain when the indexer is stale (STATE_STALE): the chain
+   * is the authority the indexer mirrors, so a lagging indexer costs eth_calls, not refusals.
+   * Without it, a stale indexer means STATE_STALE.
+   */
+  chainAccess?: ChainAccessReader;
   /** Default: the global fetch (undici, keep-alive). */
   fetch?: FetchLike;
   /** Milliseconds since the epoch; default Date.now. Drives every cache TTL. */

@@ -10,7 +10,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Address, Hex } from "viem";
-import { checkDeployment, createChainClients, loadDeployment, repairManyRequest, TxSubmitter, type ChainClients, type ChainDeployment } from "../chain/index.js";
+import { checkDeployment, createChainClients, getAccessDecision, loadDeployment, repairManyRequest, TxSubmitter, type ChainClients, type ChainDeployment } from "../chain/index.js";
 import { createIndexerClient, type IndexerClient } from "../indexer-client/index.js";
 import { createMetricsRegistry, type MetricsRegistry } from "../metrics/index.js";
 import { createP2pNode, type P2pNode } from "../p2p/index.js";
@@ -119,7 +119,12 @@ export async function startValidator(config: ValidatorConfig, options: StartVali
 
     stage = "indexer";
     const indexer = createIndexerClient(
-      { chain: nodeClients.publicClient, logger: logger.child({ component: "indexer-client" }) },
+      {
+        chain: nodeClients.publicClient,
+        // A lagging indexer costs eth_calls at the head, not refusals (docs/rewrap.md).
+        chainAccess: (contentId, account, blockNumber) => getAccessDecision(nodeClients, { contentId, account, blockNumber }),
+        logger: logger.child({ component: "indexer-client" }),
+      },
       { url: config.indexerUrl, maxStalenessBlocks: config.maxStalenessBlocks, validatorsCacheTtlMs: 1_000 },
     );
 

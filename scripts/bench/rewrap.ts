@@ -370,6 +370,7 @@ async function main(): Promise<void> {
         access_refreshes: indexerAfter.accessRefreshes - indexerBefore.accessRefreshes,
         head_reads: indexerAfter.headReads - indexerBefore.headReads,
         stale: indexerAfter.stale - indexerBefore.stale,
+        chain_access_reads: indexerAfter.chainAccessReads - indexerBefore.chainAccessReads,
       };
       log(`[workers ${cryptoWorkers}] session: ${JSON.stringify({ ...s, validator_main_thread_busy: round2(sessionBusy), client_busy: round2(session.clientBusy), indexer })}`);
 

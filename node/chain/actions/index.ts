@@ -1,4 +1,5 @@
 export { confirmHoldings, confirmHoldingsRequest, type ConfirmHoldingsParameters, type ConfirmHoldingsReturnType } from "./confirmHoldings.js";
+export { getAccessDecision, type ChainAccessDecision, type GetAccessDecisionParameters } from "./getAccessDecision.js";
 export { getContentRegistration, type ContentRegistration, type GetContentRegistrationParameters } from "./getContentRegistration.js";
 export { getNextBatchId, type GetNextBatchIdParameters } from "./getNextBatchId.js";
 export { getTransactionStatus, type GetTransactionStatusParameters, type GetTransactionStatusReturnType } from "./getTransactionStatus.js";

@@ -7,6 +7,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import type { Hex } from "viem";
+import { getAccessDecision } from "../../../node/chain/index.js";
 import { createIndexerClient, IndexerClientError } from "../../../node/indexer-client/index.js";
 import { devAccount, removeTempDirs, TestNet } from "../rewrap/helpers.js";
 
@@ -248,6 +249,41 @@ describe("indexer client: staleness and failures", () => {
     assert.equal(bulkClient.stats().accessReads, 1);
     // The same indexer is fresh enough for a looser bound.
     assert.equal((await net.indexerClient({ maxStalenessBlocks: 30 }, ahead).access(contents[0]!, reader)).allowed, true);
+  });
+
+  it("a stale indexer's access decisions come from the chain when a ChainAccessReader is given", async () => {
+    // An indexer stuck at block 1: the real indexer's answers, labelled with that block.
+    const unknown = `0x${"cd".repeat(32)}` as Hex;
+    const answers = new Map<string, { status: number; body: string }>();
+    for (const [content, account] of [[contents[0]!, reader], [contents[0]!, outsider], [unknown, reader]] as const) {
+      const path = `/access/${content}/${account}`;
+      const response = await fetch(`${net.indexerUrl}${path}`);
+      const body = (await response.json()) as { block: { number: number } };
+      body.block.number = 1;
+      answers.set(path, { status: response.status, body: JSON.stringify(body) });
+    }
+    const stuck = await fakeIndexer((path) => answers.get(path) ?? { status: 500, body: "{}" });
+    const deployment = { addresses: { contentRegistry: net.addresses.ContentRegistry } };
+    let chainReads = 0;
+    const fromChain = (contentId: Hex, account: Hex, blockNumber: bigint) => (chainReads++, getAccessDecision({ publicClient: net.public, deployment }, { contentId, account, blockNumber }));
+    const client = createIndexerClient({ chain: net.public, chainAccess: fromChain }, { url: stuck, maxStalenessBlocks: 5 });
+
+    const granted = await client.access(contents[0]!, reader);
+    assert.deepEqual([granted.allowed, granted.reason, granted.policyId, granted.contentId, granted.account], [true, "Granted", policy, contents[0], reader]);
+    assert.ok(granted.block.number > 5, "decided at the chain head, not the indexer's block");
+    const denied = await client.access(contents[0]!, outsider);
+    assert.deepEqual([denied.allowed, denied.reason], [false, "MissingAttribute"]);
+    await rejectsWith(client.access(unknown, reader), "INDEXER_NOT_FOUND");
+    assert.equal(chainReads, 3);
+    // Cached like an indexer decision: asked again, a hit.
+    assert.equal((await client.access(contents[0]!, reader)).allowed, true);
+    assert.equal(chainReads, 3);
+    assert.equal(client.stats().chainAccessReads, 3);
+    assert.equal(client.stats().accessReads, 3, "the indexer is asked first each time");
+
+    // A chain that cannot answer either: the indexer's STATE_STALE stands.
+    const failing = createIndexerClient({ chain: net.public, chainAccess: async () => Promise.reject(new Error("rpc down")) }, { url: stuck, maxStalenessBlocks: 5 });
+    await rejectsWith(failing.access(contents[0]!, reader), "STATE_STALE");
   });
 
   it("error: the chain head cannot be read (CHAIN_UNAVAILABLE)", async () => {

@@ -1,0 +1,56 @@
+import type { Address, Hex, PublicClient } from "viem";
+import { contentRegistryAbi } from "../abis.js";
+import { ACCESS_REASONS, type AccessReasonName } from "../accessReasons.js";
+import { read } from "./readContract.js";
+
+export interface GetAccessDecisionParameters {
+  contentId: Hex;
+  account: Address;
+  /** The block whose state decides (the head the caller knows). */
+  blockNumber: bigint;
+}
+
+/** The chain's own decision, in the indexer's `/access` shape (so either can be cached alike). */
+export interface ChainAccessDecision {
+  contentId: Hex;
+  policyId: bigint;
+  account: Address;
+  allowed: boolean;
+  reason: AccessReasonName;
+  /** The block's timestamp: what `canAccess` evaluates time windows and grant expiries at. */
+  at: bigint;
+  block: { number: number; timestamp: number };
+}
+
+/**
+ * ContentRegistry.policyOf and canAccessContent for (content, account), and the block's
+ * timestamp, all at `blockNumber` — the authority the indexer's `/access` mirrors. Undefined if
+ * the content is not registered at that block. A validator falls back to this when its indexer
+ * is too far behind to decide (docs/rewrap.md): three eth_calls instead of a refusal.
+ */
+export async function getAccessDecision(
+  clients: { publicClient: Pick<PublicClient, "readContract" | "getBlock">; deployment: { addresses: { contentRegistry: Address } } },
+  { contentId, account, blockNumber }: GetAccessDecisionParameters,
+): Promise<ChainAccessDecision | undefined> {
+  const { publicClient, deployment } = clients;
+  const address = deployment.addresses.contentRegistry;
+  const [policyId, [allowed, reason], block] = await Promise.all([
+    read("policyOf", () => publicClient.readContract({ address, abi: contentRegistryAbi, functionName: "policyOf", args: [contentId], blockNumber })),
+    read("canAccessContent", () =>
+      publicClient.readContract({ address, abi: contentRegistryAbi, functionName: "canAccessContent", args: [contentId, account], blockNumber }),
+    ),
+    read("getBlock", () => publicClient.getBlock({ blockNumber })),
+  ]);
+  if (policyId === 0n) return undefined;
+  const name = ACCESS_REASONS[reason];
+  if (name === undefined) throw new Error(`canAccessContent returned an unknown reason ${reason}`);
+  return {
+    contentId: contentId.toLowerCase() as Hex,
+    policyId,
+    account: account.toLowerCase() as Address,
+    allowed,
+    reason: name,
+    at: block.timestamp,
+    block: { number: Number(block.number), timestamp: Number(block.timestamp) },
+  };
+}
