@@ -8,7 +8,7 @@ export type {
   RequestOptions,
 } from "./options.js";
 export type { RequestContext, RequestHandler } from "./request-response.js";
-export type { PeerTarget } from "./peers.js";
+export { validatorDialTarget, type PeerTarget } from "./peers.js";
 export type { ProviderInfo } from "./dht.js";
 export { contentIdToCid } from "./dht.js";
 export { encodeJson, decodeJson } from "./codec.js";

@@ -36,3 +36,13 @@ export function connectionError(error: unknown, signal: AbortSignal, details: Re
   }
   return new P2pError("P2P_DIAL_FAILED", "could not reach the peer", { details, cause: error });
 }
+
+/**
+ * Where to dial a validator known from the chain: its first registered address with its peer id
+ * appended (unless the address already ends in one), or the bare peer id when it registered none.
+ */
+export function validatorDialTarget(peer: { peerId: string; multiaddrs: readonly string[] }): string {
+  const address = peer.multiaddrs[0];
+  if (address === undefined) return peer.peerId;
+  return address.includes("/p2p/") ? address : `${address}/p2p/${peer.peerId}`;
+}

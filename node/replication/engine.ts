@@ -19,7 +19,7 @@ import { hexToBytes } from "viem";
 import { ReplayGuard } from "../envelopes/index.js";
 import type { IndexerClient, ReplicationContent, ReplicationPeer, ReplicationWork } from "../indexer-client/index.js";
 import type { ChainAccount } from "../keys/index.js";
-import { P2pRemoteError, PROTOCOL_HAS, PROTOCOL_REPLICATE, type P2pNode } from "../p2p/index.js";
+import { P2pRemoteError, PROTOCOL_HAS, PROTOCOL_REPLICATE, validatorDialTarget, type P2pNode } from "../p2p/index.js";
 import type { DekSource, DekStore, ReplicationMode } from "../store/index.js";
 import { verifyRegisteredHeader } from "../tdf/index.js";
 import {
@@ -247,8 +247,7 @@ export class ReplicationEngine {
 
   /** `has` over p2p: whether a peer holds a content's DEK. */
   async askHas(peer: PullSource, contentId: Hex, options: { signal?: AbortSignal } = {}): Promise<boolean> {
-    const target = peer.multiaddrs[0] ? `${peer.multiaddrs[0]}/p2p/${peer.peerId}` : peer.peerId;
-    const answer = await this.#c.p2p.request(target, PROTOCOL_HAS, encodeContentRequest(contentId), { signal: options.signal, maxResponseBytes: MAX_HAS_ANSWER_BYTES });
+    const answer = await this.#c.p2p.request(validatorDialTarget(peer), PROTOCOL_HAS, encodeContentRequest(contentId), { signal: options.signal, maxResponseBytes: MAX_HAS_ANSWER_BYTES });
     return decodeHasAnswer(answer, contentId.toLowerCase() as Hex);
   }
 

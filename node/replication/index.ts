@@ -26,7 +26,7 @@ export {
 } from "./recoverySeed.js";
 export { designatedRepairer, isFinal, needsRepair, planContent, type Plan, type PlanInput } from "./plan.js";
 export { servePull, type HolderComponents, type ServedPull } from "./holder.js";
-export { acceptEnvelope, dialTarget, requestEnvelope, type AcceptEnvelopeParameters, type PullSource } from "./puller.js";
+export { acceptEnvelope, requestEnvelope, type AcceptEnvelopeParameters, type PullSource } from "./puller.js";
 export { decodeContentRequest, decodeHasAnswer, encodeContentRequest, encodeHasAnswer } from "./wire.js";
 export { isReplicationErrorCode, REPLICATION_ERROR_CODES, ReplicationError, type ReplicationErrorCode } from "./errors.js";
 export * from "./constants.js";

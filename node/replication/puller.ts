@@ -9,7 +9,7 @@ import { hexToBytes, type Address, type Hex } from "viem";
 import { EnvelopeError, openReplication, ReplayGuard } from "../envelopes/index.js";
 import type { KasKeyRing } from "../keys/index.js";
 import { DekmeshError } from "../errors.js";
-import { PROTOCOL_REPLICATE, type P2pNode } from "../p2p/index.js";
+import { PROTOCOL_REPLICATE, validatorDialTarget, type P2pNode } from "../p2p/index.js";
 import { decodeHeader, TdfError, verifyHeaderPolicy } from "../tdf/index.js";
 import { MAX_ENVELOPE_LIFETIME_S, MAX_PULL_ANSWER_BYTES } from "./constants.js";
 import { ReplicationError, type ReplicationErrorCode } from "./errors.js";
@@ -85,16 +85,10 @@ export function acceptEnvelope(p: AcceptEnvelopeParameters): Uint8Array {
   return dek;
 }
 
-/** Where to dial a source: its first registered address with its peer id, or the bare id. */
-export function dialTarget(source: PullSource): string {
-  const address = source.multiaddrs[0];
-  if (address === undefined) return source.peerId;
-  return address.includes("/p2p/") ? address : `${address}/p2p/${source.peerId}`;
-}
 
 /** Asks one source for the envelope of `contentId`. Transport and remote refusals are thrown as they come. */
 export async function requestEnvelope(p2p: Pick<P2pNode, "request">, source: PullSource, contentId: Hex, options: { signal?: AbortSignal; timeoutMs?: number }): Promise<Uint8Array> {
-  return p2p.request(dialTarget(source), PROTOCOL_REPLICATE, encodeContentRequest(contentId), {
+  return p2p.request(validatorDialTarget(source), PROTOCOL_REPLICATE, encodeContentRequest(contentId), {
     signal: options.signal,
     timeoutMs: options.timeoutMs,
     maxResponseBytes: MAX_PULL_ANSWER_BYTES,

@@ -12,7 +12,7 @@
  * once, with the indices that holder should serve.
  */
 import type { Holder } from "../indexer-client/index.js";
-import { P2pRemoteError, PROTOCOL_REWRAP } from "../p2p/index.js";
+import { P2pRemoteError, PROTOCOL_REWRAP, validatorDialTarget } from "../p2p/index.js";
 import { ACCESS_REASONS, type AccessReason } from "../indexer-client/index.js";
 import { FORWARDED_HOP, MAX_BULK_ANSWER_BYTES } from "./constants.js";
 import { isRetryableCode, isRewrapErrorCode, RewrapError, type RewrapErrorCode } from "./errors.js";
@@ -45,12 +45,6 @@ function definitiveRefusal(error: unknown): RewrapError | undefined {
   return new RewrapError(code, known ? { reason: reason as AccessReason } : {});
 }
 
-/** Where to dial a holder: its first registered address with its peer id, or the bare id. */
-function target(holder: Holder): string {
-  const address = holder.multiaddrs[0];
-  if (address === undefined) return holder.peerId;
-  return address.includes("/p2p/") ? address : `${address}/p2p/${holder.peerId}`;
-}
 
 function shuffled<T>(items: T[]): T[] {
   for (let i = items.length - 1; i > 0; i--) {
@@ -96,7 +90,7 @@ export class Forwarder {
     const payload = encoder.encode(JSON.stringify({ hop: FORWARDED_HOP, rewrap: rewrapRequestToJson(signed) }));
     for (const holder of holders) {
       try {
-        const bytes = await this.#p2p.request(target(holder), PROTOCOL_REWRAP, payload, { signal, timeoutMs: this.#options.timeoutMs });
+        const bytes = await this.#p2p.request(validatorDialTarget(holder), PROTOCOL_REWRAP, payload, { signal, timeoutMs: this.#options.timeoutMs });
         const answer = decodeRewrapAnswer(bytes);
         if (answer.contentId !== contentId || answer.requestDigest !== requestDigest) {
           this.#logger.warn("holder answered another request", { peer: holder.peerId });
@@ -153,7 +147,7 @@ export class Forwarder {
           contacted.add(holder.peerId);
           try {
             const payload = encoder.encode(JSON.stringify({ hop: FORWARDED_HOP, bulk: request, only }));
-            const bytes = await this.#p2p.request(target(holder), PROTOCOL_REWRAP, payload, {
+            const bytes = await this.#p2p.request(validatorDialTarget(holder), PROTOCOL_REWRAP, payload, {
               signal,
               timeoutMs: this.#options.timeoutMs,
               maxResponseBytes: MAX_BULK_ANSWER_BYTES,

@@ -9,6 +9,7 @@ import {
   P2pRemoteError,
   type P2pNode,
   type RequestContext,
+  validatorDialTarget,
 } from "../../../node/p2p/index.js";
 import { encodeFrame, encodeVarint } from "../../../node/p2p/framing.js";
 import { address, Network, readAll, sleep, waitFor } from "./helpers.js";
@@ -100,6 +101,18 @@ describe("p2p request/response", () => {
     await client.request(address(server), ECHO, encodeJson(1));
     const bare = address(server).replace(/\/p2p\/.*$/, "");
     assert.deepEqual(decodeJson(await client.request(bare, ECHO, encodeJson(2))), { echo: 2, from: client.peerId });
+  });
+
+  it("validatorDialTarget reaches a validator never connected to, whether its registered address ends in /p2p/ or not", async () => {
+    const bare = address(server).replace(/\/p2p\/[^/]+$/, "");
+    for (const multiaddrs of [[bare], [address(server)]]) {
+      const stranger = await network.node();
+      const target = validatorDialTarget({ peerId: server.peerId, multiaddrs });
+      assert.equal(target, address(server));
+      const answer = decodeJson(await stranger.request(target, ECHO, encodeJson({ multiaddrs }))) as { echo: unknown };
+      assert.deepEqual(answer.echo, { multiaddrs });
+    }
+    assert.equal(validatorDialTarget({ peerId: server.peerId, multiaddrs: [] }), server.peerId);
   });
 
   it("error: a handler's typed refusal reaches the requester with its code; the connection stays usable", async () => {
