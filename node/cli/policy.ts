@@ -44,7 +44,7 @@ ${POLICY_TERMS_HELP}`,
     if (terms.replication === undefined) {
       const current = await (await openIndexer(settings)).policy(id);
       if (current.mode === "explicit") throw new UsageError(`policy ${id} replicates to explicit members: restate them with --replication explicit:ADDR,…`);
-      terms.replication = current.mode === "all" ? "all" : (`${current.mode as "stake" | "xor"}:${current.k}` as const);
+      terms.replication = current.mode === "all" ? "all" : (`${current.mode}:${current.k}` as const);
     }
     const version = await withClient(settings, (client) => client.policies.update(id, terms));
     out.result({ policyId: id, version }, () => `policy ${id} is at version ${version}`);

@@ -45,6 +45,7 @@ import {
   type PolicyInfo,
 } from "./types.js";
 import { raceSignal } from "../abort.js";
+import type { ReplicationModeName } from "../chain/constants.js";
 
 export interface ReadOptions {
   signal?: AbortSignal;
@@ -65,7 +66,7 @@ export interface ReplicationPeer {
 export interface ReplicationContent {
   contentId: Hex;
   policyId: bigint;
-  mode: string;
+  mode: ReplicationModeName;
   k: number;
   initialValidator: Address;
   registeredBlock: number;
@@ -602,7 +603,7 @@ export class IndexerClient {
         return {
           contentId: c.bytes32("contentId"),
           policyId: c.uint("policyId"),
-          mode: c.string("mode"),
+          mode: c.mode("mode"),
           k: c.integer("k"),
           initialValidator: c.address("initialValidator"),
           registeredBlock: c.integer("registeredBlock"),

@@ -17,6 +17,7 @@ export interface IndexedBlock {
 }
 
 import { ACCESS_REASONS, type AccessReasonName as AccessReason } from "../chain/accessReasons.js";
+import { REPLICATION_MODES, type ReplicationModeName } from "../chain/constants.js";
 
 export { ACCESS_REASONS, type AccessReason };
 
@@ -54,7 +55,7 @@ export interface HoldersInfo {
   policyId: bigint;
   publisher: Address;
   initialValidator: Address;
-  mode: string;
+  mode: ReplicationModeName;
   /** Active validators that hold (or should hold) the DEK, strongest claim first. */
   holders: Holder[];
 }
@@ -92,7 +93,7 @@ export interface PolicyInfo {
   notAfter: bigint;
   allowlist: Address[];
   requirements: PolicyRequirement[];
-  mode: string;
+  mode: ReplicationModeName;
   k: number;
 }
 
@@ -130,6 +131,13 @@ export class Fields {
     const value = this.value[name];
     if (typeof value !== "string") throw bad(`${this.where}.${name}`, "not a string");
     return value;
+  }
+
+  /** A replication mode name; anything else is a bad response (callers then need no check of their own). */
+  mode(name: string): ReplicationModeName {
+    const value = this.string(name);
+    if (!(REPLICATION_MODES as readonly string[]).includes(value)) throw bad(`${this.where}.${name}`, "not a replication mode");
+    return value as ReplicationModeName;
   }
 
   boolean(name: string): boolean {
@@ -218,7 +226,7 @@ export function parseHolders(body: unknown): HoldersInfo {
     policyId: content.uint("policyId"),
     publisher: content.address("publisher"),
     initialValidator: content.address("initialValidator"),
-    mode: replication.string("mode"),
+    mode: replication.mode("mode"),
     holders: f.array("holders").map((item, i) => {
       const h = Fields.of(item, `holders.holders[${i}]`);
       const state = h.string("state");
@@ -277,7 +285,7 @@ export function parsePolicy(body: unknown): PolicyInfo {
       const q = Fields.of(r, `policy.requirements[${i}]`);
       return { namespace: q.bytes32("namespace"), value: q.integer("value") };
     }),
-    mode: replication.string("mode"),
+    mode: replication.mode("mode"),
     k: replication.integer("k"),
   };
 }

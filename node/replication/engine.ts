@@ -20,7 +20,7 @@ import { ReplayGuard } from "../envelopes/index.js";
 import type { IndexerClient, ReplicationContent, ReplicationPeer, ReplicationWork } from "../indexer-client/index.js";
 import type { ChainAccount } from "../keys/index.js";
 import { P2pRemoteError, PROTOCOL_HAS, PROTOCOL_REPLICATE, validatorDialTarget, type P2pNode } from "../p2p/index.js";
-import type { DekSource, DekStore, ReplicationMode } from "../store/index.js";
+import type { DekSource, DekStore } from "../store/index.js";
 import { verifyRegisteredHeader } from "../tdf/index.js";
 import {
   MAX_HAS_ANSWER_BYTES,
@@ -516,7 +516,7 @@ export class ReplicationEngine {
    * that DEK was already stored (its confirmation is then re-announced, which costs nothing).
    */
   async #store(content: StoredContent, dek: Uint8Array, source: DekSource): Promise<boolean> {
-    const mode = content.mode as ReplicationMode;
+    const { mode } = content;
     const added = await this.#c.store.putDek(content.contentId, dek, { policyId: content.policyId, mode, source });
     if (mode === "stake" || mode === "explicit") this.#c.notifyHoldings();
     else this.#provide(content.contentId);

@@ -24,7 +24,7 @@ import type { IndexerClient } from "../indexer-client/index.js";
 import { recoverAddress, sameAddress } from "../keys/ethereum.js";
 import { hexToBytes, RewrapError, type RewrapDomain } from "../rewrap/index.js";
 import { toRewrapError } from "../rewrap/refusal.js";
-import type { DekStore, ReplicationMode } from "../store/index.js";
+import type { DekStore } from "../store/index.js";
 import { decodeHeader, TdfError, verifyHeaderPolicy } from "../tdf/index.js";
 import { MAX_RECOVERY_LIFETIME_S } from "./constants.js";
 import type { ReplicationEngine, ReplicationLogger } from "./engine.js";
@@ -54,7 +54,6 @@ export interface DekRecoveryResult {
   stored: true;
 }
 
-const MODES: ReadonlySet<string> = new Set<ReplicationMode>(["all", "stake", "xor", "explicit"]);
 const silent: ReplicationLogger = { debug() {}, info() {}, warn() {} };
 
 const malformed = (why: string) => new RewrapError("REWRAP_MALFORMED", { cause: new Error(why) });
@@ -100,7 +99,6 @@ export class DekRecovery {
 
     const header = await this.#c.registeredHeader(seed.contentId, { signal });
     if (header === undefined) throw new RewrapError("REWRAP_CONTENT_NOT_FOUND");
-    if (!MODES.has(content.mode)) throw new Error(`unknown replication mode ${content.mode}`);
     let dek: Uint8Array;
     try {
       dek = unwrapRewrap({ envelope: hexToBytes(seed.envelope), clientPrivateKey: kasKey, requestDigest: digest });
@@ -110,7 +108,7 @@ export class DekRecovery {
     }
     try {
       verifyHeaderPolicy(decodeHeader(header, { exact: true }), dek, content.policyId);
-      await this.#c.engine.storeRecovered({ contentId: seed.contentId, policyId: content.policyId, mode: content.mode as ReplicationMode }, dek);
+      await this.#c.engine.storeRecovered({ contentId: seed.contentId, policyId: content.policyId, mode: content.mode }, dek);
     } catch (error) {
       if (error instanceof TdfError) throw malformed("the DEK does not open the registered header's policy binding");
       throw error;

@@ -325,6 +325,11 @@ describe("indexer client: staleness and failures", () => {
       const url = await fakeIndexer(() => ({ status: 200, body }));
       await rejectsWith(net.indexerClient({ url, maxResponseBytes: 4_096 }, { getBlockNumber: async () => 1n }).access(contents[0]!, reader), "INDEXER_BAD_RESPONSE");
     }
+    // A replication mode the network does not have: refused here, so no caller needs its own check.
+    const real = await (await fetch(`${net.indexerUrl}/holders/${contents[0]}`)).json() as { replication: { mode: string } };
+    real.replication.mode = "everyone";
+    const oddMode = await fakeIndexer(() => ({ status: 200, body: JSON.stringify(real) }));
+    await rejectsWith(net.indexerClient({ url: oddMode }).holders(contents[0]!), "INDEXER_BAD_RESPONSE");
     const refusing = await fakeIndexer(() => ({ status: 400, body: '{"error":{"code":"invalid_cid","message":"x"}}' }));
     await rejectsWith(net.indexerClient({ url: refusing }).access(contents[0]!, reader), "INDEXER_BAD_RESPONSE");
   });
