@@ -44,7 +44,9 @@ export function encodeWrite(write: ContractWrite): Hex {
 export async function estimateWriteGas(clients: ChainClients, write: ContractWrite): Promise<bigint> {
   const account = requireAccount(clients);
   try {
-    const gas = await clients.publicClient.estimateContractGas({ ...write, account } as unknown as EstimateContractGasParameters);
+    // prepare: false — otherwise viem first fills nonce, fees and type for a local account (three
+    // to four more round trips, one after the other) although the estimate needs none of them.
+    const gas = await clients.publicClient.estimateContractGas({ ...write, account, prepare: false } as unknown as EstimateContractGasParameters);
     return gas + (gas * GAS_MARGIN_PERCENT) / 100n;
   } catch (error) {
     throw asChainError(error, { operation: "estimateGas", functionName: write.functionName, contract: write.address });

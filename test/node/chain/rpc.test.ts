@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 import type { Hex } from "viem";
-import { TxSubmitter } from "../../../node/chain/index.js";
+import { stakeTokenAbi, TxSender, TxSubmitter } from "../../../node/chain/index.js";
 import type { DekStore } from "../../../node/store/index.js";
 import { RpcProxy } from "./rpcProxy.js";
 import {
@@ -131,6 +131,44 @@ describe("RPC failures", () => {
       proxy.setMode("pass");
       await submitter.stop();
       store.close();
+    }
+  });
+});
+
+describe("sending", () => {
+  it("reads fees once per block time and the nonce once, and estimates gas in one round trip", async () => {
+    const clients = chain.clients(7, { rpcUrl: proxy.url });
+    const sender = new TxSender({ clients }, { minDelayMs: 50, maxDelayMs: 300 });
+    sender.open();
+    const approve = (amount: bigint) => ({
+      address: chain.deployment.addresses.stakeToken,
+      abi: stakeTokenAbi,
+      functionName: "approve",
+      args: [clients.account!.address, amount],
+    });
+    const feeReads = () => proxy.seen.get("eth_maxPriorityFeePerGas") ?? 0;
+    const seen = (method: string) => proxy.seen.get(method) ?? 0;
+    const calls = ["eth_getTransactionCount", "eth_estimateGas", "eth_fillTransaction", "eth_sendRawTransaction"];
+    try {
+      const before = feeReads();
+      const callsBefore = calls.map(seen);
+      const sent = [await sender.send(approve(1n)), await sender.send(approve(2n)), await sender.send(approve(3n))];
+      assert.equal(feeReads() - before, 1, "one fee read for three transactions sent at once");
+      await delay(1_100);
+      sent.push(await sender.send(approve(4n)));
+      assert.equal(feeReads() - before, 2, "a fresh read after the cache time");
+      assert.deepEqual(sent.map((s) => s.nonce - sent[0]!.nonce), [0, 1, 2, 3]);
+      assert.deepEqual(
+        calls.map((method, i) => seen(method) - callsBefore[i]!),
+        [1, 4, 0, 4],
+        "per transaction one estimate and one broadcast; the nonce read once; nothing filled by the node",
+      );
+      for (const { hash } of sent) {
+        const receipt = await clients.publicClient.waitForTransactionReceipt({ hash, pollingInterval: 20 });
+        assert.equal(receipt.status, "success", "each transaction paid enough to be mined");
+      }
+    } finally {
+      sender.close();
     }
   });
 });
