@@ -3,7 +3,8 @@
  * Hardhat with 1-second blocks (automining off while measuring), Ponder, and ≥ 5 validators
  * (startValidator, in one process, libp2p on loopback).
  *
- *   converge: 200 contents in stake(3) and 200 in xor(3); from the moment the registration's
+ *   converge: 200 contents in stake(3) and 200 in xor(3), registered as a stream of 20 a second
+ *     (BENCH_REGISTRATIONS_PER_S), alternating modes and initial validators; from the moment the registration's
  *     block (with its confirmations) is seen to the moment the content has 3 holders: for stake,
  *     the block carrying the 3rd member's HoldingConfirmed is seen; for xor, the 3rd member has
  *     stored the DEK (and announces it in the DHT).
@@ -25,6 +26,8 @@ import { Net, removeTempDirs } from "../../test/node/validator/helpers.js";
 const VALIDATORS = Number(process.env.BENCH_VALIDATORS ?? 5);
 const CONTENTS = Number(process.env.BENCH_CONTENTS ?? 200);
 const K = 3;
+/** The publishers' registration rate while convergence is measured (20/s: 20 contents a block). */
+const REGISTRATIONS_PER_S = Number(process.env.BENCH_REGISTRATIONS_PER_S ?? 20);
 const lower = (a: string) => a.toLowerCase() as Address;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (message: string) => process.stderr.write(`[bench:replication] ${message}\n`);
@@ -82,11 +85,21 @@ async function main(): Promise<void> {
       }
     })();
 
-    // Register every content without waiting, nonces counted here.
+    // Register the contents as a steady stream of REGISTRATIONS_PER_S (nonces counted here,
+    // receipts awaited afterwards), so convergence is measured under a stated load rather than
+    // at whatever rate this loop happens to reach.
     const wallet = createWalletClient({ chain: hardhat, transport: http(net.stack.chain.url), account: publisher });
     let nonce = await chain.getTransactionCount({ address: publisher.address, blockTag: "pending" });
+    // Fees fixed for the whole stream (twice the current estimate), so the bench's own
+    // transactions add one broadcast each to the chain's load, not two fee reads as well.
+    const fees = await chain.estimateFeesPerGas();
+    const maxPriorityFeePerGas = fees.maxPriorityFeePerGas * 2n;
+    const maxFeePerGas = fees.maxFeePerGas * 2n;
     const registrations: { contentId: Hex; mode: "stake" | "xor"; hash: Hex; initial: Address }[] = [];
+    const streamStart = Date.now();
     for (let i = 0; i < CONTENTS * 2; i++) {
+      const wait = streamStart + (i * 1_000) / REGISTRATIONS_PER_S - Date.now();
+      if (wait > 0) await sleep(wait);
       const mode = i % 2 === 0 ? "stake" : "xor";
       const initial = validators[i % VALIDATORS]!;
       const { header, cid, contentId } = await net.prepareContent(mode === "stake" ? stakePolicy : xorPolicy, initial);
@@ -97,10 +110,12 @@ async function main(): Promise<void> {
         args: [cid, mode === "stake" ? stakePolicy : xorPolicy, initial.address, header, "0x"],
         nonce: nonce++,
         gas: 1_000_000n,
+        maxFeePerGas,
+        maxPriorityFeePerGas,
       });
       registrations.push({ contentId, mode, hash, initial: lower(initial.address) });
     }
-    log(`${registrations.length} registrations sent`);
+    log(`${registrations.length} registrations sent in ${Date.now() - streamStart} ms`);
     const receipts = new Map<Hex, bigint>();
     for (const r of registrations) {
       const receipt = await chain.waitForTransactionReceipt({ hash: r.hash, pollingInterval: 100 });
@@ -111,13 +126,20 @@ async function main(): Promise<void> {
     const finalAt = (id: Hex) => seen.get(receipts.get(id)! + BigInt(confirmations - 1))!;
 
     // Convergence.
+    // HoldingConfirmed logs read incrementally: a scan from block 0 twice a second was a growing
+    // load on the same chain the validators send their confirmations to.
+    const confirmedAt = new Map<Hex, Map<Address, bigint>>();
+    let logsFrom = 0n;
     const converged = async (): Promise<{ stake: number[]; xor: number[] } | undefined> => {
-      const logs = await chain.getContractEvents({ address: net.addresses.ContentRegistry, abi: contentRegistryAbi, eventName: "HoldingConfirmed", fromBlock: 0n });
-      const confirmedAt = new Map<Hex, Map<Address, bigint>>();
-      for (const l of logs) {
-        const m = confirmedAt.get(l.args.contentId!) ?? new Map<Address, bigint>();
-        if (!m.has(lower(l.args.validator!))) m.set(lower(l.args.validator!), l.blockNumber);
-        confirmedAt.set(l.args.contentId!, m);
+      const head = await chain.getBlockNumber({ cacheTime: 0 });
+      if (head >= logsFrom) {
+        const logs = await chain.getContractEvents({ address: net.addresses.ContentRegistry, abi: contentRegistryAbi, eventName: "HoldingConfirmed", fromBlock: logsFrom, toBlock: head });
+        for (const l of logs) {
+          const m = confirmedAt.get(l.args.contentId!) ?? new Map<Address, bigint>();
+          if (!m.has(lower(l.args.validator!))) m.set(lower(l.args.validator!), l.blockNumber);
+          confirmedAt.set(l.args.contentId!, m);
+        }
+        logsFrom = head + 1n;
       }
       const active = validators.map((v) => lower(v.address));
       const stake: number[] = [];
