@@ -22,6 +22,11 @@
  * so the audit submission interval is set past the run (`--audit-interval-ms`, default 120 s).
  * Each audit record is still appended durably (fsync, group commit) before its answer leaves.
  *
+ * During the session phase the bench also counts the CPU time each process spends per rewrap
+ * (`cpu_ms_per_rewrap_*`: this process — the validator and the load worker —, the indexer's and the
+ * chain's process groups, from /proc): with everything on one machine, 1,000 × cores / total is
+ * the throughput the machine can give, whichever part is optimized.
+ *
  * `native_ceiling_ops_per_s` is raw node:crypto P-256 work of one session rewrap (one ECDSA
  * verify + one ECDH with a fresh key) per second on one core, measured at the start of the run.
  *
@@ -31,6 +36,7 @@
  * throughput); the lines before it give every setting's figures.
  */
 import { createECDH, generateKeyPairSync, randomBytes, sign, verify } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { performance } from "node:perf_hooks";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
@@ -358,7 +364,9 @@ async function main(): Promise<void> {
       const stopProfile = args.profile ? await profileMainThread() : undefined;
       const mainElu = performance.eventLoopUtilization();
       const indexerBefore = validator.indexer.stats();
+      const cpuBefore = cpuSnapshot();
       const session = await load(url, sessionLoad, CONCURRENCY, seconds * 1_000, 5);
+      const cpu = cpuPerRewrap(cpuBefore, cpuSnapshot(), session.completed);
       const indexerAfter = validator.indexer.stats();
       const sessionBusy = performance.eventLoopUtilization(mainElu).utilization;
       if (stopProfile) await stopProfile(`${args.profile}/session-workers${cryptoWorkers}.cpuprofile`);
@@ -372,7 +380,7 @@ async function main(): Promise<void> {
         stale: indexerAfter.stale - indexerBefore.stale,
         chain_access_reads: indexerAfter.chainAccessReads - indexerBefore.chainAccessReads,
       };
-      log(`[workers ${cryptoWorkers}] session: ${JSON.stringify({ ...s, validator_main_thread_busy: round2(sessionBusy), client_busy: round2(session.clientBusy), indexer })}`);
+      log(`[workers ${cryptoWorkers}] session: ${JSON.stringify({ ...s, validator_main_thread_busy: round2(sessionBusy), client_busy: round2(session.clientBusy), indexer, cpu_ms_per_rewrap: cpu })}`);
 
       // ---- per-request EIP-712
       log(`[workers ${cryptoWorkers}] signing EIP-712 requests …`);
@@ -423,6 +431,10 @@ async function main(): Promise<void> {
         session_seconds: s.seconds,
         validator_main_thread_busy: round2(sessionBusy),
         client_busy: round2(session.clientBusy),
+        cpu_ms_per_rewrap_validator: cpu.validator,
+        cpu_ms_per_rewrap_indexer: cpu.indexer,
+        cpu_ms_per_rewrap_chain: cpu.chain,
+        cpu_ms_per_rewrap_total: cpu.total,
         eip712_ops_per_s: e.ops_per_s,
         eip712_p99_ms: e.p99_ms,
         bulk1000_cold_ms: round1(bulkTimes[0]!),
@@ -450,6 +462,26 @@ async function main(): Promise<void> {
     await validator?.stop().catch(() => {});
     await net.stop();
     removeTempDirs();
+  }
+
+  /** CPU seconds so far of this process (validator + load worker) and of the chain's and the indexer's process groups. */
+  function cpuSnapshot(): { validator: number; chain: number; indexer: number } {
+    const usage = process.cpuUsage();
+    return {
+      validator: (usage.user + usage.system) / 1e6,
+      chain: processGroupCpuSeconds(net.stack.chain.process.pid),
+      indexer: processGroupCpuSeconds(net.stack.indexer!.process.pid),
+    };
+  }
+
+  /**
+   * CPU milliseconds each part spent per rewrap served between two snapshots: what bounds the
+   * throughput when they all share the machine's cores (2,000 / total ms = rewraps/s on two).
+   */
+  function cpuPerRewrap(before: ReturnType<typeof cpuSnapshot>, after: ReturnType<typeof cpuSnapshot>, rewraps: number) {
+    const per = (key: "validator" | "chain" | "indexer") => round2(((after[key] - before[key]) * 1_000) / Math.max(1, rewraps));
+    const parts = { validator: per("validator"), indexer: per("indexer"), chain: per("chain") };
+    return { ...parts, total: round2(parts.validator + parts.indexer + parts.chain) };
   }
 
   function build(count: number, make: (i: number) => string): string[] {
@@ -503,6 +535,32 @@ async function profileMainThread(): Promise<(file: string) => Promise<void>> {
     writeFileSync(file, JSON.stringify(profile));
     session.disconnect();
   };
+}
+
+/**
+ * utime + stime of every process in the group `pgid` (the devnet starts the chain and the
+ * indexer each as a group leader), from /proc; USER_HZ is 100 on Linux. 0 where /proc is absent.
+ */
+function processGroupCpuSeconds(pgid: number): number {
+  let ticks = 0;
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc").filter((name) => /^[0-9]+$/.test(name));
+  } catch {
+    return 0;
+  }
+  for (const pid of entries) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    } catch {
+      continue; // exited meanwhile
+    }
+    // Fields after the command (which may contain spaces) start at ") ": state ppid pgrp … utime(14) stime(15).
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (Number(fields[2]) === pgid) ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks / 100;
 }
 
 function nativeCeiling(ms: number): number {
