@@ -376,7 +376,7 @@ export const indexerState = onchainTable("indexer_state", (t) => ({
   domain: t.text().primaryKey(),
   /** `<block hash>:<log index>` of the last event applied in this domain. */
   lastEvent: t.text().notNull(),
-  /** Events applied so far in this domain. */
+  /** Chain events applied so far in this domain (an audit batch counts its records and itself). */
   events: t.bigint().notNull(),
 }));
 

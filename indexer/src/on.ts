@@ -5,7 +5,15 @@ import { ponder, type EventNames, type IndexingFunctionArgs } from "ponder:regis
 import { indexerState } from "ponder:schema";
 import { domainOfContract } from "../lib/domains.js";
 
-export function on<N extends EventNames>(name: N, handler: (args: IndexingFunctionArgs<N>) => Promise<void>): void {
+/**
+ * `covers`: the chain events one call applies (default 1) — an audit batch's handler applies the
+ * batch's RewrapRecorded events too, so `events` keeps counting what the chain emitted.
+ */
+export function on<N extends EventNames>(
+  name: N,
+  handler: (args: IndexingFunctionArgs<N>) => Promise<void>,
+  covers: (args: IndexingFunctionArgs<N>) => bigint = () => 1n,
+): void {
   const domain = domainOfContract(name.slice(0, name.indexOf(":")));
   // ponder.on is typed per literal event name; for a generic N the argument type is the same.
   const register = ponder.on.bind(ponder) as unknown as (name: N, fn: (args: IndexingFunctionArgs<N>) => Promise<void>) => void;
@@ -15,7 +23,7 @@ export function on<N extends EventNames>(name: N, handler: (args: IndexingFuncti
     const lastEvent = `${block.hash}:${log.logIndex}`;
     await args.context.db
       .insert(indexerState)
-      .values({ domain, lastEvent, events: 1n })
-      .onConflictDoUpdate((row) => ({ lastEvent, events: row.events + 1n }));
+      .values({ domain, lastEvent, events: covers(args) })
+      .onConflictDoUpdate((row) => ({ lastEvent, events: row.events + covers(args) }));
   });
 }

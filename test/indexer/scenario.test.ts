@@ -252,6 +252,12 @@ describe("audit", () => {
     assert.deepEqual(pages, all);
   });
 
+  test("the audit domain counts every event the audit log emitted: each record and each batch", async () => {
+    const batches = new Set(s.audit.map((a) => `${lower(a.validator)}/${a.batchId}`)).size;
+    const { indexerStates } = await graphql(`{ indexerStates(where: { domain: "audit" }) { items { events } } }`);
+    assert.equal(indexerStates.items[0].events, String(s.audit.length + batches));
+  });
+
   test("filters: cid (text or id), requester, validator, from/to on the recording block's time", async () => {
     const byCid = (await get(url, `/audit?cid=${s.contents.all.cid}`)).body.records;
     assert.equal(byCid.length, s.audit.filter((a) => a.contentId === s.contents.all.contentId).length);
