@@ -323,7 +323,7 @@ export const holding = onchainTable(
 
 // ---------------------------------------------------------------- rewrap audit trail
 
-/** One audit record per served rewrap (RewrapRecorded). */
+/** One audit record per served rewrap (a RewrapRecorded event; indexed per batch, see src/audit.ts). */
 export const rewrap = onchainTable(
   "rewrap",
   (t) => ({
