@@ -30,7 +30,10 @@
  * `native_ceiling_ops_per_s` is raw node:crypto P-256 work of one session rewrap (one ECDSA
  * verify + one ECDH with a fresh key) per second on one core, measured at the start of the run.
  *
- *   npm run bench:rewrap -- [--seconds 10] [--eip712-seconds 5] [--workers 0,1] [--audit-interval-ms 120000]
+ *   npm run bench:rewrap -- [--seconds 10] [--eip712-seconds 5] [--workers 0,1] [--audit-interval-ms 120000] [--database postgres|pglite]
+ *
+ * The indexer runs on PostgreSQL when the machine has it (as a deployed indexer does), else on
+ * PGlite; the JSON lines name the database.
  *
  * Last line: {"bench":"rewrap",...} for the recommended setting (the one with the higher session
  * throughput); the lines before it give every setting's figures.
@@ -228,7 +231,19 @@ async function main(): Promise<void> {
   log(`native ceiling (node:crypto P-256 ECDSA verify + ECDH, one core): ${ceiling}/s`);
 
   log("starting chain + indexer …");
-  const net = await Net.start();
+  // Ponder on a throwaway PostgreSQL server — what a deployed indexer uses (README, testnet) —
+  // when this machine has PostgreSQL, else on PGlite, the devnet's default; `--database` picks.
+  // On PGlite the indexer cost 0.84–1.03 ms of CPU per rewrap on the validator's cores, on
+  // PostgreSQL 0.16–0.18 ms (docs/http.md). The server's processes count as the indexer's CPU.
+  const { mkdtempSync, rmSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { findPostgresBinaries, startPostgres } = await import("../../node/devnet/index.js");
+  const database = args.database ?? (findPostgresBinaries() ? "postgres" : "pglite");
+  if (database !== "postgres" && database !== "pglite") throw new Error("--database is pglite or postgres");
+  log(`indexer database: ${database}`);
+  const postgresDir = database === "postgres" ? mkdtempSync(join(tmpdir(), "dekmesh-bench-pg-")) : undefined;
+  const postgres = postgresDir ? await startPostgres({ dir: postgresDir }) : undefined;
+  const net = await Net.start(postgres ? { indexer: { databaseUrl: postgres.url } } : {});
   let validator: Validator | undefined;
   try {
     await net.fundNode(0);
@@ -443,7 +458,7 @@ async function main(): Promise<void> {
       });
     }
 
-    for (const setting of settings) console.log(JSON.stringify({ bench: "rewrap-setting", ...setting, native_ceiling_ops_per_s: ceiling }));
+    for (const setting of settings) console.log(JSON.stringify({ bench: "rewrap-setting", ...setting, native_ceiling_ops_per_s: ceiling, database }));
     const best = settings.reduce((a, b) => (b.session_ops_per_s! > a.session_ops_per_s! ? b : a));
     log(`recommended cryptoWorkers default on this machine: ${best.crypto_workers}`);
     console.log(
@@ -456,11 +471,14 @@ async function main(): Promise<void> {
         bulk1000_ms: best.bulk1000_ms,
         errors: best.errors,
         native_ceiling_ops_per_s: ceiling,
+        database,
       }),
     );
   } finally {
     await validator?.stop().catch(() => {});
     await net.stop();
+    await postgres?.stop();
+    if (postgresDir) rmSync(postgresDir, { recursive: true, force: true });
     removeTempDirs();
   }
 
@@ -470,7 +488,7 @@ async function main(): Promise<void> {
     return {
       validator: (usage.user + usage.system) / 1e6,
       chain: processGroupCpuSeconds(net.stack.chain.process.pid),
-      indexer: processGroupCpuSeconds(net.stack.indexer!.process.pid),
+      indexer: processGroupCpuSeconds(net.stack.indexer!.process.pid) + (postgres ? processGroupCpuSeconds(postgres.process.pid) : 0),
     };
   }
 
