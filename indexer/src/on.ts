@@ -21,9 +21,10 @@ export function on<N extends EventNames>(
     await handler(args);
     const { block, log } = args.event as unknown as { block: { hash: string }; log: { logIndex: number } };
     const lastEvent = `${block.hash}:${log.logIndex}`;
+    const events = covers(args);
     await args.context.db
       .insert(indexerState)
-      .values({ domain, lastEvent, events: covers(args) })
-      .onConflictDoUpdate((row) => ({ lastEvent, events: row.events + covers(args) }));
+      .values({ domain, lastEvent, events })
+      .onConflictDoUpdate((row) => ({ lastEvent, events: row.events + events }));
   });
 }
