@@ -89,6 +89,16 @@ export const DEFAULT_PEER_CACHE_TTL_MS = 30_000;
 /** Default deadline for DHT queries (provide, findProviders). */
 export const DEFAULT_DHT_QUERY_TIMEOUT_MS = 15_000;
 
+/**
+ * Default number of `provide` queries under way at once; more wait their turn. Each is a
+ * Kademlia lookup plus an ADD_PROVIDER to every closest peer, about eight streams. Unbounded,
+ * a stream of stored xor DEKs (bench:replication: 30 a second across 5 validators) kept dozens
+ * of lookups open at once, and one process spent its time on them, not on pulls: convergence
+ * p50 2.2 s. With 1, 2 or 4 at a time the queue still drained as fast as DEKs arrived and p50
+ * was 1.0–1.1 s. 4 leaves room for lookups that wait on WAN round trips rather than CPU.
+ */
+export const DEFAULT_DHT_PROVIDE_CONCURRENCY = 2;
+
 /** Default number of providers `findProviders` collects before it stops the query. */
 export const DEFAULT_FIND_PROVIDERS_LIMIT = 20;
 

@@ -24,6 +24,7 @@ import {
 } from "./options.js";
 import { connectionError, parseTarget, type PeerTarget } from "./peers.js";
 import { RequestResponse, type RequestHandler } from "./request-response.js";
+import { Slots } from "./slots.js";
 
 type Services = { identify: Identify; ping: Ping; dht: KadDHT };
 
@@ -94,6 +95,7 @@ export class P2pNode {
   readonly #options: ResolvedP2pNodeOptions;
   readonly #requests: RequestResponse;
   readonly #providers: ProviderRecords;
+  readonly #provideSlots: Slots;
   #shutdown = new AbortController();
   #timers: NodeJS.Timeout[] = [];
   #rechecking: Promise<string[]> | undefined;
@@ -114,6 +116,7 @@ export class P2pNode {
       { shutdown: this.#shutdown.signal, requestTimeoutMs: options.requestTimeoutMs },
     );
     this.#providers = new ProviderRecords({ libp2p: internals.libp2p, gate: internals.gate });
+    this.#provideSlots = new Slots(options.dhtProvideConcurrency);
   }
 
   get isStarted(): boolean {
@@ -210,10 +213,20 @@ export class P2pNode {
     return this.#requests.request(target, protocol, payload, options);
   }
 
-  /** Announces in the DHT that this node holds the DEK of `contentId`; returns how many peers stored the record. */
+  /**
+   * Announces in the DHT that this node holds the DEK of `contentId`; returns how many peers
+   * stored the record. At most `dhtProvideConcurrency` run at once; the query's deadline starts
+   * when its turn comes, and `signal` or stop() also cancel the wait for it.
+   */
   async provide(contentId: string, options: { signal?: AbortSignal } = {}): Promise<number> {
     this.#assertStarted();
-    return this.#providers.provide(contentId, this.#signal(options.signal, this.#options.dhtQueryTimeoutMs));
+    const waiting = options.signal === undefined ? this.#shutdown.signal : AbortSignal.any([this.#shutdown.signal, options.signal]);
+    return this.#provideSlots.run(() => this.#providers.provide(contentId, this.#signal(options.signal, this.#options.dhtQueryTimeoutMs)), waiting);
+  }
+
+  /** `provide` calls waiting for their turn. */
+  get providesWaiting(): number {
+    return this.#provideSlots.waiting;
   }
 
   /** Stops republishing the provider record of `contentId` (e.g. after handing its DEK off); peers drop it when it expires. */

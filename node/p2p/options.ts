@@ -2,6 +2,7 @@ import type { PrivateKey } from "@libp2p/interface";
 import { multiaddr, type Multiaddr } from "@multiformats/multiaddr";
 import {
   DEFAULT_BOOTSTRAP_RETRY_MS,
+  DEFAULT_DHT_PROVIDE_CONCURRENCY,
   DEFAULT_DHT_QUERY_TIMEOUT_MS,
   DEFAULT_HANDLER_TIMEOUT_MS,
   DEFAULT_INBOUND_CONNECTIONS_PER_HOST_PER_SECOND,
@@ -52,8 +53,10 @@ export interface P2pNodeOptions {
   revalidateIntervalMs?: number;
   /** `server` answers DHT queries (validators); `client` only asks. Default `server`. */
   dhtMode?: "server" | "client";
-  /** Deadline for `provide` and `findProviders` unless a signal says otherwise. Default 15 s. */
+  /** Deadline for `provide` and `findProviders` unless a signal says otherwise (from the query's start). Default 15 s. */
   dhtQueryTimeoutMs?: number;
+  /** `provide` queries under way at once; the rest wait their turn. Default 2. */
+  dhtProvideConcurrency?: number;
   /** Deadline for `request` unless a signal says otherwise. Default 10 s. */
   requestTimeoutMs?: number;
   /**
@@ -72,6 +75,7 @@ export interface ResolvedP2pNodeOptions {
   revalidateIntervalMs: number;
   dhtMode: "server" | "client";
   dhtQueryTimeoutMs: number;
+  dhtProvideConcurrency: number;
   requestTimeoutMs: number;
   inboundConnectionsPerHostPerSecond: number;
 }
@@ -125,6 +129,7 @@ export function resolveNodeOptions(options: P2pNodeOptions): ResolvedP2pNodeOpti
     ),
     dhtMode,
     dhtQueryTimeoutMs: positive("dhtQueryTimeoutMs", options.dhtQueryTimeoutMs ?? DEFAULT_DHT_QUERY_TIMEOUT_MS),
+    dhtProvideConcurrency: positive("dhtProvideConcurrency", options.dhtProvideConcurrency ?? DEFAULT_DHT_PROVIDE_CONCURRENCY),
     requestTimeoutMs: positive("requestTimeoutMs", options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS),
     inboundConnectionsPerHostPerSecond: positive(
       "inboundConnectionsPerHostPerSecond",

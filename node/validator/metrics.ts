@@ -28,6 +28,7 @@ export function registerDaemonMetrics(registry: MetricsRegistry, sources: Daemon
   const storeRows = registry.gauge("store_rows", "Rows in the DEK store, by table", ["table"]);
   const peers = registry.gauge("p2p_connected_peers", "Connected libp2p peers");
   const dhtPeers = registry.gauge("p2p_dht_peers", "Peers in the DHT routing table");
+  const providesWaiting = registry.gauge("p2p_dht_provides_waiting", "Provider records waiting for their turn to be announced");
   const rewrap = registry.gauge("rewrap_events", "Rewrap service counters since start, by kind (served, forwarded, inbound_forwards)", ["kind"]);
   const rewrapRefused = registry.gauge("rewrap_refusals", "Rewrap refusals since start, by code", ["code"]);
 
@@ -57,6 +58,7 @@ export function registerDaemonMetrics(registry: MetricsRegistry, sources: Daemon
     }
     peers.set(sources.p2p.isStarted ? sources.p2p.connectedPeers().length : 0);
     dhtPeers.set(sources.p2p.isStarted ? sources.p2p.dhtPeerCount() : 0);
+    providesWaiting.set(sources.p2p.providesWaiting);
 
     const w = sources.rewrap.stats();
     rewrap.set({ kind: "served" }, w.served);

@@ -67,6 +67,33 @@ describe("p2p DHT provider records", () => {
     assert.ok(Date.now() - started < 5_000);
   });
 
+  it("runs at most dhtProvideConcurrency provides at once; the others wait their turn, cancellable", async () => {
+    const busy = await network.node({ bootstrap: [address(hub)], dhtProvideConcurrency: 1 });
+    await waitFor(() => busy.dhtPeerCount() > 0);
+    const queued = [7, 8, 9].map((byte) => busy.provide(contentId(byte)));
+    assert.equal(busy.providesWaiting, 2);
+    for (const accepted of await Promise.all(queued)) assert.ok(accepted >= 1);
+    assert.equal(busy.providesWaiting, 0);
+    for (const byte of [7, 8, 9]) {
+      assert.ok((await seeker.findProviders(contentId(byte))).some((provider) => provider.peerId === busy.peerId));
+    }
+
+    const cancel = new AbortController();
+    const running = busy.provide(contentId(10));
+    const waiting = busy.provide(contentId(11), { signal: cancel.signal });
+    cancel.abort();
+    await assert.rejects(waiting, (error: P2pError) => error.code === "P2P_ABORTED");
+    assert.equal(busy.providesWaiting, 0);
+    assert.ok((await running) >= 1);
+
+    // stop() ends the wait too.
+    const outcomes = Promise.allSettled([busy.provide(contentId(12)), busy.provide(contentId(13))]);
+    await busy.stop();
+    const [, second] = await outcomes;
+    assert.equal(second.status, "rejected");
+    assert.equal(((second as PromiseRejectedResult).reason as P2pError).code, "P2P_ABORTED");
+  });
+
   it("error: a node without DHT peers cannot publish; invalid content ids are refused", async () => {
     const loner = await network.node();
     await assert.rejects(
