@@ -34,7 +34,10 @@ export class HoldingsLane extends Lane {
   readonly name = "holdings";
   /** Content ids the chain does not know (ContentRegistryUnknownContent): not sent again by this process. */
   readonly skipped = new Set<Hex>();
-  #waitingSince: number | undefined;
+  /** When the last confirmation went out: the next one waits until holdingsIntervalMs after it. */
+  #lastSentAt = -Infinity;
+  /** The last step left pending DEKs waiting for that moment. */
+  #holding = false;
   /** Sent confirmations whose receipts are awaited in the background, by transaction hash. */
   readonly #inFlight = new Map<Hash, { ids: number; done: Promise<void> }>();
   /** A non-retryable failure of a background receipt wait, rethrown by the next step (it stops the submitter). */
@@ -43,8 +46,8 @@ export class HoldingsLane extends Lane {
   protected override idleDelay(): number {
     const { idlePollMs, holdingsIntervalMs } = this.ctx.options;
     // With the pipeline full, the next receipt wakes the lane; no point polling before.
-    if (this.#waitingSince === undefined || this.#inFlight.size >= MAX_HOLDINGS_IN_FLIGHT) return idlePollMs;
-    return Math.min(idlePollMs, Math.max(1, this.#waitingSince + holdingsIntervalMs - Date.now()));
+    if (!this.#holding || this.#inFlight.size >= MAX_HOLDINGS_IN_FLIGHT) return idlePollMs;
+    return Math.min(idlePollMs, Math.max(1, this.#lastSentAt + holdingsIntervalMs - Date.now()));
   }
 
   /** Held DEKs whose confirmation is not yet on chain, in the modes confirmed on chain. */
@@ -76,10 +79,8 @@ export class HoldingsLane extends Lane {
     const rows = this.unconfirmed(options.holdingsBatchSize + inFlightIds).filter(
       (row) => row.confirmation.state !== "submitted" || !this.#inFlight.has(row.confirmation.txHash),
     );
-    if (rows.length === 0) {
-      this.#waitingSince = undefined;
-      return false;
-    }
+    this.#holding = false;
+    if (rows.length === 0) return false;
     // Earlier transactions first: finish them if the node has them, else their ids go out again now.
     const resend: Hex[] = [];
     for (const [hash, ids] of groupSubmitted(rows)) {
@@ -89,12 +90,18 @@ export class HoldingsLane extends Lane {
     }
     const pending = rows.filter((row) => row.confirmation.state === "pending").map((row) => row.contentId);
     const now = Date.now();
-    this.#waitingSince ??= now;
+    // Nagle's rule, per holdingsIntervalMs: a DEK stored when no confirmation went out for that
+    // long is sent at once; the ones stored within it wait and share the next transaction. A
+    // window opened by the first waiting DEK instead delayed every confirmation of a quiet node
+    // by the whole interval — in bench:replication, often past the block it could have made.
     const due =
-      resend.length > 0 || pending.length >= options.holdingsBatchSize || now - this.#waitingSince >= options.holdingsIntervalMs || this.ctx.flushing();
-    if (!due || (resend.length === 0 && this.#inFlight.size >= MAX_HOLDINGS_IN_FLIGHT)) return false;
+      resend.length > 0 || pending.length >= options.holdingsBatchSize || now - this.#lastSentAt >= options.holdingsIntervalMs || this.ctx.flushing();
+    if (!due || (resend.length === 0 && this.#inFlight.size >= MAX_HOLDINGS_IN_FLIGHT)) {
+      this.#holding = true;
+      return false;
+    }
     const ids = [...resend, ...pending].slice(0, options.holdingsBatchSize);
-    this.#waitingSince = undefined;
+    this.#lastSentAt = now;
     await this.#confirm(ids);
     return true;
   }

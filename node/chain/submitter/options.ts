@@ -33,7 +33,11 @@ export interface TxSubmitterOptions {
   auditIntervalMs?: number;
   /** Content ids per holder confirmation, 1–500. Default 500. */
   holdingsBatchSize?: number;
-  /** A smaller confirmation goes out once its oldest DEK has waited this long. Default 250 ms. */
+  /**
+   * At most one holder confirmation per this many ms (unless holdingsBatchSize DEKs wait): a
+   * DEK stored when none went out for that long is sent at once, later ones wait for the
+   * interval to pass and share a transaction. Default 250 ms.
+   */
   holdingsIntervalMs?: number;
   /** Blocks (including the one that mined it) before a transaction counts as on chain. Default 1. */
   confirmations?: number;

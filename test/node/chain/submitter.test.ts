@@ -224,6 +224,39 @@ describe("holder confirmations in flight", () => {
   });
 });
 
+describe("holder confirmations, interval", () => {
+  it("sends a DEK stored on a quiet lane at once; one stored within holdingsIntervalMs of that send waits for the interval", async () => {
+    const validator = await setupValidator(chain, 20, 21);
+    const publisher = chain.clients(22);
+    const policyId = await createPolicy(publisher, "stake", 1);
+    const [first, second] = [await registerContent(publisher, policyId, validator.address), await registerContent(publisher, policyId, validator.address)];
+    const { store } = openStore();
+    const submitter = submitterFor(validator, store, { holdingsIntervalMs: 3_000 });
+    const sent = () => validator.node.publicClient.getTransactionCount({ address: validator.address, blockTag: "pending" });
+    const before = await sent();
+    await submitter.start();
+    try {
+      const started = Date.now();
+      await store.putDek(first, new Uint8Array(32).fill(1), { policyId, mode: "stake", source: "replicated" });
+      while ((await sent()) === before) await delay(20);
+      const firstSentAfter = Date.now() - started;
+      assert.ok(firstSentAfter < 1_500, `the first confirmation went out after ${firstSentAfter} ms, not at once`);
+      const firstSentAt = Date.now();
+      await store.putDek(second, new Uint8Array(32).fill(2), { policyId, mode: "stake", source: "replicated" });
+      await delay(1_000);
+      assert.equal(await sent(), before + 1, "the second waits for the interval");
+      while ((await sent()) === before + 1) await delay(20);
+      assert.ok(Date.now() - firstSentAt >= 2_500, "not before the interval has (about) passed");
+      await submitter.flush();
+      assert.deepEqual((await onChainHoldings(validator.node, validator.address)).sort(), [first, second].sort());
+      assert.equal(submitter.metrics.holdingBatchesSent, 2);
+    } finally {
+      await submitter.stop();
+      store.close();
+    }
+  });
+});
+
 describe("holder confirmations after a restart", () => {
   it("finishes a submitted confirmation the chain has, resends one it never saw, and skips contents the chain does not know", async () => {
     const validator = await setupValidator(chain, 10, 11);
