@@ -119,6 +119,8 @@ export class ReplicationEngine {
   readonly #replayGuard = new ReplayGuard();
   readonly #provided = new Set<Hex>();
   readonly #inFlight = new Map<Hex, Promise<void>>();
+  /** Derives under way (a pass's, or one a pull asked for first), so none runs twice. */
+  readonly #deriving = new Map<Hex, Promise<void>>();
   /** Contents in a repairMany under way. */
   readonly #repairing = new Set<Hex>();
   readonly #repairs = new Set<Promise<void>>();
@@ -378,7 +380,7 @@ export class ReplicationEngine {
         pending++;
         // Not awaited one by one: the derives of a pass land in one group commit (one fsync),
         // and the pulls behind them in the list start in this pass, not after every fsync.
-        derives.push(this.#derive(content));
+        derives.push(this.#deriveOnce(content));
       } else if (plan.pull) {
         pending++;
         if (this.#inFlight.size >= this.options.concurrency) continue;
@@ -441,6 +443,41 @@ export class ReplicationEngine {
   }
 
   // ------------------------------------------------------------------ actions
+
+  #deriveOnce(content: ReplicationContent): Promise<void> {
+    const id = content.contentId;
+    let deriving = this.#deriving.get(id);
+    if (deriving === undefined) {
+      deriving = this.#derive(content).finally(() => this.#deriving.delete(id));
+      this.#deriving.set(id, deriving);
+    }
+    return deriving;
+  }
+
+  /**
+   * An admitted pull reached this node before its own pass derived the DEK — both learn of a
+   * registration from the same indexer, so a member's first pull often races the initial
+   * validator's pass. Derive it now, under exactly the plan's conditions, rather than refuse:
+   * a refused puller tries again only a pass or two later (in bench:replication that cost a
+   * stake content the block its confirmation could have made).
+   */
+  async #deriveForPull(contentId: Hex): Promise<void> {
+    const content = this.#contents.get(contentId);
+    const work = this.#work;
+    if (content === undefined || work === undefined || (this.#failedUntil.get(contentId) ?? 0) > this.#clock()) return;
+    const plan = planContent({
+      content,
+      me: this.#me,
+      myStatus: work.node?.revoked ? "revoked" : (work.node?.status ?? "none"),
+      active: new Set(work.peers.filter((p) => p.status === "active").map((p) => p.node)),
+      has: this.#c.store.hasDek(contentId),
+      provided: true,
+      // The list's own block: it holds the registration, and the chain head is at least there.
+      head: BigInt(work.block.number),
+      confirmations: this.options.confirmations,
+    });
+    if (plan.derive) await this.#deriveOnce(content);
+  }
 
   async #derive(content: ReplicationContent): Promise<void> {
     const id = content.contentId;
@@ -557,7 +594,15 @@ export class ReplicationEngine {
   async #servePull(request: Uint8Array, peer: string, signal: AbortSignal): Promise<Uint8Array> {
     try {
       const served = await servePull(
-        { store: this.#c.store, indexer: this.#c.indexer, account: this.#c.account, clock: this.#clock, known: (id) => this.#known(id), refresh: (s) => this.#refresh(s) },
+        {
+          store: this.#c.store,
+          indexer: this.#c.indexer,
+          account: this.#c.account,
+          clock: this.#clock,
+          known: (id) => this.#known(id),
+          refresh: (s) => this.#refresh(s),
+          derive: (id) => this.#deriveForPull(id),
+        },
         request,
         peer,
         signal,

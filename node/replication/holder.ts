@@ -34,6 +34,11 @@ export interface HolderComponents {
    * one list read instead of asking the indexer one by one.
    */
   refresh?: (signal: AbortSignal) => Promise<boolean>;
+  /**
+   * Called for an admitted puller when this node lacks the DEK: derives it now if this node is
+   * the content's initial validator and would derive it on its next pass (resolves either way).
+   */
+  derive?: (contentId: Hex) => Promise<void>;
 }
 
 export interface ServedPull {
@@ -91,8 +96,12 @@ async function checkFresh(components: HolderComponents, contentId: Hex, peer: st
   return seal(components, contentId, puller.node, puller.kasPublicKey);
 }
 
-function seal(components: HolderComponents, contentId: Hex, puller: Hex, kasPublicKey: Hex): ServedPull {
-  const dek = components.store.getDek(contentId);
+async function seal(components: HolderComponents, contentId: Hex, puller: Hex, kasPublicKey: Hex): Promise<ServedPull> {
+  let dek = components.store.getDek(contentId);
+  if (dek === undefined && components.derive !== undefined) {
+    await components.derive(contentId);
+    dek = components.store.getDek(contentId);
+  }
   if (dek === undefined) throw new ReplicationError("REPLICATION_NOT_HOLDER", "this node does not hold the DEK");
   const envelope = sealReplication({
     dek,

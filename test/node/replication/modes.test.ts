@@ -138,3 +138,25 @@ test("work list: `known` answers unchanged while the page holds, a new tag once 
     assert.equal(((await res.json()) as { error: { code: string } }).error.code, "invalid_cursor");
   }
 });
+
+test("a pull that reaches the initial validator before its pass derived the DEK is served, not refused", async () => {
+  // This initial validator runs a pass only when something wakes it: the member's pull arrives
+  // for a content its last work list does not have yet.
+  const initial = await net.startValidator(N, { replication: { intervalMs: 3_600_000 } });
+  try {
+    const member = validators[2]!;
+    const before = { initial: initial.replication.stats(), member: member.replication.stats() };
+    const policyId = await net.createPolicy(publisher, "explicit", 0, [lower(member.address)]);
+    const { contentId, dek } = await net.registerContent(publisher, policyId, initial);
+    await eventually(() => member.store.hasDek(contentId), 20_000, "member pulled");
+    assert.deepEqual(member.store.getDek(contentId), dek);
+    const after = { initial: initial.replication.stats(), member: member.replication.stats() };
+    assert.equal(after.initial.derived - before.initial.derived, 1, "derived once, by the pull or the pass it woke");
+    assert.equal(after.initial.served - before.initial.served, 1);
+    assert.equal(after.initial.refused.REPLICATION_NOT_HOLDER ?? 0, 0);
+    assert.equal((after.member.refused.REPLICATION_NOT_HOLDER ?? 0) - (before.member.refused.REPLICATION_NOT_HOLDER ?? 0), 0);
+    assert.equal(after.member.pullFailures, before.member.pullFailures);
+  } finally {
+    await initial.stop();
+  }
+});
