@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import { DevnetError } from "./errors.js";
 
-/** The contracts of a dekmesh deployment, as `scripts/deploy.ts` names them. */
+/** The contracts of a dekmesh deployment, as `scripts/deploy.ts` names them (CONTRACT_NAMES in scripts/lib/deployment.ts, which runs under Hardhat as CommonJS; test/node/chain/actions.test.ts checks the two lists agree). */
 export const DEPLOYED_CONTRACTS = [
   "StakeToken",
   "AttributeRegistry",

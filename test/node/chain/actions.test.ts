@@ -10,6 +10,8 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 import { bytesToHex, hexToBytes, zeroAddress, type Address, type Hex } from "viem";
+import { DEPLOYED_CONTRACTS } from "../../../node/devnet/index.js";
+import { CONTRACT_NAMES } from "../../../scripts/lib/deployment.js";
 import {
   ChainError,
   checkDeployment,
@@ -94,6 +96,12 @@ describe("deployment and clients", () => {
     const deployment = loadDeployment(chain.deploymentFile);
     assert.deepEqual(deployment, chain.deployment);
     await checkDeployment(chain.clients(0));
+  });
+
+  it("reads the contracts the deployer writes: the node's list is scripts/lib/deployment.ts's", () => {
+    // Two lists because the deployer runs under Hardhat (CommonJS) and the node is ESM; this
+    // keeps them from drifting apart.
+    assert.deepEqual([...DEPLOYED_CONTRACTS], [...CONTRACT_NAMES]);
   });
 
   it("refuses a malformed deployment file, another chain id, and addresses without code", async () => {
