@@ -1,7 +1,11 @@
 /**
  * `npm run bench:replication`: lazy replication convergence and healing on a real network —
  * Hardhat with 1-second blocks (automining off while measuring), Ponder, and ≥ 5 validators
- * (startValidator, in one process, libp2p on loopback).
+ * (startValidator, in this process, libp2p on loopback). `--processes` runs each validator as
+ * its own process instead, as deployed (`dekmesh validator run`, ./replicationValidator.ts).
+ * On this 2-core machine that is the slower setup: seven processes (with Hardhat and Ponder)
+ * contend for two cores, and each validator pays its own JIT, GC and polling (session 5: converge
+ * p50 1.4–2.4 s with processes, 1.1–1.5 s in one process; docs/replication.md).
  *
  *   converge: 200 contents in stake(3) and 200 in xor(3), registered as a stream of 20 a second
  *     (BENCH_REGISTRATIONS_PER_S), alternating modes and initial validators; from the moment the registration's
@@ -15,13 +19,18 @@
  *
  * Block "seen" times come from polling eth_blockNumber every 20 ms. Last line: one JSON object.
  */
-import { createPublicClient, createWalletClient, http, type Address, type Hex } from "viem";
+import { fork, type ChildProcess } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { createPublicClient, createWalletClient, hexToBytes, http, type Address, type Hex } from "viem";
 import { hardhat } from "viem/chains";
 import { contentRegistryAbi, validatorRegistryAbi } from "../../node/chain/index.js";
-import { devAccount, rpcRequest } from "../../node/devnet/index.js";
-import { xorReplicaSet } from "../../node/replication/index.js";
-import type { Validator } from "../../node/validator/index.js";
-import { Net, removeTempDirs } from "../../test/node/validator/helpers.js";
+import { devAccount, freePort, HARDHAT_MNEMONIC, rpcRequest } from "../../node/devnet/index.js";
+import { xorReplicaSet, type ReplicationStats } from "../../node/replication/index.js";
+import type { PartialConfig, ValidatorConfig } from "../../node/validator/index.js";
+import { Net, removeTempDirs, tempDir } from "../../test/node/validator/helpers.js";
+import type { FromValidator } from "./replicationValidator.js";
 
 const VALIDATORS = Number(process.env.BENCH_VALIDATORS ?? 5);
 const CONTENTS = Number(process.env.BENCH_CONTENTS ?? 200);
@@ -31,38 +40,99 @@ const REGISTRATIONS_PER_S = Number(process.env.BENCH_REGISTRATIONS_PER_S ?? 20);
 const lower = (a: string) => a.toLowerCase() as Address;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (message: string) => process.stderr.write(`[bench:replication] ${message}\n`);
+const IN_PROCESS = !process.argv.includes("--processes");
+const WORKER = new URL("./replicationValidator.ts", import.meta.url).pathname;
+const NODE_OVERRIDES: PartialConfig = { replication: { intervalMs: 100 }, holdings: { intervalMs: 100 } };
+
+/** What the bench needs of a validator, whichever process it runs in. */
+interface BenchNode {
+  address: Address;
+  config: ValidatorConfig;
+  initial: { kasPublicKey: Uint8Array; httpUrl: string };
+  stats(): Promise<ReplicationStats>;
+  stop(): Promise<void>;
+}
+type OnStored = (node: Address, contentId: Hex, at: number) => void;
+
+async function startInProcess(net: Net, index: number, onStored: OnStored): Promise<BenchNode> {
+  const v = await net.startValidator(index, NODE_OVERRIDES);
+  v.replication.onStored((id) => onStored(lower(v.address), id, Date.now()));
+  return {
+    address: v.address,
+    config: v.config,
+    initial: { kasPublicKey: v.store.currentKasKey()!.publicKey, httpUrl: v.httpUrl },
+    stats: async () => v.replication.stats(),
+    stop: () => v.stop(),
+  };
+}
+
+async function startChild(net: Net, index: number, onStored: OnStored): Promise<BenchNode> {
+  await net.fundNode(index);
+  const config = net.config(index, { ...NODE_OVERRIDES, p2p: { listen: [`/ip4/127.0.0.1/tcp/${await freePort()}`] }, http: { port: await freePort() } });
+  const file = join(tempDir(), `bench-node-${index}.json`);
+  writeFileSync(file, JSON.stringify({ ...config, mnemonic: HARDHAT_MNEMONIC }));
+  const child: ChildProcess = fork(WORKER, [file], { execArgv: ["--no-warnings", "--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const statsWaiters: ((stats: ReplicationStats) => void)[] = [];
+  let address: Address | undefined;
+  const ready = new Promise<Extract<FromValidator, { type: "ready" }>>((resolve, reject) => {
+    child.on("message", (message: FromValidator) => {
+      if (message.type === "ready") {
+        address = lower(message.address);
+        resolve(message);
+      } else if (message.type === "stored") onStored(address!, message.contentId, message.at);
+      else statsWaiters.shift()?.(message.stats as ReplicationStats);
+    });
+    child.once("exit", (code) => reject(new Error(`validator ${index} exited (${code}) before it was ready`)));
+  });
+  const { kasPublicKey, httpUrl } = await ready;
+  return {
+    address: address!,
+    config,
+    initial: { kasPublicKey: hexToBytes(kasPublicKey), httpUrl },
+    stats: () => new Promise((resolve) => {
+      statsWaiters.push(resolve);
+      child.send("stats");
+    }),
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
 }
 
-function logStats(validators: Validator[]): void {
+async function logStats(validators: BenchNode[]): Promise<void> {
   for (const v of validators) {
-    const { ticks, pulled, pullFailures, derived, served, refused, repairsSent, repairFailures, lastError, lastPassMs, lastWorkReadMs } = v.replication.stats();
-    log(`${v.address.slice(0, 10)}: ticks ${ticks} derived ${derived} pulled ${pulled} failures ${pullFailures} served ${served} refused ${JSON.stringify(refused)} repairs ${repairsSent}/${repairFailures} failed last ${lastError} pass ${lastPassMs} ms (work ${lastWorkReadMs} ms)`);
+    const { ticks, pulled, pullFailures, derived, served, refused, repairsSent, repairFailures, provided, lastError, lastPassMs, lastWorkReadMs } = await v.stats();
+    log(`${v.address.slice(0, 10)}: ticks ${ticks} derived ${derived} pulled ${pulled} failures ${pullFailures} served ${served} refused ${JSON.stringify(refused)} repairs ${repairsSent}/${repairFailures} provided ${provided} failed last ${lastError} pass ${lastPassMs} ms (work ${lastWorkReadMs} ms)`);
   }
 }
 
 async function main(): Promise<void> {
   const net = await Net.start({ chain: { blockIntervalMs: 1000 } });
-  const validators: Validator[] = [];
+  const validators: BenchNode[] = [];
   const seen = new Map<bigint, number>();
   let watching = true;
   try {
-    for (let i = 0; i < VALIDATORS; i++) validators.push(await net.startValidator(i, { replication: { intervalMs: 100 }, holdings: { intervalMs: 100 } }));
-    log(`${VALIDATORS} validators active`);
+    const stored = new Map<Hex, Map<Address, number>>();
+    const onStored: OnStored = (node, id, at) => {
+      const byNode = stored.get(id) ?? new Map<Address, number>();
+      byNode.set(node, at);
+      stored.set(id, byNode);
+    };
+    for (let i = 0; i < VALIDATORS; i++) validators.push(await (IN_PROCESS ? startInProcess : startChild)(net, i, onStored));
+    log(`${VALIDATORS} validators active, ${IN_PROCESS ? "in this process" : "each in its own process"}`);
     const publisher = devAccount(6);
     const stakePolicy = await net.createPolicy(publisher, "stake", K);
     const xorPolicy = await net.createPolicy(publisher, "xor", K);
-    const stored = new Map<Hex, Map<Address, number>>();
-    for (const v of validators) {
-      v.replication.onStored((id) => {
-        const byNode = stored.get(id) ?? new Map<Address, number>();
-        byNode.set(lower(v.address), Date.now());
-        stored.set(id, byNode);
-      });
-    }
 
     // From here on: blocks only every second.
     await rpcRequest(net.stack.chain.url, "evm_setAutomine", [false]);
@@ -97,12 +167,13 @@ async function main(): Promise<void> {
     const maxFeePerGas = fees.maxFeePerGas * 2n;
     const registrations: { contentId: Hex; mode: "stake" | "xor"; hash: Hex; initial: Address }[] = [];
     const streamStart = Date.now();
+    const loopAtStart = performance.eventLoopUtilization();
     for (let i = 0; i < CONTENTS * 2; i++) {
       const wait = streamStart + (i * 1_000) / REGISTRATIONS_PER_S - Date.now();
       if (wait > 0) await sleep(wait);
       const mode = i % 2 === 0 ? "stake" : "xor";
       const initial = validators[i % VALIDATORS]!;
-      const { header, cid, contentId } = await net.prepareContent(mode === "stake" ? stakePolicy : xorPolicy, initial);
+      const { header, cid, contentId } = await net.prepareContentFor(mode === "stake" ? stakePolicy : xorPolicy, initial.initial);
       const hash = await wallet.writeContract({
         address: net.addresses.ContentRegistry,
         abi: contentRegistryAbi,
@@ -130,7 +201,7 @@ async function main(): Promise<void> {
     // load on the same chain the validators send their confirmations to.
     const confirmedAt = new Map<Hex, Map<Address, bigint>>();
     let logsFrom = 0n;
-    const converged = async (): Promise<{ stake: number[]; xor: number[] } | undefined> => {
+    const converged = async (): Promise<{ stake: number[]; xor: number[]; stakeBlocks: number[] } | undefined> => {
       const head = await chain.getBlockNumber({ cacheTime: 0 });
       if (head >= logsFrom) {
         const logs = await chain.getContractEvents({ address: net.addresses.ContentRegistry, abi: contentRegistryAbi, eventName: "HoldingConfirmed", fromBlock: logsFrom, toBlock: head });
@@ -143,6 +214,7 @@ async function main(): Promise<void> {
       }
       const active = validators.map((v) => lower(v.address));
       const stake: number[] = [];
+      const stakeBlocks: number[] = [];
       const xor: number[] = [];
       for (const r of registrations) {
         if (r.mode === "stake") {
@@ -151,6 +223,7 @@ async function main(): Promise<void> {
           if (members.length < K || blocks.some((b) => b === undefined || !seen.has(b))) return undefined;
           const last = blocks.reduce((a, b) => (b! > a! ? b : a))!;
           stake.push(seen.get(last)! - finalAt(r.contentId));
+          stakeBlocks.push(Number(last! - receipts.get(r.contentId)!));
         } else {
           const members = xorReplicaSet(r.contentId, active, K);
           const times = members.map((m) => stored.get(r.contentId)?.get(m));
@@ -159,7 +232,7 @@ async function main(): Promise<void> {
           xor.push(Math.max(...(times as number[])) - finalAt(r.contentId));
         }
       }
-      return { stake, xor };
+      return { stake, xor, stakeBlocks };
     };
     const sets = new Map<Hex, Address[]>();
     const memberSet = async (id: Hex): Promise<Address[] | undefined> => {
@@ -171,14 +244,14 @@ async function main(): Promise<void> {
       }
       return sets.get(id);
     };
-    let result: { stake: number[]; xor: number[] } | undefined;
+    let result: Awaited<ReturnType<typeof converged>>;
     const deadline = Date.now() + 180_000;
     while (!(result = await converged())) {
       if (Date.now() > deadline) {
-        logStats(validators);
+        await logStats(validators);
         for (const r of registrations) {
           const members = r.mode === "stake" ? ((await memberSet(r.contentId)) ?? []) : xorReplicaSet(r.contentId, validators.map((v) => lower(v.address)), K);
-          const lacking = members.filter((m) => !validators.find((v) => lower(v.address) === m)?.store.hasDek(r.contentId));
+          const lacking = members.filter((m) => !stored.get(r.contentId)?.has(m));
           if (lacking.length > 0) log(`${r.mode} ${r.contentId.slice(0, 10)} lacks ${lacking.map((m) => m.slice(0, 8)).join(",")}`);
         }
         throw new Error("replication did not converge in 3 minutes");
@@ -186,7 +259,7 @@ async function main(): Promise<void> {
       await sleep(500);
     }
     const all = [...result.stake, ...result.xor];
-    logStats(validators);
+    await logStats(validators);
     log(`converged: stake p50 ${percentile(result.stake, 50)} ms, xor p50 ${percentile(result.xor, 50)} ms`);
     {
       // Where the time goes, p50 from the registration block being seen: indexed, derived by the
@@ -200,6 +273,10 @@ async function main(): Promise<void> {
         return since(r.contentId, times[K - 1]);
       });
       log(`p50 after the registration block: indexed ${p50(blocksIndexed)} ms, derived ${p50(derivedAt)} ms, 3rd stored ${p50(third)} ms`);
+      const inBlocks = new Map<number, number>();
+      for (const b of result.stakeBlocks) inBlocks.set(b, (inBlocks.get(b) ?? 0) + 1);
+      log(`stake: contents whose 3rd confirmation landed n blocks after the registration ${JSON.stringify(Object.fromEntries([...inBlocks].sort((a, b) => a[0] - b[0])))}`);
+      if (IN_PROCESS) log(`this process's event loop busy ${(performance.eventLoopUtilization(loopAtStart).utilization * 100).toFixed(0)} % from the stream's start to convergence`);
     }
 
     // Heal after an exit: the validator with the most stake slots leaves.
@@ -265,7 +342,7 @@ async function main(): Promise<void> {
     const healDeadline = Date.now() + 120_000;
     while ((healedAt = await healedBy()) === undefined) {
       if (Date.now() > healDeadline) {
-        logStats(validators);
+        await logStats(validators);
         throw new Error("did not heal in 2 minutes");
       }
       await sleep(200);
@@ -289,7 +366,7 @@ async function main(): Promise<void> {
       if (Date.now() > healDeadline) throw new Error("the indexer did not show the heal in 2 minutes");
       await sleep(100);
     }
-    logStats(validators);
+    await logStats(validators);
     log(`heal phases (ms after the exit block): ${JSON.stringify(healPhases)}`);
     log(`healed ${affectedStake.length} stake and ${affectedXor.length} xor contents`);
     watching = false;
@@ -297,6 +374,7 @@ async function main(): Promise<void> {
       bench: "replication",
       validators: VALIDATORS,
       contents: CONTENTS * 2,
+      processes: IN_PROCESS ? 1 : VALIDATORS,
       converge_k3_ms_p50: percentile(all, 50),
       converge_k3_ms_p99: percentile(all, 99),
       converge_stake_ms_p50: percentile(result.stake, 50),

@@ -111,8 +111,12 @@ export class Net {
 
   /** A fresh CID and a header encrypted to `initial`'s KAS key under `policyId`, ready to register. */
   async prepareContent(policyId: bigint, initial: Validator): Promise<{ contentId: Hex; cid: Hex; header: Hex; dek: Uint8Array }> {
-    const kas = initial.store.currentKasKey()!;
-    const { header, dek } = createNanoTdfHeader({ kasPublicKey: kas.publicKey, locator: initial.httpUrl, policyId });
+    return this.prepareContentFor(policyId, { kasPublicKey: initial.store.currentKasKey()!.publicKey, httpUrl: initial.httpUrl });
+  }
+
+  /** prepareContent for an initial validator known by its KAS public key and endpoint (one running in another process). */
+  async prepareContentFor(policyId: bigint, initial: { kasPublicKey: Uint8Array; httpUrl: string }): Promise<{ contentId: Hex; cid: Hex; header: Hex; dek: Uint8Array }> {
+    const { header, dek } = createNanoTdfHeader({ kasPublicKey: initial.kasPublicKey, locator: initial.httpUrl, policyId });
     const cid = CID.create(1, 0x55, await sha256.digest(randomBytes(64)));
     return { contentId: keccak256(cid.bytes), cid: bytesToHex(cid.bytes), header: bytesToHex(header.bytes), dek };
   }
