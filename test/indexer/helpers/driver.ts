@@ -1,11 +1,13 @@
 // Drives a devnet's contracts with viem wallet clients on Hardhat's unlocked default
 // accounts: the transactions a publisher, an authority, operators and validators would send.
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { CID } from "multiformats/cid";
 import { sha256 } from "multiformats/hashes/sha2";
 import {
   createPublicClient,
   createWalletClient,
+  encodeFunctionData,
   http,
   keccak256,
   toHex,
@@ -16,9 +18,23 @@ import {
 } from "viem";
 import { hardhat } from "viem/chains";
 import { CONTRACT_ABIS } from "../../../node/chain/abis.js";
-import { rpcRequest, type Stack } from "../../../node/devnet/index.js";
+import { devAccount, rpcRequest, type Stack } from "../../../node/devnet/index.js";
 
 export const ABIS = CONTRACT_ABIS;
+
+/** contracts/test/SelfCallDelegate.sol (test-only, not among the deployed contracts' ABIs). */
+const SELF_CALL_DELEGATE_ABI = [
+  {
+    type: "function",
+    name: "execute",
+    stateMutability: "nonpayable",
+    inputs: [
+      { name: "target", type: "address" },
+      { name: "data", type: "bytes" },
+    ],
+    outputs: [{ name: "result", type: "bytes" }],
+  },
+] as const;
 export type ContractName = keyof typeof ABIS;
 
 export const MODE = { all: 0, stake: 1, xor: 2, explicit: 3 } as const;
@@ -206,6 +222,34 @@ export class Driver {
   }
 
   async recordRewraps(validator: Address, records: AuditRecordInput[]) {
+    return this.send(validator, "RewrapAuditLog", "recordRewraps", await this.#auditBatch(validator, records));
+  }
+
+  /**
+   * recordRewraps sent the way a smart account would: validator `index` (a dev account, whose key
+   * signs an EIP-7702 authorization) delegates to SelfCallDelegate and sends a transaction to
+   * itself that calls the audit log. The records are then not in a direct call's calldata.
+   */
+  async recordRewrapsAsSmartAccount(index: number, records: AuditRecordInput[]): Promise<TransactionReceipt> {
+    const account = devAccount(index);
+    const delegate = await this.#selfCallDelegate();
+    const wallet = createWalletClient({ chain: hardhat, transport: http(this.stack.chain.url), account });
+    const call = encodeFunctionData({
+      abi: ABIS.RewrapAuditLog,
+      functionName: "recordRewraps",
+      args: (await this.#auditBatch(account.address.toLowerCase() as Address, records)) as never,
+    });
+    const hash = await wallet.sendTransaction({
+      to: account.address,
+      data: encodeFunctionData({ abi: delegate.abi, functionName: "execute", args: [this.addresses.RewrapAuditLog, call] }),
+      authorizationList: [await wallet.signAuthorization({ contractAddress: delegate.address, executor: "self" })],
+    });
+    const receipt = await this.public.waitForTransactionReceipt({ hash });
+    if (receipt.status !== "success") throw new Error("recordRewraps through the delegate reverted");
+    return receipt;
+  }
+
+  async #auditBatch(validator: Address, records: AuditRecordInput[]) {
     const batchId = await this.read<bigint>("RewrapAuditLog", "nextBatchId", [validator]);
     const now = BigInt(Math.floor(Date.now() / 1000));
     const full = records.map((r) => ({
@@ -214,7 +258,21 @@ export class Driver {
       requestDigest: r.requestDigest ?? keccak256(randomBytes(32)),
       servedAt: r.servedAt ?? now,
     }));
-    return this.send(validator, "RewrapAuditLog", "recordRewraps", [batchId, full]);
+    return [batchId, full] as const;
+  }
+
+  #delegate: { address: Address; abi: typeof SELF_CALL_DELEGATE_ABI } | undefined;
+  async #selfCallDelegate() {
+    if (this.#delegate === undefined) {
+      const artifact = JSON.parse(
+        readFileSync(new URL("../../../build/artifacts/contracts/test/SelfCallDelegate.sol/SelfCallDelegate.json", import.meta.url), "utf8"),
+      ) as { bytecode: Hex };
+      const wallet = createWalletClient({ chain: hardhat, transport: http(this.stack.chain.url), account: this.account(0) });
+      const hash = await wallet.deployContract({ abi: SELF_CALL_DELEGATE_ABI, bytecode: artifact.bytecode });
+      const { contractAddress } = await this.public.waitForTransactionReceipt({ hash });
+      this.#delegate = { address: contractAddress!, abi: SELF_CALL_DELEGATE_ABI };
+    }
+    return this.#delegate;
   }
 
   // ---------------------------------------------------------------- chain control

@@ -37,6 +37,8 @@ export interface Scenario {
   confirmed: Map<Hex, Address[]>;
   /** Audit records in the order they were recorded. */
   audit: { validator: Address; contentId: Hex; requester: Address; batchId: bigint }[];
+  /** The audit batch v3 recorded as an EIP-7702 smart account (a transaction to itself). */
+  smartAccountBatch: { validator: Address; txHash: Hex; records: number };
 }
 
 export async function runScenario(d: Driver): Promise<Scenario> {
@@ -149,6 +151,11 @@ export async function runScenario(d: Driver): Promise<Scenario> {
   await record(v1, 1n, [[contents.all, r25], [contents.all, r26], [contents.explicit, r27]]);
   await record(v3, 1n, [[contents.xor, r26]]);
   await record(v1, 2n, [[contents.xor, r25], [contents.all, r25]]);
+  // v3's second batch from v3 as a smart account (EIP-7702): not a direct recordRewraps call, so
+  // the indexer reads its records from the receipt's RewrapRecorded logs (indexer/src/audit.ts).
+  const smartAccountRows: [ScenarioContent, Address][] = [[contents.explicit, r26], [contents.xor, r27]];
+  const smartAccountBatch = await d.recordRewrapsAsSmartAccount(3, smartAccountRows.map(([c, requester]) => ({ contentId: c.contentId, requester })));
+  for (const [c, requester] of smartAccountRows) audit.push({ validator: v3, contentId: c.contentId, requester, batchId: 2n });
 
   // ---- departures: exit + repair + withdraw, slash, node revocation
   // A member of a stake(k) set leaves, so its slot must be repaired before it may withdraw.
@@ -187,5 +194,6 @@ export async function runScenario(d: Driver): Promise<Scenario> {
     contents,
     confirmed,
     audit,
+    smartAccountBatch: { validator: v3, txHash: smartAccountBatch.transactionHash, records: smartAccountRows.length },
   };
 }
