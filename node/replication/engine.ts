@@ -471,7 +471,7 @@ export class ReplicationEngine {
       myStatus: work.node?.revoked ? "revoked" : (work.node?.status ?? "none"),
       active: new Set(work.peers.filter((p) => p.status === "active").map((p) => p.node)),
       has: this.#c.store.hasDek(contentId),
-      provided: true,
+      provided: true, // announcing is the pass's business; only `derive` is asked here
       // The list's own block: it holds the registration, and the chain head is at least there.
       head: BigInt(work.block.number),
       confirmations: this.options.confirmations,
