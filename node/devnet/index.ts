@@ -24,6 +24,6 @@ export { rpcRequest } from "./rpc.js";
 export { startStack, type Stack, type StartStackOptions } from "./stack.js";
 export { findPostgresBinaries, startPostgres, type PostgresHandle, type StartPostgresOptions } from "./postgres.js";
 export { releaseStalePonderLock } from "./pglite.js";
-export { startDevIpfs, MAX_ADD_BYTES, type DevIpfs, type StartDevIpfsOptions } from "./ipfs.js";
+export { startDevIpfs, DEFAULT_FIND_TIMEOUT_MS, MAX_ADD_BYTES, type DevIpfs, type StartDevIpfsOptions } from "./ipfs.js";
 export { DEV_VALIDATOR_STAKE, devValidatorAddress, startDevValidators, stopValidators, type StartDevValidatorsOptions } from "./validators.js";
 export { DEMO_ACCOUNT_INDEX, startDevnet, writeEndpoints, type Devnet, type DevnetEndpoints, type StartDevnetOptions } from "./network.js";

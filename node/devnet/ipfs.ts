@@ -19,6 +19,13 @@ import { LOOPBACK } from "./ports.js";
 
 export const MAX_ADD_BYTES = 512 * 1024 * 1024;
 
+/**
+ * How long `cat` looks for a content the node does not hold before it answers "not found".
+ * Kubo itself would search the network until the client gives up; the devnet node is the shared
+ * store, and a read that hangs helps nobody (a client's own Helia can still be asked directly).
+ */
+export const DEFAULT_FIND_TIMEOUT_MS = 10_000;
+
 /** KUBO_ADD_OPTIONS as kubo-rpc-client puts them on the wire. */
 const ADD_PARAMETERS: Record<string, string> = {
   "cid-version": String(KUBO_ADD_OPTIONS.cidVersion),
@@ -43,6 +50,8 @@ export interface StartDevIpfsOptions {
   dir: string;
   /** RPC port; 0 (default) picks a free one. */
   port?: number;
+  /** DEFAULT_FIND_TIMEOUT_MS unless given. */
+  findTimeoutMs?: number;
 }
 
 /** Answers as Kubo does: HTTP 500 with `{Message, Code, Type}`. */
@@ -77,12 +86,25 @@ export async function startDevIpfs(options: StartDevIpfsOptions): Promise<DevIpf
   }
 
   async function cat(res: ServerResponse, query: URLSearchParams): Promise<void> {
-    const chunks = store.cat(query.get("arg") ?? "")[Symbol.asyncIterator]();
+    // A client that hangs up stops the read; finding the first block has a deadline of its own.
+    const stop = new AbortController();
+    res.once("close", () => stop.abort());
+    let timedOut = false;
+    const deadline = setTimeout(() => ((timedOut = true), stop.abort()), options.findTimeoutMs ?? DEFAULT_FIND_TIMEOUT_MS);
+    const chunks = store.cat(query.get("arg") ?? "", { signal: stop.signal })[Symbol.asyncIterator]();
     // The first chunk decides the status: a missing content is an error answer, not an empty 200.
-    let next = await chunks.next();
+    let next: IteratorResult<Uint8Array>;
+    try {
+      next = await chunks.next();
+    } catch (error) {
+      throw timedOut ? new IpfsError("IPFS_NOT_FOUND", "no peer had the content in time", { cause: error }) : error;
+    } finally {
+      clearTimeout(deadline);
+    }
     res.writeHead(200, { "content-type": "text/plain", "x-stream-output": "1" });
     while (!next.done) {
-      if (!res.write(next.value)) await new Promise((resolve) => res.once("drain", resolve));
+      if (!res.write(next.value)) await new Promise((resolve) => (res.once("drain", resolve), res.once("close", resolve)));
+      if (res.destroyed) return;
       next = await chunks.next();
     }
     res.end();
@@ -97,6 +119,7 @@ export async function startDevIpfs(options: StartDevIpfsOptions): Promise<DevIpf
       : Promise.resolve(kuboError(res, 404, "404 page not found"));
     handle.catch((error: unknown) => {
       if (res.headersSent) return void res.destroy();
+      if (error instanceof IpfsError && error.code === "IPFS_INVALID_CID") return kuboError(res, 400, `invalid path: ${error.message}`);
       const notFound = error instanceof IpfsError && (error.code === "IPFS_NOT_FOUND" || error.code === "IPFS_INVALID_ARGUMENT");
       kuboError(res, 500, notFound ? `${error.message}: not found` : "internal error");
     });
