@@ -15,6 +15,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { createHeliaContentStore, IpfsError, KUBO_ADD_OPTIONS, type HeliaContentStore } from "../ipfs/index.js";
+import { addAnswer, addedFile, catAnswer, kuboError, kuboRpcListener } from "./kuboRpcWire.js";
 import { LOOPBACK } from "./ports.js";
 
 export const MAX_ADD_BYTES = 512 * 1024 * 1024;
@@ -54,12 +55,6 @@ export interface StartDevIpfsOptions {
   findTimeoutMs?: number;
 }
 
-/** Answers as Kubo does: HTTP 500 with `{Message, Code, Type}`. */
-function kuboError(res: ServerResponse, status: number, message: string): void {
-  res.writeHead(status, { "content-type": "application/json" });
-  res.end(JSON.stringify({ Message: message, Code: 0, Type: "error" }));
-}
-
 export async function startDevIpfs(options: StartDevIpfsOptions): Promise<DevIpfs> {
   const store = await createHeliaContentStore({ dir: path.join(options.dir, "ipfs") });
 
@@ -71,18 +66,10 @@ export async function startDevIpfs(options: StartDevIpfsOptions): Promise<DevIpf
       if (given !== null && given !== value) return kuboError(res, 400, `this node only adds with ${name}=${value}`);
     }
     if (Number(req.headers["content-length"] ?? 0) > MAX_ADD_BYTES) return kuboError(res, 413, `adds are limited to ${MAX_ADD_BYTES} bytes`);
-    const form = await new Request("http://ipfs/api/v0/add", {
-      method: "POST",
-      headers: { "content-type": req.headers["content-type"] ?? "" },
-      body: Readable.toWeb(req) as ReadableStream,
-      duplex: "half",
-    } as RequestInit).formData();
-    const file = form.get("file");
-    if (!(file instanceof Blob)) return kuboError(res, 400, "file argument 'path' is required");
+    const file = await addedFile(req);
+    if (file === undefined) return kuboError(res, 400, "file argument 'path' is required");
     if (file.size > MAX_ADD_BYTES) return kuboError(res, 413, `adds are limited to ${MAX_ADD_BYTES} bytes`);
-    const cid = await store.add(Readable.fromWeb(file.stream() as never) as AsyncIterable<Uint8Array>);
-    res.writeHead(200, { "content-type": "application/x-ndjson" });
-    res.end(`${JSON.stringify({ Name: cid, Hash: cid, Size: String(file.size) })}\n`);
+    addAnswer(res, await store.add(Readable.fromWeb(file.stream() as never) as AsyncIterable<Uint8Array>), file.size);
   }
 
   async function cat(res: ServerResponse, query: URLSearchParams): Promise<void> {
@@ -93,37 +80,28 @@ export async function startDevIpfs(options: StartDevIpfsOptions): Promise<DevIpf
     const deadline = setTimeout(() => ((timedOut = true), stop.abort()), options.findTimeoutMs ?? DEFAULT_FIND_TIMEOUT_MS);
     const chunks = store.cat(query.get("arg") ?? "", { signal: stop.signal })[Symbol.asyncIterator]();
     // The first chunk decides the status: a missing content is an error answer, not an empty 200.
-    let next: IteratorResult<Uint8Array>;
+    let first: IteratorResult<Uint8Array>;
     try {
-      next = await chunks.next();
+      first = await chunks.next();
     } catch (error) {
       throw timedOut ? new IpfsError("IPFS_NOT_FOUND", "no peer had the content in time", { cause: error }) : error;
     } finally {
       clearTimeout(deadline);
     }
-    res.writeHead(200, { "content-type": "text/plain", "x-stream-output": "1" });
-    while (!next.done) {
-      if (!res.write(next.value)) await new Promise((resolve) => (res.once("drain", resolve), res.once("close", resolve)));
-      if (res.destroyed) return;
-      next = await chunks.next();
-    }
-    res.end();
+    await catAnswer(res, startingWith(first, chunks));
   }
 
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? "/", "http://ipfs");
-    if (req.method !== "POST") return kuboError(res, 405, "Kubo's RPC API is POST only");
-    const handle =
-      url.pathname === "/api/v0/add" ? add(req, res, url.searchParams)
-      : url.pathname === "/api/v0/cat" ? cat(res, url.searchParams)
-      : Promise.resolve(kuboError(res, 404, "404 page not found"));
-    handle.catch((error: unknown) => {
-      if (res.headersSent) return void res.destroy();
-      if (error instanceof IpfsError && error.code === "IPFS_INVALID_CID") return kuboError(res, 400, `invalid path: ${error.message}`);
-      const notFound = error instanceof IpfsError && (error.code === "IPFS_NOT_FOUND" || error.code === "IPFS_INVALID_ARGUMENT");
-      kuboError(res, 500, notFound ? `${error.message}: not found` : "internal error");
-    });
-  });
+  const server = createServer(
+    kuboRpcListener({
+      add,
+      cat,
+      failed: (res, error) => {
+        if (error instanceof IpfsError && error.code === "IPFS_INVALID_CID") return kuboError(res, 400, `invalid path: ${error.message}`);
+        const notFound = error instanceof IpfsError && (error.code === "IPFS_NOT_FOUND" || error.code === "IPFS_INVALID_ARGUMENT");
+        kuboError(res, 500, notFound ? `${error.message}: not found` : "internal error");
+      },
+    }),
+  );
   try {
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
@@ -147,4 +125,9 @@ export async function startDevIpfs(options: StartDevIpfsOptions): Promise<DevIpf
         await store.stop();
       })()),
   };
+}
+
+/** A read whose first chunk was taken to decide the answer's status, whole again. */
+async function* startingWith(first: IteratorResult<Uint8Array>, rest: AsyncIterator<Uint8Array>): AsyncGenerator<Uint8Array> {
+  for (let next = first; !next.done; next = await rest.next()) yield next.value;
 }

@@ -9,13 +9,13 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Readable } from "node:stream";
 import { FsBlockstore } from "blockstore-fs";
 import { exporter } from "ipfs-unixfs-exporter";
 import { importer } from "ipfs-unixfs-importer";
 import { fixedSize } from "ipfs-unixfs-importer/chunker";
 import { balanced } from "ipfs-unixfs-importer/layout";
 import { CID } from "multiformats/cid";
+import { addAnswer, addedFile, catAnswer, kuboError, kuboRpcListener } from "../../../node/devnet/kuboRpcWire.js";
 
 export interface KuboRpcServer {
   url: string;
@@ -23,11 +23,6 @@ export interface KuboRpcServer {
   calls: { path: string; query: URLSearchParams }[];
   misbehave: { wrongCid?: boolean; wrongBytes?: boolean; maxLinks?: number };
   stop(): Promise<void>;
-}
-
-function kuboError(res: ServerResponse, message: string): void {
-  res.writeHead(500, { "content-type": "application/json" });
-  res.end(JSON.stringify({ Message: message, Code: 0, Type: "error" }));
 }
 
 export async function startKuboRpcServer(dir: string): Promise<KuboRpcServer> {
@@ -40,18 +35,12 @@ export async function startKuboRpcServer(dir: string): Promise<KuboRpcServer> {
     // Kubo's own parameter checks for the ones the adapter sends.
     const chunker = query.get("chunker") ?? "size-262144";
     const size = /^size-(\d+)$/.exec(chunker);
-    if (size === null) return kuboError(res, `unrecognized chunker option: ${chunker}`);
-    if ((query.get("hash") ?? "sha2-256") !== "sha2-256") return kuboError(res, "unrecognized hash function");
+    if (size === null) return kuboError(res, 500, `unrecognized chunker option: ${chunker}`);
+    if ((query.get("hash") ?? "sha2-256") !== "sha2-256") return kuboError(res, 500, "unrecognized hash function");
     const cidVersion = Number(query.get("cid-version") ?? "0");
     const rawLeaves = query.get("raw-leaves") === null ? cidVersion === 1 : query.get("raw-leaves") === "true";
-    const form = await new Request("http://kubo/api/v0/add", {
-      method: "POST",
-      headers: { "content-type": req.headers["content-type"] ?? "" },
-      body: Readable.toWeb(req) as ReadableStream,
-      duplex: "half",
-    } as RequestInit).formData();
-    const file = form.get("file");
-    if (!(file instanceof Blob)) return kuboError(res, "file argument 'path' is required");
+    const file = await addedFile(req);
+    if (file === undefined) return kuboError(res, 500, "file argument 'path' is required");
     const bytes = new Uint8Array(await file.arrayBuffer());
     let root: CID | undefined;
     for await (const entry of importer([{ content: [bytes] }], blocks, {
@@ -64,8 +53,7 @@ export async function startKuboRpcServer(dir: string): Promise<KuboRpcServer> {
       root = entry.cid;
     }
     const hash = misbehave.wrongCid ? CID.parse("bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku").toString() : root!.toString();
-    res.writeHead(200, { "content-type": "application/x-ndjson" });
-    res.end(`${JSON.stringify({ Name: hash, Hash: hash, Size: String(bytes.length) })}\n`);
+    addAnswer(res, hash, bytes.length);
   }
 
   async function cat(res: ServerResponse, query: URLSearchParams): Promise<void> {
@@ -74,27 +62,20 @@ export async function startKuboRpcServer(dir: string): Promise<KuboRpcServer> {
     try {
       cid = CID.parse(arg ?? "");
     } catch {
-      return kuboError(res, `invalid path "${arg}"`);
+      return kuboError(res, 500, `invalid path "${arg}"`);
     }
-    if (!(await blocks.has(cid))) return kuboError(res, `block was not found locally (offline): ipld: could not find ${cid}`);
+    if (!(await blocks.has(cid))) return kuboError(res, 500, `block was not found locally (offline): ipld: could not find ${cid}`);
     const entry = await exporter(cid, blocks);
-    if (entry.type !== "file" && entry.type !== "raw") return kuboError(res, "this dag node is a directory");
-    res.writeHead(200, { "content-type": "text/plain", "x-stream-output": "1" });
-    for await (const chunk of entry.content()) {
-      if (misbehave.wrongBytes) chunk[0] = chunk[0]! ^ 1;
-      if (!res.write(chunk)) await new Promise((resolve) => res.once("drain", resolve));
-    }
-    res.end();
+    if (entry.type !== "file" && entry.type !== "raw") return kuboError(res, 500, "this dag node is a directory");
+    await catAnswer(res, misbehave.wrongBytes ? flipFirstBytes(entry.content()) : entry.content());
   }
 
-  const server: Server = createServer((req, res) => {
-    const url = new URL(req.url ?? "/", "http://kubo");
-    calls.push({ path: url.pathname, query: url.searchParams });
-    // Kubo's RPC API is POST only.
-    if (req.method !== "POST") return void (res.writeHead(405), res.end());
-    const handle = url.pathname === "/api/v0/add" ? add(req, res, url.searchParams) : url.pathname === "/api/v0/cat" ? cat(res, url.searchParams) : Promise.resolve(void (res.writeHead(404), res.end("404 page not found")));
-    handle.catch((error: unknown) => (res.headersSent ? res.destroy() : kuboError(res, String(error))));
-  });
+  const server: Server = createServer(
+    kuboRpcListener(
+      { add, cat, failed: (res, error) => kuboError(res, 500, String(error)) },
+      (url) => calls.push({ path: url.pathname, query: url.searchParams }),
+    ),
+  );
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
@@ -107,4 +88,12 @@ export async function startKuboRpcServer(dir: string): Promise<KuboRpcServer> {
         server.close(() => resolve());
       }),
   };
+}
+
+/** misbehave.wrongBytes: every chunk served with its first bit flipped. */
+async function* flipFirstBytes(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  for await (const chunk of chunks) {
+    chunk[0] = chunk[0]! ^ 1;
+    yield chunk;
+  }
 }
