@@ -39,7 +39,8 @@
  * throughput); the lines before it give every setting's figures.
  */
 import { createECDH, generateKeyPairSync, randomBytes, sign, verify } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { connect, type Socket } from "node:net";
 import { performance } from "node:perf_hooks";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
@@ -195,7 +196,7 @@ async function main(): Promise<void> {
   const { CID } = await import("multiformats/cid");
   const { sha256 } = await import("multiformats/hashes/sha2");
   const { CONTRACT_ABIS } = await import("../../node/chain/abis.js");
-  const { devAccount, rpcRequest } = await import("../../node/devnet/index.js");
+  const { devAccount, findPostgresBinaries, rpcRequest, startPostgres } = await import("../../node/devnet/index.js");
   const { unwrapRewrap } = await import("../../node/envelopes/index.js");
   const { P256PrivateKey } = await import("../../node/keys/index.js");
   const { signHash } = await import("../../node/keys/ethereum.js");
@@ -235,9 +236,6 @@ async function main(): Promise<void> {
   // when this machine has PostgreSQL, else on PGlite, the devnet's default; `--database` picks.
   // On PGlite the indexer cost 0.84–1.03 ms of CPU per rewrap on the validator's cores, on
   // PostgreSQL 0.16–0.18 ms (docs/http.md). The server's processes count as the indexer's CPU.
-  const { mkdtempSync, rmSync } = await import("node:fs");
-  const { tmpdir } = await import("node:os");
-  const { findPostgresBinaries, startPostgres } = await import("../../node/devnet/index.js");
   const database = args.database ?? (findPostgresBinaries() ? "postgres" : "pglite");
   if (database !== "postgres" && database !== "pglite") throw new Error("--database is pglite or postgres");
   log(`indexer database: ${database}`);

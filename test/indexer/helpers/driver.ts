@@ -241,8 +241,8 @@ export class Driver {
     });
     const hash = await wallet.sendTransaction({
       to: account.address,
-      data: encodeFunctionData({ abi: delegate.abi, functionName: "execute", args: [this.addresses.RewrapAuditLog, call] }),
-      authorizationList: [await wallet.signAuthorization({ contractAddress: delegate.address, executor: "self" })],
+      data: encodeFunctionData({ abi: SELF_CALL_DELEGATE_ABI, functionName: "execute", args: [this.addresses.RewrapAuditLog, call] }),
+      authorizationList: [await wallet.signAuthorization({ contractAddress: delegate, executor: "self" })],
     });
     const receipt = await this.public.waitForTransactionReceipt({ hash });
     if (receipt.status !== "success") throw new Error("recordRewraps through the delegate reverted");
@@ -261,8 +261,9 @@ export class Driver {
     return [batchId, full] as const;
   }
 
-  #delegate: { address: Address; abi: typeof SELF_CALL_DELEGATE_ABI } | undefined;
-  async #selfCallDelegate() {
+  #delegate: Address | undefined;
+  /** SelfCallDelegate, deployed on first use. */
+  async #selfCallDelegate(): Promise<Address> {
     if (this.#delegate === undefined) {
       const artifact = JSON.parse(
         readFileSync(new URL("../../../build/artifacts/contracts/test/SelfCallDelegate.sol/SelfCallDelegate.json", import.meta.url), "utf8"),
@@ -270,7 +271,7 @@ export class Driver {
       const wallet = createWalletClient({ chain: hardhat, transport: http(this.stack.chain.url), account: this.account(0) });
       const hash = await wallet.deployContract({ abi: SELF_CALL_DELEGATE_ABI, bytecode: artifact.bytecode });
       const { contractAddress } = await this.public.waitForTransactionReceipt({ hash });
-      this.#delegate = { address: contractAddress!, abi: SELF_CALL_DELEGATE_ABI };
+      this.#delegate = contractAddress!;
     }
     return this.#delegate;
   }

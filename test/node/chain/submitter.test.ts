@@ -183,17 +183,25 @@ describe("holder confirmations", () => {
   });
 });
 
+/**
+ * A validator with two registered stake(1) contents it may confirm, an empty store and a
+ * submitter not yet started; `sent` counts the node account's transactions including pending.
+ */
+async function twoContentsToConfirm(accounts: { node: number; operator: number; publisher: number }, options: TxSubmitterOptions) {
+  const validator = await setupValidator(chain, accounts.node, accounts.operator);
+  const publisher = chain.clients(accounts.publisher);
+  const policyId = await createPolicy(publisher, "stake", 1);
+  const [first, second] = [await registerContent(publisher, policyId, validator.address), await registerContent(publisher, policyId, validator.address)];
+  const { store } = openStore();
+  const submitter = submitterFor(validator, store, options);
+  const sent = () => validator.node.publicClient.getTransactionCount({ address: validator.address, blockTag: "pending" });
+  return { validator, policyId, first, second, store, submitter, sent };
+}
+
 describe("holder confirmations in flight", () => {
   it("sends a DEK stored while a confirmation awaits its block without waiting for that block", async () => {
-    const validator = await setupValidator(chain, 18, 19);
-    const publisher = chain.clients(17);
-    const policyId = await createPolicy(publisher, "stake", 1);
-    const [first, second] = [await registerContent(publisher, policyId, validator.address), await registerContent(publisher, policyId, validator.address)];
-    const { store } = openStore();
-    const submitter = submitterFor(validator, store, { holdingsIntervalMs: 0 });
-    const nodeAccount = validator.address;
-    const sent = () => validator.node.publicClient.getTransactionCount({ address: nodeAccount, blockTag: "pending" });
-    const mined = () => validator.node.publicClient.getTransactionCount({ address: nodeAccount, blockTag: "latest" });
+    const { validator, policyId, first, second, store, submitter, sent } = await twoContentsToConfirm({ node: 18, operator: 19, publisher: 17 }, { holdingsIntervalMs: 0 });
+    const mined = () => validator.node.publicClient.getTransactionCount({ address: validator.address, blockTag: "latest" });
     const waitFor = async (what: string, done: () => Promise<boolean>) => {
       for (const deadline = Date.now() + 10_000; !(await done()); await delay(20)) {
         if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -226,13 +234,7 @@ describe("holder confirmations in flight", () => {
 
 describe("holder confirmations, interval", () => {
   it("sends a DEK stored on a quiet lane at once; one stored within holdingsIntervalMs of that send waits for the interval", async () => {
-    const validator = await setupValidator(chain, 20, 21);
-    const publisher = chain.clients(22);
-    const policyId = await createPolicy(publisher, "stake", 1);
-    const [first, second] = [await registerContent(publisher, policyId, validator.address), await registerContent(publisher, policyId, validator.address)];
-    const { store } = openStore();
-    const submitter = submitterFor(validator, store, { holdingsIntervalMs: 3_000 });
-    const sent = () => validator.node.publicClient.getTransactionCount({ address: validator.address, blockTag: "pending" });
+    const { validator, policyId, first, second, store, submitter, sent } = await twoContentsToConfirm({ node: 20, operator: 21, publisher: 22 }, { holdingsIntervalMs: 3_000 });
     const before = await sent();
     await submitter.start();
     try {
