@@ -95,8 +95,8 @@ export const DEFAULT_DHT_QUERY_TIMEOUT_MS = 15_000;
  * a stream of stored xor DEKs (bench:replication: 30 a second across 5 validators) kept dozens
  * of lookups open at once, and one process spent its time on them, not on pulls: convergence
  * p50 2.2 s. With 1, 2 or 4 at a time the queue still drained as fast as DEKs arrived and p50
- * was 1.0–1.5 s, 2 the best of them. Where lookups wait on WAN round trips rather than on CPU,
- * raise it (`dhtProvideConcurrency`).
+ * was 1.0–1.7 s (1 at a time: 1.06 s in one run; 2: 1.06–1.49 s in three; 4: 1.46–1.67 s in
+ * two). Where lookups wait on WAN round trips rather than on CPU, raise it (`dhtProvideConcurrency`).
  */
 export const DEFAULT_DHT_PROVIDE_CONCURRENCY = 2;
 

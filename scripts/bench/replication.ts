@@ -5,7 +5,7 @@
  * its own process instead, as deployed (`dekmesh validator run`, ./replicationValidator.ts).
  * On this 2-core machine that is the slower setup: seven processes (with Hardhat and Ponder)
  * contend for two cores, and each validator pays its own JIT, GC and polling (session 5: converge
- * p50 1.4–2.4 s with processes, 1.1–1.5 s in one process; docs/replication.md).
+ * p50 1.4–2.4 s with processes, 1.1–1.8 s in one process; docs/replication.md).
  *
  *   converge: 200 contents in stake(3) and 200 in xor(3), registered as a stream of 20 a second
  *     (BENCH_REGISTRATIONS_PER_S), alternating modes and initial validators; from the moment the registration's
