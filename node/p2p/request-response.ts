@@ -6,6 +6,7 @@ import {
   DEFAULT_MAX_OUTBOUND_STREAMS,
   MAX_MESSAGE_BYTES,
   MAX_VARINT_BYTES,
+  REFUSED_PEER_HANG_UP_DELAY_MS,
 } from "./constants.js";
 import { decodeResponse, encodeErrorResponse, encodeOkResponse, type WireError } from "./envelope.js";
 import { abortError, P2pError, P2pRemoteError } from "./errors.js";
@@ -61,6 +62,8 @@ interface Registration {
 export class RequestResponse {
   readonly #components: RequestResponseComponents;
   readonly #registrations = new Map<string, Registration>();
+  /** Peers refused as no longer allowed whose hang-up is scheduled. */
+  readonly #hangingUp = new Set<string>();
   readonly #shutdown: AbortSignal;
   readonly #requestTimeoutMs: number;
 
@@ -177,7 +180,7 @@ export class RequestResponse {
       if (!(await this.#components.gate.isAllowed(peer))) {
         await reader.waitForFirstByte(deadline.signal);
         await refuse(new P2pError("P2P_PEER_NOT_ALLOWED", "peer is not an active validator"));
-        this.#components.dropPeer(peer);
+        this.#dropLater(peer);
         return;
       }
       const request = await reader.readFrame(options.maxRequestBytes, deadline.signal);
@@ -208,6 +211,16 @@ export class RequestResponse {
       deadline.clear();
       closeWhenPeerDoes(stream);
     }
+  }
+
+  /** Hangs up on a refused peer once its refusal has had time to arrive; see the constant. */
+  #dropLater(peer: string): void {
+    if (this.#hangingUp.has(peer)) return;
+    this.#hangingUp.add(peer);
+    setTimeout(() => {
+      this.#hangingUp.delete(peer);
+      this.#components.dropPeer(peer);
+    }, REFUSED_PEER_HANG_UP_DELAY_MS).unref();
   }
 
   #toWireError(error: unknown, peer: string, protocol: string): WireError {

@@ -32,11 +32,16 @@ export class Network {
   readonly raw: Libp2p[] = [];
   readonly allow = new AllowList();
 
-  /** Starts a node that uses the shared allow list (or its own) and is itself on the shared list. */
+  /**
+   * Starts a node that uses the shared allow list (or its own) and is itself on the shared list.
+   * Every test peer dials from 127.0.0.1, so libp2p's limit on new connections per host per
+   * second (5 by default) is raised unless a test sets it: with the default, a test file's
+   * later dials failed whenever earlier tests had connected in the same second.
+   */
   async node(options: P2pNodeOptions = {}, allow: AllowList = this.allow): Promise<P2pNode> {
     const node = await createP2pNode(
       { privateKey: await generateKeyPair("Ed25519"), isAllowedPeer: allow.isAllowedPeer },
-      options,
+      { inboundConnectionsPerHostPerSecond: 1_000, ...options },
     );
     this.allow.allow(node.peerId);
     this.nodes.push(node);

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { generateKeyPair } from "@libp2p/crypto/keys";
 import { createP2pNode, P2pError } from "../../../node/p2p/index.js";
-import { address, AllowList, Network, waitFor } from "./helpers.js";
+import { address, AllowList, Network, sleep, waitFor } from "./helpers.js";
 
 describe("p2p node", () => {
   const network = new Network();
@@ -22,6 +22,20 @@ describe("p2p node", () => {
     const a = await network.node();
     const b = await network.node({ bootstrap: [address(a)] });
     await waitFor(() => b.connectedPeers().includes(a.peerId));
+  });
+
+  it("error: new connections from one host above the per-second limit are refused before any handshake", async () => {
+    const limited = await network.node({ inboundConnectionsPerHostPerSecond: 2 });
+    const dialers = await Promise.all(Array.from({ length: 4 }, () => network.node()));
+    const results = await Promise.allSettled(dialers.map((dialer) => dialer.dial(address(limited))));
+    const refused = results.filter((result) => result.status === "rejected");
+    // Two fit the window; on a loaded machine the four dials might straddle two windows.
+    assert.ok(refused.length >= 1 && refused.length <= 2, `${refused.length} refused`);
+    for (const result of refused) assert.equal((result.reason as P2pError).code, "P2P_DIAL_FAILED");
+    // The window is one second: afterwards the same host may connect again.
+    const late = dialers[results.findIndex((result) => result.status === "rejected")]!;
+    await sleep(1_100);
+    assert.equal(await late.dial(address(limited)), limited.peerId);
   });
 
   it("error: gate refuses a peer that is not allowed, inbound and outbound", async () => {
