@@ -34,7 +34,7 @@ computed) the content's DEK, strongest claim first, as the indexer sees it at a 
           ["publisher", info.publisher],
           ["initial", info.initialValidator],
           ["replication", info.mode],
-          ["block", String(info.block.number)],
+          ["as of", `block ${info.block.number}`],
         ]),
         "",
         info.holders.length === 0
