@@ -49,7 +49,7 @@ export interface ReplicationLogger {
 export interface ReplicationComponents {
   store: Pick<DekStore, "getDek" | "hasDek" | "putDek" | "kasKeyRing" | "getDekInfo">;
   indexer: Pick<IndexerClient, "replication" | "holders" | "activeValidators" | "chainHead">;
-  p2p: Pick<P2pNode, "handle" | "unhandle" | "request" | "provide" | "revalidate">;
+  p2p: Pick<P2pNode, "handle" | "unhandle" | "request" | "provide" | "findProviders" | "revalidate">;
   /** This node's chain account (signs envelopes it serves). */
   account: ChainAccount;
   /**
@@ -82,6 +82,8 @@ export interface ReplicationStats {
   /** DEKs re-seeded by their publisher (POST /v1/recover). */
   recovered: number;
   pullFailures: number;
+  /** Of `pulled`, DEKs pulled from a holder found only by its DHT provider record. */
+  pulledFromProviders: number;
   served: number;
   refused: Record<string, number>;
   repairsSent: number;
@@ -128,7 +130,7 @@ export class ReplicationEngine {
   readonly #repairedFrom = new Map<Hex, string>();
   readonly #failedUntil = new Map<string, number>();
   readonly #stats: ReplicationStats = {
-    ticks: 0, derived: 0, pulled: 0, recovered: 0, pullFailures: 0, served: 0, refused: {}, repairsSent: 0, repairFailures: 0, provided: 0, contents: 0, missing: 0, lastError: undefined, lastPassMs: 0, lastWorkReadMs: 0,
+    ticks: 0, derived: 0, pulled: 0, recovered: 0, pullFailures: 0, pulledFromProviders: 0, served: 0, refused: {}, repairsSent: 0, repairFailures: 0, provided: 0, contents: 0, missing: 0, lastError: undefined, lastPassMs: 0, lastWorkReadMs: 0,
   };
   #controller: AbortController | undefined;
   #loop: Promise<void> | undefined;
@@ -508,7 +510,12 @@ export class ReplicationEngine {
     this.#inFlight.set(id, pull);
   }
 
-  /** Tries the sources (confirmed holders first, then the initial validator, then other members), stores the first good DEK. */
+  /**
+   * Tries the sources (confirmed holders first, then the initial validator, then other members)
+   * and stores the first good DEK. For xor/all, whose holdings leave no record on chain, the
+   * DHT's provider records come last: they name holders outside the set (a recovered DEK, a
+   * former member) that no list above does.
+   */
   async #pull(content: ReplicationContent, peers: ReplicationPeer[], signal: AbortSignal): Promise<void> {
     const byNode = new Map(peers.map((p) => [p.node, p]));
     const ranked: Address[] = [];
@@ -519,9 +526,9 @@ export class ReplicationEngine {
     add([content.initialValidator]);
     add(content.replicaSet);
     let lastError: unknown = new ReplicationError("REPLICATION_NOT_HOLDER", "no source holds the DEK yet");
-    for (const node of ranked.slice(0, MAX_PULL_ATTEMPTS + 2)) {
-      if (signal.aborted) return;
-      const source = byNode.get(node)!;
+    const tried = new Set<Address>();
+    const pullFrom = async (source: ReplicationPeer): Promise<boolean> => {
+      tried.add(source.node);
       try {
         const envelope = await requestEnvelope(this.#c.p2p, source, content.contentId, { signal, timeoutMs: this.options.pullTimeoutMs });
         const dek = acceptEnvelope({
@@ -537,15 +544,47 @@ export class ReplicationEngine {
         });
         await this.#store(content, dek, "replicated");
         this.#stats.pulled++;
-        return;
+        return true;
       } catch (error) {
         lastError = error;
         const code = failureCode(error);
         if (error instanceof P2pRemoteError || error instanceof ReplicationError) this.#stats.refused[code] = (this.#stats.refused[code] ?? 0) + 1;
         this.#logger.debug("source did not deliver", { contentId: content.contentId, source: source.node, error: code });
+        return false;
+      }
+    };
+    for (const node of ranked.slice(0, MAX_PULL_ATTEMPTS + 2)) {
+      if (signal.aborted) return;
+      if (await pullFrom(byNode.get(node)!)) return;
+    }
+    if (content.mode === "xor" || content.mode === "all") {
+      for (const source of await this.#providers(content.contentId, peers, tried, signal)) {
+        if (signal.aborted) return;
+        if (await pullFrom(source)) {
+          this.#stats.pulledFromProviders++;
+          return;
+        }
       }
     }
     throw lastError;
+  }
+
+  /** Active validators other than this node and `tried` that announced `contentId` in the DHT; none if the lookup fails. */
+  async #providers(contentId: Hex, peers: readonly ReplicationPeer[], tried: ReadonlySet<Address>, signal: AbortSignal): Promise<ReplicationPeer[]> {
+    const byPeerId = new Map(peers.filter((p) => p.status === "active").map((p) => [p.peerId, p]));
+    try {
+      const providers = await this.#c.p2p.findProviders(contentId, {
+        signal: AbortSignal.any([signal, AbortSignal.timeout(this.options.pullTimeoutMs)]),
+        limit: MAX_PULL_ATTEMPTS,
+      });
+      return providers.flatMap((provider) => {
+        const peer = byPeerId.get(provider.peerId);
+        return peer !== undefined && peer.node !== this.#me && !tried.has(peer.node) ? [peer] : [];
+      });
+    } catch (error) {
+      this.#logger.debug("provider lookup failed", { contentId, error: failureCode(error) });
+      return [];
+    }
   }
 
   /**

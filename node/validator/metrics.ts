@@ -19,7 +19,7 @@ export interface DaemonMetricsSources {
 }
 
 export function registerDaemonMetrics(registry: MetricsRegistry, sources: DaemonMetricsSources): void {
-  const replication = registry.gauge("replication_events", "Replication events since start, by kind (derived, pulled, pull_failures, served, repairs_sent, repair_failures, provided)", ["kind"]);
+  const replication = registry.gauge("replication_events", "Replication events since start, by kind (derived, pulled, pulled_from_providers, recovered, pull_failures, served, repairs_sent, repair_failures, provided)", ["kind"]);
   const replicationRefused = registry.gauge("replication_refusals", "Replication refusals since start (sent to pullers and received from holders), by code", ["code"]);
   const replicationContents = registry.gauge("replication_contents", "Contents in this node's last replication work list");
   const replicationMissing = registry.gauge("replication_missing", "DEKs this node should hold and does not (yet)");
@@ -38,6 +38,7 @@ export function registerDaemonMetrics(registry: MetricsRegistry, sources: Daemon
     replication.set({ kind: "pulled" }, r.pulled);
     replication.set({ kind: "recovered" }, r.recovered);
     replication.set({ kind: "pull_failures" }, r.pullFailures);
+    replication.set({ kind: "pulled_from_providers" }, r.pulledFromProviders);
     replication.set({ kind: "served" }, r.served);
     replication.set({ kind: "repairs_sent" }, r.repairsSent);
     replication.set({ kind: "repair_failures" }, r.repairFailures);

@@ -111,8 +111,8 @@ function percentile(values: number[], p: number): number {
 
 async function logStats(validators: BenchNode[]): Promise<void> {
   for (const v of validators) {
-    const { ticks, pulled, pullFailures, derived, served, refused, repairsSent, repairFailures, provided, lastError, lastPassMs, lastWorkReadMs } = await v.stats();
-    log(`${v.address.slice(0, 10)}: ticks ${ticks} derived ${derived} pulled ${pulled} failures ${pullFailures} served ${served} refused ${JSON.stringify(refused)} repairs ${repairsSent}/${repairFailures} provided ${provided} failed last ${lastError} pass ${lastPassMs} ms (work ${lastWorkReadMs} ms)`);
+    const { ticks, pulled, pulledFromProviders, pullFailures, derived, served, refused, repairsSent, repairFailures, provided, lastError, lastPassMs, lastWorkReadMs } = await v.stats();
+    log(`${v.address.slice(0, 10)}: ticks ${ticks} derived ${derived} pulled ${pulled} (${pulledFromProviders} via DHT providers) failures ${pullFailures} served ${served} refused ${JSON.stringify(refused)} repairs ${repairsSent}/${repairFailures} provided ${provided} failed last ${lastError} pass ${lastPassMs} ms (work ${lastWorkReadMs} ms)`);
   }
 }
 

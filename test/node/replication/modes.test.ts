@@ -7,6 +7,8 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { Address, Hex } from "viem";
+import { createRecoverySeed, encodeRecoverySeed } from "../../../node/client/index.js";
+import { P256PrivateKey } from "../../../node/keys/index.js";
 import { PROTOCOL_REPLICATE, P2pError } from "../../../node/p2p/index.js";
 import { encodeContentRequest, xorReplicaSet } from "../../../node/replication/index.js";
 import type { Validator } from "../../../node/validator/index.js";
@@ -159,4 +161,46 @@ test("a pull that reaches the initial validator before its pass derived the DEK 
   } finally {
     await initial.stop();
   }
+});
+
+test("xor: a holder outside the replica set, known only by its DHT provider record, is a pull source", async () => {
+  // The header is sealed to a key no validator has, so the registered initial validator can never
+  // derive the DEK. Its publisher re-seeds it (POST /v1/recover) at a validator outside the set,
+  // which announces it in the DHT. xor holdings leave nothing on chain or in the indexer: the
+  // member finds that holder through the provider record or not at all.
+  const policyId = await net.createPolicy(publisher, "xor", 1);
+  const active = (await validators[0]!.indexer.activeValidators()).validators.map((v) => lower(v.node));
+  const running = (address: Address) => validators.find((v) => lower(v.address) === address);
+  // A content whose one-member set is a running validator (an earlier test left a stopped one active).
+  let prepared: Awaited<ReturnType<Net["prepareContentFor"]>>;
+  do {
+    prepared = await net.prepareContentFor(policyId, { kasPublicKey: P256PrivateKey.generate().publicKey, httpUrl: validators[0]!.httpUrl });
+  } while (running(xorReplicaSet(prepared.contentId, active, 1)[0]!) === undefined);
+  const { contentId, cid, header, dek } = prepared;
+  const member = running(xorReplicaSet(contentId, active, 1)[0]!)!;
+  const [initial, holder] = validators.filter((v) => v !== member);
+  await net.send(publisher, "ContentRegistry", "register", [cid, policyId, initial!.address, header, "0x"]);
+  await net.synced();
+  const before = member.replication.stats();
+
+  const kas = holder!.store.currentKasKey()!;
+  const seed = await createRecoverySeed({
+    account: publisher,
+    domain: { chainId: BigInt(net.stack.chain.chainId), verifyingContract: net.addresses.RewrapAuditLog },
+    contentId,
+    validator: holder!.address,
+    kasPublicKey: kas.publicKey,
+    kid: `0x${Buffer.from(kas.kid).toString("hex")}`,
+    dek,
+    nonce: BigInt(Date.now()),
+    expiry: Math.floor(Date.now() / 1000) + 120,
+  });
+  const response = await fetch(`${holder!.httpUrl}/v1/recover`, { method: "POST", headers: { "content-type": "application/json" }, body: encodeRecoverySeed(seed) });
+  assert.equal(response.status, 200, await response.text());
+
+  await eventually(() => member.store.hasDek(contentId), 30_000, "the member pulled from the provider");
+  assert.deepEqual(member.store.getDek(contentId), dek);
+  assert.equal(member.replication.stats().pulledFromProviders - before.pulledFromProviders, 1);
+  assert.equal(initial!.store.hasDek(contentId), false);
+  for (const v of validators) if (v !== member && v !== holder) assert.equal(v.store.hasDek(contentId), false, `${v.address} holds it`);
 });
