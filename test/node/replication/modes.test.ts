@@ -153,11 +153,13 @@ test("a pull that reaches the initial validator before its pass derived the DEK 
     await eventually(() => member.store.hasDek(contentId), 20_000, "member pulled");
     assert.deepEqual(member.store.getDek(contentId), dek);
     const after = { initial: initial.replication.stats(), member: member.replication.stats() };
-    assert.equal(after.initial.derived - before.initial.derived, 1, "derived once, by the pull or the pass it woke");
-    assert.equal(after.initial.served - before.initial.served, 1);
-    assert.equal(after.initial.refused.REPLICATION_NOT_HOLDER ?? 0, 0);
-    assert.equal((after.member.refused.REPLICATION_NOT_HOLDER ?? 0) - (before.member.refused.REPLICATION_NOT_HOLDER ?? 0), 0);
-    assert.equal(after.member.pullFailures, before.member.pullFailures);
+    // Once in about 20 loaded runs one of these failed, with no message kept: say what happened.
+    const seen = JSON.stringify({ before, after }, (_, value) => (typeof value === "bigint" ? value.toString() : value));
+    assert.equal(after.initial.derived - before.initial.derived, 1, `derived once, by the pull or the pass it woke: ${seen}`);
+    assert.equal(after.initial.served - before.initial.served, 1, seen);
+    assert.equal(after.initial.refused.REPLICATION_NOT_HOLDER ?? 0, 0, seen);
+    assert.equal((after.member.refused.REPLICATION_NOT_HOLDER ?? 0) - (before.member.refused.REPLICATION_NOT_HOLDER ?? 0), 0, seen);
+    assert.equal(after.member.pullFailures, before.member.pullFailures, seen);
   } finally {
     await initial.stop();
   }
