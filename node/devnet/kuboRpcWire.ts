@@ -41,10 +41,23 @@ export function addAnswer(res: ServerResponse, cid: string, size: number): void 
 export async function catAnswer(res: ServerResponse, chunks: AsyncIterable<Uint8Array>): Promise<void> {
   res.writeHead(200, { "content-type": "text/plain", "x-stream-output": "1" });
   for await (const chunk of chunks) {
-    if (!res.write(chunk)) await new Promise((resolve) => (res.once("drain", resolve), res.once("close", resolve)));
+    if (!res.write(chunk)) await drainedOrClosed(res);
     if (res.destroyed) return;
   }
   res.end();
+}
+
+/** Waits for "drain" or "close", whichever comes first, and removes both listeners. */
+function drainedOrClosed(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.once("drain", done);
+    res.once("close", done);
+  });
 }
 
 /** The server's request handler: POST only, the two calls, 404 for anything else. */
