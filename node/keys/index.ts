@@ -43,7 +43,9 @@ export {
   sealDek,
   sealKasKey,
   sealRecord,
+  SealingKey,
   type SealedRecordType,
+  type StorageKey,
 } from "./sealed.js";
 export {
   addressFromPrivateKey,

@@ -4,7 +4,7 @@
  */
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { constantTimeEqual } from "../keys/bytes.js";
-import { openDek, sealDek } from "../keys/index.js";
+import { openDek, sealDek, type SealingKey } from "../keys/index.js";
 import { toBlob, toHex, toInteger, toSeconds, invalidArgument, type BytesLike, type Hex } from "./codec.js";
 import type { Committer } from "./committer.js";
 import { CONTENT_ID_LENGTH, DEK_LENGTH, MAX_CONFIRMATION_BATCH, TX_HASH_LENGTH } from "./constants.js";
@@ -85,7 +85,7 @@ function toInfo(row: DekRow): DekInfo {
 export class DekTable {
   readonly #db: DatabaseSync;
   readonly #committer: Committer;
-  readonly #storageKey: Uint8Array;
+  readonly #sealingKey: SealingKey;
   readonly #now: () => number;
   readonly #insert: StatementSync;
   readonly #selectSealed: StatementSync;
@@ -95,10 +95,10 @@ export class DekTable {
   readonly #markSubmitted: StatementSync;
   readonly #markConfirmed: StatementSync;
 
-  constructor(db: DatabaseSync, committer: Committer, storageKey: Uint8Array, now: () => number) {
+  constructor(db: DatabaseSync, committer: Committer, sealingKey: SealingKey, now: () => number) {
     this.#db = db;
     this.#committer = committer;
-    this.#storageKey = storageKey;
+    this.#sealingKey = sealingKey;
     this.#now = now;
     this.#insert = db.prepare(
       "INSERT INTO deks (content_id, sealed_dek, policy_id, mode, source, received_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -130,7 +130,7 @@ export class DekTable {
       if (!MODES.has(meta.mode)) throw invalidArgument("mode", "unknown replication mode", { mode: meta.mode });
       if (!SOURCES.has(meta.source)) throw invalidArgument("source", "unknown DEK source", { source: meta.source });
       const receivedAt = toSeconds(meta.receivedAt ?? this.#now(), "receivedAt");
-      row = [id, sealDek(this.#storageKey, id, dek), toInteger(meta.policyId, "policyId"), meta.mode, meta.source, receivedAt];
+      row = [id, sealDek(this.#sealingKey, id, dek), toInteger(meta.policyId, "policyId"), meta.mode, meta.source, receivedAt];
     } catch (error) {
       return Promise.reject(error);
     }
@@ -227,6 +227,6 @@ export class DekTable {
   #openAt(id: Buffer): Uint8Array | undefined {
     const row = this.#selectSealed.get(id) as { sealed_dek: Uint8Array } | undefined;
     if (row === undefined) return undefined;
-    return openSealed("dek", toHex(id), () => openDek(this.#storageKey, id, row.sealed_dek));
+    return openSealed("dek", toHex(id), () => openDek(this.#sealingKey, id, row.sealed_dek));
   }
 }

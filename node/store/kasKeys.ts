@@ -4,7 +4,7 @@
  * circulation — until the operator removes them explicitly.
  */
 import type { DatabaseSync, StatementSync } from "node:sqlite";
-import { KasKeyRing, openKasKey, P256PrivateKey, sealKasKey } from "../keys/index.js";
+import { KasKeyRing, openKasKey, P256PrivateKey, sealKasKey, type SealingKey } from "../keys/index.js";
 import { toBlob, toHex, toSeconds, type BytesLike, type Hex } from "./codec.js";
 import type { Committer } from "./committer.js";
 import { StoreError } from "./errors.js";
@@ -32,7 +32,7 @@ interface KasKeyRow {
 
 export class KasKeyTable {
   readonly #committer: Committer;
-  readonly #storageKey: Uint8Array;
+  readonly #sealingKey: SealingKey;
   readonly #now: () => number;
   readonly #insert: StatementSync;
   readonly #retireCurrent: StatementSync;
@@ -42,9 +42,9 @@ export class KasKeyTable {
   readonly #selectAll: StatementSync;
   readonly #delete: StatementSync;
 
-  constructor(db: DatabaseSync, committer: Committer, storageKey: Uint8Array, now: () => number) {
+  constructor(db: DatabaseSync, committer: Committer, sealingKey: SealingKey, now: () => number) {
     this.#committer = committer;
-    this.#storageKey = storageKey;
+    this.#sealingKey = sealingKey;
     this.#now = now;
     this.#insert = db.prepare(
       "INSERT INTO kas_keys (kid, public_key, sealed_private_key, is_current, added_at, retired_at) VALUES (?, ?, ?, 0, ?, ?) ON CONFLICT (kid) DO NOTHING",
@@ -65,7 +65,7 @@ export class KasKeyTable {
     try {
       if (!(key instanceof P256PrivateKey)) throw new StoreError("STORE_INVALID_ARGUMENT", "key: expected a P256PrivateKey");
       const kid = Buffer.from(key.kid);
-      const sealed = sealKasKey(this.#storageKey, key);
+      const sealed = sealKasKey(this.#sealingKey, key);
       const now = toSeconds(options.addedAt ?? this.#now(), "addedAt");
       this.#committer.commitNow("addKasKey", () => {
         const current = options.current ?? true;
@@ -85,7 +85,7 @@ export class KasKeyTable {
     const id = toBlob(kid, KID_LENGTH, "kid");
     const row = this.#selectSealed.get(id) as { sealed_private_key: Uint8Array } | undefined;
     if (row === undefined) return undefined;
-    return openSealed("kasKey", toHex(id), () => openKasKey(this.#storageKey, id, row.sealed_private_key));
+    return openSealed("kasKey", toHex(id), () => openKasKey(this.#sealingKey, id, row.sealed_private_key));
   }
 
   current(): P256PrivateKey | undefined {

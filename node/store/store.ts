@@ -14,7 +14,7 @@
 import { closeSync, copyFileSync, constants as fsConstants, existsSync, fsyncSync, mkdirSync, openSync, rmSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import type { P256PrivateKey, KasKeyRing } from "../keys/index.js";
+import { SealingKey, type P256PrivateKey, type KasKeyRing } from "../keys/index.js";
 import { AuditOutbox, type AuditBatch, type AuditRecordInput, type ReconcileResult } from "./audit.js";
 import { invalidArgument, nowSeconds, type BytesLike, type Hex } from "./codec.js";
 import { Committer } from "./committer.js";
@@ -87,13 +87,13 @@ export class DekStore {
     this.#db = db;
     this.#lock = lock;
     this.#now = options.now ?? nowSeconds;
-    const storageKey = Uint8Array.from(options.storageKey);
+    const sealingKey = SealingKey.derive(options.storageKey);
     this.#committer = new Committer(db, {
       maxGroupSize: positiveInteger(options.maxGroupSize, DEFAULT_MAX_GROUP_SIZE, "maxGroupSize"),
       onRollback: () => this.#nonces.resync(),
     });
-    this.#deks = new DekTable(db, this.#committer, storageKey, this.#now);
-    this.#kasKeys = new KasKeyTable(db, this.#committer, storageKey, this.#now);
+    this.#deks = new DekTable(db, this.#committer, sealingKey, this.#now);
+    this.#kasKeys = new KasKeyTable(db, this.#committer, sealingKey, this.#now);
     this.#audit = new AuditOutbox(db, this.#committer, this.#now);
     this.#nonces = new NonceTable(db, this.#committer, positiveInteger(options.maxNonces, DEFAULT_MAX_NONCES, "maxNonces"));
   }

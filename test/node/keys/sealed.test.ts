@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { OperatorRoot, P256PrivateKey, SealedRecordError, openDek, openKasKey, openRecord, sealDek, sealKasKey, sealRecord } from "../../../node/keys/index.js";
+import { OperatorRoot, P256PrivateKey, SealedRecordError, openDek, openKasKey, openRecord, sealDek, SealingKey, sealKasKey, sealRecord } from "../../../node/keys/index.js";
 import { assertCode, hex } from "../tdf/helpers.js";
 
 const MNEMONIC = "test test test test test test test test test test test junk";
@@ -61,6 +61,17 @@ describe("sealed records", () => {
     }
     for (let n = 0; n < sealed.length; n++) assert.throws(() => openDek(storageKey, id, sealed.subarray(0, n)), SealedRecordError);
     assertCode(() => openDek(storageKey, id, sealed.subarray(0, 10)), "SEALED_MALFORMED");
+  });
+
+  it("subkeys derived once (SealingKey) seal and open exactly like the raw storage key", () => {
+    const sealingKey = SealingKey.derive(storageKey);
+    const id = randomBytes(32);
+    const dek = randomBytes(32);
+    assert.equal(hex(openDek(storageKey, id, sealDek(sealingKey, id, dek))), hex(dek));
+    assert.equal(hex(openDek(sealingKey, id, sealDek(storageKey, id, dek))), hex(dek));
+    const other = SealingKey.derive(OperatorRoot.fromMnemonic(MNEMONIC).nodeKeys(1).storageKey);
+    assertCode(() => openDek(other, id, sealDek(sealingKey, id, dek)), "SEALED_WRONG_KEY");
+    assertCode(() => SealingKey.derive(new Uint8Array(31)), "SEALED_INVALID_ARGUMENT");
   });
 
   it("error: unknown version and bad storage key length", () => {
