@@ -116,7 +116,7 @@ export class TxSender {
       // reads are independent: on a busy node each is a round trip of 100–300 ms (measured in
       // bench:replication), and one after the other they were most of a confirmation's latency.
       const [gas, nonce, fees] = await Promise.all([
-        estimateWriteGas(this.#clients, write),
+        estimateWriteGas(this.#clients, write, data),
         this.#nonce ?? this.#pendingNonce(),
         this.#fees(),
       ]);
