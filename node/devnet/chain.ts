@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { DevnetError } from "./errors.js";
 import { freePort, LOOPBACK } from "./ports.js";
-import { startProcess, waitFor, type ManagedProcess } from "./process.js";
+import { loggedSince, logOffset, startProcess, waitFor, type ManagedProcess } from "./process.js";
 import { HARDHAT_CLI, REPO_ROOT } from "./paths.js";
 import { rpcRequest } from "./rpc.js";
 
@@ -44,6 +44,7 @@ export async function startChain(options: StartChainOptions): Promise<ChainHandl
   for (let attempt = 0; attempt < (options.port ? 1 : PORT_ATTEMPTS); attempt++) {
     const port = options.port ?? (await freePort());
     const url = `http://${LOOPBACK}:${port}`;
+    const logStart = logOffset(logFile);
     const child = startProcess({
       name: "hardhat node",
       command: process.execPath,
@@ -59,7 +60,7 @@ export async function startChain(options: StartChainOptions): Promise<ChainHandl
     });
     try {
       const chainId = await waitFor(
-        async () => Number(await rpcRequest<string>(url, "eth_chainId", [])),
+        async () => (loggedSince(logFile, logStart, `JSON-RPC server at ${url}/`) ? Number(await rpcRequest<string>(url, "eth_chainId", [])) : undefined),
         { timeoutMs: options.timeoutMs ?? 60_000, process: child, what: `hardhat node on ${url}` },
       );
       if (chainId !== HARDHAT_CHAIN_ID) {

@@ -6,6 +6,8 @@ export type DevnetErrorCode =
   | "PROCESS_EXITED"
   /** A child process did not become ready in time. */
   | "TIMEOUT"
+  /** The port a server was to listen on was taken by another process (see process.ts, loggedSince). */
+  | "PORT_IN_USE"
   /** The deploy script failed or wrote no deployment file. */
   | "DEPLOY_FAILED"
   /** A deployment file is missing or malformed. */

@@ -4,7 +4,7 @@ import { DevnetError } from "./errors.js";
 import { releaseStalePonderLock } from "./pglite.js";
 import { freePort, LOOPBACK } from "./ports.js";
 import { INDEXER_ROOT, PONDER_CLI } from "./paths.js";
-import { startProcess, waitFor, type ManagedProcess } from "./process.js";
+import { loggedSince, logOffset, startProcess, waitFor, type ManagedProcess } from "./process.js";
 import { rpcRequest } from "./rpc.js";
 import type { ChainHandle } from "./chain.js";
 import type { DevnetDeployment } from "./deploy.js";
@@ -65,10 +65,15 @@ export async function startIndexer(
   const logFile = path.join(options.dir, "indexer.log");
   const pgliteDir = options.databaseUrl ? undefined : (options.pgliteDir ?? path.join(options.dir, "pglite"));
   if (pgliteDir) await releaseStalePonderLock(pgliteDir, options.schema);
+  // Ponder says which port it bound at level info (JSON log); at a quieter level nothing proves
+  // the port is ours (process.ts, loggedSince), so the probe trusts whoever answers.
+  const logLevel = options.logLevel ?? "info";
+  const announcesPort = ["trace", "debug", "info"].includes(logLevel);
   let lastError: unknown;
   for (let attempt = 0; attempt < (options.port ? 1 : PORT_ATTEMPTS); attempt++) {
     const port = options.port ?? (await freePort());
     const url = `http://${LOOPBACK}:${port}`;
+    const logStart = logOffset(logFile);
     const child = startProcess({
       name: "ponder",
       command: process.execPath,
@@ -79,7 +84,7 @@ export async function startIndexer(
         "--log-format",
         "json",
         "--log-level",
-        options.logLevel ?? "info",
+        logLevel,
         "start",
         "--schema",
         options.schema ?? "public",
@@ -106,14 +111,20 @@ export async function startIndexer(
     });
     const handle = makeHandle(url, port, logFile, pgliteDir, child);
     try {
-      await waitFor(
+      const outcome = await waitFor(
         async () => {
+          if (announcesPort) {
+            // Ponder does not exit when its port is taken: it moves on to the next one.
+            if (loggedSince(logFile, logStart, '"msg":"Port in use"')) return "port in use";
+            if (!loggedSince(logFile, logStart, `"msg":"Created HTTP server","port":${port},`)) return undefined;
+          }
           const response = await fetch(`${url}/ready`, { signal: AbortSignal.timeout(5000) });
           await response.body?.cancel();
-          return response.status === 200 ? true : undefined;
+          return response.status === 200 ? "ready" : undefined;
         },
         { timeoutMs: options.timeoutMs ?? 120_000, intervalMs: 100, process: child, what: `ponder on ${url} to be ready` },
       );
+      if (outcome === "port in use") throw new DevnetError("PORT_IN_USE", `port ${port} is taken by another process`, { logFile });
       // /ready means the backfill is done; the blocks mined meanwhile follow within a poll or two.
       const chainHead = Number(await rpcRequest<string>(chain.url, "eth_blockNumber", []));
       await handle.waitForBlock(chainHead, 30_000);
@@ -121,15 +132,11 @@ export async function startIndexer(
     } catch (error) {
       lastError = error;
       await child.stop();
-      // Retry only a lost port race: Ponder's log then says the address is in use.
-      if (!(error instanceof DevnetError) || error.code !== "PROCESS_EXITED" || !portInUse(logFile)) throw error;
+      // Retry only a lost port race.
+      if (!(error instanceof DevnetError) || error.code !== "PORT_IN_USE") throw error;
     }
   }
   throw lastError;
-}
-
-function portInUse(logFile: string): boolean {
-  return fs.existsSync(logFile) && fs.readFileSync(logFile, "utf8").includes("EADDRINUSE");
 }
 
 function makeHandle(

@@ -136,6 +136,31 @@ export function startProcess(options: StartProcessOptions): ManagedProcess {
   };
 }
 
+/** The size of `logFile` now (0 if it does not exist): where a process started next will begin writing. */
+export function logOffset(logFile: string): number {
+  try {
+    return fs.statSync(logFile).size;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Whether `logFile` contains `text` after byte `offset`. Servers here bind a port that was free
+ * a moment before (ports.ts), so with several devnets starting at once (parallel test files)
+ * another process may win it; a server's own "listening on" line, in its own log, is the only
+ * proof that what answers on the port is that server.
+ */
+export function loggedSince(logFile: string, offset: number, text: string): boolean {
+  let content: Buffer;
+  try {
+    content = fs.readFileSync(logFile);
+  } catch {
+    return false;
+  }
+  return content.subarray(offset).toString("utf8").includes(text);
+}
+
 export interface WaitOptions {
   timeoutMs: number;
   intervalMs?: number;
