@@ -17,10 +17,11 @@
  * sockets, so what it spends per request does not land on the validator's event loop. A sample
  * of answers is opened with the client key and checked against the DEK.
  *
- * The chain and the indexer share the machine only because this is a devnet; the validator's
- * audit batches would make Ponder index thousands of events per second on the same two cores,
- * so the audit submission interval is set past the run (`--audit-interval-ms`, default 120 s).
- * Each audit record is still appended durably (fsync, group commit) before its answer leaves.
+ * The validator runs with the daemon's audit settings: each record is appended durably (fsync,
+ * group commit) before its answer leaves, and full batches of 500 go on chain during the run, so
+ * the chain and Ponder process thousands of audit events per second on the same two cores (their
+ * CPU is in `cpu_ms_per_rewrap_*`). After each setting the bench waits for the outbox to drain and
+ * checks the chain's batch counter against the store's: every rewrap served has its record on chain.
  *
  * During the session phase the bench also counts the CPU time each process spends per rewrap
  * (`cpu_ms_per_rewrap_*`: this process — the validator and the load worker —, the indexer's and the
@@ -30,7 +31,7 @@
  * `native_ceiling_ops_per_s` is raw node:crypto P-256 work of one session rewrap (one ECDSA
  * verify + one ECDH with a fresh key) per second on one core, measured at the start of the run.
  *
- *   npm run bench:rewrap -- [--seconds 10] [--eip712-seconds 5] [--workers 0,1] [--audit-interval-ms 120000] [--database postgres|pglite]
+ *   npm run bench:rewrap -- [--seconds 10] [--eip712-seconds 5] [--workers 0,1] [--database postgres|pglite]
  *
  * The indexer runs on PostgreSQL when the machine has it (as a deployed indexer does), else on
  * PGlite; the JSON lines name the database.
@@ -220,7 +221,6 @@ async function main(): Promise<void> {
   const seconds = Number(args.seconds ?? 10);
   const eip712Seconds = Number(args["eip712-seconds"] ?? 5);
   const workerSettings = (args.workers ?? "0,1").split(",").map(Number);
-  const auditIntervalMs = Number(args["audit-interval-ms"] ?? 120_000);
   const CONCURRENCY = 50;
   const CONTENTS = 1_000;
   const READERS = 10;
@@ -245,9 +245,9 @@ async function main(): Promise<void> {
   let validator: Validator | undefined;
   try {
     await net.fundNode(0);
-    // The daemon's own intervals (the test helper's are tuned for fast tests), except the audit one.
+    // The daemon's own intervals and batch sizes (the test helper's are tuned for fast tests).
     const config = net.config(0, {
-      audit: { intervalMs: auditIntervalMs },
+      audit: { ...DEFAULT_CONFIG.audit },
       replication: { ...DEFAULT_CONFIG.replication },
       holdings: { ...DEFAULT_CONFIG.holdings },
       cryptoWorkers: workerSettings[0]!,
@@ -378,7 +378,9 @@ async function main(): Promise<void> {
       const mainElu = performance.eventLoopUtilization();
       const indexerBefore = validator.indexer.stats();
       const cpuBefore = cpuSnapshot();
+      const batchBefore = validator.store.nextBatchId();
       const session = await load(url, sessionLoad, CONCURRENCY, seconds * 1_000, 5);
+      const auditBatches = Number(validator.store.nextBatchId() - batchBefore);
       const cpu = cpuPerRewrap(cpuBefore, cpuSnapshot(), session.completed);
       const indexerAfter = validator.indexer.stats();
       const sessionBusy = performance.eventLoopUtilization(mainElu).utilization;
@@ -393,7 +395,7 @@ async function main(): Promise<void> {
         stale: indexerAfter.stale - indexerBefore.stale,
         chain_access_reads: indexerAfter.chainAccessReads - indexerBefore.chainAccessReads,
       };
-      log(`[workers ${cryptoWorkers}] session: ${JSON.stringify({ ...s, validator_main_thread_busy: round2(sessionBusy), client_busy: round2(session.clientBusy), indexer, cpu_ms_per_rewrap: cpu })}`);
+      log(`[workers ${cryptoWorkers}] session: ${JSON.stringify({ ...s, validator_main_thread_busy: round2(sessionBusy), client_busy: round2(session.clientBusy), audit_batches: auditBatches, indexer, cpu_ms_per_rewrap: cpu })}`);
 
       // ---- per-request EIP-712
       log(`[workers ${cryptoWorkers}] signing EIP-712 requests …`);
@@ -434,6 +436,7 @@ async function main(): Promise<void> {
         }
       }
       const warm = median(bulkTimes.slice(1));
+      await checkAuditTrail(validator);
       log(`[workers ${cryptoWorkers}] bulk of 1,000: cold ${round1(bulkTimes[0]!)} ms, warm ${bulkTimes.slice(1).map(round1).join(", ")} ms, item errors ${bulkErrors} ${JSON.stringify(bulkCodes)}`);
 
       settings.push({
@@ -444,6 +447,7 @@ async function main(): Promise<void> {
         session_seconds: s.seconds,
         validator_main_thread_busy: round2(sessionBusy),
         client_busy: round2(session.clientBusy),
+        audit_batches: auditBatches,
         cpu_ms_per_rewrap_validator: cpu.validator,
         cpu_ms_per_rewrap_indexer: cpu.indexer,
         cpu_ms_per_rewrap_chain: cpu.chain,
@@ -537,6 +541,23 @@ async function main(): Promise<void> {
 }
 
 // --------------------------------------------------------------------------------- figures
+
+/**
+ * Waits for the validator's audit outbox to drain (records batched, every batch recorded), then
+ * checks that the chain expects the batch after the store's last one. Throws otherwise.
+ */
+async function checkAuditTrail(validator: Validator): Promise<void> {
+  const { getNextBatchId } = await import("../../node/chain/index.js");
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const { unbatchedAuditRecords, pendingAuditBatches } = validator.store.stats();
+    if (unbatchedAuditRecords === 0 && pendingAuditBatches === 0) break;
+    if (Date.now() > deadline) throw new Error(`audit outbox not drained: ${unbatchedAuditRecords} unbatched, ${pendingAuditBatches} batches pending`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  const onChain = await getNextBatchId(validator.chain.node, { validator: validator.address });
+  if (onChain !== validator.store.nextBatchId()) throw new Error(`chain expects audit batch ${onChain}, the store would send ${validator.store.nextBatchId()}`);
+}
 
 /** `--profile <dir>`: a CPU profile of the validator's main thread during the session phase. */
 async function profileMainThread(): Promise<(file: string) => Promise<void>> {
