@@ -15,6 +15,7 @@
  * AAD = "dekmesh/sealed/v1" ‖ version ‖ keyId ‖ typeCode ‖ u16 idLength ‖ id
  */
 import { randomBytes } from "node:crypto";
+import { inspect } from "node:util";
 import { aesGcmOpen, aesGcmSeal, GCM_NONCE_LENGTH } from "./aesGcm.js";
 import { bytesEqual, concatBytes, u16be, utf8 } from "./bytes.js";
 import { SealedRecordError } from "./errors.js";
@@ -45,12 +46,26 @@ export type SealedRecordType = keyof typeof SEALED_RECORD_TYPES;
  * record per rewrap (the DEK store) keeps one of these rather than the raw storage key.
  */
 export class SealingKey {
-  readonly encryptionKey: Uint8Array;
+  /** Names the storage key (not secret: it is in every record's header). */
   readonly keyId: Uint8Array;
+  readonly #encryptionKey: Uint8Array;
 
   private constructor(encryptionKey: Uint8Array, keyId: Uint8Array) {
-    this.encryptionKey = encryptionKey;
+    this.#encryptionKey = encryptionKey;
     this.keyId = keyId;
+  }
+
+  /** The AES-256-GCM key of every record under this storage key. */
+  get encryptionKey(): Uint8Array {
+    return this.#encryptionKey;
+  }
+
+  toJSON(): { keyId: string } {
+    return { keyId: Buffer.from(this.keyId).toString("hex") };
+  }
+
+  [inspect.custom](): string {
+    return `SealingKey(keyId ${Buffer.from(this.keyId).toString("hex")})`;
   }
 
   static derive(storageKey: Uint8Array): SealingKey {

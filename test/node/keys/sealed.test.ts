@@ -1,6 +1,7 @@
 /** The at-rest record format: round trips, AAD binding, tamper detection, recovery from the mnemonic. */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
+import { inspect } from "node:util";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { OperatorRoot, P256PrivateKey, SealedRecordError, openDek, openKasKey, openRecord, sealDek, SealingKey, sealKasKey, sealRecord } from "../../../node/keys/index.js";
@@ -72,6 +73,12 @@ describe("sealed records", () => {
     const other = SealingKey.derive(OperatorRoot.fromMnemonic(MNEMONIC).nodeKeys(1).storageKey);
     assertCode(() => openDek(other, id, sealDek(sealingKey, id, dek)), "SEALED_WRONG_KEY");
     assertCode(() => SealingKey.derive(new Uint8Array(31)), "SEALED_INVALID_ARGUMENT");
+    // Logging it shows the key id only.
+    const secret = Buffer.from(sealingKey.encryptionKey).toString("hex");
+    for (const shown of [inspect(sealingKey), JSON.stringify(sealingKey), inspect({ nested: sealingKey })]) {
+      assert.ok(!shown.includes(secret), shown);
+      assert.ok(shown.includes(hex(sealingKey.keyId)), shown);
+    }
   });
 
   it("error: unknown version and bad storage key length", () => {
