@@ -42,8 +42,8 @@ export function encodeWrite(write: ContractWrite): Hex {
 /**
  * Estimates the call as the clients' account — a revert surfaces here, decoded, before anything
  * is signed — and returns the estimate with headroom, since state may change before inclusion.
- * `data` is the call already encoded (encodeWrite): a full audit batch is 500 records, and
- * encoding it a second time for the estimate cost the validator's event loop ~10 ms per batch.
+ * `data` is the call already encoded (encodeWrite), so a caller that sends it encodes it once:
+ * a full audit batch of 500 records takes viem ~1.3 ms of the validator's event loop to encode.
  */
 export async function estimateWriteGas(clients: ChainClients, write: ContractWrite, data: Hex = encodeWrite(write)): Promise<bigint> {
   const account = requireAccount(clients);
