@@ -10,6 +10,12 @@
  * (signature, expiry, access, …) is relayed at once; "not holder", "stale", "unavailable" and
  * transport failures move on to the next holder. A bulk request goes to each holder at most
  * once, with the indices that holder should serve.
+ *
+ * Should every holder the indexer names fail, a single request then goes to the validators that
+ * announced the DEK in the DHT (provider records, at most `maxAttempts`, active ones only): a
+ * holder outside the replica set — re-seeded by its publisher, or a former member — is on no
+ * list the indexer keeps, since xor/all holdings leave nothing on chain. Bulk requests use the
+ * indexer's holders only: a DHT lookup per content would cost up to 1,000 queries.
  */
 import type { Holder } from "../indexer-client/index.js";
 import { P2pRemoteError, PROTOCOL_REWRAP, validatorDialTarget } from "../p2p/index.js";
@@ -22,6 +28,9 @@ import type { BulkItem, BulkRefusal, Hex, RewrapAnswer, SignedRewrapBulkRequest,
 import { bulkRequestToJson, decodeBulkAnswer, decodeRewrapAnswer, rewrapRequestToJson } from "./wire.js";
 
 const encoder = new TextEncoder();
+
+/** Whom a forward can go to: a holder from the indexer or an active validator found in the DHT. */
+type DialablePeer = { peerId: string; multiaddrs: readonly string[] };
 const STATE_RANK: Record<Holder["state"], number> = { confirmed: 0, initial: 1, assigned: 2, computed: 3 };
 
 export interface ForwarderComponents {
@@ -59,6 +68,7 @@ export class Forwarder {
   readonly #indexer: RewrapIndexer;
   readonly #logger: RewrapLogger;
   readonly #options: ForwarderOptions;
+  readonly #stats = { viaProviders: 0 };
 
   constructor(components: ForwarderComponents, options: ForwarderOptions) {
     this.#p2p = components.p2p;
@@ -86,25 +96,60 @@ export class Forwarder {
   async forward(signed: SignedRewrapRequest, requestDigest: Hex, signal?: AbortSignal): Promise<RewrapAnswer> {
     const contentId = signed.request.contentId;
     const holders = (await this.candidates(contentId, signal)).slice(0, this.#options.maxAttempts);
-    if (holders.length === 0) throw new RewrapError("REWRAP_NOT_HOLDER");
     const payload = encoder.encode(JSON.stringify({ hop: FORWARDED_HOP, rewrap: rewrapRequestToJson(signed) }));
-    for (const holder of holders) {
+    const tried = new Set<string>();
+    const attempt = async (holder: DialablePeer): Promise<RewrapAnswer | undefined> => {
+      tried.add(holder.peerId);
       try {
         const bytes = await this.#p2p.request(validatorDialTarget(holder), PROTOCOL_REWRAP, payload, { signal, timeoutMs: this.#options.timeoutMs });
         const answer = decodeRewrapAnswer(bytes);
-        if (answer.contentId !== contentId || answer.requestDigest !== requestDigest) {
-          this.#logger.warn("holder answered another request", { peer: holder.peerId });
-          continue;
-        }
-        return answer;
+        if (answer.contentId === contentId && answer.requestDigest === requestDigest) return answer;
+        this.#logger.warn("holder answered another request", { peer: holder.peerId });
       } catch (error) {
         if (signal?.aborted) throw new RewrapError("REWRAP_UNAVAILABLE", { cause: error });
         const relayed = definitiveRefusal(error);
         if (relayed !== undefined) throw relayed;
         this.#logger.debug("forward to holder failed; trying the next", { peer: holder.peerId, code: codeOf(error) });
       }
+      return undefined;
+    };
+    for (const holder of holders) {
+      const answer = await attempt(holder);
+      if (answer !== undefined) return answer;
     }
-    throw new RewrapError("REWRAP_FORWARD_FAILED");
+    for (const provider of await this.#providers(contentId, tried, signal)) {
+      const answer = await attempt(provider);
+      if (answer !== undefined) {
+        this.#stats.viaProviders++;
+        return answer;
+      }
+    }
+    throw new RewrapError(tried.size === 0 ? "REWRAP_NOT_HOLDER" : "REWRAP_FORWARD_FAILED");
+  }
+
+  /** Single requests answered by a validator found through its DHT provider record. */
+  get forwardedViaProviders(): number {
+    return this.#stats.viaProviders;
+  }
+
+  /** Active validators other than this node and `tried` that announced `contentId` in the DHT; none if the lookup fails. */
+  async #providers(contentId: Hex, tried: ReadonlySet<string>, signal: AbortSignal | undefined): Promise<DialablePeer[]> {
+    try {
+      const lookup = AbortSignal.timeout(this.#options.timeoutMs);
+      const [providers, { validators }] = await Promise.all([
+        this.#p2p.findProviders(contentId, { signal: signal === undefined ? lookup : AbortSignal.any([signal, lookup]), limit: this.#options.maxAttempts }),
+        this.#indexer.activeValidators({ signal }),
+      ]);
+      const active = new Map(validators.map((v) => [v.peerId, v]));
+      return providers.flatMap((provider) => {
+        const validator = active.get(provider.peerId);
+        return validator !== undefined && provider.peerId !== this.#p2p.peerId && !tried.has(provider.peerId) ? [validator] : [];
+      });
+    } catch (error) {
+      if (signal?.aborted) throw new RewrapError("REWRAP_UNAVAILABLE", { cause: error });
+      this.#logger.debug("provider lookup failed", { contentId, code: codeOf(error) });
+      return [];
+    }
   }
 
   /**

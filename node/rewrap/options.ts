@@ -24,10 +24,10 @@ export interface RewrapLogger {
 export type RewrapStore = Pick<DekStore, "getDek" | "rememberNonce" | "appendAudit" | "appendAudits">;
 
 /** The indexer reads the rewrap path makes (IndexerClient has them all). */
-export type RewrapIndexer = Pick<IndexerClient, "access" | "accessMany" | "holders">;
+export type RewrapIndexer = Pick<IndexerClient, "access" | "accessMany" | "holders" | "activeValidators">;
 
 /** The p2p calls forwarding makes (P2pNode has them all). */
-export type RewrapP2p = Pick<P2pNode, "peerId" | "handle" | "unhandle" | "request">;
+export type RewrapP2p = Pick<P2pNode, "peerId" | "handle" | "unhandle" | "request" | "findProviders">;
 
 export interface RewrapServiceComponents {
   store: RewrapStore;

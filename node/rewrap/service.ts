@@ -53,6 +53,8 @@ export interface RewrapServiceStats {
   served: number;
   /** Rewraps another holder performed for requests sent here. */
   forwarded: number;
+  /** Of those, single requests answered by a holder found through its DHT provider record. */
+  forwardedViaProviders: number;
   /** Requests (or bulk items) refused, by code. */
   refused: Partial<Record<RewrapErrorCode, number>>;
   /** Forwarded requests this node received from peers. */
@@ -133,7 +135,12 @@ export class RewrapService {
   }
 
   stats(): RewrapServiceStats {
-    return { ...this.#stats, refused: { ...this.#stats.refused }, grantRecoveries: this.#auth.grantRecoveries };
+    return {
+      ...this.#stats,
+      refused: { ...this.#stats.refused },
+      grantRecoveries: this.#auth.grantRecoveries,
+      forwardedViaProviders: this.#forwarder?.forwardedViaProviders ?? 0,
+    };
   }
 
   // ------------------------------------------------------------------ public calls

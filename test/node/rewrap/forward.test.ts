@@ -17,14 +17,15 @@ let b: TestValidator;
 let c: TestValidator;
 const publisher = devAccount(3);
 let policy: bigint;
+let team: Hex;
 const deks = new Map<Hex, Uint8Array>();
 const reader = () => new Reader(devAccount(4), net.domain);
 
-async function content(holder: TestValidator | undefined, initial: TestValidator = a): Promise<Hex> {
-  const contentId = await net.registerContent(publisher, policy, initial.account.address);
+async function content(holder: TestValidator | undefined, initial: TestValidator = a, policyId: bigint = policy): Promise<Hex> {
+  const contentId = await net.registerContent(publisher, policyId, initial.account.address);
   const dek = new Uint8Array(randomBytes(32));
   deks.set(contentId, dek);
-  if (holder) await holder.store.putDek(contentId, dek, { policyId: policy, mode: "all", source: "initial" });
+  if (holder) await holder.store.putDek(contentId, dek, { policyId, mode: "all", source: "initial" });
   return contentId;
 }
 
@@ -40,9 +41,9 @@ before(async () => {
   a = await startValidator(net, devAccount(10), devAccount(11), { p2p: true, service: { cryptoWorkers: 1 } });
   b = await startValidator(net, devAccount(12), devAccount(13), { p2p: true });
   c = await startValidator(net, devAccount(14), devAccount(15), { p2p: true });
-  const ns = await net.createNamespace(publisher, "team", "anyOf", ["red", "blue"]);
-  policy = await net.createPolicy(publisher, { requirements: [{ namespace: ns, value: 0 }], mode: "all" });
-  await net.grant(publisher, ns, devAccount(4).address, 0);
+  team = await net.createNamespace(publisher, "team", "anyOf", ["red", "blue"]);
+  policy = await net.createPolicy(publisher, { requirements: [{ namespace: team, value: 0 }], mode: "all" });
+  await net.grant(publisher, team, devAccount(4).address, 0);
   await net.synced();
 });
 
@@ -112,6 +113,27 @@ describe("forwarding", () => {
     served.push({ validator: a, contentId: id, requestDigest: answer.requestDigest });
     assert.ok(c.service.stats().inboundForwards >= 1);
     assert.equal(c.store.unbatchedAuditCount(), 0);
+  });
+
+  it("no listed holder has it: the holder is found through its DHT provider record", async () => {
+    // An explicit set {C}, with C as the initial validator: C is all the indexer lists, and C
+    // lacks the DEK. A holds it anyway, as a validator its publisher re-seeded would, and says
+    // so in the DHT only; nothing on chain or in the indexer names A for this content.
+    const explicit = await net.createPolicy(publisher, { requirements: [{ namespace: team, value: 0 }], mode: "explicit", explicitMembers: [c.account.address] });
+    const id = await content(a, c, explicit);
+    await net.synced();
+    assert.deepEqual([...new Set((await b.indexer.holders(id)).holders.map((h) => h.peerId))], [c.p2p!.peerId]);
+    for (const peer of [b, c]) await a.p2p!.dial(peer.p2p!.getMultiaddrs()[0]!);
+    assert.ok((await a.p2p!.provide(id)) >= 1, "the record reached a DHT peer");
+
+    const before = { b: b.service.stats(), c: c.service.stats() };
+    const r = reader();
+    const answer = await b.service.rewrap(await r.request(id));
+    assert.equal(hex(r.open(answer.envelope, hexToBytes(answer.requestDigest))), hex(deks.get(id)!));
+    served.push({ validator: a, contentId: id, requestDigest: answer.requestDigest });
+    assert.equal(b.service.stats().forwardedViaProviders - before.b.forwardedViaProviders, 1);
+    assert.equal(c.service.stats().inboundForwards - before.c.inboundForwards, 1, "the listed holder was asked first");
+    assert.equal(b.store.hasDek(id), false);
   });
 
   it("error: no holder has the DEK (FORWARD_FAILED)", async () => {
