@@ -28,10 +28,10 @@ import type { BulkItem, BulkRefusal, Hex, RewrapAnswer, SignedRewrapBulkRequest,
 import { bulkRequestToJson, decodeBulkAnswer, decodeRewrapAnswer, rewrapRequestToJson } from "./wire.js";
 
 const encoder = new TextEncoder();
+const STATE_RANK: Record<Holder["state"], number> = { confirmed: 0, initial: 1, assigned: 2, computed: 3 };
 
 /** Whom a forward can go to: a holder from the indexer or an active validator found in the DHT. */
 type DialablePeer = { peerId: string; multiaddrs: readonly string[] };
-const STATE_RANK: Record<Holder["state"], number> = { confirmed: 0, initial: 1, assigned: 2, computed: 3 };
 
 export interface ForwarderComponents {
   p2p: RewrapP2p;
