@@ -34,7 +34,7 @@ export async function deployContracts(
   const child = startProcess({
     name: "deploy",
     command: process.execPath,
-    args: [HARDHAT_CLI, "run", "scripts/deploy.ts", "--network", "localhost"],
+    args: [HARDHAT_CLI, "run", ...(compileNeeded() ? [] : ["--no-compile"]), "scripts/deploy.ts", "--network", "localhost"],
     cwd: REPO_ROOT,
     env: {
       ...process.env,
@@ -59,6 +59,28 @@ export async function deployContracts(
 }
 
 const ARTIFACTS_DIR = path.join(REPO_ROOT, "build", "artifacts", "contracts");
+const SOURCES_DIR = path.join(REPO_ROOT, "contracts");
+/** Hardhat rewrites this file at the end of every compile, even one that found nothing to do. */
+const COMPILE_CACHE = path.join(REPO_ROOT, "build", "cache", "solidity-files-cache.json");
+
+/**
+ * Whether `hardhat run` must compile first: some Solidity source is newer than the last
+ * compile. Otherwise the deploy skips it (`--no-compile`): compiling rewrites Hardhat's cache
+ * file in place even when nothing changed, and another devnet deploying at the same moment
+ * (test files run two at a time) could read it half-written, take it for invalid, delete it
+ * and recompile everything under the other's feet. `npm test` and `npm start` build first.
+ */
+export function compileNeeded(sourcesDir: string = SOURCES_DIR, compileCache: string = COMPILE_CACHE): boolean {
+  let built: number;
+  try {
+    built = fs.statSync(compileCache).mtimeMs;
+  } catch {
+    return true;
+  }
+  return fs
+    .readdirSync(sourcesDir, { recursive: true, encoding: "utf8" })
+    .some((file) => file.endsWith(".sol") && fs.statSync(path.join(sourcesDir, file)).mtimeMs > built);
+}
 
 /**
  * `hardhat run` recompiles changed contracts but does not re-export the viem ABIs, so a

@@ -1,10 +1,15 @@
 /**
+ * Devnets started at once (test files run two at a time) must not disturb each other.
+ *
  * A devnet server that loses the race for its port must not adopt whoever answers there.
  * Several devnets start at once when test files run in parallel: between freePort()'s probe and
  * the server's bind another process may take the port, and a Hardhat node or Ponder answers
  * just like ours. Here an impostor holds the port and answers every probe correctly; the real
  * server then fails to bind, and start must fail (Hardhat exits; Ponder moves to another port),
  * never hand back the impostor. Without an explicit port, start retries on a fresh one.
+ *
+ * A deploy compiles only when a source changed since the last build: a compile rewrites
+ * Hardhat's cache file in place, which another deploy may be reading.
  */
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -13,7 +18,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { DevnetError, LOOPBACK, startChain, startIndexer, type ChainHandle } from "../../../node/devnet/index.js";
-import { deployContracts } from "../../../node/devnet/deploy.js";
+import { compileNeeded, deployContracts } from "../../../node/devnet/deploy.js";
 
 /** Answers eth_chainId with Hardhat's chain id and GET /ready with 200, on `port`. */
 async function impostor(): Promise<{ server: Server; port: number; probes: () => number }> {
@@ -76,6 +81,32 @@ describe("devnet ports", () => {
       assert.equal(probes(), 0, "the impostor was probed before Ponder said it listened");
     } finally {
       server.close();
+    }
+  });
+});
+
+describe("devnet deploys", () => {
+  it("compile only when a Solidity source (at any depth) is newer than Hardhat's last compile", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dekmesh-compile-"));
+    try {
+      const sources = path.join(dir, "contracts");
+      const cache = path.join(dir, "solidity-files-cache.json");
+      fs.mkdirSync(path.join(sources, "test"), { recursive: true });
+      const at = (file: string, seconds: number) => fs.utimesSync(file, seconds, seconds);
+      fs.writeFileSync(path.join(sources, "A.sol"), "");
+      fs.writeFileSync(path.join(sources, "test", "B.sol"), "");
+      fs.writeFileSync(path.join(sources, "notes.md"), "");
+      assert.equal(compileNeeded(sources, cache), true, "never compiled");
+      fs.writeFileSync(cache, "{}");
+      at(path.join(sources, "A.sol"), 1_000);
+      at(path.join(sources, "test", "B.sol"), 1_000);
+      at(path.join(sources, "notes.md"), 3_000);
+      at(cache, 2_000);
+      assert.equal(compileNeeded(sources, cache), false, "the build is current (other files do not count)");
+      at(path.join(sources, "test", "B.sol"), 2_500);
+      assert.equal(compileNeeded(sources, cache), true, "a nested source changed since");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });
