@@ -12,10 +12,11 @@
  * once, with the indices that holder should serve.
  *
  * Should every holder the indexer names fail, a single request then goes to the validators that
- * announced the DEK in the DHT (provider records, at most `maxAttempts`, active ones only): a
- * holder outside the replica set — re-seeded by its publisher, or a former member — is on no
- * list the indexer keeps, since xor/all holdings leave nothing on chain. Bulk requests use the
- * indexer's holders only: a DHT lookup per content would cost up to 1,000 queries.
+ * announced the DEK in the DHT (provider records, at most `maxAttempts`; the peer gate admits
+ * active validators only): a holder outside the replica set — re-seeded by its publisher, or a
+ * former member — is on no list the indexer keeps, since xor/all holdings leave nothing on
+ * chain. Bulk requests use the indexer's holders only: a DHT lookup per content would cost up
+ * to 1,000 queries.
  */
 import type { Holder } from "../indexer-client/index.js";
 import { P2pRemoteError, PROTOCOL_REWRAP, validatorDialTarget } from "../p2p/index.js";
@@ -132,19 +133,20 @@ export class Forwarder {
     return this.#stats.viaProviders;
   }
 
-  /** Active validators other than this node and `tried` that announced `contentId` in the DHT; none if the lookup fails. */
+  /**
+   * Validators other than this node and `tried` that announced `contentId` in the DHT; none if
+   * the lookup fails. findProviders already leaves out peers the gate refuses (not active).
+   */
   async #providers(contentId: Hex, tried: ReadonlySet<string>, signal: AbortSignal | undefined): Promise<DialablePeer[]> {
     try {
       const lookup = AbortSignal.timeout(this.#options.timeoutMs);
-      const [providers, { validators }] = await Promise.all([
-        this.#p2p.findProviders(contentId, { signal: signal === undefined ? lookup : AbortSignal.any([signal, lookup]), limit: this.#options.maxAttempts }),
-        this.#indexer.activeValidators({ signal }),
-      ]);
-      const active = new Map(validators.map((v) => [v.peerId, v]));
-      return providers.flatMap((provider) => {
-        const validator = active.get(provider.peerId);
-        return validator !== undefined && provider.peerId !== this.#p2p.peerId && !tried.has(provider.peerId) ? [validator] : [];
+      const providers = await this.#p2p.findProviders(contentId, {
+        signal: signal === undefined ? lookup : AbortSignal.any([signal, lookup]),
+        limit: this.#options.maxAttempts,
       });
+      return providers
+        .filter((provider) => provider.peerId !== this.#p2p.peerId && !tried.has(provider.peerId))
+        .map((provider) => ({ peerId: provider.peerId, multiaddrs: provider.multiaddrs.map(String) }));
     } catch (error) {
       if (signal?.aborted) throw new RewrapError("REWRAP_UNAVAILABLE", { cause: error });
       this.#logger.debug("provider lookup failed", { contentId, code: codeOf(error) });

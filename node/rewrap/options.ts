@@ -24,7 +24,7 @@ export interface RewrapLogger {
 export type RewrapStore = Pick<DekStore, "getDek" | "rememberNonce" | "appendAudit" | "appendAudits">;
 
 /** The indexer reads the rewrap path makes (IndexerClient has them all). */
-export type RewrapIndexer = Pick<IndexerClient, "access" | "accessMany" | "holders" | "activeValidators">;
+export type RewrapIndexer = Pick<IndexerClient, "access" | "accessMany" | "holders">;
 
 /** The p2p calls forwarding makes (P2pNode has them all). */
 export type RewrapP2p = Pick<P2pNode, "peerId" | "handle" | "unhandle" | "request" | "findProviders">;

@@ -57,9 +57,6 @@ const indexer: RewrapIndexer = {
   holders: async () => {
     throw new Error("not used");
   },
-  activeValidators: async () => {
-    throw new Error("not used");
-  },
 };
 
 const dir = mkdtempSync(join(tmpdir(), "dekmesh-rewrap-bench-"));
