@@ -1,8 +1,16 @@
 /**
- * RewrapCrypto on worker threads. Jobs queued during one event-loop turn go to a worker as one
- * message and come back as one, so the main thread pays one structured clone per batch rather
- * than per job; each job goes to the worker with the fewest outstanding jobs. A worker that
- * dies fails its outstanding jobs (REWRAP_INTERNAL upstream) and is replaced.
+ * RewrapCrypto on worker threads. Jobs go to a worker in batches, one message each way, so the
+ * main thread pays one structured clone per batch rather than per job; each job goes to the
+ * worker with the fewest outstanding jobs. A worker that dies fails its outstanding jobs
+ * (REWRAP_INTERNAL upstream) and is replaced.
+ *
+ * Batching adapts to load: a job for a worker with fewer than MAX_BATCHES_IN_FLIGHT batches
+ * goes out at once (after the current callback's microtasks, so jobs queued together travel
+ * together); jobs arriving while it is that busy wait and go as one batch the moment it
+ * answers. The first version sent everything queued in an event-loop turn at the end of the
+ * turn: under load the main thread and the worker then took turns, each idle while the other
+ * worked, and neither was more than ~60 % busy (bench:rewrap with audit kept off chain:
+ * 1,648–2,065 sessions/s; with this, 2,320–2,358/s).
  */
 import { extname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -26,6 +34,9 @@ interface Pending {
 // The worker entry beside this module, with this module's own extension (.ts under tsx, .js built).
 const WORKER_URL = new URL(`./crypto-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
 
+/** Two, so a worker finishing one batch finds the next already in its queue. */
+const MAX_BATCHES_IN_FLIGHT = 2;
+
 class CryptoWorker {
   readonly worker: Worker;
   /** Batches sent, answered in order. */
@@ -43,6 +54,8 @@ class CryptoWorker {
       if (batch === undefined) return;
       this.outstanding -= batch.length;
       if (this.outstanding === 0) this.worker.unref();
+      // What queued while the worker was busy goes now, before the answers' continuations run.
+      if (this.#queued.length > 0 && this.#inFlight.length < MAX_BATCHES_IN_FLIGHT) this.#flush();
       batch.forEach((pending, i) => pending.resolve(results[i]!));
     });
     this.worker.on("error", (error) => this.#die(error));
@@ -55,15 +68,16 @@ class CryptoWorker {
       this.#queued.push({ job, pending: { resolve, reject } });
       this.outstanding++;
       if (this.outstanding === 1) this.worker.ref();
-      if (!this.#scheduled) {
+      if (!this.#scheduled && this.#inFlight.length < MAX_BATCHES_IN_FLIGHT) {
         this.#scheduled = true;
-        setImmediate(() => this.#flush());
+        queueMicrotask(() => this.#flush());
       }
     });
   }
 
   #flush(): void {
     this.#scheduled = false;
+    if (this.#inFlight.length >= MAX_BATCHES_IN_FLIGHT) return;
     const queued = this.#queued;
     this.#queued = [];
     if (queued.length === 0 || this.#dead) return;

@@ -64,6 +64,29 @@ for (const [name, crypto] of backends) {
 }
 
 describe("rewrap crypto: worker pool", () => {
+  it("matches answers to jobs that arrive turn by turn while earlier batches are still out", async () => {
+    // One worker, so jobs pile up behind the batches in flight and go out as the answers come.
+    const single = new WorkerRewrapCrypto(1);
+    try {
+      const key = P256PrivateKey.generate();
+      const other = P256PrivateKey.generate();
+      const answers: Promise<boolean>[] = [];
+      const expected: boolean[] = [];
+      for (let turn = 0; turn < 60; turn++) {
+        for (let j = 0; j < 1 + (turn % 4); j++) {
+          const message = randomBytes(32);
+          const valid = (turn + j) % 3 !== 0;
+          answers.push(single.verifyP256(key.publicKey, message, (valid ? key : other).sign(message)));
+          expected.push(valid);
+        }
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      assert.deepEqual(await Promise.all(answers), expected);
+    } finally {
+      await single.close();
+    }
+  });
+
   it("a worker that crashes fails its jobs and is replaced", async () => {
     const crashing = pool.verifyP256(undefined as unknown as Uint8Array, randomBytes(32), randomBytes(64));
     await assert.rejects(crashing);
