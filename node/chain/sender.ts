@@ -49,6 +49,12 @@ export interface SendOptions {
    */
   onSigned?: (hash: Hash) => Promise<void> | void;
   signal?: AbortSignal;
+  /**
+   * For calls whose estimate costs the node more than the call itself (an audit batch):
+   * estimate `probe` instead — a cheap call that reverts exactly when the real one would, so a
+   * revert still surfaces decoded before anything is signed — and send with `gas`.
+   */
+  probe?: { write: ContractWrite; gas: bigint };
 }
 
 export interface SentTransaction {
@@ -115,8 +121,9 @@ export class TxSender {
       // Estimating surfaces a revert, decoded, before anything is signed or persisted. The three
       // reads are independent: on a busy node each is a round trip of 100–300 ms (measured in
       // bench:replication), and one after the other they were most of a confirmation's latency.
+      const { probe } = options;
       const [gas, nonce, fees] = await Promise.all([
-        estimateWriteGas(this.#clients, write, data),
+        probe ? estimateWriteGas(this.#clients, probe.write).then(() => probe.gas) : estimateWriteGas(this.#clients, write, data),
         this.#nonce ?? this.#pendingNonce(),
         this.#fees(),
       ]);

@@ -5,7 +5,7 @@ export { getNextBatchId, type GetNextBatchIdParameters } from "./getNextBatchId.
 export { getTransactionStatus, type GetTransactionStatusParameters, type GetTransactionStatusReturnType } from "./getTransactionStatus.js";
 export { getValidator, type GetValidatorParameters, type GetValidatorReturnType } from "./getValidator.js";
 export { isActive, type IsActiveParameters } from "./isActive.js";
-export { recordRewraps, recordRewrapsRequest, type RecordRewrapsParameters, type RecordRewrapsReturnType, type RewrapRecord } from "./recordRewraps.js";
+export { recordRewraps, recordRewrapsGasLimit, recordRewrapsRequest, type RecordRewrapsParameters, type RecordRewrapsReturnType, type RewrapRecord } from "./recordRewraps.js";
 export { registerValidator, registerValidatorRequest, type RegisterValidatorParameters, type RegisterValidatorReturnType } from "./registerValidator.js";
 export { applyRepairs, MAX_REPAIR_BATCH, repair, repairManyRequest, repairRequest, type RepairManyParameters, type RepairParameters, type RepairReturnType } from "./repair.js";
 export { requestExit, requestExitRequest, type RequestExitParameters, type RequestExitReturnType } from "./requestExit.js";

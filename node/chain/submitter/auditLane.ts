@@ -11,7 +11,7 @@ import type { Address, Hash } from "viem";
 import type { AuditBatch } from "../../store/index.js";
 import { getNextBatchId } from "../actions/getNextBatchId.js";
 import { getTransactionStatus } from "../actions/getTransactionStatus.js";
-import { recordRewrapsRequest } from "../actions/recordRewraps.js";
+import { recordRewrapsGasLimit, recordRewrapsRequest } from "../actions/recordRewraps.js";
 import { ChainError } from "../errors.js";
 import { Lane } from "./lane.js";
 
@@ -82,9 +82,21 @@ export class AuditLane extends Lane {
       if (await this.#awaitRecorded(batch, batch.txHash)) return;
     }
     let hash: Hash;
+    const records = batch.records.map(toRewrapRecord);
+    // Estimating a full batch cost the chain more than executing it (recordRewrapsGasLimit), so a
+    // batch's first transaction estimates the same call with its first record only — it reverts
+    // exactly when the batch would (an id already used → reconcile; the validator left the active
+    // set → halt) — and goes with the computed limit. A later attempt (the first one reverted or
+    // was lost) estimates the whole batch, so a limit too low for some chain cannot repeat.
+    const probe =
+      batch.txHash === undefined
+        ? { write: recordRewrapsRequest(this.ctx.clients, { batchId: batch.batchId, records: records.slice(0, 1) }), gas: recordRewrapsGasLimit(records.length) }
+        : undefined;
     try {
-      ({ hash } = await this.send(recordRewrapsRequest(this.ctx.clients, { batchId: batch.batchId, records: batch.records.map(toRewrapRecord) }), (signed) =>
-        this.ctx.store.markBatchSubmitted(batch.batchId, signed),
+      ({ hash } = await this.send(
+        recordRewrapsRequest(this.ctx.clients, { batchId: batch.batchId, records }),
+        (signed) => this.ctx.store.markBatchSubmitted(batch.batchId, signed),
+        probe,
       ));
     } catch (error) {
       if (error instanceof ChainError && error.revert?.errorName === "RewrapAuditLogBatchOutOfOrder") {
@@ -96,8 +108,7 @@ export class AuditLane extends Lane {
     }
     this.ctx.metrics.auditBatchesSent += 1;
     if (!(await this.#awaitRecorded(batch, hash))) {
-      // Mined but reverted: the next attempt's estimate says why (an id already used → reconcile;
-      // the validator left the active set → halt).
+      // Mined but reverted: the next attempt's estimate says why.
       throw new ChainError("CHAIN_REVERTED", "the audit batch transaction reverted on chain", {
         details: { batchId: batch.batchId.toString(), hash },
         retryable: true,

@@ -91,8 +91,8 @@ export abstract class Lane {
   }
 
   /** Sends through the account's one sender and counts it. */
-  protected async send(write: ContractWrite, onSigned: SendOptions["onSigned"]): Promise<SentTransaction> {
-    const sent = await this.ctx.sender.send(write, { onSigned, signal: this.ctx.signal });
+  protected async send(write: ContractWrite, onSigned: SendOptions["onSigned"], probe?: SendOptions["probe"]): Promise<SentTransaction> {
+    const sent = await this.ctx.sender.send(write, { onSigned, signal: this.ctx.signal, ...(probe && { probe }) });
     this.ctx.metrics.transactionsSent += 1;
     return sent;
   }

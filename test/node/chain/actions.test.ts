@@ -23,6 +23,7 @@ import {
   isActive,
   loadDeployment,
   recordRewraps,
+  recordRewrapsGasLimit,
   registerValidator,
   repair,
   requestExit,
@@ -205,6 +206,17 @@ describe("validator lifecycle actions", () => {
     assert.equal(await getNextBatchId(validator.node, { validator: validator.address }), 2n);
     const replay = await rejectsWithChainError(recordRewraps(validator.node, { batchId: 1n, records: [record] }), "CHAIN_REVERTED");
     assert.deepEqual(replay.revert!.args, [validator.address, 2n, 1n]);
+  });
+
+  it("recordRewrapsGasLimit leaves at least 20 % of the limit unused, first batch and full batches alike", async () => {
+    // The submitter sends a batch's first transaction with this limit instead of an estimate.
+    const validator = await setup(30, 31);
+    const records = (n: number, label: string) => Array.from({ length: n }, (_, i) => ({ ...auditRecord(`${label}:${i}`), servedAt: 1_800_000_000 + i }));
+    for (const [batchId, count] of [[1n, 1], [2n, 500], [3n, 1], [4n, 500]] as const) {
+      const { receipt } = await recordRewraps(validator.node, { batchId, records: records(count, `gas:${batchId}`) });
+      const limit = recordRewrapsGasLimit(count);
+      assert.ok(receipt.gasUsed * 5n <= limit * 4n, `batch ${batchId} of ${count}: ${receipt.gasUsed} gas used, limit ${limit}`);
+    }
   });
 
   it("exit → repair hands the replica slot off → withdraw after unbonding", async () => {

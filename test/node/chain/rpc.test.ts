@@ -6,8 +6,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
-import type { Hex } from "viem";
-import { stakeTokenAbi, TxSender, TxSubmitter } from "../../../node/chain/index.js";
+import { decodeFunctionData, type Hex } from "viem";
+import { recordRewrapsGasLimit, rewrapAuditLogAbi, stakeTokenAbi, TxSender, TxSubmitter } from "../../../node/chain/index.js";
 import type { DekStore } from "../../../node/store/index.js";
 import { RpcProxy } from "./rpcProxy.js";
 import {
@@ -136,6 +136,32 @@ describe("RPC failures", () => {
 });
 
 describe("sending", () => {
+  it("estimates an audit batch by its first record only and sends it whole with the computed gas limit", async () => {
+    const validator = await setupValidator(chain, 8, 9);
+    const { store } = openStore();
+    const submitter = proxiedSubmitter(validator, store);
+    await submitter.start();
+    try {
+      const estimatedBefore = proxy.estimated.length;
+      const labels = Array.from({ length: 10 }, (_, i) => `probe:${i}`);
+      await store.appendAudits(labels.map(auditRecord));
+      await within(submitter.flush(), 20_000, "flush");
+      await assertExactlyOnce(validator, labels.map((l) => auditRecord(l).requestDigest), []);
+      const estimatedRecords = proxy.estimated
+        .slice(estimatedBefore)
+        .map((data) => decodeFunctionData({ abi: rewrapAuditLogAbi, data: data as Hex }))
+        .map((call) => (call.functionName === "recordRewraps" ? call.args[1].length : -1));
+      assert.deepEqual(estimatedRecords, [1, 1], "each batch of five estimated with one record, nothing else estimated");
+      for (const batchId of [1n, 2n]) {
+        const sent = await validator.node.publicClient.getTransaction({ hash: store.getBatch(batchId)!.txHash! });
+        assert.equal(sent.gas, recordRewrapsGasLimit(5));
+      }
+    } finally {
+      await submitter.stop();
+      store.close();
+    }
+  });
+
   it("reads fees once per block time and the nonce once, and estimates gas in one round trip", async () => {
     const clients = chain.clients(7, { rpcUrl: proxy.url });
     const sender = new TxSender({ clients }, { minDelayMs: 50, maxDelayMs: 300 });

@@ -15,6 +15,8 @@ export class RpcProxy {
   mode: ProxyMode = "pass";
   /** Requests seen per JSON-RPC method, and how many were sabotaged. */
   readonly seen = new Map<string, number>();
+  /** The call data of every eth_estimateGas seen. */
+  readonly estimated: string[] = [];
   sabotaged = 0;
   readonly #server: http.Server;
   readonly #target: string;
@@ -56,8 +58,10 @@ export class RpcProxy {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks).toString("utf8");
-    const methods = methodsOf(body);
+    const calls = callsOf(body);
+    const methods = calls.map((call) => String(call.method));
     for (const method of methods) this.seen.set(method, (this.seen.get(method) ?? 0) + 1);
+    for (const call of calls) if (call.method === "eth_estimateGas") this.estimated.push(String(call.params?.[0]?.data ?? call.params?.[0]?.input));
     const mode = this.mode;
     if (mode === "down") {
       this.sabotaged += 1;
@@ -85,10 +89,15 @@ export class RpcProxy {
   }
 }
 
-function methodsOf(body: string): string[] {
+interface JsonRpcCall {
+  method?: string;
+  params?: { data?: string; input?: string }[];
+}
+
+function callsOf(body: string): JsonRpcCall[] {
   try {
-    const parsed = JSON.parse(body) as { method?: string } | { method?: string }[];
-    return (Array.isArray(parsed) ? parsed : [parsed]).map((call) => String(call.method));
+    const parsed = JSON.parse(body) as JsonRpcCall | JsonRpcCall[];
+    return Array.isArray(parsed) ? parsed : [parsed];
   } catch {
     return [];
   }
