@@ -27,11 +27,7 @@ contract RewrapAuditLog is IRewrapAuditLog {
         uint64 expected = _lastBatch[msg.sender] + 1;
         if (batchId != expected) revert RewrapAuditLogBatchOutOfOrder(msg.sender, expected, batchId);
         _lastBatch[msg.sender] = batchId;
-        for (uint256 i; i < n; ++i) {
-            RewrapRecord calldata r = records[i];
-            emit RewrapRecorded(r.contentId, r.requester, msg.sender, r.requestDigest, r.servedAt);
-        }
-        emit RewrapBatchRecorded(msg.sender, batchId, n);
+        emit RewrapBatchRecorded(msg.sender, batchId, records);
     }
 
     /// @inheritdoc IRewrapAuditLog

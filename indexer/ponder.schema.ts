@@ -323,11 +323,15 @@ export const holding = onchainTable(
 
 // ---------------------------------------------------------------- rewrap audit trail
 
-/** One audit record per served rewrap (a RewrapRecorded event; indexed per batch, see src/audit.ts). */
+/**
+ * One audit record per served rewrap: record `recordIndex` of the RewrapBatchRecorded event at
+ * (blockNumber, logIndex).
+ */
 export const rewrap = onchainTable(
   "rewrap",
   (t) => ({
     ...position(t),
+    recordIndex: t.integer().notNull(),
     contentId: t.hex().notNull(),
     requester: t.hex().notNull(),
     validator: t.hex().notNull(),
@@ -339,12 +343,12 @@ export const rewrap = onchainTable(
     blockTimestamp: t.int8({ mode: "bigint" }).notNull(),
     txHash: t.hex().notNull(),
   }),
-  // The API pages newest-first by (blockNumber, logIndex) under one optional filter each.
+  // The API pages newest-first by (blockNumber, logIndex, recordIndex) under one optional filter each.
   (table) => ({
-    pk: primaryKey({ columns: [table.blockNumber, table.logIndex] }),
-    contentIndex: index().on(table.contentId, table.blockNumber, table.logIndex),
-    requesterIndex: index().on(table.requester, table.blockNumber, table.logIndex),
-    validatorIndex: index().on(table.validator, table.blockNumber, table.logIndex),
+    pk: primaryKey({ columns: [table.blockNumber, table.logIndex, table.recordIndex] }),
+    contentIndex: index().on(table.contentId, table.blockNumber, table.logIndex, table.recordIndex),
+    requesterIndex: index().on(table.requester, table.blockNumber, table.logIndex, table.recordIndex),
+    validatorIndex: index().on(table.validator, table.blockNumber, table.logIndex, table.recordIndex),
     timeIndex: index().on(table.blockTimestamp),
   }),
 );
@@ -376,7 +380,7 @@ export const indexerState = onchainTable("indexer_state", (t) => ({
   domain: t.text().primaryKey(),
   /** `<block hash>:<log index>` of the last event applied in this domain. */
   lastEvent: t.text().notNull(),
-  /** Chain events applied so far in this domain (an audit batch counts its records and itself). */
+  /** Chain events applied so far in this domain. */
   events: t.bigint().notNull(),
 }));
 

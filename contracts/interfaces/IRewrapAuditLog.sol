@@ -2,9 +2,9 @@
 pragma solidity ^0.8.24;
 
 /// @title IRewrapAuditLog
-/// @notice The on-chain audit trail of rewraps (SPEC §6). Every rewrap a validator serves
-/// becomes one `RewrapRecorded` event, submitted in numbered batches so that a validator that
-/// crashes and resubmits can never record a batch twice.
+/// @notice The on-chain audit trail of rewraps (SPEC §6). Validators submit the rewraps they
+/// served in numbered batches, so that a validator that crashes and resubmits can never record
+/// a batch twice; each batch is one `RewrapBatchRecorded` event carrying all of its records.
 interface IRewrapAuditLog {
     /// @notice One served rewrap.
     struct RewrapRecord {
@@ -14,17 +14,14 @@ interface IRewrapAuditLog {
         uint64 servedAt;
     }
 
-    /// @notice `validator` rewrapped the DEK of `contentId` for `requester` at `servedAt`;
-    /// `requestDigest` is the EIP-712 digest of the signed request.
-    event RewrapRecorded(
-        bytes32 indexed contentId,
-        address indexed requester,
-        address indexed validator,
-        bytes32 requestDigest,
-        uint64 servedAt
-    );
-    /// @notice Batch `batchId` of `validator` with `count` records was recorded.
-    event RewrapBatchRecorded(address indexed validator, uint64 batchId, uint256 count);
+    /// @notice Batch `batchId` of `validator`: for each record, `validator` rewrapped the DEK of
+    /// `contentId` for `requester` at `servedAt`; `requestDigest` is the EIP-712 digest of the
+    /// signed request.
+    /// @dev One event per batch rather than per record: the records' own events cost every
+    /// log consumer (the chain's receipts and log queries, the indexer's per-log checks) more
+    /// than the validator spent serving the rewraps. Logs can be filtered by validator and batch
+    /// id; queries by content or requester go to the indexer (`/audit`).
+    event RewrapBatchRecorded(address indexed validator, uint64 indexed batchId, RewrapRecord[] records);
 
     error RewrapAuditLogValidatorNotActive(address validator);
     error RewrapAuditLogBatchOutOfOrder(address validator, uint64 expected, uint64 given);

@@ -1,41 +1,36 @@
-// RewrapAuditLog: one row per served rewrap, and the numbered batches they came in.
-//
-// The indexer follows RewrapBatchRecorded only and reads the batch's records from the
-// transaction that recorded it, not one RewrapRecorded event at a time: in realtime each event
-// cost Ponder ~1 ms of CPU (bench:rewrap measured 1.19 ms of indexer CPU per rewrap served, more
-// than the validator's own 0.87 ms, on the same cores), while a batch of up to 500 records costs
-// one event and one multi-row insert. The RewrapRecorded events stay on chain for anyone who
-// filters logs by content, requester or validator.
+// RewrapAuditLog: one row per served rewrap, and the numbered batches they came in. Each batch
+// is one RewrapBatchRecorded event carrying its records, stored with one multi-row insert.
 import { on } from "./on.js";
 import { rewrap, rewrapBatch, validator } from "ponder:schema";
-import { batchRecordsFromCalldata, batchRecordsFromLogs } from "../lib/auditBatch.js";
 
 on("RewrapAuditLog:RewrapBatchRecorded", async ({ event, context }) => {
-  const { validator: node, batchId, count } = event.args;
-  const n = Number(count);
-  const auditLog = event.log.address;
-  const records =
-    batchRecordsFromCalldata(event.transaction, auditLog, node, batchId, n) ??
-    batchRecordsFromLogs((await context.client.getTransactionReceipt({ hash: event.transaction.hash })).logs, auditLog, node, event.log.logIndex, n);
-  const firstLogIndex = event.log.logIndex - n;
+  const { validator: node, batchId, records } = event.args;
+  const where = {
+    blockNumber: event.block.number,
+    logIndex: event.log.logIndex,
+    validator: node,
+    batchId,
+    blockTimestamp: event.block.timestamp,
+    txHash: event.transaction.hash,
+  };
+  // The schema's convention: addresses and byte strings lowercase.
   await context.db.insert(rewrap).values(
-    records.map((r, i) => ({
-      ...r,
-      blockNumber: event.block.number,
-      logIndex: firstLogIndex + i,
-      validator: node,
-      batchId,
-      blockTimestamp: event.block.timestamp,
-      txHash: event.transaction.hash,
+    records.map((r, recordIndex) => ({
+      ...where,
+      recordIndex,
+      contentId: r.contentId.toLowerCase() as `0x${string}`,
+      requester: r.requester.toLowerCase() as `0x${string}`,
+      requestDigest: r.requestDigest.toLowerCase() as `0x${string}`,
+      servedAt: r.servedAt,
     })),
   );
   await context.db.insert(rewrapBatch).values({
     validator: node,
     batchId,
-    count: n,
+    count: records.length,
     blockNumber: event.block.number,
     blockTimestamp: event.block.timestamp,
     txHash: event.transaction.hash,
   });
   await context.db.update(validator, { node }).set({ auditBatches: batchId });
-}, ({ event }) => event.args.count + 1n);
+});

@@ -5,15 +5,7 @@ import { ponder, type EventNames, type IndexingFunctionArgs } from "ponder:regis
 import { indexerState } from "ponder:schema";
 import { domainOfContract } from "../lib/domains.js";
 
-/**
- * `covers`: the chain events one call applies (default 1) — an audit batch's handler applies the
- * batch's RewrapRecorded events too, so `events` keeps counting what the chain emitted.
- */
-export function on<N extends EventNames>(
-  name: N,
-  handler: (args: IndexingFunctionArgs<N>) => Promise<void>,
-  covers: (args: IndexingFunctionArgs<N>) => bigint = () => 1n,
-): void {
+export function on<N extends EventNames>(name: N, handler: (args: IndexingFunctionArgs<N>) => Promise<void>): void {
   const domain = domainOfContract(name.slice(0, name.indexOf(":")));
   // ponder.on is typed per literal event name; for a generic N the argument type is the same.
   const register = ponder.on.bind(ponder) as unknown as (name: N, fn: (args: IndexingFunctionArgs<N>) => Promise<void>) => void;
@@ -21,10 +13,9 @@ export function on<N extends EventNames>(
     await handler(args);
     const { block, log } = args.event as unknown as { block: { hash: string }; log: { logIndex: number } };
     const lastEvent = `${block.hash}:${log.logIndex}`;
-    const events = covers(args);
     await args.context.db
       .insert(indexerState)
-      .values({ domain, lastEvent, events })
-      .onConflictDoUpdate((row) => ({ lastEvent, events: row.events + events }));
+      .values({ domain, lastEvent, events: 1n })
+      .onConflictDoUpdate((row) => ({ lastEvent, events: row.events + 1n }));
   });
 }

@@ -5,10 +5,8 @@ import { describe, test } from "node:test";
 import fc from "fast-check";
 import { CID } from "multiformats/cid";
 import { sha256 } from "multiformats/hashes/sha2";
-import { encodeAbiParameters, encodeEventTopics, encodeFunctionData, getAddress, keccak256, type Address, type Hex, type Log } from "viem";
-import { rewrapAuditLogAbi } from "../../build/abi/index.js";
+import { getAddress, keccak256, type Address, type Hex } from "viem";
 import { evaluateAccess } from "../../indexer/lib/access.js";
-import { batchRecordsFromCalldata, batchRecordsFromLogs } from "../../indexer/lib/auditBatch.js";
 import { decodeCursor, encodeCursor } from "../../indexer/lib/cursor.js";
 import { ApiError } from "../../indexer/lib/errors.js";
 import { parseAddress, parseContentRef, parseLimit } from "../../indexer/lib/params.js";
@@ -70,11 +68,13 @@ describe("parameters", () => {
 
   test("cursors round-trip and refuse anything else", () => {
     fc.assert(
-      fc.property(fc.bigInt({ min: 0n, max: 10n ** 15n }), fc.nat(1e8), (blockNumber, logIndex) => {
-        assert.deepEqual(decodeCursor(encodeCursor({ blockNumber, logIndex })), { blockNumber, logIndex });
+      fc.property(fc.bigInt({ min: 0n, max: 10n ** 15n }), fc.nat(1e8), fc.nat(499), (blockNumber, logIndex, recordIndex) => {
+        assert.deepEqual(decodeCursor(encodeCursor({ blockNumber, logIndex, recordIndex })), { blockNumber, logIndex, recordIndex });
       }),
     );
-    for (const bad of ["", "====", Buffer.from("a2.1.1").toString("base64url"), Buffer.from("a1.1").toString("base64url")]) {
+    // a1: the format before audit batches were one event.
+    const old = ["a1.1.1", "a2.1.1", "a3.1.1.1", "a2.1.1.x", "a2.1.1.12345"].map((body) => Buffer.from(body).toString("base64url"));
+    for (const bad of ["", "====", ...old]) {
       assert.throws(() => decodeCursor(bad), ApiError);
     }
   });
@@ -134,66 +134,5 @@ describe("access evaluator", () => {
       }),
       { numRuns: 2000 },
     );
-  });
-});
-
-describe("audit batches", () => {
-  const auditLog = getAddress("0x" + "a1".repeat(20));
-  const node = getAddress("0x" + "b2".repeat(20));
-  const records = [1, 2, 3].map((i) => ({
-    contentId: `0x${"C".repeat(63)}${i}` as Hex,
-    requester: getAddress(`0x${"d".repeat(39)}${i}`),
-    requestDigest: `0x${"E".repeat(63)}${i}` as Hex,
-    servedAt: 1_700_000_000n + BigInt(i),
-  }));
-  const lowered = records.map((r) => ({ ...r, contentId: r.contentId.toLowerCase(), requester: r.requester.toLowerCase(), requestDigest: r.requestDigest.toLowerCase() }));
-  const input = encodeFunctionData({ abi: rewrapAuditLogAbi, functionName: "recordRewraps", args: [7n, records] });
-  const direct = { from: node, to: auditLog, input };
-
-  /** The logs the contract emits for the batch, from log index `first`. */
-  function emitted(first: number, validator: Address = node, address: Address = auditLog): Log[] {
-    const recordLogs = records.map((r, i) => ({
-      address,
-      logIndex: first + i,
-      topics: encodeEventTopics({ abi: rewrapAuditLogAbi, eventName: "RewrapRecorded", args: { contentId: r.contentId, requester: r.requester, validator } }),
-      data: encodeAbiParameters([{ type: "bytes32" }, { type: "uint64" }], [r.requestDigest, r.servedAt]),
-    }));
-    const batch = {
-      address,
-      logIndex: first + records.length,
-      topics: encodeEventTopics({ abi: rewrapAuditLogAbi, eventName: "RewrapBatchRecorded", args: { validator } }),
-      data: encodeAbiParameters([{ type: "uint64" }, { type: "uint256" }], [7n, 3n]),
-    };
-    return [...recordLogs, batch] as unknown as Log[];
-  }
-
-  test("a direct recordRewraps call gives its records, lowercase", () => {
-    assert.deepEqual(batchRecordsFromCalldata(direct, auditLog, node, 7n, 3), lowered);
-    assert.deepEqual(batchRecordsFromCalldata({ ...direct, to: auditLog.toLowerCase() as Hex }, auditLog, node.toLowerCase() as Hex, 7n, 3), lowered);
-  });
-
-  test("anything but the validator's direct call of this batch gives undefined", () => {
-    const other = getAddress("0x" + "f3".repeat(20));
-    assert.equal(batchRecordsFromCalldata({ ...direct, to: other }, auditLog, node, 7n, 3), undefined, "through another contract");
-    assert.equal(batchRecordsFromCalldata({ ...direct, to: null }, auditLog, node, 7n, 3), undefined, "a deployment");
-    assert.equal(batchRecordsFromCalldata({ ...direct, from: other }, auditLog, node, 7n, 3), undefined, "sent by someone else");
-    assert.equal(batchRecordsFromCalldata(direct, auditLog, node, 8n, 3), undefined, "another batch id");
-    assert.equal(batchRecordsFromCalldata(direct, auditLog, node, 7n, 4), undefined, "another count");
-    assert.equal(batchRecordsFromCalldata({ ...direct, input: "0xdeadbeef" }, auditLog, node, 7n, 3), undefined, "not an audit log call");
-    const nextBatch = encodeFunctionData({ abi: rewrapAuditLogAbi, functionName: "nextBatchId", args: [node] });
-    assert.equal(batchRecordsFromCalldata({ ...direct, input: nextBatch }, auditLog, node, 7n, 3), undefined, "another function");
-  });
-
-  test("the receipt's logs give the same records as the calldata, whatever else the transaction logged", () => {
-    const foreign = { ...emitted(0, node, getAddress("0x" + "f3".repeat(20)))[0]!, logIndex: 0 } as Log;
-    const logs = [foreign, ...emitted(1), { ...foreign, logIndex: 5 } as Log];
-    assert.deepEqual(batchRecordsFromLogs(logs, auditLog, node, 4, 3), lowered);
-  });
-
-  test("logs that are not the batch's records are an invariant violation", () => {
-    assert.throws(() => batchRecordsFromLogs(emitted(0).slice(1), auditLog, node, 3, 3), /indexer invariant: a batch of 3 records has 2/);
-    assert.throws(() => batchRecordsFromLogs(emitted(0, getAddress("0x" + "f3".repeat(20))), auditLog, node, 3, 3), /not a RewrapRecorded of its validator/);
-    assert.throws(() => batchRecordsFromLogs(emitted(0, node, getAddress("0x" + "f3".repeat(20))), auditLog, node, 3, 3), /not the audit log's/);
-    assert.throws(() => batchRecordsFromLogs(emitted(0), auditLog, node, 4, 4), /not a RewrapRecorded/, "the batch event itself in the range");
   });
 });

@@ -137,11 +137,11 @@ test("reorg: replaced blocks vanish from every answer, the replacing ones appear
     (tables.content as { contentId: Hex }[]).map((c) => c.contentId).sort(),
     registered.map((e) => e.args.contentId!.toLowerCase()).sort(),
   );
-  const recorded = await d.public.getContractEvents({ address: d.addresses.RewrapAuditLog, abi: rewrapAuditLogAbi, eventName: "RewrapRecorded", fromBlock: 0n, toBlock: BigInt(head) });
+  const batches = await d.public.getContractEvents({ address: d.addresses.RewrapAuditLog, abi: rewrapAuditLogAbi, eventName: "RewrapBatchRecorded", fromBlock: 0n, toBlock: BigInt(head) });
   const auditB = (await get(indexer.url, "/audit?limit=500")).body.records;
   assert.deepEqual(
-    auditB.map((r: any) => r.txHash + r.logIndex),
-    recorded.reverse().map((e) => e.transactionHash + e.logIndex),
+    auditB.map((r: any) => [r.txHash, r.logIndex, r.recordIndex, r.requestDigest]),
+    batches.flatMap((e) => e.args.records!.map((r, i) => [e.transactionHash, e.logIndex, i, r.requestDigest])).reverse(),
   );
   assert.ok(!auditB.some((r: any) => r.contentId === a.contentId));
 });

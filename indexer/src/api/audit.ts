@@ -36,7 +36,7 @@ async function loadPage(db: Reader, q: AuditQuery): Promise<{ version: Version; 
     limit: q.limit,
     records: page,
     // Another page exists exactly when the query found more than `limit` rows.
-    nextCursor: row.records.length > q.limit && last ? encodeCursor({ blockNumber: BigInt(last.blockNumber), logIndex: last.logIndex }) : null,
+    nextCursor: row.records.length > q.limit && last ? encodeCursor({ blockNumber: BigInt(last.blockNumber), logIndex: last.logIndex, recordIndex: last.recordIndex }) : null,
   });
   return { version, value };
 }

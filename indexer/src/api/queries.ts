@@ -193,6 +193,8 @@ export interface AuditRecordJson {
   batchId: string;
   blockNumber: number;
   logIndex: number;
+  /** Position in its batch (the batch is one event, at logIndex). */
+  recordIndex: number;
   blockTimestamp: number;
   txHash: Hex;
 }
@@ -208,16 +210,19 @@ export function readAudit(db: Reader, q: AuditFilter): Promise<{ version: Versio
   if (q.validator) conditions.push(sql`validator = ${q.validator}`);
   if (q.from !== undefined) conditions.push(sql`block_timestamp >= ${clamp(q.from)}`);
   if (q.to !== undefined) conditions.push(sql`block_timestamp <= ${clamp(q.to)}`);
-  if (q.before) conditions.push(sql`(block_number, log_index) < (${q.before.blockNumber}, ${q.before.logIndex})`);
+  if (q.before) {
+    const { blockNumber, logIndex, recordIndex } = q.before;
+    conditions.push(sql`(block_number, log_index, record_index) < (${blockNumber}, ${logIndex}, ${recordIndex})`);
+  }
   // One more than asked for: its presence says another page exists.
   return selectWithVersion<{ records: AuditRecordJson[] }>(
     db,
     sql`(SELECT coalesce(json_agg(json_build_object('contentId', r.content_id, 'cid', c.cid, 'requester', r.requester,
            'validator', r.validator, 'requestDigest', r.request_digest, 'servedAt', r.served_at::text,
-           'batchId', r.batch_id::text, 'blockNumber', r.block_number, 'logIndex', r.log_index,
-           'blockTimestamp', r.block_timestamp, 'txHash', r.tx_hash) ORDER BY r.block_number DESC, r.log_index DESC), '[]')
+           'batchId', r.batch_id::text, 'blockNumber', r.block_number, 'logIndex', r.log_index, 'recordIndex', r.record_index,
+           'blockTimestamp', r.block_timestamp, 'txHash', r.tx_hash) ORDER BY r.block_number DESC, r.log_index DESC, r.record_index DESC), '[]')
          FROM (SELECT * FROM ${rewrap} WHERE ${sql.join(conditions, sql` AND `)}
-               ORDER BY block_number DESC, log_index DESC LIMIT ${q.limit + 1}) r
+               ORDER BY block_number DESC, log_index DESC, record_index DESC LIMIT ${q.limit + 1}) r
          LEFT JOIN ${content} c ON c.content_id = r.content_id) AS records`,
   );
 }

@@ -42,11 +42,11 @@ export function recordRewrapsRequest(clients: ChainClients, { batchId, records }
 /**
  * Gas for recordRewraps of `count` records with headroom, so that a batch can go out without
  * its own estimate: Hardhat estimates by executing the call several times, which cost the chain
- * ~64 ms of CPU for a batch of 500 (on top of ~50 ms to execute it for real), a third of
- * what the devnet's chain spends per rewrap served. Measured (actions.test.ts, which checks
- * that ≥ 20 % of the limit stays unused): 56,276 gas for a validator's first batch of one
- * record (it pays for the batch-id slot), 39,176 for a later one, 2,251,283 for 500 records
- * (73 % of the limit). Unused gas is not charged.
+ * ~64 ms of CPU for a batch of 500 (measured when each record was its own event), more than
+ * executing it once. Measured (actions.test.ts, which checks that ≥ 20 % of the limit stays
+ * unused): 55,194 gas for a validator's first batch of one record (it pays for the batch-id
+ * slot), 38,094 for a later one, 1,976,930 for 500 records (64 % of the limit). Unused gas is
+ * not charged.
  */
 export function recordRewrapsGasLimit(count: number): bigint {
   return 100_000n + 6_000n * BigInt(count);

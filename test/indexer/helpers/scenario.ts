@@ -151,8 +151,8 @@ export async function runScenario(d: Driver): Promise<Scenario> {
   await record(v1, 1n, [[contents.all, r25], [contents.all, r26], [contents.explicit, r27]]);
   await record(v3, 1n, [[contents.xor, r26]]);
   await record(v1, 2n, [[contents.xor, r25], [contents.all, r25]]);
-  // v3's second batch from v3 as a smart account (EIP-7702): not a direct recordRewraps call, so
-  // the indexer reads its records from the receipt's RewrapRecorded logs (indexer/src/audit.ts).
+  // v3's second batch from v3 as a smart account (EIP-7702): not a direct recordRewraps call; the
+  // indexer reads every batch from its event, whoever called the contract.
   const smartAccountRows: [ScenarioContent, Address][] = [[contents.explicit, r26], [contents.xor, r27]];
   const smartAccountBatch = await d.recordRewrapsAsSmartAccount(3, smartAccountRows.map(([c, requester]) => ({ contentId: c.contentId, requester })));
   for (const [c, requester] of smartAccountRows) audit.push({ validator: v3, contentId: c.contentId, requester, batchId: 2n });

@@ -144,7 +144,7 @@ export function auditRecord(label: string) {
 }
 
 export interface OnChainAudit {
-  /** Request digests in chain order, one per RewrapRecorded event. */
+  /** Request digests in chain order, one per record. */
   digests: Hex[];
   /** RewrapBatchRecorded (batch id, record count) in chain order. */
   batches: { batchId: bigint; count: number }[];
@@ -153,13 +153,6 @@ export interface OnChainAudit {
 /** Everything RewrapAuditLog recorded for `validator`. */
 export async function onChainAudit(clients: ChainClients, validator: Address): Promise<OnChainAudit> {
   const { publicClient, deployment } = clients;
-  const records = await publicClient.getContractEvents({
-    address: deployment.addresses.rewrapAuditLog,
-    abi: rewrapAuditLogAbi,
-    eventName: "RewrapRecorded",
-    args: { validator },
-    fromBlock: deployment.startBlock,
-  });
   const batches = await publicClient.getContractEvents({
     address: deployment.addresses.rewrapAuditLog,
     abi: rewrapAuditLogAbi,
@@ -168,8 +161,8 @@ export async function onChainAudit(clients: ChainClients, validator: Address): P
     fromBlock: deployment.startBlock,
   });
   return {
-    digests: records.map((log) => log.args.requestDigest!),
-    batches: batches.map((log) => ({ batchId: log.args.batchId!, count: Number(log.args.count!) })),
+    digests: batches.flatMap((log) => log.args.records!.map((r) => r.requestDigest)),
+    batches: batches.map((log) => ({ batchId: log.args.batchId!, count: log.args.records!.length })),
   };
 }
 
