@@ -1,9 +1,10 @@
 /**
  * Group commit. Every write runs at once, atomically (inside a savepoint), in one open
- * transaction; the transaction is committed — one fsync for everything in it — at the end of
- * the current event-loop turn, or as soon as `maxGroupSize` writes are waiting, or when a
- * write that must be durable before it returns (`commitNow`) comes along. A write's promise
- * resolves only after the commit that contains it.
+ * transaction; the transaction is committed at the end of the current event-loop turn, or as
+ * soon as `maxGroupSize` writes are waiting, or when a write that must be durable before it
+ * returns (`commitNow`) comes along. A write's promise resolves only after the commit that
+ * contains it is durable: with `walSync`, once the WAL has been fsync'd off the event loop
+ * (walSync.ts); `commitNow` and `flush` fsync before they return.
  *
  * Consequences callers rely on:
  *  - work runs synchronously at call time, so check-and-insert logic sees every earlier write
@@ -15,16 +16,14 @@
  */
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { fromSqliteError, StoreError } from "./errors.js";
-
-interface Waiter {
-  resolve(): void;
-  reject(error: unknown): void;
-}
+import type { WalSync, Waiter } from "./walSync.js";
 
 export interface CommitterOptions {
   maxGroupSize: number;
   /** Called after a rollback of the group, to drop in-memory state derived from it. */
   onRollback(): void;
+  /** Makes commits durable; without it a commit is acknowledged as soon as SQLite returns. */
+  walSync?: WalSync;
 }
 
 export class Committer {
@@ -88,8 +87,17 @@ export class Committer {
     return result;
   }
 
-  /** Commits the open group now. Throws (after rejecting its waiters) if the commit fails. */
+  /**
+   * Commits the open group and makes every commit so far durable before returning. Throws
+   * (after rejecting the group's waiters) if either fails.
+   */
   flush(): void {
+    this.#commitGroup();
+    this.#options.walSync?.syncNow();
+  }
+
+  /** Commits the open group; its waiters are released once it is durable. */
+  #commitGroup(): void {
     if (this.#scheduled !== undefined) {
       clearImmediate(this.#scheduled);
       this.#scheduled = undefined;
@@ -106,21 +114,26 @@ export class Committer {
       throw failure;
     }
     this.#commits++;
-    for (const waiter of waiters) waiter.resolve();
+    const { walSync } = this.#options;
+    if (walSync) walSync.committed(waiters);
+    else for (const waiter of waiters) waiter.resolve();
   }
 
-  /** Commits what is pending and refuses further writes. */
+  /** Commits what is pending, makes it durable and refuses further writes. */
   close(): void {
     if (this.#closed) return;
     try {
-      this.flush();
+      this.#commitGroup();
     } finally {
       this.#closed = true;
+      this.#options.walSync?.close();
     }
   }
 
   #run<T>(operation: string, work: () => T): T {
     if (this.#closed) throw new StoreError("STORE_CLOSED", "the store is closed", { details: { operation } });
+    const failure = this.#options.walSync?.failure;
+    if (failure) throw failure;
     try {
       if (!this.#open) {
         this.#begin.run();
@@ -168,7 +181,7 @@ export class Committer {
 
   #flushQuietly(): void {
     try {
-      this.flush();
+      this.#commitGroup();
     } catch {
       // Already delivered to every waiter of the failed group.
     }

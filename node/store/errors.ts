@@ -27,7 +27,12 @@ export type StoreErrorCode =
   /** A restore or backup target already exists. */
   | "STORE_EXISTS"
   /** The database or file system failed (disk full, I/O error). */
-  | "STORE_IO";
+  | "STORE_IO"
+  /**
+   * An fsync of committed writes failed, so they may not be on disk: the store refuses every
+   * further write (reads still work) until the node restarts and reopens it.
+   */
+  | "STORE_NOT_DURABLE";
 
 const RETRYABLE: ReadonlySet<StoreErrorCode> = new Set(["STORE_LOCKED", "STORE_NONCES_FULL", "STORE_IO"]);
 

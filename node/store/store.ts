@@ -3,7 +3,8 @@
  * and replay nonces in one SQLite database (node:sqlite, WAL journal, exclusive locking).
  *
  * Writes return promises that resolve once the write is committed — with the default
- * `synchronous: "full"`, fsync'd. Concurrent writes share one commit (see committer.ts).
+ * `synchronous: "full"`, fsync'd, off the event loop (walSync.ts). Concurrent writes share one
+ * commit (see committer.ts).
  * Reads are synchronous and see every write already made through this store, including
  * writes whose promise has not resolved yet; the reads that feed chain transactions
  * (listUnconfirmed, pendingBatches) commit pending writes first.
@@ -26,6 +27,7 @@ import { acquireLock, type DirectoryLock } from "./lock.js";
 import { NonceTable } from "./nonces.js";
 import { assertSupportedVersion, isEmpty, migrate, SCHEMA_VERSION, schemaVersion } from "./schema.js";
 import { sealKeyCheck, verifyKeyCheck } from "./sealing.js";
+import { WalSync, type FsyncFn } from "./walSync.js";
 
 export interface DekStoreOptions {
   /** The store's own directory (store.sqlite, store.lock); created with mode 0700 if missing. */
@@ -38,6 +40,8 @@ export interface DekStoreOptions {
    * may be lost on power loss. Measured cost in docs/store.md.
    */
   synchronous?: "full" | "normal";
+  /** The fsync used for the WAL (default node:fs fsync); injectable so tests can delay or fail it. */
+  fsync?: FsyncFn;
   /** Bound of the replay table (default DEFAULT_MAX_NONCES). */
   maxNonces?: number;
   /** Commit a group early once this many writes wait (default DEFAULT_MAX_GROUP_SIZE). */
@@ -88,9 +92,15 @@ export class DekStore {
     this.#lock = lock;
     this.#now = options.now ?? nowSeconds;
     const sealingKey = SealingKey.derive(options.storageKey);
+    // SQLite never fsyncs in a commit (NORMAL); with "full", WalSync does it off the event loop
+    // before a write's promise resolves.
+    db.exec("PRAGMA synchronous = NORMAL");
     this.#committer = new Committer(db, {
       maxGroupSize: positiveInteger(options.maxGroupSize, DEFAULT_MAX_GROUP_SIZE, "maxGroupSize"),
       onRollback: () => this.#nonces.resync(),
+      ...((options.synchronous ?? "full") === "full" && {
+        walSync: new WalSync(join(directory, `${DATABASE_FILE}-wal`), options.fsync && { fsync: options.fsync }),
+      }),
     });
     this.#deks = new DekTable(db, this.#committer, sealingKey, this.#now);
     this.#kasKeys = new KasKeyTable(db, this.#committer, sealingKey, this.#now);
@@ -119,7 +129,9 @@ export class DekStore {
     let db: DatabaseSync | undefined;
     try {
       db = new DatabaseSync(join(directory, DATABASE_FILE));
-      const created = prepareDatabase(db, options.storageKey, options.synchronous ?? "full");
+      const synchronous = options.synchronous ?? "full";
+      if (synchronous !== "full" && synchronous !== "normal") throw invalidArgument("synchronous", "expected \"full\" or \"normal\"");
+      const created = prepareDatabase(db, options.storageKey);
       if (created) fsyncPath(directory);
       return new DekStore(directory, db, lock, options);
     } catch (error) {
@@ -378,10 +390,10 @@ export class DekStore {
 
 /**
  * Takes the database's exclusive lock, checks the storage key before changing anything,
- * then switches to WAL and migrates (or creates) the schema. Returns true for a new store.
+ * then switches to WAL and migrates (or creates) the schema, fsync'd (synchronous=FULL; the
+ * store relaxes it once its own WAL syncing is in place). Returns true for a new store.
  */
-function prepareDatabase(db: DatabaseSync, storageKey: Uint8Array, synchronous: "full" | "normal"): boolean {
-  if (synchronous !== "full" && synchronous !== "normal") throw invalidArgument("synchronous", "expected \"full\" or \"normal\"");
+function prepareDatabase(db: DatabaseSync, storageKey: Uint8Array): boolean {
   // Held until close: no other connection, in this process or another, can read or write.
   db.exec("PRAGMA locking_mode = EXCLUSIVE");
   db.exec("BEGIN IMMEDIATE");
@@ -404,7 +416,7 @@ function prepareDatabase(db: DatabaseSync, storageKey: Uint8Array, synchronous: 
   }
   const mode = (db.prepare("PRAGMA journal_mode = WAL").get() as { journal_mode: string }).journal_mode;
   if (mode !== "wal") throw new StoreError("STORE_IO", "cannot switch the database to WAL", { details: { mode } });
-  db.exec(`PRAGMA synchronous = ${synchronous.toUpperCase()}`);
+  db.exec("PRAGMA synchronous = FULL");
   db.exec("PRAGMA foreign_keys = ON");
   if (created || version < SCHEMA_VERSION) {
     db.exec("BEGIN IMMEDIATE");

@@ -1,0 +1,113 @@
+/**
+ * Durable group commits off the event loop (node/store/walSync.ts): a write resolves only after
+ * an fsync of the WAL that started after its commit, the event loop keeps running meanwhile,
+ * flush() is durable on return, and a failed fsync fails the writes and stops the store from
+ * accepting more. The fsync is the real one, wrapped so a test can hold or fail it.
+ */
+import assert from "node:assert/strict";
+import { fsync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { setImmediate as nextTurn } from "node:timers/promises";
+import { DekStore, StoreError } from "../../../node/store/index.js";
+import type { FsyncFn } from "../../../node/store/walSync.js";
+import { auditRecord, tempDir } from "./helpers.js";
+
+/** The real fsync, held until the test releases it (or fails it). */
+class HeldFsync {
+  readonly calls: { release(): void; fail(): void }[] = [];
+  readonly fn: FsyncFn = (fd, callback) => {
+    this.calls.push({
+      release: () => fsync(fd, callback),
+      fail: () => callback(Object.assign(new Error("EIO: i/o error, fsync"), { code: "EIO" })),
+    });
+  };
+}
+
+/** Whether `promise` has settled by the next event-loop turn. */
+async function settled(promise: Promise<unknown>): Promise<boolean> {
+  let done = false;
+  promise.then(
+    () => (done = true),
+    () => (done = true),
+  );
+  await nextTurn();
+  return done;
+}
+
+function open(fsyncFn: FsyncFn, directory = join(tempDir(), "store")) {
+  return DekStore.open({ directory, storageKey: new Uint8Array(32).fill(7), fsync: fsyncFn });
+}
+
+describe("store: durable commits off the event loop", () => {
+  it("a write resolves after an fsync that started after its commit; the event loop runs meanwhile", async () => {
+    const held = new HeldFsync();
+    const store = open(held.fn);
+    try {
+      const first = store.appendAudit(auditRecord("first"));
+      assert.equal(await settled(first), false, "committed, not yet durable");
+      assert.equal(held.calls.length, 1, "one fsync started, on the thread pool");
+
+      // While it runs, another write commits but must wait for a second fsync.
+      const second = store.appendAudit(auditRecord("second"));
+      assert.equal(await settled(second), false);
+      assert.equal(held.calls.length, 1, "one fsync in flight at a time");
+
+      held.calls[0]!.release();
+      await first;
+      assert.equal(await settled(second), false, "the first fsync started before the second commit");
+      assert.equal(held.calls.length, 2);
+      held.calls[1]!.release();
+      await second;
+      assert.equal(store.stats().unbatchedAuditRecords, 2);
+    } finally {
+      store.close();
+    }
+  });
+
+  it("flush() makes every commit durable before it returns, the one in flight included", async () => {
+    const held = new HeldFsync();
+    const store = open(held.fn);
+    try {
+      const inFlight = store.appendAudit(auditRecord("a"));
+      await nextTurn();
+      const waiting = store.appendAudit(auditRecord("b"));
+      await nextTurn();
+      const open = store.appendAudit(auditRecord("c")); // not committed yet
+      store.flush(); // commits "c", fsyncs on this thread
+      assert.deepEqual(await Promise.all([inFlight, waiting, open].map(settled)), [true, true, true]);
+      held.calls[0]!.release(); // the late callback has nothing left to do
+      await nextTurn();
+    } finally {
+      store.close();
+    }
+  });
+
+  it("a failed fsync fails the writes waiting on it and every later write; reads still work", async () => {
+    const held = new HeldFsync();
+    const directory = join(tempDir(), "store");
+    const store = open(held.fn, directory);
+    const first = store.appendAudit(auditRecord("lost?"));
+    await nextTurn();
+    const second = store.appendAudit(auditRecord("also"));
+    await nextTurn();
+    held.calls[0]!.fail();
+    for (const write of [first, second]) {
+      await assert.rejects(write, (e: unknown) => e instanceof StoreError && e.code === "STORE_NOT_DURABLE" && !e.retryable);
+    }
+    await assert.rejects(store.appendAudit(auditRecord("later")), (e: unknown) => e instanceof StoreError && e.code === "STORE_NOT_DURABLE");
+    assert.throws(() => store.flush(), (e: unknown) => e instanceof StoreError && e.code === "STORE_NOT_DURABLE");
+    assert.equal(store.nextBatchId(), 1n, "reads still answer");
+    store.close(); // does not throw: nothing more can be promised
+    assert.equal(held.calls.length, 1);
+
+    // A restart reopens the store; what SQLite committed is there (the page cache kept it).
+    const reopened = DekStore.open({ directory, storageKey: new Uint8Array(32).fill(7) });
+    try {
+      assert.equal(reopened.stats().unbatchedAuditRecords, 2);
+      await reopened.appendAudit(auditRecord("after restart"));
+    } finally {
+      reopened.close();
+    }
+  });
+});
