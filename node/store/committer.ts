@@ -50,6 +50,11 @@ export class Committer {
     this.#rollbackToSavepoint = db.prepare("ROLLBACK TO write");
   }
 
+  /** Why writes are refused for good (a failed fsync), if they are. */
+  get failure(): StoreError | undefined {
+    return this.#options.walSync?.failure;
+  }
+
   /** Commits performed so far (for metrics and tests of batching). */
   get commits(): number {
     return this.#commits;
@@ -132,8 +137,7 @@ export class Committer {
 
   #run<T>(operation: string, work: () => T): T {
     if (this.#closed) throw new StoreError("STORE_CLOSED", "the store is closed", { details: { operation } });
-    const failure = this.#options.walSync?.failure;
-    if (failure) throw failure;
+    if (this.failure) throw this.failure;
     try {
       if (!this.#open) {
         this.#begin.run();

@@ -358,6 +358,11 @@ export class DekStore {
     return this.#closed;
   }
 
+  /** STORE_NOT_DURABLE once an fsync failed (every write is refused from then on), else undefined. */
+  get failure(): StoreError | undefined {
+    return this.#committer.failure;
+  }
+
   /** Commits pending writes, closes the database and releases the directory lock. */
   close(): void {
     if (this.#closed) return;

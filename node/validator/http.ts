@@ -125,6 +125,6 @@ async function readiness(p: StartHttpParameters): Promise<Readiness> {
     checks.indexer = { ok: false, detail: (error as { code?: string }).code ?? "unreachable" };
   }
   checks.p2p = p.p2p.isStarted ? { ok: true } : { ok: false, detail: "not started" };
-  checks.store = p.store.closed ? { ok: false, detail: "closed" } : { ok: true };
+  checks.store = p.store.closed ? { ok: false, detail: "closed" } : p.store.failure ? { ok: false, detail: p.store.failure.code } : { ok: true };
   return { ready: Object.values(checks).every((c) => c.ok), checks };
 }

@@ -98,6 +98,7 @@ describe("store: durable commits off the event loop", () => {
     await assert.rejects(store.appendAudit(auditRecord("later")), (e: unknown) => e instanceof StoreError && e.code === "STORE_NOT_DURABLE");
     assert.throws(() => store.flush(), (e: unknown) => e instanceof StoreError && e.code === "STORE_NOT_DURABLE");
     assert.equal(store.nextBatchId(), 1n, "reads still answer");
+    assert.equal(store.failure?.code, "STORE_NOT_DURABLE", "what the node's /ready reports");
     store.close(); // does not throw: nothing more can be promised
     assert.equal(held.calls.length, 1);
 
