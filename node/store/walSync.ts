@@ -36,7 +36,7 @@ export class WalSync {
   #waiting: Waiter[] = [];
   /** Waiters the fsync in flight will release; undefined when none is. */
   #inFlight: Waiter[] | undefined;
-  /** A commit since the last fsync started: flushNow() must fsync. */
+  /** A commit since the last fsync started: syncNow() must fsync. */
   #dirty = false;
   #closed = false;
   #failure: StoreError | undefined;
