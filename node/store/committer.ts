@@ -16,7 +16,7 @@
  */
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { fromSqliteError, StoreError } from "./errors.js";
-import type { WalSync, Waiter } from "./walSync.js";
+import type { WalSync, WalSyncStats, Waiter } from "./walSync.js";
 
 export interface CommitterOptions {
   maxGroupSize: number;
@@ -48,6 +48,10 @@ export class Committer {
     this.#savepoint = db.prepare("SAVEPOINT write");
     this.#release = db.prepare("RELEASE write");
     this.#rollbackToSavepoint = db.prepare("ROLLBACK TO write");
+  }
+
+  get walStats(): Readonly<WalSyncStats> | undefined {
+    return this.#options.walSync?.stats;
   }
 
   /** Why writes are refused for good (a failed fsync), if they are. */

@@ -4,6 +4,7 @@
  */
 export { DekStore, type DekStoreOptions, type StoreStats } from "./store.js";
 export { StoreError, type StoreErrorCode } from "./errors.js";
+export type { FsyncFn, WalSyncStats } from "./walSync.js";
 export type { BytesLike, Hex } from "./codec.js";
 export type { Confirmation, DekInfo, DekMeta, DekSource, ListUnconfirmedOptions, ReplicationMode } from "./deks.js";
 export type { KasKeyInfo } from "./kasKeys.js";

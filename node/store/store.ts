@@ -27,7 +27,7 @@ import { acquireLock, type DirectoryLock } from "./lock.js";
 import { NonceTable } from "./nonces.js";
 import { assertSupportedVersion, isEmpty, migrate, SCHEMA_VERSION, schemaVersion } from "./schema.js";
 import { sealKeyCheck, verifyKeyCheck } from "./sealing.js";
-import { WalSync, type FsyncFn } from "./walSync.js";
+import { WalSync, type FsyncFn, type WalSyncStats } from "./walSync.js";
 
 export interface DekStoreOptions {
   /** The store's own directory (store.sqlite, store.lock); created with mode 0700 if missing. */
@@ -356,6 +356,11 @@ export class DekStore {
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /** fsyncs of the WAL that made commits durable (zeros with `synchronous: "normal"`). */
+  walStats(): WalSyncStats {
+    return { ...(this.#committer.walStats ?? { fsyncs: 0, fsyncSeconds: 0 }) };
   }
 
   /** STORE_NOT_DURABLE once an fsync failed (every write is refused from then on), else undefined. */

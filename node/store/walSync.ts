@@ -18,6 +18,7 @@
  * one fsync covers every commit of the previous fsync's duration.
  */
 import { closeSync, fsync, fsyncSync, openSync } from "node:fs";
+import { performance } from "node:perf_hooks";
 import { StoreError } from "./errors.js";
 
 export interface Waiter {
@@ -27,6 +28,12 @@ export interface Waiter {
 
 /** fsync(2) with node's callback signature; injectable so tests can delay or fail it. */
 export type FsyncFn = (fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => void;
+
+/** fsyncs of the WAL since the store opened, and the seconds they took (mean = seconds / fsyncs). */
+export interface WalSyncStats {
+  fsyncs: number;
+  fsyncSeconds: number;
+}
 
 export class WalSync {
   readonly #path: string;
@@ -40,10 +47,15 @@ export class WalSync {
   #dirty = false;
   #closed = false;
   #failure: StoreError | undefined;
+  readonly #stats: WalSyncStats = { fsyncs: 0, fsyncSeconds: 0 };
 
   constructor(walPath: string, options: { fsync?: FsyncFn } = {}) {
     this.#path = walPath;
     this.#fsync = options.fsync ?? fsync;
+  }
+
+  get stats(): Readonly<WalSyncStats> {
+    return this.#stats;
   }
 
   /** Set once an fsync failed: what was committed may not be durable, so writes are refused. */
@@ -73,12 +85,14 @@ export class WalSync {
     this.#dirty = false;
     const waiting = [...(this.#inFlight?.splice(0) ?? []), ...this.#waiting];
     this.#waiting = [];
+    const started = performance.now();
     try {
       fsyncSync(this.#open());
     } catch (error) {
       this.#fail(error, waiting);
       throw this.#failure;
     }
+    this.#count(started);
     for (const waiter of waiting) waiter.resolve();
   }
 
@@ -105,8 +119,10 @@ export class WalSync {
       return;
     }
     this.#inFlight = batch;
+    const started = performance.now();
     this.#fsync(fd, (error) => {
       this.#inFlight = undefined;
+      this.#count(started);
       if (this.#closed) {
         // close() synced (or failed) everything, this batch included, on its own thread.
         this.#release();
@@ -119,6 +135,11 @@ export class WalSync {
       for (const waiter of batch) waiter.resolve();
       if (this.#waiting.length > 0) this.#start();
     });
+  }
+
+  #count(started: number): void {
+    this.#stats.fsyncs += 1;
+    this.#stats.fsyncSeconds += (performance.now() - started) / 1000;
   }
 
   #open(): number {

@@ -26,6 +26,8 @@ export function registerDaemonMetrics(registry: MetricsRegistry, sources: Daemon
   const submitter = registry.gauge("submitter_events", "TxSubmitter counters since start, by kind", ["kind"]);
   const submitterHalted = registry.gauge("submitter_halted", "1 when the submitter halted (the chain refuses this validator's records)");
   const storeRows = registry.gauge("store_rows", "Rows in the DEK store, by table", ["table"]);
+  const walFsyncs = registry.gauge("store_wal_fsyncs", "fsyncs of the store's WAL since start (each makes the commits before it durable)");
+  const walFsyncSeconds = registry.gauge("store_wal_fsync_seconds", "Seconds the store's WAL fsyncs took since start; / store_wal_fsyncs = mean latency");
   const peers = registry.gauge("p2p_connected_peers", "Connected libp2p peers");
   const dhtPeers = registry.gauge("p2p_dht_peers", "Peers in the DHT routing table");
   const providesWaiting = registry.gauge("p2p_dht_provides_waiting", "Provider records waiting for their turn to be announced");
@@ -56,6 +58,9 @@ export function registerDaemonMetrics(registry: MetricsRegistry, sources: Daemon
     if (!sources.store.closed) {
       const s = sources.store.stats() as unknown as Record<string, unknown>;
       for (const [table, value] of Object.entries(s)) if (typeof value === "number") storeRows.set({ table }, value);
+      const wal = sources.store.walStats();
+      walFsyncs.set(wal.fsyncs);
+      walFsyncSeconds.set(wal.fsyncSeconds);
     }
     peers.set(sources.p2p.isStarted ? sources.p2p.connectedPeers().length : 0);
     dhtPeers.set(sources.p2p.isStarted ? sources.p2p.dhtPeerCount() : 0);

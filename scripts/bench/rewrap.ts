@@ -379,7 +379,9 @@ async function main(): Promise<void> {
       const indexerBefore = validator.indexer.stats();
       const cpuBefore = cpuSnapshot();
       const batchBefore = validator.store.nextBatchId();
+      const walBefore = validator.store.walStats();
       const session = await load(url, sessionLoad, CONCURRENCY, seconds * 1_000, 5);
+      const walAfter = validator.store.walStats();
       const auditBatches = Number(validator.store.nextBatchId() - batchBefore);
       const cpu = cpuPerRewrap(cpuBefore, cpuSnapshot(), session.completed);
       const indexerAfter = validator.indexer.stats();
@@ -395,7 +397,10 @@ async function main(): Promise<void> {
         stale: indexerAfter.stale - indexerBefore.stale,
         chain_access_reads: indexerAfter.chainAccessReads - indexerBefore.chainAccessReads,
       };
-      log(`[workers ${cryptoWorkers}] session: ${JSON.stringify({ ...s, validator_main_thread_busy: round2(sessionBusy), client_busy: round2(session.clientBusy), audit_batches: auditBatches, indexer, cpu_ms_per_rewrap: cpu })}`);
+      // The store's WAL fsyncs (off the event loop): each rewrap's answer waits for one to finish.
+      const fsyncs = walAfter.fsyncs - walBefore.fsyncs;
+      const wal = { fsyncs, fsync_ms_mean: round2(((walAfter.fsyncSeconds - walBefore.fsyncSeconds) * 1_000) / Math.max(1, fsyncs)) };
+      log(`[workers ${cryptoWorkers}] session: ${JSON.stringify({ ...s, validator_main_thread_busy: round2(sessionBusy), client_busy: round2(session.clientBusy), audit_batches: auditBatches, indexer, wal, cpu_ms_per_rewrap: cpu })}`);
 
       // ---- per-request EIP-712
       log(`[workers ${cryptoWorkers}] signing EIP-712 requests …`);

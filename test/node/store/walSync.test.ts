@@ -9,8 +9,7 @@ import { fsync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { setImmediate as nextTurn } from "node:timers/promises";
-import { DekStore, StoreError } from "../../../node/store/index.js";
-import type { FsyncFn } from "../../../node/store/walSync.js";
+import { DekStore, StoreError, type FsyncFn } from "../../../node/store/index.js";
 import { auditRecord, tempDir } from "./helpers.js";
 
 /** The real fsync, held until the test releases it (or fails it). */

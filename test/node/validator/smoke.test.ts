@@ -26,4 +26,12 @@ test("startValidator registers, stakes and serves", async () => {
   await eventually(() => v0.store.hasDek(contentId), 15_000, "derived DEK");
   assert.deepEqual(v0.store.getDek(contentId), dek);
   await eventually(async () => (await v0.indexer.holders(contentId)).holders.some((h) => h.state === "confirmed"), 15_000, "confirmed holding");
+
+  // The daemon's own metrics, pulled from the parts when /metrics is rendered.
+  const metrics = await (await fetch(`${v0.httpUrl}/metrics`)).text();
+  const sample = (line: string) => Number(new RegExp(`^${line.replace(/[{}]/g, "\\$&")} (\\S+)$`, "m").exec(metrics)?.[1]);
+  assert.ok(sample('dekmesh_store_rows{table="deks"}') >= 1, "the derived DEK is in the store");
+  assert.ok(sample("dekmesh_store_wal_fsyncs") >= 1, "storing it fsync'd the WAL");
+  assert.ok(sample("dekmesh_store_wal_fsync_seconds") > 0);
+  assert.ok(sample('dekmesh_submitter_events{kind="holdingsConfirmed"}') >= 1);
 });
