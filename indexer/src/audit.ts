@@ -5,7 +5,7 @@ import { rewrap, rewrapBatch, validator } from "ponder:schema";
 
 on("RewrapAuditLog:RewrapBatchRecorded", async ({ event, context }) => {
   const { validator: node, batchId, records } = event.args;
-  const where = {
+  const ofBatch = {
     blockNumber: event.block.number,
     logIndex: event.log.logIndex,
     validator: node,
@@ -16,7 +16,7 @@ on("RewrapAuditLog:RewrapBatchRecorded", async ({ event, context }) => {
   // The schema's convention: addresses and byte strings lowercase.
   await context.db.insert(rewrap).values(
     records.map((r, recordIndex) => ({
-      ...where,
+      ...ofBatch,
       recordIndex,
       contentId: r.contentId.toLowerCase() as `0x${string}`,
       requester: r.requester.toLowerCase() as `0x${string}`,
