@@ -1,5 +1,6 @@
 // RewrapAuditLog: one row per served rewrap, and the numbered batches they came in. Each batch
 // is one RewrapBatchRecorded event carrying its records, stored with one multi-row insert.
+import type { Hex } from "viem";
 import { on } from "./on.js";
 import { rewrap, rewrapBatch, validator } from "ponder:schema";
 
@@ -18,9 +19,9 @@ on("RewrapAuditLog:RewrapBatchRecorded", async ({ event, context }) => {
     records.map((r, recordIndex) => ({
       ...ofBatch,
       recordIndex,
-      contentId: r.contentId.toLowerCase() as `0x${string}`,
-      requester: r.requester.toLowerCase() as `0x${string}`,
-      requestDigest: r.requestDigest.toLowerCase() as `0x${string}`,
+      contentId: r.contentId.toLowerCase() as Hex,
+      requester: r.requester.toLowerCase() as Hex,
+      requestDigest: r.requestDigest.toLowerCase() as Hex,
       servedAt: r.servedAt,
     })),
   );

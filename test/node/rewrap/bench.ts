@@ -1,6 +1,6 @@
 /**
  * In-process micro-benchmark of the rewrap service (not a test): the service's own cost per
- * rewrap with a real store (synchronous=FULL, group-committed audit appends) and an indexer
+ * rewrap with a real store (durable, group-committed audit appends) and an indexer
  * stand-in that always allows (the real client answers from its per-(policy, account) cache on
  * all but ~1 request per account per second). Requests are signed before the clock starts, so
  * only validator work is timed. HTTP is not involved; `npm run bench:rewrap` (issue 5) will
