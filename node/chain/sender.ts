@@ -12,7 +12,8 @@
  *   second transaction. Only when the node says the nonce is taken by a transaction other
  *   than ours is the call re-signed, with a fresh nonce (and `onSigned` called again).
  */
-import { keccak256, type Address, type Hash, type Hex } from "viem";
+import type { Address, Hash, Hex } from "viem";
+import { keccakOfHex } from "./account.js";
 import { requireAccount, type ChainClients } from "./clients.js";
 import { asChainError, ChainError, sendRefusal } from "./errors.js";
 import { silentLogger, type ChainLogger } from "./logger.js";
@@ -136,7 +137,7 @@ export class TxSender {
         nonce,
         ...fees,
       });
-      const hash = keccak256(serialized);
+      const hash = keccakOfHex(serialized);
       await options.onSigned?.(hash);
       const outcome = await this.#broadcast(serialized, hash, nonce, write.functionName, options.signal);
       if (outcome === "accepted") {

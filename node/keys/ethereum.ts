@@ -5,16 +5,14 @@
  * peer or a contract can check a signer against the on-chain registry by address.
  */
 import { secp256k1 } from "@noble/curves/secp256k1.js";
-import { keccak_256 } from "@noble/hashes/sha3.js";
 import { concatBytes, fromHex, toHex, utf8 } from "./bytes.js";
 import { KeyError } from "./errors.js";
+import { keccak256 } from "./keccak.js";
+
+export { keccak256 };
 
 export type Address = `0x${string}`;
 export const ETH_SIGNATURE_LENGTH = 65;
-
-export function keccak256(data: Uint8Array): Uint8Array {
-  return keccak_256(data);
-}
 
 /** EIP-55 mixed-case checksum encoding of a 20-byte address. */
 export function toChecksumAddress(address: Uint8Array): Address {

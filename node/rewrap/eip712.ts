@@ -6,7 +6,7 @@
  *
  * Domain: { name: "dekmesh", version: "1", chainId, verifyingContract: RewrapAuditLog }.
  */
-import { keccak_256 } from "@noble/hashes/sha3.js";
+import { keccak256 } from "../keys/keccak.js";
 import { concatBytes, utf8 } from "../keys/bytes.js";
 import { addressWord, domainSeparator } from "../keys/ethereum.js";
 import {
@@ -24,9 +24,9 @@ export interface RewrapDomain {
   verifyingContract: Address;
 }
 
-const REQUEST_TYPEHASH = keccak_256(utf8(REWRAP_REQUEST_TYPE));
-const BULK_TYPEHASH = keccak_256(utf8(REWRAP_BULK_REQUEST_TYPE));
-const GRANT_TYPEHASH = keccak_256(utf8(SESSION_GRANT_TYPE));
+const REQUEST_TYPEHASH = keccak256(utf8(REWRAP_REQUEST_TYPE));
+const BULK_TYPEHASH = keccak256(utf8(REWRAP_BULK_REQUEST_TYPE));
+const GRANT_TYPEHASH = keccak256(utf8(SESSION_GRANT_TYPE));
 
 export function hexToBytes(hex: Hex): Uint8Array {
   return new Uint8Array(Buffer.from(hex.slice(2), "hex"));
@@ -78,7 +78,7 @@ export class RewrapHasher {
     const input = new Uint8Array(66);
     input.set(this.#prefix, 0);
     input.set(structHash, 34);
-    return keccak_256(input);
+    return keccak256(input);
   }
 
   /** The digest a `RewrapRequest` is signed over (and its audit requestDigest). */
@@ -86,10 +86,10 @@ export class RewrapHasher {
     const struct = new Uint8Array(160);
     struct.set(REQUEST_TYPEHASH, 0);
     putHex(struct, 32, request.contentId);
-    struct.set(keccak_256(request.clientPublicKey), 64);
+    struct.set(keccak256(request.clientPublicKey), 64);
     putUint256(struct, 96, request.nonce);
     putSeconds(struct, 128, request.expiry);
-    return this.#digest(keccak_256(struct));
+    return this.#digest(keccak256(struct));
   }
 
   /** The digest a `RewrapBulkRequest` is signed over. */
@@ -98,11 +98,11 @@ export class RewrapHasher {
     request.contentIds.forEach((id, i) => putHex(ids, 32 * i, id));
     const struct = new Uint8Array(160);
     struct.set(BULK_TYPEHASH, 0);
-    struct.set(keccak_256(ids), 32);
-    struct.set(keccak_256(request.clientPublicKey), 64);
+    struct.set(keccak256(ids), 32);
+    struct.set(keccak256(request.clientPublicKey), 64);
     putUint256(struct, 96, request.nonce);
     putSeconds(struct, 128, request.expiry);
-    return this.#digest(keccak_256(struct));
+    return this.#digest(keccak256(struct));
   }
 
   /** The digest a `SessionGrant` is signed over; also the grant's hash. */
@@ -110,10 +110,10 @@ export class RewrapHasher {
     const struct = new Uint8Array(160);
     struct.set(GRANT_TYPEHASH, 0);
     struct.set(addressWord(grant.account), 32);
-    struct.set(keccak_256(grant.sessionPublicKey), 64);
+    struct.set(keccak256(grant.sessionPublicKey), 64);
     putSeconds(struct, 96, grant.expiry);
     putUint256(struct, 128, grant.nonce);
-    return this.#digest(keccak_256(struct));
+    return this.#digest(keccak256(struct));
   }
 }
 
@@ -125,7 +125,7 @@ export function bulkItemDigest(bulkDigest: Uint8Array, contentId: Hex): Uint8Arr
   const input = new Uint8Array(64);
   input.set(bulkDigest, 0);
   putHex(input, 32, contentId);
-  return keccak_256(input);
+  return keccak256(input);
 }
 
 /** The EIP-712 typed-data objects (viem / eth_signTypedData_v4 shape) for signing with a wallet. */

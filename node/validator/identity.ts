@@ -6,7 +6,7 @@
  */
 import { peerIdFromString } from "@libp2p/peer-id";
 import { bytesToHex, type Address, type Hex, type LocalAccount } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
+import { localAccount } from "../chain/account.js";
 import { OperatorRoot, type NodeKeys } from "../keys/index.js";
 
 export interface NodeIdentity {
@@ -24,8 +24,8 @@ export interface NodeIdentity {
 export function deriveIdentity(mnemonic: string, nodeIndex: number): NodeIdentity {
   const root = OperatorRoot.fromMnemonic(mnemonic);
   const keys = root.nodeKeys(nodeIndex);
-  const nodeAccount = privateKeyToAccount(bytesToHex(keys.account.privateKey));
-  const operatorAccount = privateKeyToAccount(bytesToHex(root.operatorAccount().privateKey));
+  const nodeAccount = localAccount(bytesToHex(keys.account.privateKey));
+  const operatorAccount = localAccount(bytesToHex(root.operatorAccount().privateKey));
   return {
     keys,
     nodeAccount,
