@@ -277,6 +277,19 @@ export class IndexerClient {
     );
   }
 
+  /**
+   * The decision `access` would answer with from its cache right now, or undefined where it
+   * would read. Reads nothing, refreshes nothing, counts nothing: for predictions only; a
+   * decision that is acted on comes from `access`.
+   */
+  cachedAccess(contentId: string, account: string): AccessDecision | undefined {
+    const id = normalizeContentId(contentId);
+    const policyId = this.#access.policyOf(id);
+    if (policyId === undefined) return undefined;
+    const hit = this.#access.decision(policyId, normalizeAddress(account), this.#clock(), this.#highestHead);
+    return hit === undefined ? undefined : forContent(hit.decision, id);
+  }
+
   /** Re-reads a hot (policy, account) decision before it expires; callers keep the cached one meanwhile. */
   #refreshInBackground(policyId: bigint, contentId: Hex, account: Address): void {
     const key = decisionKey(policyId, account);

@@ -13,7 +13,7 @@
  */
 import { sameAddress } from "../keys/ethereum.js";
 import { bytesToHex, type RewrapHasher } from "./eip712.js";
-import { P256KeyCache, type RewrapCrypto } from "./crypto.js";
+import { P256KeyCache, type RewrapCrypto, type SignatureCheck, type WrapInput, type WrapOutcome } from "./crypto.js";
 import { RewrapError } from "./errors.js";
 import type { Address, RequestAuth, SessionInfo, SignedSessionGrant } from "./types.js";
 
@@ -45,16 +45,44 @@ export class RequestAuthenticator {
   /**
    * Checks `auth` over `digest` and returns the requesting account. Throws
    * REWRAP_SIGNATURE_INVALID, REWRAP_SESSION_INVALID or REWRAP_SESSION_EXPIRED.
+   * With `wrap`, the wrap runs in the same crypto trip once the signature holds, and its
+   * outcome comes back as `wrapped`.
    */
-  async verify(digest: Uint8Array, auth: RequestAuth, nowS: number): Promise<Address> {
+  async verify(digest: Uint8Array, auth: RequestAuth, nowS: number, wrap?: WrapInput): Promise<{ account: Address; wrapped?: WrapOutcome }> {
+    let check: SignatureCheck;
+    let account: Address;
     if (auth.kind === "account") {
-      const signer = await this.#crypto.recoverAddress(digest, auth.signature);
-      if (signer === undefined || !sameAddress(signer, auth.account)) throw new RewrapError("REWRAP_SIGNATURE_INVALID");
-      return auth.account;
+      account = auth.account;
+      check = { kind: "secp256k1", hash: digest, signature: auth.signature, signer: account };
+    } else {
+      const grant = await this.session(auth.grant, nowS);
+      account = grant.account;
+      check = { kind: "p256", publicKey: grant.sessionPublicKey, message: digest, signature: auth.signature };
     }
-    const grant = await this.session(auth.grant, nowS);
-    if (!(await this.#crypto.verifyP256(grant.sessionPublicKey, digest, auth.signature))) throw new RewrapError("REWRAP_SIGNATURE_INVALID");
-    return grant.account;
+    if (wrap !== undefined) {
+      const wrapped = await this.#crypto.checkThenWrap(check, wrap);
+      if (wrapped === undefined) throw new RewrapError("REWRAP_SIGNATURE_INVALID");
+      return { account, wrapped };
+    }
+    if (!(await this.#holds(check))) throw new RewrapError("REWRAP_SIGNATURE_INVALID");
+    return { account };
+  }
+
+  async #holds(check: SignatureCheck): Promise<boolean> {
+    if (check.kind === "p256") return this.#crypto.verifyP256(check.publicKey, check.message, check.signature);
+    const signer = await this.#crypto.recoverAddress(check.hash, check.signature);
+    return signer !== undefined && sameAddress(signer, check.signer);
+  }
+
+  /**
+   * The account a request speaks for, when known without any work: the signer an account
+   * signature names, or the account of a session grant verified before. Not authenticated:
+   * for predictions only.
+   */
+  knownAccount(auth: RequestAuth, nowS: number): Address | undefined {
+    if (auth.kind === "account") return auth.account;
+    if (auth.grant.expiry <= nowS) return undefined;
+    return this.#grants.get(grantCacheKey(auth.grant))?.account;
   }
 
   /** Verifies a session grant (or finds it verified) and returns what it grants. */

@@ -15,16 +15,16 @@
 import { extname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { EnvelopeError, type EnvelopeErrorCode } from "../envelopes/index.js";
-import type { RewrapCrypto } from "./crypto.js";
+import { envelopeOf, type RewrapCrypto, type SignatureCheck, type WrapInput, type WrapOutcome } from "./crypto.js";
 import type { Address } from "./types.js";
 
 export type CryptoJob =
   | { op: "verify"; publicKey: Uint8Array; message: Uint8Array; signature: Uint8Array }
   | { op: "recover"; hash: Uint8Array; signature: Uint8Array }
-  | { op: "wrap"; dek: Uint8Array; clientPublicKey: Uint8Array; digest: Uint8Array };
+  | { op: "wrap"; wrap: WrapInput }
+  | { op: "checkThenWrap"; check: SignatureCheck; wrap: WrapInput };
 
-export type CryptoResult = { ok: boolean } | { address: Address | undefined } | { envelope: Uint8Array } | { error: string };
+export type CryptoResult = { ok: boolean } | { address: Address | undefined } | WrapOutcome | { wrapped: WrapOutcome | undefined };
 
 interface Pending {
   resolve(result: CryptoResult): void;
@@ -84,7 +84,7 @@ class CryptoWorker {
     this.#inFlight.push(queued.map((q) => q.pending));
     this.worker.postMessage(queued.map((q) => q.job));
     // The worker has its own copy now: wipe ours.
-    for (const { job } of queued) if (job.op === "wrap") job.dek.fill(0);
+    for (const { job } of queued) if (job.op === "wrap" || job.op === "checkThenWrap") job.wrap.dek.fill(0);
   }
 
   #die(error: unknown): void {
@@ -135,9 +135,11 @@ export class WorkerRewrapCrypto implements RewrapCrypto {
   }
 
   async wrap(dek: Uint8Array, clientPublicKey: Uint8Array, requestDigest: Uint8Array): Promise<Uint8Array> {
-    const result = await this.#submit({ op: "wrap", dek, clientPublicKey, digest: requestDigest });
-    if ("error" in result) throw new EnvelopeError(result.error as EnvelopeErrorCode, "client key rejected by the envelope");
-    return (result as { envelope: Uint8Array }).envelope;
+    return envelopeOf((await this.#submit({ op: "wrap", wrap: { dek, clientPublicKey, requestDigest } })) as WrapOutcome);
+  }
+
+  async checkThenWrap(check: SignatureCheck, wrap: WrapInput): Promise<WrapOutcome | undefined> {
+    return ((await this.#submit({ op: "checkThenWrap", check, wrap })) as { wrapped: WrapOutcome | undefined }).wrapped;
   }
 
   async close(): Promise<void> {

@@ -3,9 +3,8 @@
  * answers with one message per batch. DEKs arrive in the batch and are wiped after use.
  */
 import { parentPort } from "node:worker_threads";
-import { wrapForClient } from "../envelopes/index.js";
 import { recoverAddress } from "../keys/ethereum.js";
-import { P256KeyCache, verifyP256With } from "./crypto.js";
+import { checkSignature, P256KeyCache, verifyP256With, wrapOutcome } from "./crypto.js";
 import type { CryptoJob, CryptoResult } from "./crypto-pool.js";
 
 const keys = new P256KeyCache();
@@ -18,11 +17,15 @@ function run(job: CryptoJob): CryptoResult {
       return { address: recoverAddress(job.hash, job.signature) };
     case "wrap":
       try {
-        return { envelope: wrapForClient({ dek: job.dek, clientPublicKey: job.clientPublicKey, requestDigest: job.digest }) };
-      } catch (error) {
-        return { error: typeof (error as { code?: unknown }).code === "string" ? (error as { code: string }).code : "INTERNAL" };
+        return wrapOutcome(job.wrap);
       } finally {
-        job.dek.fill(0);
+        job.wrap.dek.fill(0);
+      }
+    case "checkThenWrap":
+      try {
+        return { wrapped: checkSignature(keys, job.check) ? wrapOutcome(job.wrap) : undefined };
+      } finally {
+        job.wrap.dek.fill(0);
       }
   }
 }

@@ -6,9 +6,24 @@
  * while the main thread keeps the store, the caches and the order of checks.
  */
 import { createPublicKey, verify, type KeyObject } from "node:crypto";
-import { wrapForClient } from "../envelopes/index.js";
-import { recoverAddress } from "../keys/ethereum.js";
+import { EnvelopeError, wrapForClient, type EnvelopeErrorCode } from "../envelopes/index.js";
+import { recoverAddress, sameAddress } from "../keys/ethereum.js";
 import type { Address } from "./types.js";
+
+/** What `wrapForClient` takes. */
+export interface WrapInput {
+  dek: Uint8Array;
+  clientPublicKey: Uint8Array;
+  requestDigest: Uint8Array;
+}
+
+/** A wrap's envelope, or the envelope module's error code for a client key it rejected. */
+export type WrapOutcome = { envelope: Uint8Array } | { error: EnvelopeErrorCode };
+
+/** A request signature to check: a session key's P-256 signature, or an account's secp256k1 one. */
+export type SignatureCheck =
+  | { kind: "p256"; publicKey: Uint8Array; message: Uint8Array; signature: Uint8Array }
+  | { kind: "secp256k1"; hash: Uint8Array; signature: Uint8Array; signer: Address };
 
 export interface RewrapCrypto {
   /** ECDSA P-256/SHA-256 over `message`, r‖s; false for any malformed input. */
@@ -17,6 +32,12 @@ export interface RewrapCrypto {
   recoverAddress(hash: Uint8Array, signature: Uint8Array): Promise<Address | undefined>;
   /** `wrapForClient`; rejects with the envelope module's error for a bad client key. */
   wrap(dek: Uint8Array, clientPublicKey: Uint8Array, requestDigest: Uint8Array): Promise<Uint8Array>;
+  /**
+   * Checks the signature and, only if it holds, wraps: one worker trip where `verifyP256` or
+   * `recoverAddress` followed by `wrap` take two. Undefined if the signature does not hold
+   * (nothing is wrapped then).
+   */
+  checkThenWrap(check: SignatureCheck, wrap: WrapInput): Promise<WrapOutcome | undefined>;
   close(): Promise<void>;
 }
 
@@ -57,6 +78,28 @@ export function verifyP256With(cache: P256KeyCache, publicKey: Uint8Array, messa
   }
 }
 
+export function checkSignature(cache: P256KeyCache, check: SignatureCheck): boolean {
+  if (check.kind === "p256") return verifyP256With(cache, check.publicKey, check.message, check.signature);
+  const signer = recoverAddress(check.hash, check.signature);
+  return signer !== undefined && sameAddress(signer, check.signer);
+}
+
+/** `wrapForClient`, with a rejected client key as a value (it crosses a thread boundary as one). */
+export function wrapOutcome(wrap: WrapInput): WrapOutcome {
+  try {
+    return { envelope: wrapForClient(wrap) };
+  } catch (error) {
+    if (error instanceof EnvelopeError) return { error: error.code };
+    throw error;
+  }
+}
+
+/** The envelope of an outcome, or the EnvelopeError `wrap` throws for a rejected client key. */
+export function envelopeOf(outcome: WrapOutcome): Uint8Array {
+  if ("error" in outcome) throw new EnvelopeError(outcome.error, "client key rejected by the envelope");
+  return outcome.envelope;
+}
+
 /** Everything on the calling thread. */
 export class InlineRewrapCrypto implements RewrapCrypto {
   readonly #keys = new P256KeyCache();
@@ -71,6 +114,10 @@ export class InlineRewrapCrypto implements RewrapCrypto {
 
   async wrap(dek: Uint8Array, clientPublicKey: Uint8Array, requestDigest: Uint8Array): Promise<Uint8Array> {
     return wrapForClient({ dek, clientPublicKey, requestDigest });
+  }
+
+  async checkThenWrap(check: SignatureCheck, wrap: WrapInput): Promise<WrapOutcome | undefined> {
+    return checkSignature(this.#keys, check) ? wrapOutcome(wrap) : undefined;
   }
 
   async close(): Promise<void> {}

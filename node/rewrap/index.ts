@@ -12,7 +12,7 @@ export type {
   RewrapStore,
   ResolvedRewrapServiceOptions,
 } from "./options.js";
-export { InlineRewrapCrypto, type RewrapCrypto } from "./crypto.js";
+export { InlineRewrapCrypto, type RewrapCrypto, type SignatureCheck, type WrapInput, type WrapOutcome } from "./crypto.js";
 export { WorkerRewrapCrypto } from "./crypto-pool.js";
 export { isRewrapErrorCode, REWRAP_ERROR_CODES, REWRAP_ERROR_MESSAGES, RewrapError, type RewrapErrorCode } from "./errors.js";
 export {

@@ -21,10 +21,10 @@ export interface RewrapLogger {
 }
 
 /** The store calls the rewrap path makes (DekStore has them all). */
-export type RewrapStore = Pick<DekStore, "getDek" | "rememberNonce" | "appendAudit" | "appendAudits">;
+export type RewrapStore = Pick<DekStore, "getDek" | "nonceSeen" | "rememberNonce" | "appendAudit" | "appendAudits">;
 
 /** The indexer reads the rewrap path makes (IndexerClient has them all). */
-export type RewrapIndexer = Pick<IndexerClient, "access" | "accessMany" | "holders">;
+export type RewrapIndexer = Pick<IndexerClient, "access" | "cachedAccess" | "accessMany" | "holders">;
 
 /** The p2p calls forwarding makes (P2pNode has them all). */
 export type RewrapP2p = Pick<P2pNode, "peerId" | "handle" | "unhandle" | "request" | "findProviders">;

@@ -9,6 +9,8 @@
  *   6. wrap (fresh P-256 key, ECDH, HKDF, AES-GCM), 7. append the audit record, await it, answer
  *
  * Freshness is checked before the signature because it is free and the signature is not.
+ * When 3–5 are predicted to pass from memory alone, the wrap of 6 rides in the signature's
+ * crypto trip (#wrapAhead); its envelope is used only once the checks have passed in order.
  * Every refusal is a RewrapError with a stable code. The HTTP layer calls `rewrap`,
  * `rewrapBulk` and `registerSession` with requests decoded by `wire.ts`; the p2p handler for
  * forwarded requests is registered by `start()`.
@@ -16,7 +18,7 @@
 import { PROTOCOL_REWRAP, type RequestContext } from "../p2p/index.js";
 import type { AccessDecision } from "../indexer-client/index.js";
 import { RequestAuthenticator } from "./auth.js";
-import { InlineRewrapCrypto, type RewrapCrypto } from "./crypto.js";
+import { envelopeOf, InlineRewrapCrypto, type RewrapCrypto, type WrapInput, type WrapOutcome } from "./crypto.js";
 import { WorkerRewrapCrypto } from "./crypto-pool.js";
 import { FORWARDED_HOP, MAX_BULK_ANSWER_BYTES, MAX_BULK_REQUEST_BYTES } from "./constants.js";
 import { bulkItemDigest, bytesToHex, RewrapHasher } from "./eip712.js";
@@ -61,6 +63,8 @@ export interface RewrapServiceStats {
   inboundForwards: number;
   /** secp256k1 recoveries spent on session grants. */
   grantRecoveries: number;
+  /** Wraps done ahead of the checks after the signature (see #wrapAhead) that those checks then refused. */
+  discardedWraps: number;
 }
 
 interface InternalOptions extends RewrapCallOptions {
@@ -88,7 +92,7 @@ export class RewrapService {
   readonly #ownsCrypto: boolean;
   #shutdown = new AbortController();
   #state: "new" | "started" | "stopped" = "new";
-  readonly #stats = { served: 0, forwarded: 0, inboundForwards: 0, refused: {} as Partial<Record<RewrapErrorCode, number>> };
+  readonly #stats = { served: 0, forwarded: 0, inboundForwards: 0, discardedWraps: 0, refused: {} as Partial<Record<RewrapErrorCode, number>> };
 
   constructor(components: RewrapServiceComponents, options: RewrapServiceOptions = {}) {
     this.options = resolveOptions(options);
@@ -172,6 +176,7 @@ export class RewrapService {
   // ------------------------------------------------------------------ single
 
   async #rewrap(signed: SignedRewrapRequest, options: InternalOptions): Promise<RewrapAnswer> {
+    let wrappedAhead: WrapOutcome | undefined;
     try {
       this.#assertRunning();
       const { request, auth } = signed;
@@ -179,33 +184,65 @@ export class RewrapService {
       const nowS = this.#nowS();
       this.#assertFresh(request.expiry, nowS);
       const digest = this.hasher.request(request);
-      const account = await this.#auth.verify(digest, auth, nowS);
+      const ahead = this.#wrapAhead(request, auth, digest, nowS);
+      let account: Address;
+      try {
+        ({ account, wrapped: wrappedAhead } = await this.#auth.verify(digest, auth, nowS, ahead));
+      } finally {
+        ahead?.dek.fill(0);
+      }
       this.#rememberNonce(account, request.nonce, request.expiry);
       const signal = this.#signal(options.signal);
       const decision = await this.#components.indexer.access(request.contentId, account, { signal });
       assertAllowed(decision);
 
       const store = this.#components.store;
-      const dek = store.getDek(request.contentId);
-      if (dek === undefined) {
-        this.#missing(request.contentId);
-        if (options.forwarded || this.#forwarder === undefined) throw new RewrapError("REWRAP_NOT_HOLDER");
-        const answer = await this.#forwarder.forward(signed, bytesToHex(digest), signal);
-        this.#stats.forwarded++;
-        return answer;
-      }
       let envelope: Uint8Array;
-      try {
-        envelope = await this.#crypto.wrap(dek, request.clientPublicKey, digest);
-      } finally {
-        dek.fill(0);
+      if (wrappedAhead !== undefined) {
+        const outcome = wrappedAhead;
+        wrappedAhead = undefined;
+        envelope = envelopeOf(outcome);
+      } else {
+        const dek = store.getDek(request.contentId);
+        if (dek === undefined) {
+          this.#missing(request.contentId);
+          if (options.forwarded || this.#forwarder === undefined) throw new RewrapError("REWRAP_NOT_HOLDER");
+          const answer = await this.#forwarder.forward(signed, bytesToHex(digest), signal);
+          this.#stats.forwarded++;
+          return answer;
+        }
+        try {
+          envelope = await this.#crypto.wrap(dek, request.clientPublicKey, digest);
+        } finally {
+          dek.fill(0);
+        }
       }
       await store.appendAudit({ contentId: request.contentId, requester: account, requestDigest: digest, servedAt: nowS });
       this.#stats.served++;
       return { contentId: request.contentId, requestDigest: bytesToHex(digest), envelope };
     } catch (error) {
+      if (wrappedAhead !== undefined) this.#stats.discardedWraps++;
       throw this.#refused(error);
     }
+  }
+
+  /**
+   * The wrap to do in the signature check's crypto trip (one trip instead of two), when every
+   * check after the signature is predicted to pass from what is already in memory: the account
+   * is known (named by the request, or a session grant verified before), its nonce is unused,
+   * the cached access decision allows it, and the DEK is here. The checks still run, in order,
+   * once the signature holds; the envelope is used only if they pass. The worker wraps only
+   * after the signature holds, and predicting reads neither the indexer nor the network, so a
+   * forged or replayed request costs no more than without it.
+   */
+  #wrapAhead(request: SignedRewrapRequest["request"], auth: RequestAuth, digest: Uint8Array, nowS: number): WrapInput | undefined {
+    const account = this.#auth.knownAccount(auth, nowS);
+    if (account === undefined) return undefined;
+    const { store, indexer } = this.#components;
+    if (store.nonceSeen(account, request.nonce)) return undefined;
+    if (indexer.cachedAccess(request.contentId, account)?.allowed !== true) return undefined;
+    const dek = store.getDek(request.contentId);
+    return dek === undefined ? undefined : { dek, clientPublicKey: request.clientPublicKey, requestDigest: digest };
   }
 
   // ------------------------------------------------------------------ bulk
@@ -323,7 +360,7 @@ export class RewrapService {
     const nowS = this.#nowS();
     this.#assertFresh(request.expiry, nowS);
     const digest = this.hasher.bulk(request);
-    const account = await this.#auth.verify(digest, auth, nowS);
+    const { account } = await this.#auth.verify(digest, auth, nowS);
     this.#rememberNonce(account, request.nonce, request.expiry);
     return { digest, account, indices };
   }

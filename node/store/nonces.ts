@@ -73,6 +73,12 @@ export class NonceTable {
     return outcome;
   }
 
+  /** Whether (requester, nonce) is held unexpired: `remember` would refuse it. Reads only. */
+  seen(requester: BytesLike, nonce: bigint | Hex, now: number): boolean {
+    const seen = this.#select.get(toBlob(requester, ADDRESS_LENGTH, "requester"), nonceBlob(nonce)) as { expires_at: number } | undefined;
+    return seen !== undefined && seen.expires_at > now;
+  }
+
   /** Deletes expired nonces now; returns how many. */
   prune(now: number): number {
     return this.#committer.piggyback("pruneNonces", () => this.#pruneAt(now));

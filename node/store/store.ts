@@ -300,6 +300,11 @@ export class DekStore {
     return this.#call("rememberNonce", () => this.#nonces.remember(requester, nonce, expiresAt, this.#now()));
   }
 
+  /** Whether rememberNonce would refuse (requester, nonce) as a replay now; changes nothing. */
+  nonceSeen(requester: BytesLike, nonce: bigint | Hex): boolean {
+    return this.#call("nonceSeen", () => this.#nonces.seen(requester, nonce, this.#now()));
+  }
+
   pruneNonces(): number {
     return this.#call("pruneNonces", () => this.#nonces.prune(this.#now()));
   }

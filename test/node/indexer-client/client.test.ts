@@ -176,6 +176,18 @@ describe("indexer client: caching", () => {
     assert.equal(client.stats().accessHits, before.accessHits + 1);
   });
 
+  it("cachedAccess answers only from the cache: no read, no refresh, no count", async () => {
+    const client = net.indexerClient({ accessCacheTtlMs: 60_000, accessCacheBlocks: 1_000 });
+    assert.equal(client.cachedAccess(contents[0]!, reader), undefined);
+    assert.equal(client.stats().accessReads, 0);
+    const decision = await client.access(contents[0]!, reader);
+    const before = client.stats();
+    assert.deepEqual(client.cachedAccess(contents[0]!, reader), decision);
+    assert.equal(client.cachedAccess(contents[1]!, reader), undefined, "that content's policy is not known yet");
+    assert.equal(client.cachedAccess(contents[0]!, outsider), undefined, "another account's decision is not cached");
+    assert.deepEqual(client.stats(), before);
+  });
+
   it("a cached decision is not used once its block would fail the staleness check", async () => {
     let offset = 0n;
     const chain = { getBlockNumber: async () => (await net.public.getBlockNumber({ cacheTime: 0 })) + offset };

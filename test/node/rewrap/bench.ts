@@ -53,6 +53,7 @@ const decision = (contentId: Hex, account: Address): AccessDecision => ({
 });
 const indexer: RewrapIndexer = {
   access: async (contentId, account) => decision(contentId as Hex, account as Address),
+  cachedAccess: (contentId, account) => decision(contentId as Hex, account as Address),
   accessMany: async (ids, account) => new Map<Hex, AccessDecision | IndexerClientError>(ids.map((id) => [id as Hex, decision(id as Hex, account as Address)])),
   holders: async () => {
     throw new Error("not used");

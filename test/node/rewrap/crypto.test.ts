@@ -5,7 +5,7 @@ import { after, describe, it } from "node:test";
 import { unwrapRewrap } from "../../../node/envelopes/index.js";
 import { P256PrivateKey } from "../../../node/keys/index.js";
 import { addressFromPrivateKey, signHash } from "../../../node/keys/ethereum.js";
-import { InlineRewrapCrypto, WorkerRewrapCrypto, type RewrapCrypto } from "../../../node/rewrap/index.js";
+import { InlineRewrapCrypto, WorkerRewrapCrypto, type Address, type RewrapCrypto, type WrapOutcome } from "../../../node/rewrap/index.js";
 
 const pool = new WorkerRewrapCrypto(2);
 after(() => pool.close());
@@ -49,6 +49,34 @@ for (const [name, crypto] of backends) {
       await assert.rejects(crypto.wrap(Uint8Array.from(dek), offCurve, digest), (e: unknown) => (e as { code?: string }).code === "ENVELOPE_INVALID_ARGUMENT");
     });
 
+    it("checkThenWrap: wraps only once the P-256 or secp256k1 signature holds", async () => {
+      const client = P256PrivateKey.generate();
+      const dek = randomBytes(32);
+      const digest = randomBytes(32);
+      const wrap = () => ({ dek: Uint8Array.from(dek), clientPublicKey: client.publicKey, requestDigest: digest });
+      const opens = (outcome: WrapOutcome | undefined) => {
+        assert.ok(outcome !== undefined && "envelope" in outcome, `expected an envelope, got ${JSON.stringify(outcome)}`);
+        assert.deepEqual(Buffer.from(unwrapRewrap({ envelope: outcome.envelope, clientPrivateKey: client, requestDigest: digest })), dek);
+      };
+      const session = P256PrivateKey.generate();
+      const p256 = { kind: "p256", publicKey: session.publicKey, message: digest, signature: session.sign(digest) } as const;
+      opens(await crypto.checkThenWrap(p256, wrap()));
+      assert.equal(await crypto.checkThenWrap({ ...p256, signature: P256PrivateKey.generate().sign(digest) }, wrap()), undefined);
+      assert.equal(await crypto.checkThenWrap({ ...p256, message: randomBytes(32) }, wrap()), undefined);
+
+      const account = randomBytes(32);
+      const secp256k1 = { kind: "secp256k1", hash: digest, signature: signHash(account, digest), signer: addressFromPrivateKey(account) } as const;
+      opens(await crypto.checkThenWrap(secp256k1, wrap()));
+      opens(await crypto.checkThenWrap({ ...secp256k1, signer: secp256k1.signer.toUpperCase().replace("0X", "0x") as Address }, wrap()));
+      assert.equal(await crypto.checkThenWrap({ ...secp256k1, signer: addressFromPrivateKey(randomBytes(32)) }, wrap()), undefined);
+      assert.equal(await crypto.checkThenWrap({ ...secp256k1, signature: secp256k1.signature.subarray(1) }, wrap()), undefined);
+
+      // A valid signature with a client key off the curve: the wrap's refusal, as a value.
+      const offCurve = new Uint8Array(33).fill(0xff);
+      offCurve[0] = 0x03;
+      assert.deepEqual(await crypto.checkThenWrap(p256, { ...wrap(), clientPublicKey: offCurve }), { error: "ENVELOPE_INVALID_ARGUMENT" });
+    });
+
     it("keeps answers in order under many concurrent jobs", async () => {
       const keys = Array.from({ length: 8 }, () => P256PrivateKey.generate());
       const jobs = Array.from({ length: 400 }, (_, i) => {
@@ -85,6 +113,21 @@ describe("rewrap crypto: worker pool", () => {
     } finally {
       await single.close();
     }
+  });
+
+  it("wipes this thread's copy of a DEK once the job is sent", async () => {
+    const client = P256PrivateKey.generate();
+    const session = P256PrivateKey.generate();
+    const digest = randomBytes(32);
+    const forWrap = new Uint8Array(randomBytes(32));
+    const forCheck = new Uint8Array(randomBytes(32));
+    const wrapped = pool.wrap(forWrap, client.publicKey, digest);
+    const checked = pool.checkThenWrap(
+      { kind: "p256", publicKey: session.publicKey, message: digest, signature: session.sign(digest) },
+      { dek: forCheck, clientPublicKey: client.publicKey, requestDigest: digest },
+    );
+    await Promise.all([wrapped, checked]);
+    assert.ok(forWrap.every((b) => b === 0) && forCheck.every((b) => b === 0));
   });
 
   it("a worker that crashes fails its jobs and is replaced", async () => {

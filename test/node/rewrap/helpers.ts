@@ -251,8 +251,8 @@ export class Reader {
   }
 
   /** A per-request EIP-712-signed request (by this account unless `signer` says otherwise). */
-  async request(contentId: Hex, options: { nonce?: bigint; expiry?: number; signer?: HDAccount } = {}): Promise<SignedRewrapRequest> {
-    const request = { contentId, clientPublicKey: this.clientKey.publicKey, nonce: options.nonce ?? Reader.nonce(), expiry: options.expiry ?? nowS() + 60 };
+  async request(contentId: Hex, options: { nonce?: bigint; expiry?: number; signer?: HDAccount; clientPublicKey?: Uint8Array } = {}): Promise<SignedRewrapRequest> {
+    const request = { contentId, clientPublicKey: options.clientPublicKey ?? this.clientKey.publicKey, nonce: options.nonce ?? Reader.nonce(), expiry: options.expiry ?? nowS() + 60 };
     const signature = await (options.signer ?? this.account).signTypedData(rewrapRequestTypedData(this.domain, request) as never);
     return { request, auth: { kind: "account", account: this.address, signature: hexToBytes(signature) } };
   }
@@ -267,9 +267,9 @@ export class Reader {
   }
 
   /** A request signed by the session key over its EIP-712 digest. */
-  sessionRequest(contentId: Hex, options: { nonce?: bigint; expiry?: number; key?: P256PrivateKey } = {}): SignedRewrapRequest {
+  sessionRequest(contentId: Hex, options: { nonce?: bigint; expiry?: number; key?: P256PrivateKey; clientPublicKey?: Uint8Array } = {}): SignedRewrapRequest {
     assert.ok(this.session, "no session");
-    const request = { contentId, clientPublicKey: this.clientKey.publicKey, nonce: options.nonce ?? Reader.nonce(), expiry: options.expiry ?? nowS() + 60 };
+    const request = { contentId, clientPublicKey: options.clientPublicKey ?? this.clientKey.publicKey, nonce: options.nonce ?? Reader.nonce(), expiry: options.expiry ?? nowS() + 60 };
     const signature = (options.key ?? this.session.key).sign(this.hasher.request(request));
     return { request, auth: { kind: "session", grant: this.session.grant, signature } };
   }

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Address, Hex } from "viem";
 import {
@@ -21,9 +22,13 @@ import {
   RewrapError,
   rewrapRequestTypedData,
   type RewrapAnswer,
+  type RewrapCrypto,
+  type RewrapService,
+  WorkerRewrapCrypto,
 } from "../../../node/rewrap/index.js";
+import { DekStore } from "../../../node/store/index.js";
 import { P256PrivateKey } from "../../../node/keys/index.js";
-import { devAccount, hex, Reader, refused, removeTempDirs, startValidator, TestNet, type TestValidator } from "./helpers.js";
+import { devAccount, hex, Reader, refused, removeTempDirs, startValidator, tempDir, TestNet, type TestValidator } from "./helpers.js";
 
 const nowS = () => Math.floor(Date.now() / 1000);
 
@@ -380,6 +385,120 @@ describe("SPEC §10: refusals with reason codes", () => {
     await new Promise((resolve) => setTimeout(resolve, validator.indexer.options.accessCacheTtlMs));
     await refuse(validator.service.rewrap(await cleared().request(content)), "REWRAP_ACCESS_DENIED", "Expired");
     await refuse(validator.service.rewrap(await reader.request(secretContent)), "REWRAP_ACCESS_DENIED", "MissingAttribute");
+  });
+});
+
+describe("the wrap done in the signature check's crypto trip", () => {
+  // A second service on its own store and indexer client (fresh caches), with real worker
+  // crypto behind a wrapper that records which calls each request makes.
+  const calls: string[] = [];
+  let crypto: WorkerRewrapCrypto;
+  let store: DekStore;
+  let service: RewrapService;
+  let content: Hex;
+  let notHeld: Hex;
+
+  const open = async (reader: Reader, promise: Promise<RewrapAnswer>) => {
+    const answer = await promise;
+    assert.equal(hex(reader.open(answer.envelope, hexToBytes(answer.requestDigest))), hex(deks.get(answer.contentId)!));
+  };
+  const took = (expected: string[]) => {
+    assert.deepEqual(calls.splice(0), expected);
+  };
+
+  before(async () => {
+    crypto = new WorkerRewrapCrypto(1);
+    const recorded: RewrapCrypto = {
+      verifyP256: (...args) => (calls.push("verify"), crypto.verifyP256(...args)),
+      recoverAddress: (...args) => (calls.push("recover"), crypto.recoverAddress(...args)),
+      wrap: (...args) => (calls.push("wrap"), crypto.wrap(...args)),
+      checkThenWrap: async (...args) => {
+        const wrapped = await crypto.checkThenWrap(...args);
+        calls.push(wrapped === undefined ? "check failed, nothing wrapped" : "checkThenWrap");
+        return wrapped;
+      },
+      close: () => crypto.close(),
+    };
+    store = DekStore.open({ directory: join(tempDir(), "store"), storageKey: randomBytes(32) });
+    service = createRewrapService({ store, indexer: net.indexerClient(), crypto: recorded, chainId: net.domain.chainId, auditLog: net.domain.verifyingContract });
+    await service.start();
+    content = await net.registerContent(publisher, secretPolicy, validator.account.address);
+    const dek = new Uint8Array(randomBytes(32));
+    deks.set(content, dek);
+    await store.putDek(content, dek, { policyId: secretPolicy, mode: "all", source: "initial" });
+    notHeld = await net.registerContent(publisher, secretPolicy, validator.account.address);
+    await net.synced();
+  });
+
+  after(async () => {
+    await service?.stop();
+    await crypto?.close();
+    store?.close();
+  });
+
+  it("a request from a known account, allowed by a cached decision, for a held DEK: one trip", async () => {
+    const reader = cleared();
+    await reader.startSession();
+    // The grant is not verified yet and the decision not cached: recover, verify, read, wrap.
+    await open(reader, service.rewrap(reader.sessionRequest(content)));
+    took(["recover", "verify", "wrap"]);
+    await open(reader, service.rewrap(reader.sessionRequest(content)));
+    took(["checkThenWrap"]);
+    await open(reader, service.rewrap(await reader.request(content)));
+    took(["checkThenWrap"]);
+    assert.equal(service.stats().discardedWraps, 0);
+  });
+
+  it("nothing is wrapped ahead of a replay, a denied account or a content held elsewhere; a forged signature wraps nothing", async () => {
+    const reader = cleared();
+    await reader.startSession();
+    await service.registerSession(reader.session!.grant);
+    calls.splice(0);
+    const signed = reader.sessionRequest(content);
+    await open(reader, service.rewrap(signed));
+    took(["checkThenWrap"]);
+    await refused(service.rewrap(signed), "REWRAP_REPLAYED");
+    took(["verify"]);
+    await refused(service.rewrap(reader.sessionRequest(content, { key: P256PrivateKey.generate() })), "REWRAP_SIGNATURE_INVALID");
+    took(["check failed, nothing wrapped"]);
+    await refused(service.rewrap(reader.sessionRequest(notHeld)), "REWRAP_NOT_HOLDER");
+    took(["verify"]);
+
+    const denied = uncleared();
+    await denied.startSession();
+    await refused(service.rewrap(denied.sessionRequest(content)), "REWRAP_ACCESS_DENIED", "MissingAttribute");
+    calls.splice(0);
+    // Now its denial is cached.
+    await refused(service.rewrap(denied.sessionRequest(content)), "REWRAP_ACCESS_DENIED", "MissingAttribute");
+    took(["verify"]);
+    assert.equal(service.stats().discardedWraps, 0);
+  });
+
+  it("a replay racing its original: both wrapped ahead, one served, the other refused and its envelope discarded", async () => {
+    const reader = cleared();
+    await reader.startSession();
+    await open(reader, service.rewrap(reader.sessionRequest(content)));
+    calls.splice(0);
+    const signed = reader.sessionRequest(content);
+    const [first, second] = await Promise.allSettled([service.rewrap(signed), service.rewrap(signed)]);
+    took(["checkThenWrap", "checkThenWrap"]);
+    assert.equal(first.status, "fulfilled");
+    await refused(Promise.resolve(second).then((s) => (s.status === "rejected" ? Promise.reject(s.reason) : s.value)), "REWRAP_REPLAYED");
+    assert.equal(service.stats().discardedWraps, 1);
+    // Each served rewrap has its audit record; the discarded one has none.
+    assert.equal(store.stats().unbatchedAuditRecords, service.stats().served);
+  });
+
+  it("a client key off the curve is refused MALFORMED whether or not it was wrapped ahead", async () => {
+    const offCurve = new Uint8Array(33).fill(0xff);
+    offCurve[0] = 0x03;
+    const reader = new Reader(publisher, net.domain);
+    await refused(service.rewrap(await reader.request(content, { clientPublicKey: offCurve })), "REWRAP_MALFORMED");
+    took(["recover", "wrap"]);
+    await refused(service.rewrap(await reader.request(content, { clientPublicKey: offCurve })), "REWRAP_MALFORMED");
+    took(["checkThenWrap"]);
+    await open(reader, service.rewrap(await reader.request(content)));
+    took(["checkThenWrap"]);
   });
 });
 

@@ -21,6 +21,22 @@ describe("replay nonces", () => {
     store.close();
   });
 
+  it("nonceSeen says what rememberNonce would refuse, and records nothing", () => {
+    const { store, clock } = clockedStore();
+    const alice = address("alice");
+    assert.equal(store.nonceSeen(alice, 1n), false);
+    assert.equal(store.nonceSeen(alice, 1n), false);
+    assert.equal(store.stats().nonces, 0);
+    assert.equal(store.rememberNonce(alice, 1n, 2_000), true);
+    assert.equal(store.nonceSeen(alice, 1n), true);
+    assert.equal(store.nonceSeen(alice, "0x01"), true, "same uint256 nonce in another spelling");
+    assert.equal(store.nonceSeen(address("bob"), 1n), false);
+    clock.now = 2_000;
+    assert.equal(store.nonceSeen(alice, 1n), false, "expired");
+    assert.equal(store.rememberNonce(alice, 1n, 3_000), true);
+    store.close();
+  });
+
   it("error: an already expired request is refused", () => {
     const { store } = clockedStore();
     assert.equal(store.rememberNonce(address("a"), 5n, 1_000), false);
