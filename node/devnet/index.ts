@@ -18,7 +18,7 @@ export {
 } from "./deployment.js";
 export { DevnetError, type DevnetErrorCode } from "./errors.js";
 export { startIndexer, type IndexedHead, type IndexerHandle, type StartIndexerOptions } from "./indexer.js";
-export { freePort, LOOPBACK } from "./ports.js";
+export { freePort, LOOPBACK, stablePort } from "./ports.js";
 export { startProcess, waitFor, type ManagedProcess } from "./process.js";
 export { rpcRequest } from "./rpc.js";
 export { startStack, type Stack, type StartStackOptions } from "./stack.js";

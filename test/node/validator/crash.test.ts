@@ -10,7 +10,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import type { Address, Hex } from "viem";
-import { freePort, HARDHAT_MNEMONIC } from "../../../node/devnet/index.js";
+import { HARDHAT_MNEMONIC, stablePort } from "../../../node/devnet/index.js";
 import { deriveNodeKeys } from "../../../node/keys/index.js";
 import { DekStore } from "../../../node/store/index.js";
 import { silentLogger, startValidator, type Validator, type ValidatorConfig } from "../../../node/validator/index.js";
@@ -34,8 +34,9 @@ before(async () => {
   v0 = await net.startValidator(0);
   await net.fundNode(CHILD);
   childConfig = net.config(CHILD, {
-    p2p: { listen: [`/ip4/127.0.0.1/tcp/${await freePort()}`] },
-    http: { port: await freePort() },
+    // The child restarts on these ports after every kill.
+    p2p: { listen: [`/ip4/127.0.0.1/tcp/${await stablePort()}`] },
+    http: { port: await stablePort() },
     logLevel: "silent",
   });
   configFile = join(tempDir(), "child.json");
@@ -88,6 +89,9 @@ test("SIGKILL during replication: no DEK confirmed on chain is missing; the rest
 });
 
 test("SIGKILL during audit batching: every acknowledged rewrap is on chain exactly once", async () => {
+  // The child must hold every DEK itself (the previous test's end state); otherwise it forwards
+  // requests and the holder's records, not the child's, would be on chain.
+  assert.equal(await assertConfirmedHeld(), CONTENTS, "precondition: the child holds and has confirmed every content");
   const contentsFile = join(tempDir(), "contents.json");
   writeFileSync(contentsFile, JSON.stringify(contents));
   const acknowledged: string[] = [];
