@@ -145,6 +145,9 @@ function rawRevertData(error: BaseError): Hex | undefined {
   return data;
 }
 
+/** How much of a node's error message a CHAIN_RPC error repeats. */
+const MAX_NODE_REASON = 300;
+
 /**
  * Turns anything a viem call threw into a ChainError: reverts (decoded, NOT_ACTIVE for the
  * contracts' not-active errors) are non-retryable; transport failures, timeouts and node
@@ -177,7 +180,10 @@ export function toChainError(error: unknown, context: Record<string, unknown> = 
   }
   const transport = error.walk((e) => e instanceof HttpRequestError || e instanceof TimeoutError);
   const rpc = error.walk((e) => e instanceof RpcRequestError) as RpcRequestError | null;
-  return new ChainError("CHAIN_RPC", transport ? "the JSON-RPC endpoint is unreachable or timed out" : `the JSON-RPC call failed: ${error.shortMessage}`, {
+  // viem's short message for an RPC error is generic ("Missing or invalid parameters"); the
+  // node's own reason (e.g. Hardhat's "Nonce too high. Expected nonce to be 3") is in `details`.
+  const reason = transport || !error.details ? "" : ` (node: ${error.details.slice(0, MAX_NODE_REASON)})`;
+  return new ChainError("CHAIN_RPC", transport ? "the JSON-RPC endpoint is unreachable or timed out" : `the JSON-RPC call failed: ${error.shortMessage}${reason}`, {
     details: { ...context, rpcCode: rpc?.code },
     cause: error,
   });

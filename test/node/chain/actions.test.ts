@@ -14,6 +14,7 @@ import { DEPLOYED_CONTRACTS } from "../../../node/devnet/index.js";
 import { CONTRACT_NAMES } from "../../../scripts/lib/deployment.js";
 import {
   ChainError,
+  toChainError,
   checkDeployment,
   confirmHoldingsRequest,
   contentRegistryAbi,
@@ -121,6 +122,20 @@ describe("deployment and clients", () => {
       deployment: { ...chain.deployment, addresses: { ...chain.deployment.addresses, rewrapAuditLog: "0x000000000000000000000000000000000000dEaD" } },
     });
     await rejectsWithChainError(checkDeployment(noCode), "CHAIN_BAD_DEPLOYMENT");
+  });
+
+  it("an RPC error carries the node's own reason, not only viem's generic message", async () => {
+    const client = chain.clients(13).publicClient;
+    const thrown = await client.request({ method: "eth_sendRawTransaction", params: ["0x1234"] }).then(
+      () => assert.fail("the node accepted a malformed raw transaction"),
+      (error: unknown) => error,
+    );
+    const error = toChainError(thrown);
+    assert.ok(error instanceof ChainError);
+    assert.equal(error.code, "CHAIN_RPC");
+    const nodeReason = (thrown as { details: string }).details;
+    assert.ok(nodeReason.length > 0);
+    assert.ok(error.message.includes(`(node: ${nodeReason.slice(0, 300)})`), error.message);
   });
 
   it("refuses to sign without an account and reports an unreachable endpoint as retryable", async () => {
