@@ -11,7 +11,6 @@
  *
  * The signature work itself runs through RewrapCrypto (inline or on worker threads).
  */
-import { sameAddress } from "../keys/ethereum.js";
 import { bytesToHex, type RewrapHasher } from "./eip712.js";
 import { P256KeyCache, type RewrapCrypto, type SignatureCheck, type WrapInput, type WrapOutcome } from "./crypto.js";
 import { RewrapError } from "./errors.js";
@@ -64,14 +63,8 @@ export class RequestAuthenticator {
       if (wrapped === undefined) throw new RewrapError("REWRAP_SIGNATURE_INVALID");
       return { account, wrapped };
     }
-    if (!(await this.#holds(check))) throw new RewrapError("REWRAP_SIGNATURE_INVALID");
+    if (!(await this.#crypto.checkSignature(check))) throw new RewrapError("REWRAP_SIGNATURE_INVALID");
     return { account };
-  }
-
-  async #holds(check: SignatureCheck): Promise<boolean> {
-    if (check.kind === "p256") return this.#crypto.verifyP256(check.publicKey, check.message, check.signature);
-    const signer = await this.#crypto.recoverAddress(check.hash, check.signature);
-    return signer !== undefined && sameAddress(signer, check.signer);
   }
 
   /**
@@ -104,8 +97,8 @@ export class RequestAuthenticator {
   async #verifyGrant(grant: SignedSessionGrant, cacheKey: string, nowS: number): Promise<SessionInfo> {
     const digest = this.#hasher.grant(grant);
     this.#grantRecoveries++;
-    const signer = await this.#crypto.recoverAddress(digest, grant.signature);
-    if (signer === undefined || !sameAddress(signer, grant.account)) throw new RewrapError("REWRAP_SESSION_INVALID");
+    const signed = await this.#crypto.checkSignature({ kind: "secp256k1", hash: digest, signature: grant.signature, signer: grant.account });
+    if (!signed) throw new RewrapError("REWRAP_SESSION_INVALID");
     if (this.#curveCheck.get(grant.sessionPublicKey) === null) throw new RewrapError("REWRAP_SESSION_INVALID");
     const info: SessionInfo = {
       grantHash: bytesToHex(digest),

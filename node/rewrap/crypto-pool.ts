@@ -16,15 +16,13 @@ import { extname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { envelopeOf, type RewrapCrypto, type SignatureCheck, type WrapInput, type WrapOutcome } from "./crypto.js";
-import type { Address } from "./types.js";
 
 export type CryptoJob =
-  | { op: "verify"; publicKey: Uint8Array; message: Uint8Array; signature: Uint8Array }
-  | { op: "recover"; hash: Uint8Array; signature: Uint8Array }
+  | { op: "check"; check: SignatureCheck }
   | { op: "wrap"; wrap: WrapInput }
   | { op: "checkThenWrap"; check: SignatureCheck; wrap: WrapInput };
 
-export type CryptoResult = { ok: boolean } | { address: Address | undefined } | WrapOutcome | { wrapped: WrapOutcome | undefined };
+export type CryptoResult = { ok: boolean } | WrapOutcome | { wrapped: WrapOutcome | undefined };
 
 interface Pending {
   resolve(result: CryptoResult): void;
@@ -126,12 +124,8 @@ export class WorkerRewrapCrypto implements RewrapCrypto {
     return best.submit(job);
   }
 
-  async verifyP256(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<boolean> {
-    return ((await this.#submit({ op: "verify", publicKey, message, signature })) as { ok: boolean }).ok;
-  }
-
-  async recoverAddress(hash: Uint8Array, signature: Uint8Array): Promise<Address | undefined> {
-    return ((await this.#submit({ op: "recover", hash, signature })) as { address: Address | undefined }).address;
+  async checkSignature(check: SignatureCheck): Promise<boolean> {
+    return ((await this.#submit({ op: "check", check })) as { ok: boolean }).ok;
   }
 
   async wrap(dek: Uint8Array, clientPublicKey: Uint8Array, requestDigest: Uint8Array): Promise<Uint8Array> {

@@ -26,15 +26,16 @@ export type SignatureCheck =
   | { kind: "secp256k1"; hash: Uint8Array; signature: Uint8Array; signer: Address };
 
 export interface RewrapCrypto {
-  /** ECDSA P-256/SHA-256 over `message`, r‖s; false for any malformed input. */
-  verifyP256(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<boolean>;
-  /** The signer of a 65-byte r‖s‖v signature over a 32-byte hash (low s only), or undefined. */
-  recoverAddress(hash: Uint8Array, signature: Uint8Array): Promise<Address | undefined>;
+  /**
+   * Whether the signature holds: ECDSA P-256/SHA-256 over `message` (r‖s), or a secp256k1
+   * r‖s‖v over `hash` (low s only) whose signer is `signer`. False for any malformed input.
+   */
+  checkSignature(check: SignatureCheck): Promise<boolean>;
   /** `wrapForClient`; rejects with the envelope module's error for a bad client key. */
   wrap(dek: Uint8Array, clientPublicKey: Uint8Array, requestDigest: Uint8Array): Promise<Uint8Array>;
   /**
-   * Checks the signature and, only if it holds, wraps: one worker trip where `verifyP256` or
-   * `recoverAddress` followed by `wrap` take two. Undefined if the signature does not hold
+   * Checks the signature and, only if it holds, wraps: one worker trip where `checkSignature`
+   * followed by `wrap` take two. Undefined if the signature does not hold
    * (nothing is wrapped then).
    */
   checkThenWrap(check: SignatureCheck, wrap: WrapInput): Promise<WrapOutcome | undefined>;
@@ -68,7 +69,7 @@ export class P256KeyCache {
   }
 }
 
-export function verifyP256With(cache: P256KeyCache, publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+function verifyP256With(cache: P256KeyCache, publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   const key = cache.get(publicKey);
   if (key === null || signature.length !== 64) return false;
   try {
@@ -104,12 +105,8 @@ export function envelopeOf(outcome: WrapOutcome): Uint8Array {
 export class InlineRewrapCrypto implements RewrapCrypto {
   readonly #keys = new P256KeyCache();
 
-  async verifyP256(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<boolean> {
-    return verifyP256With(this.#keys, publicKey, message, signature);
-  }
-
-  async recoverAddress(hash: Uint8Array, signature: Uint8Array): Promise<Address | undefined> {
-    return recoverAddress(hash, signature);
+  async checkSignature(check: SignatureCheck): Promise<boolean> {
+    return checkSignature(this.#keys, check);
   }
 
   async wrap(dek: Uint8Array, clientPublicKey: Uint8Array, requestDigest: Uint8Array): Promise<Uint8Array> {

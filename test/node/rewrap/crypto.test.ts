@@ -8,6 +8,7 @@ import { addressFromPrivateKey, signHash } from "../../../node/keys/ethereum.js"
 import { InlineRewrapCrypto, WorkerRewrapCrypto, type Address, type RewrapCrypto, type WrapOutcome } from "../../../node/rewrap/index.js";
 
 const pool = new WorkerRewrapCrypto(2);
+const p256 = (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => ({ kind: "p256", publicKey, message, signature }) as const;
 after(() => pool.close());
 
 const backends: [string, RewrapCrypto][] = [
@@ -21,21 +22,23 @@ for (const [name, crypto] of backends) {
       const key = P256PrivateKey.generate();
       const message = randomBytes(32);
       const signature = key.sign(message);
-      assert.equal(await crypto.verifyP256(key.publicKey, message, signature), true);
-      assert.equal(await crypto.verifyP256(P256PrivateKey.generate().publicKey, message, signature), false);
-      assert.equal(await crypto.verifyP256(key.publicKey, randomBytes(32), signature), false);
-      assert.equal(await crypto.verifyP256(key.publicKey, message, signature.subarray(1)), false);
+      assert.equal(await crypto.checkSignature(p256(key.publicKey, message, signature)), true);
+      assert.equal(await crypto.checkSignature(p256(P256PrivateKey.generate().publicKey, message, signature)), false);
+      assert.equal(await crypto.checkSignature(p256(key.publicKey, randomBytes(32), signature)), false);
+      assert.equal(await crypto.checkSignature(p256(key.publicKey, message, signature.subarray(1))), false);
       const offCurve = new Uint8Array(33).fill(0xff);
       offCurve[0] = 0x02;
-      assert.equal(await crypto.verifyP256(offCurve, message, signature), false);
+      assert.equal(await crypto.checkSignature(p256(offCurve, message, signature)), false);
     });
 
-    it("recovers secp256k1 signers (low s only)", async () => {
+    it("checks secp256k1 signers (low s only)", async () => {
       const account = randomBytes(32);
       const hash = randomBytes(32);
       const signature = signHash(account, hash);
-      assert.equal(await crypto.recoverAddress(hash, signature), addressFromPrivateKey(account));
-      assert.equal(await crypto.recoverAddress(hash, signature.subarray(1)), undefined);
+      const signer = addressFromPrivateKey(account);
+      assert.equal(await crypto.checkSignature({ kind: "secp256k1", hash, signature, signer }), true);
+      assert.equal(await crypto.checkSignature({ kind: "secp256k1", hash, signature: signature.subarray(1), signer }), false);
+      assert.equal(await crypto.checkSignature({ kind: "secp256k1", hash, signature, signer: addressFromPrivateKey(randomBytes(32)) }), false);
     });
 
     it("wraps DEKs the client opens; refuses a client key off the curve", async () => {
@@ -85,7 +88,7 @@ for (const [name, crypto] of backends) {
         // Every third signature is by another key: must come back false, at its own index.
         return { key, message, signature: (i % 3 === 0 ? keys[(i + 1) % keys.length]! : key).sign(message), expected: i % 3 !== 0 };
       });
-      const results = await Promise.all(jobs.map((j) => crypto.verifyP256(j.key.publicKey, j.message, j.signature)));
+      const results = await Promise.all(jobs.map((j) => crypto.checkSignature(p256(j.key.publicKey, j.message, j.signature))));
       assert.deepEqual(results, jobs.map((j) => j.expected));
     });
   });
@@ -104,7 +107,7 @@ describe("rewrap crypto: worker pool", () => {
         for (let j = 0; j < 1 + (turn % 4); j++) {
           const message = randomBytes(32);
           const valid = (turn + j) % 3 !== 0;
-          answers.push(single.verifyP256(key.publicKey, message, (valid ? key : other).sign(message)));
+          answers.push(single.checkSignature(p256(key.publicKey, message, (valid ? key : other).sign(message))));
           expected.push(valid);
         }
         await new Promise((resolve) => setImmediate(resolve));
@@ -131,11 +134,11 @@ describe("rewrap crypto: worker pool", () => {
   });
 
   it("a worker that crashes fails its jobs and is replaced", async () => {
-    const crashing = pool.verifyP256(undefined as unknown as Uint8Array, randomBytes(32), randomBytes(64));
+    const crashing = pool.checkSignature(p256(undefined as unknown as Uint8Array, randomBytes(32), randomBytes(64)));
     await assert.rejects(crashing);
     const key = P256PrivateKey.generate();
     const message = randomBytes(32);
-    const results = await Promise.all(Array.from({ length: 10 }, () => pool.verifyP256(key.publicKey, message, key.sign(message))));
+    const results = await Promise.all(Array.from({ length: 10 }, () => pool.checkSignature(p256(key.publicKey, message, key.sign(message)))));
     assert.ok(results.every(Boolean));
   });
 
@@ -144,12 +147,12 @@ describe("rewrap crypto: worker pool", () => {
     const account = randomBytes(32);
     const outstanding = Array.from({ length: 20 }, () => {
       const hash = randomBytes(32);
-      return closing.recoverAddress(hash, signHash(account, hash));
+      return closing.checkSignature({ kind: "secp256k1", hash, signature: signHash(account, hash), signer: addressFromPrivateKey(account) });
     });
     const settled = Promise.allSettled(outstanding);
     await closing.close();
     // Every job settles (answered before the close, or failed by it): none is left hanging.
     assert.equal((await settled).length, 20);
-    await assert.rejects(closing.recoverAddress(randomBytes(32), randomBytes(65)));
+    await assert.rejects(closing.checkSignature({ kind: "secp256k1", hash: randomBytes(32), signature: randomBytes(65), signer: addressFromPrivateKey(account) }));
   });
 });

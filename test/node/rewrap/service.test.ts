@@ -409,8 +409,7 @@ describe("the wrap done in the signature check's crypto trip", () => {
   before(async () => {
     crypto = new WorkerRewrapCrypto(1);
     const recorded: RewrapCrypto = {
-      verifyP256: (...args) => (calls.push("verify"), crypto.verifyP256(...args)),
-      recoverAddress: (...args) => (calls.push("recover"), crypto.recoverAddress(...args)),
+      checkSignature: (check) => (calls.push(check.kind === "p256" ? "verify" : "recover"), crypto.checkSignature(check)),
       wrap: (...args) => (calls.push("wrap"), crypto.wrap(...args)),
       checkThenWrap: async (...args) => {
         const wrapped = await crypto.checkThenWrap(...args);
