@@ -8,7 +8,10 @@ import {IValidatorRegistry} from "./interfaces/IValidatorRegistry.sol";
 /// @notice Accepts rewrap audit batches from active validators only. Records are events;
 /// the only storage is each validator's last batch id, which makes resubmission idempotent.
 contract RewrapAuditLog is IRewrapAuditLog {
-    uint256 private constant MAX_BATCH = 500;
+    /// @notice Bytes per packed record (see IRewrapAuditLog).
+    uint256 public constant RECORD_SIZE = 92;
+    /// @notice Records per batch at most.
+    uint256 public constant MAX_BATCH = 500;
 
     /// @notice The validator set consulted for activity.
     IValidatorRegistry public immutable validators;
@@ -20,9 +23,9 @@ contract RewrapAuditLog is IRewrapAuditLog {
     }
 
     /// @inheritdoc IRewrapAuditLog
-    function recordRewraps(uint64 batchId, RewrapRecord[] calldata records) external {
-        uint256 n = records.length;
-        if (n == 0 || n > MAX_BATCH) revert RewrapAuditLogInvalidBatch(n);
+    function recordRewraps(uint64 batchId, bytes calldata records) external {
+        uint256 length = records.length;
+        if (length == 0 || length % RECORD_SIZE != 0 || length > MAX_BATCH * RECORD_SIZE) revert RewrapAuditLogInvalidBatch(length);
         if (!validators.isActive(msg.sender)) revert RewrapAuditLogValidatorNotActive(msg.sender);
         uint64 expected = _lastBatch[msg.sender] + 1;
         if (batchId != expected) revert RewrapAuditLogBatchOutOfOrder(msg.sender, expected, batchId);

@@ -94,8 +94,12 @@ async function main() {
     requestDigest: ethers.id(`request-${i}`),
     servedAt: 1_700_000_000 + i,
   }));
-  await audit.connect(hundred[2]!).recordRewraps(1, records); // first batch pays for the batch-id slot
-  const auditPerRecord = (await gasOf(audit.connect(hundred[2]!).recordRewraps(2, records))) / 100;
+  // IRewrapAuditLog's packed form: 92 bytes per record.
+  const packed = ethers.concat(
+    records.map((r) => ethers.solidityPacked(["bytes32", "address", "bytes32", "uint64"], [r.contentId, r.requester, r.requestDigest, r.servedAt])),
+  );
+  await audit.connect(hundred[2]!).recordRewraps(1, packed); // first batch pays for the batch-id slot
+  const auditPerRecord = (await gasOf(audit.connect(hundred[2]!).recordRewraps(2, packed))) / 100;
 
   // Healing: the LEAVERS validators in the most of those sets exit, one repairMany re-draws every
   // slot they held (what the designated repairer sends after an exit, docs/replication.md).

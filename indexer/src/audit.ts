@@ -1,11 +1,14 @@
 // RewrapAuditLog: one row per served rewrap, and the numbered batches they came in. Each batch
-// is one RewrapBatchRecorded event carrying its records, stored with one multi-row insert.
-import type { Hex } from "viem";
+// is one RewrapBatchRecorded event carrying its records packed (node/chain/auditRecords.ts),
+// stored with one multi-row insert.
+import { decodeAuditRecords } from "../../node/chain/auditRecords.js";
 import { on } from "./on.js";
 import { rewrap, rewrapBatch, validator } from "ponder:schema";
 
 on("RewrapAuditLog:RewrapBatchRecorded", async ({ event, context }) => {
-  const { validator: node, batchId, records } = event.args;
+  const { validator: node, batchId } = event.args;
+  // The contract emits only whole records (it checks the length), so this cannot throw for a real event.
+  const records = decodeAuditRecords(event.args.records);
   const ofBatch = {
     blockNumber: event.block.number,
     logIndex: event.log.logIndex,
@@ -14,17 +17,8 @@ on("RewrapAuditLog:RewrapBatchRecorded", async ({ event, context }) => {
     blockTimestamp: event.block.timestamp,
     txHash: event.transaction.hash,
   };
-  // The schema's convention: addresses and byte strings lowercase.
-  await context.db.insert(rewrap).values(
-    records.map((r, recordIndex) => ({
-      ...ofBatch,
-      recordIndex,
-      contentId: r.contentId.toLowerCase() as Hex,
-      requester: r.requester.toLowerCase() as Hex,
-      requestDigest: r.requestDigest.toLowerCase() as Hex,
-      servedAt: r.servedAt,
-    })),
-  );
+  // decodeAuditRecords gives addresses and byte strings lowercase, the schema's convention.
+  await context.db.insert(rewrap).values(records.map((r, recordIndex) => ({ ...ofBatch, recordIndex, ...r })));
   await context.db.insert(rewrapBatch).values({
     validator: node,
     batchId,

@@ -14,6 +14,7 @@
 import fs from "node:fs";
 import { keccak256, toHex, type Address, type Hex } from "viem";
 import { rewrapAuditLogAbi } from "../../build/abi/index.js";
+import { encodeAuditRecords } from "../../node/chain/auditRecords.js";
 import { rpcRequest, startIndexer, startPostgres, startStack, type PostgresHandle } from "../../node/devnet/index.js";
 import { Driver } from "../../test/indexer/helpers/driver.js";
 import { runLoad } from "./http-load.js";
@@ -155,7 +156,7 @@ try {
       address: d.addresses.RewrapAuditLog,
       abi: rewrapAuditLogAbi,
       functionName: "recordRewraps",
-      args: [batchId, [{ contentId: contents[0]!.contentId, requester: readers[1]! as Address, requestDigest: digest, servedAt: 1n }]],
+      args: [batchId, encodeAuditRecords([{ contentId: contents[0]!.contentId, requester: readers[1]! as Address, requestDigest: digest, servedAt: 1n }])],
     });
     const mined = performance.now();
     for (;;) {

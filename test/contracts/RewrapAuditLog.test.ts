@@ -12,6 +12,15 @@ function record(i: number, requester: string) {
   };
 }
 
+type AuditRecord = ReturnType<typeof record>;
+
+/** IRewrapAuditLog's packed form: 92 bytes per record. */
+function pack(records: AuditRecord[]): string {
+  return ethers.concat(
+    records.map((r) => ethers.solidityPacked(["bytes32", "address", "bytes32", "uint64"], [r.contentId, r.requester, r.requestDigest, r.servedAt])),
+  );
+}
+
 async function auditFixture() {
   const sys = await deployFixture();
   const [v, exiting, jailed, revoked, registeredOnly] = sys.nodes;
@@ -23,19 +32,19 @@ async function auditFixture() {
 describe("RewrapAuditLog", () => {
   it("recordRewraps_emitsTheBatchWithEveryRecordInOrder", async () => {
     const sys = await loadFixture(auditFixture);
-    const records = [record(1, sys.reader.address), record(2, sys.stranger.address)];
+    const records = pack([record(1, sys.reader.address), record(2, sys.stranger.address)]);
+    expect(ethers.dataLength(records)).to.equal(2 * 92);
     const tx = sys.audit.connect(sys.v).recordRewraps(1, records);
-    await expect(tx)
-      .to.emit(sys.audit, "RewrapBatchRecorded")
-      .withArgs(sys.v.address, 1, records.map((r) => [r.contentId, r.requester, r.requestDigest, r.servedAt]));
+    await expect(tx).to.emit(sys.audit, "RewrapBatchRecorded").withArgs(sys.v.address, 1, records);
     const receipt = await (await tx).wait();
     expect(receipt!.logs).to.have.length(1, "one log per batch, none per record");
+    expect(await sys.audit.RECORD_SIZE()).to.equal(92);
     expect(await sys.audit.nextBatchId(sys.v.address)).to.equal(2);
   });
 
   it("recordRewraps_revertsOnReplayedOrSkippedBatch", async () => {
     const sys = await loadFixture(auditFixture);
-    const records = [record(1, sys.reader.address)];
+    const records = pack([record(1, sys.reader.address)]);
     await sys.audit.connect(sys.v).recordRewraps(1, records);
     await expect(sys.audit.connect(sys.v).recordRewraps(1, records))
       .to.be.revertedWithCustomError(sys.audit, "RewrapAuditLogBatchOutOfOrder")
@@ -47,15 +56,18 @@ describe("RewrapAuditLog", () => {
     await expect(sys.audit.connect(sys.exiting).recordRewraps(1, records)).to.emit(sys.audit, "RewrapBatchRecorded");
   });
 
-  it("recordRewraps_revertsOnEmptyOrOversizedBatch", async () => {
+  it("recordRewraps_revertsOnEmptyOversizedOrPartialBatch", async () => {
     const sys = await loadFixture(auditFixture);
-    await expect(sys.audit.connect(sys.v).recordRewraps(1, []))
-      .to.be.revertedWithCustomError(sys.audit, "RewrapAuditLogInvalidBatch")
-      .withArgs(0);
-    const many = Array.from({ length: 501 }, (_, i) => record(i, sys.reader.address));
-    await expect(sys.audit.connect(sys.v).recordRewraps(1, many))
-      .to.be.revertedWithCustomError(sys.audit, "RewrapAuditLogInvalidBatch")
-      .withArgs(501);
+    const records = (n: number) => pack(Array.from({ length: n }, (_, i) => record(i, sys.reader.address)));
+    const two = records(2);
+    // Empty, more than 500 records, and lengths that are not whole records (one byte short or over).
+    for (const bad of ["0x", records(501), ethers.dataSlice(two, 0, 91), ethers.dataSlice(two, 0, 93), ethers.dataSlice(two, 0, 183)]) {
+      await expect(sys.audit.connect(sys.v).recordRewraps(1, bad))
+        .to.be.revertedWithCustomError(sys.audit, "RewrapAuditLogInvalidBatch")
+        .withArgs(ethers.dataLength(bad));
+    }
+    expect(await sys.audit.nextBatchId(sys.v.address)).to.equal(1, "a refused batch uses no id");
+    await expect(sys.audit.connect(sys.v).recordRewraps(1, records(500))).to.emit(sys.audit, "RewrapBatchRecorded");
   });
 
   it("recordRewraps_revertsForEveryNonActiveValidator", async () => {
@@ -64,7 +76,7 @@ describe("RewrapAuditLog", () => {
     await sys.validators.connect(sys.adjudicator).slash(sys.jailed.address, TOKEN, ethers.ZeroHash);
     await sys.validators.connect(sys.operator).revokeNode(sys.revoked.address);
     for (const who of [sys.exiting, sys.jailed, sys.revoked, sys.registeredOnly, sys.stranger]) {
-      await expect(sys.audit.connect(who).recordRewraps(1, [record(1, sys.reader.address)]))
+      await expect(sys.audit.connect(who).recordRewraps(1, pack([record(1, sys.reader.address)])))
         .to.be.revertedWithCustomError(sys.audit, "RewrapAuditLogValidatorNotActive")
         .withArgs(who.address);
       expect(await sys.audit.nextBatchId(who.address)).to.equal(1);

@@ -9,6 +9,7 @@ import path from "node:path";
 import { after, before, test } from "node:test";
 import type { Address, Hex } from "viem";
 import { contentRegistryAbi, rewrapAuditLogAbi } from "../../build/abi/index.js";
+import { decodeAuditRecords } from "../../node/chain/auditRecords.js";
 import { rpcRequest, startIndexer, startStack, type IndexerHandle, type Stack } from "../../node/devnet/index.js";
 import { get } from "./helpers/api.js";
 import { Driver } from "./helpers/driver.js";
@@ -141,7 +142,7 @@ test("reorg: replaced blocks vanish from every answer, the replacing ones appear
   const auditB = (await get(indexer.url, "/audit?limit=500")).body.records;
   assert.deepEqual(
     auditB.map((r: any) => [r.txHash, r.logIndex, r.recordIndex, r.requestDigest]),
-    batches.flatMap((e) => e.args.records!.map((r, i) => [e.transactionHash, e.logIndex, i, r.requestDigest])).reverse(),
+    batches.flatMap((e) => decodeAuditRecords(e.args.records!).map((r, i) => [e.transactionHash, e.logIndex, i, r.requestDigest])).reverse(),
   );
   assert.ok(!auditB.some((r: any) => r.contentId === a.contentId));
 });

@@ -18,6 +18,7 @@ import {
 } from "viem";
 import { hardhat } from "viem/chains";
 import { CONTRACT_ABIS } from "../../../node/chain/abis.js";
+import { encodeAuditRecords } from "../../../node/chain/auditRecords.js";
 import { devAccount, rpcRequest, type Stack } from "../../../node/devnet/index.js";
 
 export const ABIS = CONTRACT_ABIS;
@@ -258,7 +259,7 @@ export class Driver {
       requestDigest: r.requestDigest ?? keccak256(randomBytes(32)),
       servedAt: r.servedAt ?? now,
     }));
-    return [batchId, full] as const;
+    return [batchId, encodeAuditRecords(full)] as const;
   }
 
   #delegate: Address | undefined;

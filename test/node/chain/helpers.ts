@@ -8,6 +8,7 @@ import { bytesToHex, keccak256, parseEventLogs, type Address, type Hex, type Loc
 import {
   contentRegistryAbi,
   createChainClients,
+  decodeAuditRecords,
   policyRegistryAbi,
   registerValidator,
   REPLICATION_MODES,
@@ -161,8 +162,8 @@ export async function onChainAudit(clients: ChainClients, validator: Address): P
     fromBlock: deployment.startBlock,
   });
   return {
-    digests: batches.flatMap((log) => log.args.records!.map((r) => r.requestDigest)),
-    batches: batches.map((log) => ({ batchId: log.args.batchId!, count: log.args.records!.length })),
+    digests: batches.flatMap((log) => decodeAuditRecords(log.args.records!).map((r) => r.requestDigest)),
+    batches: batches.map((log) => ({ batchId: log.args.batchId!, count: decodeAuditRecords(log.args.records!).length })),
   };
 }
 

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 import { decodeFunctionData, type Hex } from "viem";
-import { recordRewrapsGasLimit, rewrapAuditLogAbi, stakeTokenAbi, TxSender, TxSubmitter } from "../../../node/chain/index.js";
+import { decodeAuditRecords, recordRewrapsGasLimit, rewrapAuditLogAbi, stakeTokenAbi, TxSender, TxSubmitter } from "../../../node/chain/index.js";
 import type { DekStore } from "../../../node/store/index.js";
 import { RpcProxy } from "./rpcProxy.js";
 import {
@@ -150,7 +150,7 @@ describe("sending", () => {
       const estimatedRecords = proxy.estimated
         .slice(estimatedBefore)
         .map((data) => decodeFunctionData({ abi: rewrapAuditLogAbi, data: data as Hex }))
-        .map((call) => (call.functionName === "recordRewraps" ? call.args[1].length : -1));
+        .map((call) => (call.functionName === "recordRewraps" ? decodeAuditRecords(call.args[1]).length : -1));
       assert.deepEqual(estimatedRecords, [1, 1], "each batch of five estimated with one record, nothing else estimated");
       for (const batchId of [1n, 2n]) {
         const sent = await validator.node.publicClient.getTransaction({ hash: store.getBatch(batchId)!.txHash! });

@@ -1,0 +1,71 @@
+/**
+ * The packed form RewrapAuditLog takes and emits audit records in (IRewrapAuditLog.sol): 92
+ * bytes per record, back to back —
+ *
+ *   contentId (32) ‖ requester (20) ‖ requestDigest (32) ‖ servedAt (uint64, big endian, 8)
+ *
+ * The validator encodes its batches with `encodeAuditRecords`; the indexer decodes the event
+ * with `decodeAuditRecords`. The contract checks only the length, so the encoder checks every
+ * field and the decoder refuses anything that is not whole records.
+ */
+import type { Address, Hex } from "viem";
+import { MAX_AUDIT_BATCH } from "./constants.js";
+
+/** RewrapAuditLog.RECORD_SIZE. */
+export const AUDIT_RECORD_BYTES = 92;
+
+/** One served rewrap, as the audit log records it. */
+export interface RewrapRecord {
+  contentId: Hex;
+  requester: Address;
+  requestDigest: Hex;
+  /** Unix seconds. */
+  servedAt: number | bigint;
+}
+
+/** A value the encoder or decoder refused; the chain actions turn it into CHAIN_INVALID_ARGUMENT. */
+export class AuditRecordsError extends Error {
+  override readonly name = "AuditRecordsError";
+}
+
+const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
+const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+const UINT64_LIMIT = 1n << 64n;
+
+/** `records` packed: 1–500 of them, each field checked (hex of the right length, servedAt a uint64). */
+export function encodeAuditRecords(records: readonly RewrapRecord[]): Hex {
+  if (records.length === 0 || records.length > MAX_AUDIT_BATCH) {
+    throw new AuditRecordsError(`an audit batch carries 1–${MAX_AUDIT_BATCH} records, not ${records.length}`);
+  }
+  const parts = new Array<string>(records.length + 1);
+  parts[0] = "0x";
+  records.forEach((r, i) => {
+    if (!BYTES32.test(r.contentId)) throw new AuditRecordsError(`record ${i}: contentId is not 32 bytes of hex`);
+    if (!ADDRESS.test(r.requester)) throw new AuditRecordsError(`record ${i}: requester is not an address`);
+    if (!BYTES32.test(r.requestDigest)) throw new AuditRecordsError(`record ${i}: requestDigest is not 32 bytes of hex`);
+    const servedAt = typeof r.servedAt === "bigint" ? r.servedAt : Number.isSafeInteger(r.servedAt) ? BigInt(r.servedAt) : -1n;
+    if (servedAt < 0n || servedAt >= UINT64_LIMIT) throw new AuditRecordsError(`record ${i}: servedAt is not a uint64`);
+    parts[i + 1] = `${r.contentId.slice(2)}${r.requester.slice(2)}${r.requestDigest.slice(2)}${servedAt.toString(16).padStart(16, "0")}`;
+  });
+  return parts.join("").toLowerCase() as Hex;
+}
+
+/** The records of a packed batch (addresses and hex lowercase), or AuditRecordsError if it is not 1–500 whole records. */
+export function decodeAuditRecords(packed: Hex): (RewrapRecord & { servedAt: bigint })[] {
+  const hex = packed.startsWith("0x") ? packed.slice(2) : packed;
+  const recordChars = AUDIT_RECORD_BYTES * 2;
+  if (!/^[0-9a-fA-F]*$/.test(hex) || hex.length === 0 || hex.length % recordChars !== 0 || hex.length / recordChars > MAX_AUDIT_BATCH) {
+    throw new AuditRecordsError(`not 1–${MAX_AUDIT_BATCH} packed audit records of ${AUDIT_RECORD_BYTES} bytes (${hex.length} hex digits)`);
+  }
+  const lower = hex.toLowerCase();
+  const records: (RewrapRecord & { servedAt: bigint })[] = [];
+  for (let at = 0; at < lower.length; at += recordChars) {
+    records.push({
+      contentId: `0x${lower.slice(at, at + 64)}`,
+      requester: `0x${lower.slice(at + 64, at + 104)}`,
+      requestDigest: `0x${lower.slice(at + 104, at + 168)}`,
+      servedAt: BigInt(`0x${lower.slice(at + 168, at + 184)}`),
+    });
+  }
+  return records;
+}
