@@ -225,6 +225,11 @@ export class AuditOutbox {
     return afterMax > floor ? afterMax : floor;
   }
 
+  /** A batch's state without reading its records. */
+  batchState(batchId: bigint | number): AuditBatchState | undefined {
+    return (this.#batch.get(batchIdOf(batchId)) as BatchRow | undefined)?.state;
+  }
+
   batch(batchId: bigint | number): AuditBatch | undefined {
     const row = this.#batch.get(batchIdOf(batchId)) as BatchRow | undefined;
     return row === undefined ? undefined : this.#withRecords(row);

@@ -16,7 +16,7 @@ import { closeSync, copyFileSync, constants as fsConstants, existsSync, fsyncSyn
 import { dirname, join, resolve } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { SealingKey, type P256PrivateKey, type KasKeyRing } from "../keys/index.js";
-import { AuditOutbox, type AuditBatch, type AuditRecordInput, type ReconcileResult } from "./audit.js";
+import { AuditOutbox, type AuditBatch, type AuditBatchState, type AuditRecordInput, type ReconcileResult } from "./audit.js";
 import { invalidArgument, nowSeconds, type BytesLike, type Hex } from "./codec.js";
 import { Committer } from "./committer.js";
 import { DATABASE_FILE, DEFAULT_MAX_GROUP_SIZE, DEFAULT_MAX_NONCES, MAX_AUDIT_BATCH } from "./constants.js";
@@ -268,6 +268,11 @@ export class DekStore {
 
   getBatch(batchId: bigint | number): AuditBatch | undefined {
     return this.#call("getBatch", () => this.#audit.batch(batchId));
+  }
+
+  /** The state of batch `batchId` (undefined if there is none), without reading its records. */
+  getBatchState(batchId: bigint | number): AuditBatchState | undefined {
+    return this.#call("getBatchState", () => this.#audit.batchState(batchId));
   }
 
   /** The id the next takeBatch will assign. */

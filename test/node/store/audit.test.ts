@@ -79,6 +79,7 @@ describe("audit outbox", () => {
     await store.markBatchRecorded(2n, 101n);
     assert.deepEqual(store.pendingBatches().map((b) => b.batchId), [3n]);
     assert.equal(store.getBatch(1n)!.block, 100n);
+    assert.deepEqual([1n, 2n, 3n, 4n].map((id) => store.getBatchState(id)), ["recorded", "recorded", "assigned", undefined]);
     store.close();
   });
 
