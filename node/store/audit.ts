@@ -12,7 +12,7 @@ import type { Committer } from "./committer.js";
 import { ADDRESS_LENGTH, CONTENT_ID_LENGTH, DIGEST_LENGTH, MAX_AUDIT_BATCH, TX_HASH_LENGTH } from "./constants.js";
 import { StoreError } from "./errors.js";
 
-/** One served rewrap, as RewrapAuditLog.RewrapRecord. */
+/** One served rewrap, as RewrapAuditLog records it (packed: node/chain/auditRecords.ts). */
 export interface AuditRecordInput {
   contentId: BytesLike;
   requester: BytesLike;
