@@ -23,6 +23,9 @@ export interface RewrapRecord {
   servedAt: number | bigint;
 }
 
+/** A record as decoded from the chain: servedAt as the uint64 it is there. */
+export type DecodedAuditRecord = RewrapRecord & { servedAt: bigint };
+
 /** A value the encoder or decoder refused; the chain actions turn it into CHAIN_INVALID_ARGUMENT. */
 export class AuditRecordsError extends Error {
   override readonly name = "AuditRecordsError";
@@ -51,14 +54,14 @@ export function encodeAuditRecords(records: readonly RewrapRecord[]): Hex {
 }
 
 /** The records of a packed batch (addresses and hex lowercase), or AuditRecordsError if it is not 1–500 whole records. */
-export function decodeAuditRecords(packed: Hex): (RewrapRecord & { servedAt: bigint })[] {
+export function decodeAuditRecords(packed: Hex): DecodedAuditRecord[] {
   const hex = packed.startsWith("0x") ? packed.slice(2) : packed;
   const recordChars = AUDIT_RECORD_BYTES * 2;
   if (!/^[0-9a-fA-F]*$/.test(hex) || hex.length === 0 || hex.length % recordChars !== 0 || hex.length / recordChars > MAX_AUDIT_BATCH) {
     throw new AuditRecordsError(`not 1–${MAX_AUDIT_BATCH} packed audit records of ${AUDIT_RECORD_BYTES} bytes (${hex.length} hex digits)`);
   }
   const lower = hex.toLowerCase();
-  const records: (RewrapRecord & { servedAt: bigint })[] = [];
+  const records: DecodedAuditRecord[] = [];
   for (let at = 0; at < lower.length; at += recordChars) {
     records.push({
       contentId: `0x${lower.slice(at, at + 64)}`,

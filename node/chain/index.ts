@@ -12,7 +12,7 @@ export {
   stakeTokenAbi,
   validatorRegistryAbi,
 } from "./abis.js";
-export { AUDIT_RECORD_BYTES, AuditRecordsError, decodeAuditRecords, encodeAuditRecords } from "./auditRecords.js";
+export { AUDIT_RECORD_BYTES, AuditRecordsError, decodeAuditRecords, encodeAuditRecords, type DecodedAuditRecord } from "./auditRecords.js";
 export { checkDeployment, createChainClients, requireAccount, type ChainClients, type CreateChainClientsOptions, type DekmeshContracts } from "./clients.js";
 export { loadDeployment, toChainDeployment, type ChainDeployment, type DekmeshAddresses } from "./deployment.js";
 export { asChainError, ChainError, revertReason, toChainError, type ChainErrorCode, type RevertReason } from "./errors.js";

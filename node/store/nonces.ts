@@ -50,9 +50,9 @@ export class NonceTable {
     if (expiresAt <= now) return false;
     const outcome = this.#committer.piggyback("rememberNonce", (): boolean | "full" => {
       if (now >= this.#nextPruneAt) this.#pruneAt(now);
-      const seen = this.#select.get(account, key) as { expires_at: number } | undefined;
-      if (seen !== undefined) {
-        if (seen.expires_at > now) return false;
+      const heldUntil = this.#expiresAt(account, key);
+      if (heldUntil !== undefined) {
+        if (heldUntil > now) return false;
         this.#revive.run(expiresAt, account, key);
         return true;
       }
@@ -75,8 +75,12 @@ export class NonceTable {
 
   /** Whether (requester, nonce) is held unexpired: `remember` would refuse it. Reads only. */
   seen(requester: BytesLike, nonce: bigint | Hex, now: number): boolean {
-    const seen = this.#select.get(toBlob(requester, ADDRESS_LENGTH, "requester"), nonceBlob(nonce)) as { expires_at: number } | undefined;
-    return seen !== undefined && seen.expires_at > now;
+    return (this.#expiresAt(toBlob(requester, ADDRESS_LENGTH, "requester"), nonceBlob(nonce)) ?? 0) > now;
+  }
+
+  /** When the held (requester, nonce) entry expires, expired or not; undefined if none is held. */
+  #expiresAt(account: Uint8Array, key: Uint8Array): number | undefined {
+    return (this.#select.get(account, key) as { expires_at: number } | undefined)?.expires_at;
   }
 
   /** Deletes expired nonces now; returns how many. */
