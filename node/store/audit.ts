@@ -187,15 +187,16 @@ export class AuditOutbox {
   }
 
   /**
-   * Assigns the next batch id to the oldest unbatched records (at most `maxSize`) and commits
-   * the assignment before resolving. Undefined when there is nothing to batch.
+   * Assigns the next batch id to the oldest unbatched records (at most `maxSize`); resolves
+   * with the batch once the assignment (and the records in it) is durable. Undefined when
+   * there is nothing to batch.
    */
   takeBatch(maxSize: number = MAX_AUDIT_BATCH): Promise<AuditBatch | undefined> {
     try {
       if (!Number.isSafeInteger(maxSize) || maxSize < 1 || maxSize > MAX_AUDIT_BATCH) {
         throw invalidArgument("maxSize", `expected 1–${MAX_AUDIT_BATCH} (RewrapAuditLog's limit)`, { maxSize });
       }
-      const batchId = this.#committer.commitNow("takeBatch", () => {
+      return this.#committer.grouped("takeBatch", () => {
         // The newest record of the batch: the maxSize-th unbatched one, or the last if fewer.
         let count = maxSize;
         let last = this.#oldestUnbatched.get(maxSize - 1) as { seq: number } | undefined;
@@ -210,9 +211,8 @@ export class AuditOutbox {
         if (assigned !== count) {
           throw new StoreError("STORE_CORRUPT", "the unbatched-records index disagrees with the table", { details: { count, assigned } });
         }
-        return id;
+        return this.batch(id);
       });
-      return Promise.resolve(batchId === undefined ? undefined : this.batch(batchId));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -240,7 +240,7 @@ export class AuditOutbox {
     return (this.#pending.all() as unknown as BatchRow[]).map((row) => this.#withRecords(row));
   }
 
-  /** Records that batch `batchId` was sent in `txHash` (again, for a resend). Durable on return. */
+  /** Records that batch `batchId` was sent in `txHash` (again, for a resend). Durable on resolve. */
   markBatchSubmitted(batchId: bigint | number, txHash: BytesLike): Promise<void> {
     return this.#transition("markBatchSubmitted", batchId, (id, row) => {
       if (row.state === "recorded") {
@@ -250,7 +250,7 @@ export class AuditOutbox {
     });
   }
 
-  /** Records that batch `batchId` is on chain in `block`. Every earlier batch must be recorded. Durable on return. */
+  /** Records that batch `batchId` is on chain in `block`. Every earlier batch must be recorded. Durable on resolve. */
   markBatchRecorded(batchId: bigint | number, block: bigint | number): Promise<void> {
     return this.#transition("markBatchRecorded", batchId, (id) => {
       const earlier = this.#unrecordedBefore.get(id) as { batch_id: number } | undefined;
@@ -273,7 +273,7 @@ export class AuditOutbox {
   reconcile(nextBatchIdOnChain: bigint | number): Promise<ReconcileResult> {
     try {
       const next = batchIdOf(nextBatchIdOnChain);
-      const result = this.#committer.commitNow("reconcileBatches", () => {
+      return this.#committer.grouped("reconcileBatches", () => {
         const markedRecorded = (this.#markRecordedBelow.all(next) as unknown as { batch_id: bigint }[]).map((r) => r.batch_id);
         const reopened: bigint[] = [];
         for (const row of this.#recordedFrom.all(next) as unknown as { batch_id: bigint; record_count: bigint; present: bigint }[]) {
@@ -288,7 +288,6 @@ export class AuditOutbox {
         if (next > this.nextBatchId()) this.#setFloor.run(next);
         return { markedRecorded, reopened, nextBatchId: this.nextBatchId() };
       });
-      return Promise.resolve(result);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -298,7 +297,7 @@ export class AuditOutbox {
   pruneRecorded(throughBlock: bigint | number): Promise<number> {
     try {
       const block = toInteger(throughBlock, "throughBlock");
-      return Promise.resolve(this.#committer.commitNow("pruneAudit", () => Number(this.#prune.run(block).changes)));
+      return this.#committer.grouped("pruneAudit", () => Number(this.#prune.run(block).changes));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -307,12 +306,11 @@ export class AuditOutbox {
   #transition(operation: string, batchId: bigint | number, apply: (id: bigint, row: BatchRow) => void): Promise<void> {
     try {
       const id = batchIdOf(batchId);
-      this.#committer.commitNow(operation, () => {
+      return this.#committer.grouped(operation, () => {
         const row = this.#batch.get(id) as BatchRow | undefined;
         if (row === undefined) throw new StoreError("STORE_NOT_FOUND", "no such audit batch", { details: { batchId: id } });
         apply(id, row);
       });
-      return Promise.resolve();
     } catch (error) {
       return Promise.reject(error);
     }

@@ -11,7 +11,8 @@
  *    (committed or not) and needs no locking;
  *  - reads on the same connection also see writes whose promise has not resolved yet; code
  *    that acts on the outside world from what it reads (e.g. sends a chain transaction) must
- *    call `flush()` first — the store's methods that feed such decisions do;
+ *    await `durable()` (or call `flush()`) first — the store's methods that feed such
+ *    decisions do;
  *  - if a commit fails, the whole group is rolled back and every waiter in it is rejected.
  */
 import type { DatabaseSync, StatementSync } from "node:sqlite";
@@ -87,6 +88,23 @@ export class Committer {
     const result = this.#run(operation, work);
     this.#schedule();
     return result;
+  }
+
+  /**
+   * Resolves once every write made so far is durable: the open group commits at the end of
+   * this event-loop turn and the fsync runs off the loop, as for `grouped`. The asynchronous
+   * `flush` — for code that reads and then acts on the outside world.
+   */
+  durable(): Promise<void> {
+    if (this.#closed) return Promise.reject(new StoreError("STORE_CLOSED", "the store is closed"));
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.#open) {
+      return new Promise((resolve, reject) => {
+        this.#waiters.push({ resolve, reject });
+        this.#schedule();
+      });
+    }
+    return this.#options.walSync?.settled() ?? Promise.resolve();
   }
 
   /** Runs `work` and commits it (with every grouped write before it) before returning. */

@@ -185,7 +185,7 @@ export class DekTable {
     return (statement.all(...states, ...modes, limit) as unknown as DekRow[]).map(toInfo);
   }
 
-  /** Records that a confirmation transaction for `contentIds` was sent. Durable on return. */
+  /** Records that a confirmation transaction for `contentIds` was sent. Durable on resolve. */
   markConfirmationSubmitted(contentIds: readonly BytesLike[], txHash: BytesLike): Promise<void> {
     let tx: Buffer;
     try {
@@ -196,7 +196,7 @@ export class DekTable {
     return this.#updateAll("markConfirmationSubmitted", contentIds, (id) => this.#markSubmitted.run(tx, id));
   }
 
-  /** Records that the holder confirmations are on chain in `block`. Durable on return. */
+  /** Records that the holder confirmations are on chain in `block`. Durable on resolve. */
   markConfirmed(contentIds: readonly BytesLike[], block: bigint | number): Promise<void> {
     let at: bigint;
     try {
@@ -210,7 +210,7 @@ export class DekTable {
   #updateAll(operation: string, contentIds: readonly BytesLike[], update: (id: Buffer) => void): Promise<void> {
     try {
       const ids = contentIds.map((id) => toBlob(id, CONTENT_ID_LENGTH, "contentIds"));
-      this.#committer.commitNow(operation, () => {
+      return this.#committer.grouped(operation, () => {
         for (const id of ids) {
           if (this.#exists.get(id) === undefined) {
             throw new StoreError("STORE_NOT_FOUND", "no DEK is stored for this content", { details: { contentId: toHex(id) } });
@@ -218,7 +218,6 @@ export class DekTable {
           update(id);
         }
       });
-      return Promise.resolve();
     } catch (error) {
       return Promise.reject(error);
     }

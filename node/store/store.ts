@@ -7,7 +7,7 @@
  * commit (see committer.ts).
  * Reads are synchronous and see every write already made through this store, including
  * writes whose promise has not resolved yet; the reads that feed chain transactions
- * (listUnconfirmed, pendingBatches) commit pending writes first.
+ * (listUnconfirmed, pendingBatches) resolve only once what they read is durable.
  *
  * Secrets (DEKs, KAS private keys) are sealed under the storage key with the crypto core's
  * sealed-record format; everything else is plain, non-secret bookkeeping. See docs/store.md.
@@ -192,10 +192,13 @@ export class DekStore {
     return this.#call("getDekInfo", () => this.#deks.info(contentId));
   }
 
-  /** Held DEKs not yet confirmed on chain (pending or submitted), oldest first; commits pending writes first. */
-  listUnconfirmed(options?: ListUnconfirmedOptions): DekInfo[] {
-    this.flush();
-    return this.#call("listUnconfirmed", () => this.#deks.listUnconfirmed(options));
+  /**
+   * Held DEKs not yet confirmed on chain (pending or submitted), oldest first. Resolves once
+   * every DEK listed is durable: a confirmation must never go on chain for a DEK a crash could
+   * still take back.
+   */
+  listUnconfirmed(options?: ListUnconfirmedOptions): Promise<DekInfo[]> {
+    return this.#readDurable("listUnconfirmed", () => this.#deks.listUnconfirmed(options));
   }
 
   markConfirmationSubmitted(contentIds: readonly BytesLike[], txHash: BytesLike): Promise<void> {
@@ -260,10 +263,12 @@ export class DekStore {
     return this.#audit.markBatchRecorded(batchId, block);
   }
 
-  /** Assigned-but-unrecorded batches, lowest id first, with their records: resend these as they are. */
-  pendingBatches(): AuditBatch[] {
-    this.flush();
-    return this.#call("pendingBatches", () => this.#audit.pendingBatches());
+  /**
+   * Assigned-but-unrecorded batches, lowest id first, with their records: resend these as they
+   * are. Resolves once what it read is durable.
+   */
+  pendingBatches(): Promise<AuditBatch[]> {
+    return this.#readDurable("pendingBatches", () => this.#audit.pendingBatches());
   }
 
   getBatch(batchId: bigint | number): AuditBatch | undefined {
@@ -316,7 +321,12 @@ export class DekStore {
 
   // ------------------------------------------------------------------------------ upkeep
 
-  /** Commits pending grouped writes now. */
+  /** Resolves once every write made so far is durable, without blocking the event loop. */
+  durable(): Promise<void> {
+    return this.#committer.durable();
+  }
+
+  /** Commits pending grouped writes now and fsyncs them before returning (blocks the event loop). */
   flush(): void {
     this.#assertOpen();
     this.#committer.flush();
@@ -401,6 +411,13 @@ export class DekStore {
     } catch (error) {
       throw fromSqliteError(error, operation);
     }
+  }
+
+  /** Reads now, then resolves once everything read (and every write before it) is durable. */
+  async #readDurable<T>(operation: string, read: () => T): Promise<T> {
+    const result = this.#call(operation, read);
+    await this.durable();
+    return result;
   }
 
   #assertOpen(): void {

@@ -75,6 +75,23 @@ export class WalSync {
   }
 
   /**
+   * Resolves once every commit so far is durable, without blocking: rides on the fsync in
+   * flight if that covers them all, else on the next one (started now if none is in flight).
+   */
+  settled(): Promise<void> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    return new Promise((resolve, reject) => {
+      if (!this.#dirty && this.#waiting.length === 0) {
+        if (this.#inFlight === undefined) resolve();
+        else this.#inFlight.push({ resolve, reject });
+        return;
+      }
+      this.#waiting.push({ resolve, reject });
+      if (!this.#inFlight) this.#start();
+    });
+  }
+
+  /**
    * Makes every commit so far durable before returning (fsync on this thread) and releases
    * their waiters, those of the fsync in flight included (its callback then has nothing left).
    */

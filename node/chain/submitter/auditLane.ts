@@ -36,7 +36,7 @@ export class AuditLane extends Lane {
       this.#reconciled = true;
       return true;
     }
-    const next = this.#lowestPending();
+    const next = await this.#lowestPending();
     if (next !== undefined) {
       await this.#submit(next);
       return true;
@@ -64,7 +64,7 @@ export class AuditLane extends Lane {
    * finds it with one small read; the store's full list (every pending batch with its records,
    * heavy after a long outage) is read only when the position is unknown.
    */
-  #lowestPending(): AuditBatch | undefined {
+  async #lowestPending(): Promise<AuditBatch | undefined> {
     const { store } = this.ctx;
     while (this.#cursor !== undefined) {
       // The state alone: reading a recorded batch's 500 records just to skip it cost the event
@@ -74,10 +74,15 @@ export class AuditLane extends Lane {
         if (this.#cursor >= store.nextBatchId()) return undefined;
         break; // ids skipped (a reconcile moved the floor): look it up
       }
-      if (state !== "recorded") return store.getBatch(this.#cursor);
+      if (state !== "recorded") {
+        const batch = store.getBatch(this.#cursor);
+        // flush() may have taken it an instant ago: never send an assignment a crash could undo.
+        await store.durable();
+        return batch;
+      }
       this.#cursor += 1n;
     }
-    const [lowest] = store.pendingBatches();
+    const [lowest] = await store.pendingBatches();
     this.#cursor = lowest?.batchId ?? store.nextBatchId();
     return lowest;
   }
@@ -145,7 +150,7 @@ export class AuditLane extends Lane {
    */
   async #reconcile(reason: string, revert?: { expected: bigint; given: bigint }): Promise<void> {
     const { store, clients, sender, metrics, logger } = this.ctx;
-    const before = store.pendingBatches();
+    const before = await store.pendingBatches();
     const recordsByBatch = new Map(before.map((b) => [b.batchId, b.records.length]));
     const nextOnChain = await getNextBatchId(clients, { validator: sender.address });
     const result = await store.reconcileBatches(nextOnChain);
@@ -161,7 +166,7 @@ export class AuditLane extends Lane {
       markedRecorded: result.markedRecorded.length,
       reopened: result.reopened.length,
     });
-    const [lowest] = store.pendingBatches();
+    const [lowest] = await store.pendingBatches();
     if (lowest !== undefined && lowest.batchId !== nextOnChain) {
       throw new ChainError("CHAIN_BATCH_GAP", "the chain expects an audit batch id the outbox does not hold", {
         details: {

@@ -51,11 +51,9 @@ export class HoldingsLane extends Lane {
   }
 
   /** Held DEKs whose confirmation is not yet on chain, in the modes confirmed on chain. */
-  unconfirmed(limit: number): DekInfo[] {
-    return this.ctx.store
-      .listUnconfirmed({ modes: CONFIRMED_ON_CHAIN_MODES, limit: limit + this.skipped.size })
-      .filter((info) => !this.skipped.has(info.contentId))
-      .slice(0, limit);
+  async unconfirmed(limit: number): Promise<DekInfo[]> {
+    const rows = await this.ctx.store.listUnconfirmed({ modes: CONFIRMED_ON_CHAIN_MODES, limit: limit + this.skipped.size });
+    return rows.filter((info) => !this.skipped.has(info.contentId)).slice(0, limit);
   }
 
   override async run(): Promise<void> {
@@ -76,7 +74,7 @@ export class HoldingsLane extends Lane {
     }
     let inFlightIds = 0;
     for (const entry of this.#inFlight.values()) inFlightIds += entry.ids;
-    const rows = this.unconfirmed(options.holdingsBatchSize + inFlightIds).filter(
+    const rows = (await this.unconfirmed(options.holdingsBatchSize + inFlightIds)).filter(
       (row) => row.confirmation.state !== "submitted" || !this.#inFlight.has(row.confirmation.txHash),
     );
     this.#holding = false;

@@ -147,9 +147,11 @@ export class TxSubmitter {
     if (running === undefined) throw new ChainError("CHAIN_STOPPED", "the tx submitter is not running");
     const { store } = this.#components;
     while (store.unbatchedAuditCount() > 0) await store.takeBatch(Math.min(this.options.auditBatchSize, MAX_AUDIT_BATCH));
-    const holdings = new Set(running.holdings.unconfirmed(Number.MAX_SAFE_INTEGER - running.holdings.skipped.size).map((info) => info.contentId));
+    const auditThrough = store.nextBatchId() - 1n;
+    const unconfirmed = await running.holdings.unconfirmed(Number.MAX_SAFE_INTEGER - running.holdings.skipped.size);
+    const holdings = new Set(unconfirmed.map((info) => info.contentId));
     const promise = new Promise<void>((resolve, reject) => {
-      this.#waiters.push({ auditThrough: store.nextBatchId() - 1n, holdings, resolve, reject });
+      this.#waiters.push({ auditThrough, holdings, resolve, reject });
     });
     this.#checkWaiters();
     this.notify();

@@ -285,7 +285,7 @@ describe("a validator that leaves the active set", () => {
       await assert.rejects(submitter.flush(), (e: unknown) => e === error);
 
       // The late records stay in the outbox, in a batch the chain never saw.
-      const pending = store.pendingBatches();
+      const pending = await store.pendingBatches();
       assert.deepEqual(pending.flatMap((b) => b.records.map((r) => r.requestDigest)), [0, 1, 2].map((i) => auditRecord(`late:${nodeIndex}:${i}`).requestDigest));
       const audit = await onChainAudit(validator.node, validator.address);
       assert.equal(audit.digests.length, 10);

@@ -82,8 +82,8 @@ describe("crash safety (SIGKILL during batching)", () => {
       }
       // What the crash left in flight (diagnostics: the kills should land mid-transaction sometimes).
       const crashed = DekStore.open({ directory: config.storeDir, storageKey });
-      for (const batch of crashed.pendingBatches()) leftBehind[batch.state === "submitted" ? "submitted" : "assigned"] += 1;
-      leftBehind.dekSubmitted += crashed.listUnconfirmed({ state: "submitted" }).length;
+      for (const batch of await crashed.pendingBatches()) leftBehind[batch.state === "submitted" ? "submitted" : "assigned"] += 1;
+      leftBehind.dekSubmitted += (await crashed.listUnconfirmed({ state: "submitted" })).length;
       crashed.close();
       // Between crashes: what is on chain is never duplicated and batch ids never skip.
       const audit = await onChainAudit(validator.node, validator.address);
@@ -105,7 +105,7 @@ describe("crash safety (SIGKILL during batching)", () => {
     for (const digest of acked) assert.equal(counts.get(digest), 1, `acknowledged record ${digest} on chain once`);
     for (const [digest, n] of counts) assert.equal(n, 1, `record ${digest} on chain ${n} times`);
     assert.deepEqual(audit.batches.map((b) => b.batchId), audit.batches.map((_, i) => BigInt(i + 1)), "batch ids 1..n");
-    assert.equal(store.pendingBatches().length, 0);
+    assert.equal((await store.pendingBatches()).length, 0);
     assert.equal(store.unbatchedAuditCount(), 0);
     // Each local batch is the chain's batch of the same id, record for record.
     let offset = 0;

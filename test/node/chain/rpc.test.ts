@@ -101,7 +101,7 @@ describe("RPC failures", () => {
       proxy.setMode("pass");
       await within(submitter.flush(), 20_000, "flush after the endpoint came back");
       await assertExactlyOnce(validator, labels.map((l) => auditRecord(l).requestDigest), holdings);
-      assert.equal(store.pendingBatches().length, 0);
+      assert.equal((await store.pendingBatches()).length, 0);
     } finally {
       proxy.setMode("pass");
       await submitter.stop();

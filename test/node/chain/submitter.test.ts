@@ -72,7 +72,7 @@ describe("audit batches", () => {
       assert.deepEqual(audit.digests, labels.map((label) => auditRecord(label).requestDigest), "one-for-one, in order");
       assert.deepEqual(audit.batches, [7, 7, 7, 7, 2].map((count, i) => ({ batchId: BigInt(i + 1), count })));
       assert.equal(await getNextBatchId(validator.node, { validator: validator.address }), 6n);
-      assert.equal(store.pendingBatches().length, 0);
+      assert.equal((await store.pendingBatches()).length, 0);
       assert.equal(submitter.metrics.auditRecordsRecorded, 30);
       assert.equal(submitter.metrics.auditBatchesSent, 5);
     } finally {

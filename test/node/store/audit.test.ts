@@ -69,15 +69,15 @@ describe("audit outbox", () => {
     store.close();
 
     store = DekStore.open({ directory, storageKey });
-    const pending = store.pendingBatches();
+    const pending = await store.pendingBatches();
     assert.deepEqual(pending, [{ ...one, state: "submitted", txHash: hex32("tx-1") }, two]);
-    assert.deepEqual(store.pendingBatches(), pending, "idempotent");
+    assert.deepEqual(await store.pendingBatches(), pending, "idempotent");
     const three = (await store.takeBatch(5))!;
     assert.equal(three.batchId, 3n);
     assert.equal(three.records.length, 2);
     await store.markBatchRecorded(1n, 100n);
     await store.markBatchRecorded(2n, 101n);
-    assert.deepEqual(store.pendingBatches().map((b) => b.batchId), [3n]);
+    assert.deepEqual((await store.pendingBatches()).map((b) => b.batchId), [3n]);
     assert.equal(store.getBatch(1n)!.block, 100n);
     assert.deepEqual([1n, 2n, 3n, 4n].map((id) => store.getBatchState(id)), ["recorded", "recorded", "assigned", undefined]);
     store.close();
@@ -105,7 +105,7 @@ describe("audit outbox", () => {
     // Crash after batches 1 and 2 were mined: the chain expects 3.
     let result = await store.reconcileBatches(3n);
     assert.deepEqual(result, { markedRecorded: [1n, 2n], reopened: [], nextBatchId: 4n });
-    assert.deepEqual(store.pendingBatches().map((b) => b.batchId), [3n]);
+    assert.deepEqual((await store.pendingBatches()).map((b) => b.batchId), [3n]);
     // Restored from an older backup: the chain is at 10 already.
     result = await store.reconcileBatches(10n);
     assert.deepEqual(result.markedRecorded, [3n]);
@@ -124,7 +124,7 @@ describe("audit outbox", () => {
     await store.markBatchRecorded(2n, 6n);
     const result = await store.reconcileBatches(2n);
     assert.deepEqual(result, { markedRecorded: [], reopened: [2n], nextBatchId: 3n });
-    assert.deepEqual(store.pendingBatches(), [two]);
+    assert.deepEqual(await store.pendingBatches(), [two]);
     assert.equal(store.getBatch(1n)!.records.length, one.records.length);
     store.close();
   });

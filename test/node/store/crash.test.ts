@@ -38,12 +38,12 @@ describe("crash safety (SIGKILL at random moments)", () => {
 
       const store = DekStore.open({ directory, storageKey }); // takes over the stale lock
       assert.deepEqual(store.integrityCheck(), ["ok"]);
-      const pending = store.pendingBatches();
+      const pending = await store.pendingBatches();
       // Batches pending before this run are exactly as they were: same ids, same records.
       for (const batch of previousPending) assert.deepEqual(pending.find((p) => p.batchId === batch.batchId), batch);
       // The "submitter" records the older half, so later runs see both recorded and pending batches.
       for (const batch of pending.slice(0, Math.floor(pending.length / 2))) await store.markBatchRecorded(batch.batchId, 1000n + batch.batchId);
-      previousPending = store.pendingBatches();
+      previousPending = await store.pendingBatches();
       store.close();
 
       const db = new DatabaseSync(join(directory, "store.sqlite"), { readOnly: true });

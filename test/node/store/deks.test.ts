@@ -58,22 +58,22 @@ describe("DEKs", () => {
     const ids = [hex32("x1"), hex32("x2"), hex32("x3")];
     for (const [i, id] of ids.entries()) await store.putDek(id, dekFor(id), { ...meta, receivedAt: 1000 + i });
     await store.putDek(hex32("xor"), dekFor(hex32("xor")), { ...meta, mode: "xor", receivedAt: 999 });
-    assert.deepEqual(store.listUnconfirmed({ modes: ["stake", "explicit"] }).map((d) => d.contentId), ids);
-    assert.equal(store.listUnconfirmed().length, 4);
-    assert.equal(store.listUnconfirmed({ limit: 2 })[0]!.contentId, hex32("xor"));
+    assert.deepEqual((await store.listUnconfirmed({ modes: ["stake", "explicit"] })).map((d) => d.contentId), ids);
+    assert.equal((await store.listUnconfirmed()).length, 4);
+    assert.equal((await store.listUnconfirmed({ limit: 2 }))[0]!.contentId, hex32("xor"));
 
     const tx = hex32("tx1");
     await store.markConfirmationSubmitted(ids.slice(0, 2), tx);
     assert.deepEqual(store.getDekInfo(ids[0]!)!.confirmation, { state: "submitted", txHash: tx });
-    assert.deepEqual(store.listUnconfirmed({ state: "pending", modes: ["stake"] }).map((d) => d.contentId), [ids[2]]);
-    assert.deepEqual(store.listUnconfirmed({ state: "submitted" }).map((d) => d.contentId), ids.slice(0, 2));
+    assert.deepEqual((await store.listUnconfirmed({ state: "pending", modes: ["stake"] })).map((d) => d.contentId), [ids[2]]);
+    assert.deepEqual((await store.listUnconfirmed({ state: "submitted" })).map((d) => d.contentId), ids.slice(0, 2));
 
     await store.markConfirmed(ids.slice(0, 2), 42n);
     assert.deepEqual(store.getDekInfo(ids[1]!)!.confirmation, { state: "confirmed", block: 42n, txHash: tx });
     // A late "submitted" for a confirmed DEK does not un-confirm it.
     await store.markConfirmationSubmitted([ids[0]!], hex32("tx2"));
     assert.equal(store.getDekInfo(ids[0]!)!.confirmation.state, "confirmed");
-    assert.deepEqual(store.listUnconfirmed({ modes: ["stake"] }).map((d) => d.contentId), [ids[2]]);
+    assert.deepEqual((await store.listUnconfirmed({ modes: ["stake"] })).map((d) => d.contentId), [ids[2]]);
     const info = store.getDekInfo(ids[2]!)!;
     assert.deepEqual(info, { contentId: ids[2], policyId: 7n, mode: "stake", source: "replicated", receivedAt: 1002, confirmation: { state: "pending" } });
     store.close();

@@ -104,7 +104,7 @@ describe("store lifecycle", () => {
     assert.equal(restored.hasDek(hex32("after-backup")), false);
     assertBytes(restored.currentKasKey()!.kid, rotated.kid);
     assertBytes(restored.getKasKey(node.kid)!.exportPrivateKey(), node.kasKey.exportPrivateKey());
-    assert.deepEqual(restored.pendingBatches(), [batch]);
+    assert.deepEqual(await restored.pendingBatches(), [batch]);
     assert.equal(restored.unbatchedAuditCount(), 1);
     assert.deepEqual(restored.integrityCheck(), ["ok"]);
     restored.close();

@@ -1,7 +1,8 @@
 /**
  * Durable group commits off the event loop (node/store/walSync.ts): a write resolves only after
  * an fsync of the WAL that started after its commit, the event loop keeps running meanwhile,
- * flush() is durable on return, and a failed fsync fails the writes and stops the store from
+ * flush() is durable on return, durable() and the writes and reads the tx submitter uses wait
+ * for an fsync without blocking, and a failed fsync fails the writes and stops the store from
  * accepting more. The fsync is the real one, wrapped so a test can hold or fail it.
  */
 import assert from "node:assert/strict";
@@ -80,6 +81,72 @@ describe("store: durable commits off the event loop", () => {
     } finally {
       store.close();
     }
+  });
+
+  it("durable() waits for every write so far without blocking: it rides the fsync in flight or the next one", async () => {
+    const held = new HeldFsync();
+    const store = open(held.fn);
+    try {
+      assert.equal(await settled(store.durable()), true, "nothing written: settles at once, no fsync");
+      assert.equal(held.calls.length, 0);
+
+      const write = store.appendAudit(auditRecord("a"));
+      await nextTurn();
+      const coveredByInFlight = store.durable(); // the commit of "a" is in the fsync in flight
+      assert.equal(await settled(coveredByInFlight), false);
+      const open = store.appendAudit(auditRecord("b")); // not committed yet
+      const afterOpen = store.durable();
+      held.calls[0]!.release();
+      await Promise.all([write, coveredByInFlight]);
+      assert.equal(await settled(afterOpen), false, "\"b\" was committed after the first fsync started");
+      assert.equal(held.calls.length, 2);
+      held.calls[1]!.release();
+      await Promise.all([open, afterOpen]);
+      assert.equal(held.calls.length, 2, "durable() adds no fsync of its own");
+    } finally {
+      store.close();
+    }
+  });
+
+  it("the outbox's and holdings' transitions and the reads that feed transactions wait for the fsync, off the event loop", async () => {
+    const held = new HeldFsync();
+    const store = open(held.fn);
+    try {
+      const appended = store.appendAudit(auditRecord("a"));
+      const taken = store.takeBatch(10);
+      assert.equal(await settled(taken), false, "the batch is assigned, its assignment not yet durable");
+      assert.equal(store.getBatchState(1n), "assigned", "…but visible at once");
+      const pending = store.pendingBatches();
+      held.calls[0]!.release();
+      const [batch] = await Promise.all([taken, appended]);
+      assert.equal(batch?.records.length, 1);
+      assert.deepEqual(await pending, [batch]);
+
+      const submitted = store.markBatchSubmitted(1n, `0x${"ab".repeat(32)}`);
+      assert.equal(await settled(submitted), false);
+      const unconfirmed = store.listUnconfirmed();
+      assert.equal(held.calls.length, 2);
+      held.calls[1]!.release();
+      await submitted;
+      assert.deepEqual(await unconfirmed, []);
+      assert.equal(store.getBatchState(1n), "submitted");
+    } finally {
+      store.close();
+    }
+  });
+
+  it("durable() rejects once an fsync failed, and on a closed store", async () => {
+    const held = new HeldFsync();
+    const store = open(held.fn);
+    const write = store.appendAudit(auditRecord("a"));
+    await nextTurn();
+    const waiting = store.durable();
+    held.calls[0]!.fail();
+    await assert.rejects(write, (e: unknown) => e instanceof StoreError && e.code === "STORE_NOT_DURABLE");
+    await assert.rejects(waiting, (e: unknown) => e instanceof StoreError && e.code === "STORE_NOT_DURABLE");
+    await assert.rejects(store.durable(), (e: unknown) => e instanceof StoreError && e.code === "STORE_NOT_DURABLE");
+    store.close();
+    await assert.rejects(store.durable(), (e: unknown) => e instanceof StoreError && e.code === "STORE_CLOSED");
   });
 
   it("a failed fsync fails the writes waiting on it and every later write; reads still work", async () => {
