@@ -3,11 +3,13 @@
  * node/keys/keccak.ts. viem's own signTransaction hashes with @noble/hashes in JS, which cost
  * the event loop ~2.5 ms per 64 KB audit batch of 500 records, and as much again for the
  * transaction hash the sender computes (main-thread profile during bench:rewrap); this way each
- * is ~0.2 ms. Everything else is viem's private-key account.
+ * is ~0.2 ms. Transactions are serialized by serializeTransaction.ts (the same bytes as viem's
+ * serializer, without its byte-at-a-time hex). Everything else is viem's private-key account.
  */
-import { serializeTransaction, type Hash, type Hex, type PrivateKeyAccount } from "viem";
+import type { Hash, Hex, PrivateKeyAccount } from "viem";
 import { privateKeyToAccount, sign } from "viem/accounts";
 import { keccak256 } from "../keys/keccak.js";
+import { serializeTransactionFast } from "./serializeTransaction.js";
 
 /** keccak256 of 0x-hex bytes, as 0x-hex: a signed transaction's hash, or what is signed. */
 export function keccakOfHex(data: Hex): Hash {
@@ -20,7 +22,7 @@ export function localAccount(privateKey: Hex): PrivateKeyAccount {
     ...account,
     // viem's signTransaction (accounts/utils/signTransaction.ts), with the hash computed here.
     async signTransaction(transaction, options) {
-      const serializer = options?.serializer ?? serializeTransaction;
+      const serializer = options?.serializer ?? serializeTransactionFast;
       // An EIP-4844 transaction is signed without its sidecars (the network wrapper).
       const signable = transaction.type === "eip4844" ? { ...transaction, sidecars: false } : transaction;
       const signature = await sign({ hash: keccakOfHex(await serializer(signable)), privateKey });
