@@ -24,8 +24,8 @@
  * checks the chain's batch counter against the store's: every rewrap served has its record on chain.
  *
  * During the session phase the bench also counts the CPU time each process spends per rewrap
- * (`cpu_ms_per_rewrap_*`: this process — the validator and the load worker —, the indexer's and the
- * chain's process groups, from /proc): with everything on one machine, 1,000 × cores / total is
+ * (`cpu_ms_per_rewrap_*`: this process — the validator and the load worker —, the indexer's
+ * processes with PostgreSQL's, and the chain's, from /proc): with everything on one machine, 1,000 × cores / total is
  * the throughput the machine can give, whichever part is optimized.
  *
  * `native_ceiling_ops_per_s` is raw node:crypto P-256 work of one session rewrap (one ECDSA
@@ -489,13 +489,13 @@ async function main(): Promise<void> {
     removeTempDirs();
   }
 
-  /** CPU seconds so far of this process (validator + load worker) and of the chain's and the indexer's process groups. */
+  /** CPU seconds so far of this process (validator + load worker) and of the chain's and the indexer's process trees (PostgreSQL's included). */
   function cpuSnapshot(): { validator: number; chain: number; indexer: number } {
     const usage = process.cpuUsage();
     return {
       validator: (usage.user + usage.system) / 1e6,
-      chain: processGroupCpuSeconds(net.stack.chain.process.pid),
-      indexer: processGroupCpuSeconds(net.stack.indexer!.process.pid) + (postgres ? processGroupCpuSeconds(postgres.process.pid) : 0),
+      chain: processTreeCpuSeconds(net.stack.chain.process.pid),
+      indexer: processTreeCpuSeconds(net.stack.indexer!.process.pid) + (postgres ? processTreeCpuSeconds(postgres.process.pid) : 0),
     };
   }
 
@@ -580,29 +580,41 @@ async function profileMainThread(): Promise<(file: string) => Promise<void>> {
 }
 
 /**
- * utime + stime of every process in the group `pgid` (the devnet starts the chain and the
- * indexer each as a group leader), from /proc; USER_HZ is 100 on Linux. 0 where /proc is absent.
+ * utime + stime of process `root` and all its descendants, from /proc (USER_HZ is 100 on
+ * Linux); 0 where /proc is absent. A tree, not a process group: PostgreSQL's backends each
+ * call setsid(), so a group count saw none of them (sessions 9–10 under-reported the indexer).
  */
-function processGroupCpuSeconds(pgid: number): number {
-  let ticks = 0;
+function processTreeCpuSeconds(root: number): number {
   let entries: string[];
   try {
     entries = readdirSync("/proc").filter((name) => /^[0-9]+$/.test(name));
   } catch {
     return 0;
   }
-  for (const pid of entries) {
+  const children = new Map<number, number[]>();
+  const ticks = new Map<number, number>();
+  for (const entry of entries) {
     let stat: string;
     try {
-      stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
     } catch {
       continue; // exited meanwhile
     }
     // Fields after the command (which may contain spaces) start at ") ": state ppid pgrp … utime(14) stime(15).
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    if (Number(fields[2]) === pgid) ticks += Number(fields[11]) + Number(fields[12]);
+    const pid = Number(entry);
+    const ppid = Number(fields[1]);
+    ticks.set(pid, Number(fields[11]) + Number(fields[12]));
+    children.set(ppid, [...(children.get(ppid) ?? []), pid]);
   }
-  return ticks / 100;
+  let total = 0;
+  const stack = [root];
+  while (stack.length > 0) {
+    const pid = stack.pop()!;
+    total += ticks.get(pid) ?? 0;
+    stack.push(...(children.get(pid) ?? []));
+  }
+  return total / 100;
 }
 
 function nativeCeiling(ms: number): number {
