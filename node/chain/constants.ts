@@ -4,6 +4,9 @@
 export const MAX_AUDIT_BATCH = 500;
 export const MAX_CONFIRMATION_BATCH = 500;
 
+/** PolicyRegistry.MAX_REPLICATION_FACTOR: the largest k of stake(k) and xor(k). */
+export const MAX_REPLICATION_FACTOR = 16n;
+
 /** ReplicationMode in contracts/types/DekmeshTypes.sol, by its numeric value. */
 export const REPLICATION_MODES = ["all", "stake", "xor", "explicit"] as const;
 export type ReplicationModeName = (typeof REPLICATION_MODES)[number];

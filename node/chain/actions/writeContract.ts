@@ -9,8 +9,9 @@ import {
   type Hex,
   type TransactionReceipt,
 } from "viem";
+import { contentRegistryAbi } from "../abis.js";
 import { requireAccount, type ChainClients } from "../clients.js";
-import { GAS_MARGIN_PERCENT } from "../constants.js";
+import { GAS_MARGIN_PERCENT, MAX_REPLICATION_FACTOR } from "../constants.js";
 import { asChainError, ChainError } from "../errors.js";
 import { waitForReceipt } from "./waitForReceipt.js";
 
@@ -40,8 +41,36 @@ export function encodeWrite(write: ContractWrite): Hex {
 }
 
 /**
+ * Gas per replica slot that an estimate cannot see. ContentRegistry's register and repair draw
+ * slots with a seed from the block that mines them (prevrandao, the previous block's hash), so
+ * the estimate, run against an earlier block, may draw validators whose replica counters are
+ * already set where the real call draws one whose counter is zero: an SSTORE from zero on a
+ * cold slot instead of an update, ~17,100 gas more per slot (measured in
+ * test/contracts/ContentRegistry.test.ts), about the whole 20 % margin of a one-slot
+ * registration. Hardhat then answered "Transaction ran out of gas" (the intermittent -32602 on
+ * a test's second registerContent, sessions 8-11, named once errors carried the node's reason).
+ */
+const DRAW_GAS_PER_SLOT = 22_100n;
+
+/** Extra gas for the slots `write` may draw: at most k ≤ MAX_REPLICATION_FACTOR per content. */
+function drawHeadroom(write: ContractWrite): bigint {
+  if (write.abi !== contentRegistryAbi) return 0n;
+  switch (write.functionName) {
+    case "register":
+      return MAX_REPLICATION_FACTOR * DRAW_GAS_PER_SLOT;
+    case "repair":
+      return BigInt((write.args[1] as readonly unknown[]).length) * DRAW_GAS_PER_SLOT;
+    case "repairMany":
+      return BigInt((write.args[1] as readonly (readonly unknown[])[]).reduce((n, members) => n + members.length, 0)) * DRAW_GAS_PER_SLOT;
+    default:
+      return 0n;
+  }
+}
+
+/**
  * Estimates the call as the clients' account — a revert surfaces here, decoded, before anything
- * is signed — and returns the estimate with headroom, since state may change before inclusion.
+ * is signed — and returns the estimate with headroom, since state may change before inclusion
+ * (plus drawHeadroom for calls whose cost depends on the block).
  * `data` is the call already encoded (encodeWrite), so a caller that sends it encodes it once:
  * a full audit batch of 500 records takes viem ~1.3 ms of the validator's event loop to encode.
  */
@@ -51,7 +80,7 @@ export async function estimateWriteGas(clients: ChainClients, write: ContractWri
     // prepare: false — otherwise viem first fills nonce, fees and type for a local account (three
     // to four more round trips, one after the other) although the estimate needs none of them.
     const gas = await clients.publicClient.estimateGas({ account, to: write.address, data, prepare: false } as EstimateGasParameters);
-    return gas + (gas * GAS_MARGIN_PERCENT) / 100n;
+    return gas + (gas * GAS_MARGIN_PERCENT) / 100n + drawHeadroom(write);
   } catch (error) {
     // What estimateContractGas would do: find the revert data in the node's answer (Hardhat
     // sends it with an internal-error code) and decode it against the contract's ABI.
