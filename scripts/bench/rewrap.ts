@@ -25,8 +25,8 @@
  *
  * During the session phase the bench also counts the CPU time each process spends per rewrap
  * (`cpu_ms_per_rewrap_*`: this process — the validator and the load worker —, the indexer's
- * processes with PostgreSQL's, and the chain's, from /proc): with everything on one machine, 1,000 × cores / total is
- * the throughput the machine can give, whichever part is optimized.
+ * processes with PostgreSQL's, and the chain's, from /proc): with everything on one machine,
+ * 1,000 × cores / total is the throughput the machine can give, whichever part is optimized.
  *
  * `native_ceiling_ops_per_s` is raw node:crypto P-256 work of one session rewrap (one ECDSA
  * verify + one ECDH with a fresh key) per second on one core, measured at the start of the run.
@@ -605,7 +605,9 @@ function processTreeCpuSeconds(root: number): number {
     const pid = Number(entry);
     const ppid = Number(fields[1]);
     ticks.set(pid, Number(fields[11]) + Number(fields[12]));
-    children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+    const siblings = children.get(ppid);
+    if (siblings === undefined) children.set(ppid, [pid]);
+    else siblings.push(pid);
   }
   let total = 0;
   const stack = [root];
