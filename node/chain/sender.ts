@@ -56,6 +56,12 @@ export interface SendOptions {
    * revert still surfaces decoded before anything is signed — and send with `gas`.
    */
   probe?: { write: ContractWrite; gas: bigint };
+  /**
+   * Send with this gas limit and estimate nothing: for a call queued behind one of ours that is
+   * not mined yet (the next audit batch), whose estimate against the latest block would revert.
+   * A revert then shows only in the receipt.
+   */
+  gas?: bigint;
 }
 
 export interface SentTransaction {
@@ -124,7 +130,7 @@ export class TxSender {
       // bench:replication), and one after the other they were most of a confirmation's latency.
       const { probe } = options;
       const [gas, nonce, fees] = await Promise.all([
-        probe ? estimateWriteGas(this.#clients, probe.write).then(() => probe.gas) : estimateWriteGas(this.#clients, write, data),
+        options.gas ?? (probe ? estimateWriteGas(this.#clients, probe.write).then(() => probe.gas) : estimateWriteGas(this.#clients, write, data)),
         this.#nonce ?? this.#pendingNonce(),
         this.#fees(),
       ]);

@@ -6,6 +6,15 @@
  * batch ids 1, 2, 3, … once each. So after any failure the lane can resend the lowest pending
  * batch as it is: if an earlier transaction for it was mined, the chain answers
  * RewrapAuditLogBatchOutOfOrder(expected > given) and the lane reconciles instead.
+ *
+ * Pipelined: up to MAX_AUDIT_IN_FLIGHT batches wait for their receipts at once, sent with
+ * consecutive nonces, so they can share a block. With one in flight the lane recorded at most
+ * one batch of 500 per block: 500 rewraps/s with 1-second blocks, ~42/s with Ethereum's 12 s,
+ * far below what one node serves. Receipts are processed in id order (the store marks a batch
+ * recorded only after every earlier one). If any receipt wait fails, the later ones are not
+ * processed either; once all have settled, the lane starts again from the store's state exactly
+ * as after a restart: each pending batch is looked up by its persisted hash — pending or mined:
+ * waited for; unknown or reverted: sent again with the same id.
  */
 import type { Address, Hash } from "viem";
 import type { AuditBatch } from "../../store/index.js";
@@ -13,15 +22,31 @@ import { getNextBatchId } from "../actions/getNextBatchId.js";
 import { getTransactionStatus } from "../actions/getTransactionStatus.js";
 import { recordRewrapsGasLimit, recordRewrapsRequest } from "../actions/recordRewraps.js";
 import { ChainError } from "../errors.js";
-import { Lane } from "./lane.js";
+import { errorFields } from "../logger.js";
+import { isRetryable, Lane } from "./lane.js";
+
+/**
+ * Audit batches awaiting receipts at once: 8 × 500 records per block covers what one node
+ * serves (~4,200 rewraps/s in bench:rewrap) with 1-second blocks. Their gas limits add up to
+ * 8 × 3.1 M, within a 30 M block; they use 8 × 1.8 M.
+ */
+export const MAX_AUDIT_IN_FLIGHT = 8;
 
 export class AuditLane extends Lane {
   readonly name = "audit";
   #reconciled = false;
-  /** The lowest batch id not yet known to be recorded; undefined = ask the store. */
+  /** The next batch id to send (every lower one is recorded or in flight); undefined = ask the store. */
   #cursor: bigint | undefined;
   /** When the lane first saw unbatched records that are still waiting (ms). */
   #waitingSince: number | undefined;
+  /** Sent batches whose receipts are awaited, by id, in id order. */
+  readonly #inFlight = new Map<bigint, Hash>();
+  /** Settles once every receipt wait queued so far is processed; each is queued behind the one before. */
+  #receipts: Promise<void> = Promise.resolve();
+  /** A receipt wait failed: let the pipeline drain, then start again from the store's state. */
+  #resync = false;
+  /** A non-retryable failure of a receipt wait, rethrown by the next step (it stops the submitter). */
+  #failure: { error: unknown } | undefined;
 
   protected override idleDelay(): number {
     const { idlePollMs, auditIntervalMs } = this.ctx.options;
@@ -29,16 +54,36 @@ export class AuditLane extends Lane {
     return Math.min(idlePollMs, Math.max(1, this.#waitingSince + auditIntervalMs - Date.now()));
   }
 
+  override async run(): Promise<void> {
+    try {
+      await super.run();
+    } finally {
+      // Stopping aborts the receipt waits; let them settle before the store may be closed.
+      await this.#receipts;
+    }
+  }
+
   protected async step(): Promise<boolean> {
     const { store, options } = this.ctx;
+    if (this.#failure !== undefined) {
+      const { error } = this.#failure;
+      this.#failure = undefined;
+      throw error;
+    }
+    if (this.#resync) {
+      if (this.#inFlight.size > 0) return false; // the last receipt to settle wakes the lane
+      this.#resync = false;
+      this.#cursor = undefined;
+    }
     if (!this.#reconciled) {
       await this.#reconcile("start");
       this.#reconciled = true;
       return true;
     }
-    const next = await this.#lowestPending();
+    if (this.#inFlight.size >= MAX_AUDIT_IN_FLIGHT) return false;
+    const next = await this.#nextPending();
     if (next !== undefined) {
-      await this.#submit(next);
+      await this.#dispatch(next);
       return true;
     }
     const waiting = store.unbatchedAuditCount();
@@ -53,18 +98,18 @@ export class AuditLane extends Lane {
     if (waiting <= options.auditBatchSize) this.#waitingSince = undefined;
     if (batch === undefined) return true;
     this.ctx.logger.debug("audit batch assigned", { batchId: String(batch.batchId), records: batch.records.length });
-    // No batch was pending, so the one just taken is the lowest: send it as read (its records
-    // are fixed) rather than read its records again on the next step.
-    if (batch.batchId === this.#cursor) await this.#submit(batch);
+    // Nothing assigned was left to send, so the batch just taken is next: send it as read (its
+    // records are fixed) rather than read its records again on the next step.
+    if (batch.batchId === this.#cursor) await this.#dispatch(batch);
     return true;
   }
 
   /**
-   * The lowest assigned-but-unrecorded batch. Batches are recorded in id order, so a cursor
+   * The assigned batch to send next. Batches are sent and recorded in id order, so a cursor
    * finds it with one small read; the store's full list (every pending batch with its records,
    * heavy after a long outage) is read only when the position is unknown.
    */
-  async #lowestPending(): Promise<AuditBatch | undefined> {
+  async #nextPending(): Promise<AuditBatch | undefined> {
     const { store } = this.ctx;
     while (this.#cursor !== undefined) {
       // The state alone: reading a recorded batch's 500 records just to skip it cost the event
@@ -87,28 +132,35 @@ export class AuditLane extends Lane {
     return lowest;
   }
 
-  /** Moves the lowest pending batch on chain: resumes its earlier transaction if the node has it, else sends it. */
-  async #submit(batch: AuditBatch): Promise<void> {
-    if (batch.txHash !== undefined && (await getTransactionStatus(this.ctx.clients, { hash: batch.txHash })).state !== "unknown") {
-      if (await this.#awaitRecorded(batch, batch.txHash)) return;
+  /** Puts a batch in flight: resumes its earlier transaction if the node has it (pending or mined), else sends it. */
+  async #dispatch(batch: AuditBatch): Promise<void> {
+    if (batch.txHash !== undefined) {
+      const status = await getTransactionStatus(this.ctx.clients, { hash: batch.txHash });
+      if (status.state === "pending" || (status.state === "mined" && status.receipt.status === "success")) {
+        this.#track(batch, batch.txHash);
+        return;
+      }
     }
-    let hash: Hash;
     const records = batch.records.map(toRewrapRecord);
-    // Estimating a full batch cost the chain more than executing it (recordRewrapsGasLimit), so a
-    // batch's first transaction estimates the same call with its first record only — it reverts
-    // exactly when the batch would (an id already used → reconcile; the validator left the active
-    // set → halt) — and goes with the computed limit. A later attempt (the first one reverted or
-    // was lost) estimates the whole batch, so a limit too low for some chain cannot repeat.
-    const probe =
-      batch.txHash === undefined
-        ? { write: recordRewrapsRequest(this.ctx.clients, { batchId: batch.batchId, records: records.slice(0, 1) }), gas: recordRewrapsGasLimit(records.length) }
-        : undefined;
+    const write = recordRewrapsRequest(this.ctx.clients, { batchId: batch.batchId, records });
+    const gasLimit = recordRewrapsGasLimit(records.length);
+    // Behind a batch still in flight, any estimate against the latest block reverts (the chain
+    // expects the earlier id): send with the computed limit; a revert shows in the receipt and
+    // the resync estimates it. The lowest batch is estimated first. Estimating a full batch cost
+    // the chain more than executing it (recordRewrapsGasLimit), so its first transaction
+    // estimates the same call with its first record only — it reverts exactly when the batch
+    // would (an id already used → reconcile; the validator left the active set → halt) — and
+    // goes with the computed limit. A later attempt (the first one reverted or was lost)
+    // estimates the whole batch, so a limit too low for some chain cannot repeat.
+    const gas =
+      this.#inFlight.size > 0
+        ? { gas: gasLimit }
+        : batch.txHash === undefined
+          ? { probe: { write: recordRewrapsRequest(this.ctx.clients, { batchId: batch.batchId, records: records.slice(0, 1) }), gas: gasLimit } }
+          : {};
+    let hash: Hash;
     try {
-      ({ hash } = await this.send(
-        recordRewrapsRequest(this.ctx.clients, { batchId: batch.batchId, records }),
-        (signed) => this.ctx.store.markBatchSubmitted(batch.batchId, signed),
-        probe,
-      ));
+      ({ hash } = await this.send(write, (signed) => this.ctx.store.markBatchSubmitted(batch.batchId, signed), gas));
     } catch (error) {
       if (error instanceof ChainError && error.revert?.errorName === "RewrapAuditLogBatchOutOfOrder") {
         const [, expected, given] = error.revert.args as [Address, bigint, bigint];
@@ -118,28 +170,53 @@ export class AuditLane extends Lane {
       throw error;
     }
     this.ctx.metrics.auditBatchesSent += 1;
-    if (!(await this.#awaitRecorded(batch, hash))) {
-      // Mined but reverted: the next attempt's estimate says why.
-      throw new ChainError("CHAIN_REVERTED", "the audit batch transaction reverted on chain", {
-        details: { batchId: batch.batchId.toString(), hash },
-        retryable: true,
-      });
-    }
+    this.#track(batch, hash);
+  }
+
+  /** Queues the receipt wait of a batch in flight behind those of the batches before it. */
+  #track(batch: AuditBatch, hash: Hash): void {
+    const { batchId } = batch;
+    const records = batch.records.length;
+    this.#cursor = batchId + 1n;
+    this.#inFlight.set(batchId, hash);
+    this.#receipts = this.#receipts.then(async () => {
+      try {
+        // An earlier batch's wait failed: this one is looked up again after the drain.
+        if (this.#resync || this.#failure !== undefined || this.ctx.signal.aborted) return;
+        if (!(await this.#awaitRecorded(batchId, records, hash))) {
+          // Mined but reverted: the resend's estimate says why.
+          throw new ChainError("CHAIN_REVERTED", "the audit batch transaction reverted on chain", {
+            details: { batchId: batchId.toString(), hash },
+            retryable: true,
+          });
+        }
+      } catch (error) {
+        if (this.ctx.signal.aborted) return;
+        if (!isRetryable(error)) {
+          this.#failure = { error };
+          return;
+        }
+        this.countRetry(error as ChainError);
+        this.#resync = true;
+        this.ctx.logger.warn("audit: a batch's receipt wait failed; pending batches are looked up again", { batchId: String(batchId), hash, ...errorFields(error) });
+      } finally {
+        this.#inFlight.delete(batchId);
+        this.ctx.progress();
+        this.wake();
+      }
+    }).catch((error: unknown) => {
+      this.#failure ??= { error }; // from progress(): keep the chain usable for the waits behind
+    });
   }
 
   /** Waits for the receipt; true (and the batch marked recorded) if it succeeded. */
-  async #awaitRecorded(batch: AuditBatch, hash: Hash): Promise<boolean> {
+  async #awaitRecorded(batchId: bigint, records: number, hash: Hash): Promise<boolean> {
     const receipt = await this.receipt(hash);
     if (receipt.status !== "success") return false;
-    await this.ctx.store.markBatchRecorded(batch.batchId, receipt.blockNumber);
+    await this.ctx.store.markBatchRecorded(batchId, receipt.blockNumber);
     this.ctx.metrics.auditBatchesRecorded += 1;
-    this.ctx.metrics.auditRecordsRecorded += batch.records.length;
-    this.ctx.logger.debug("audit batch recorded", {
-      batchId: String(batch.batchId),
-      records: batch.records.length,
-      block: String(receipt.blockNumber),
-      hash,
-    });
+    this.ctx.metrics.auditRecordsRecorded += records;
+    this.ctx.logger.debug("audit batch recorded", { batchId: String(batchId), records, block: String(receipt.blockNumber), hash });
     return true;
   }
 

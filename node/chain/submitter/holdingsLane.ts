@@ -131,9 +131,7 @@ export class HoldingsLane extends Lane {
           this.#failure = { error };
           return;
         }
-        this.ctx.metrics.retries += 1;
-        this.ctx.metrics.lastErrorCode = (error as ChainError).code;
-        this.ctx.metrics.lastErrorAt = Date.now();
+        this.countRetry(error as ChainError);
         this.ctx.logger.warn("holdings: a confirmation's receipt wait failed; its rows are looked up again", { hash, ...errorFields(error) });
       })
       .finally(() => {

@@ -63,7 +63,7 @@ export abstract class Lane {
 
   /** Runs until the submitter stops (resolves) or a non-retryable error (rejects with it). */
   async run(): Promise<void> {
-    const { signal, options, metrics, logger } = this.ctx;
+    const { signal, options, logger } = this.ctx;
     let attempt = 0;
     while (!signal.aborted) {
       try {
@@ -74,11 +74,7 @@ export abstract class Lane {
       } catch (error) {
         if (signal.aborted) return;
         if (!isRetryable(error)) throw error;
-        const code = (error as DekmeshError).code;
-        metrics.retries += 1;
-        metrics.lastErrorCode = code;
-        metrics.lastErrorAt = Date.now();
-        if (code === "CHAIN_DROPPED") this.ctx.sender.invalidateNonce();
+        this.countRetry(error as DekmeshError);
         const delay = backoffDelay(attempt++, { minDelayMs: options.minBackoffMs, maxDelayMs: options.maxBackoffMs });
         logger.warn(`${this.name}: retrying after a retryable failure`, { ...errorFields(error), attempt, delayMs: delay });
         try {
@@ -90,9 +86,21 @@ export abstract class Lane {
     }
   }
 
+  /**
+   * Counts a retryable failure. A dropped transaction leaves a gap at its nonce that would hold
+   * back every later one of the account: the sender reads the pending nonce again.
+   */
+  protected countRetry(error: DekmeshError): void {
+    const { metrics } = this.ctx;
+    metrics.retries += 1;
+    metrics.lastErrorCode = error.code;
+    metrics.lastErrorAt = Date.now();
+    if (error.code === "CHAIN_DROPPED") this.ctx.sender.invalidateNonce();
+  }
+
   /** Sends through the account's one sender and counts it. */
-  protected async send(write: ContractWrite, onSigned: SendOptions["onSigned"], probe?: SendOptions["probe"]): Promise<SentTransaction> {
-    const sent = await this.ctx.sender.send(write, { onSigned, signal: this.ctx.signal, ...(probe && { probe }) });
+  protected async send(write: ContractWrite, onSigned: SendOptions["onSigned"], gas: Pick<SendOptions, "probe" | "gas"> = {}): Promise<SentTransaction> {
+    const sent = await this.ctx.sender.send(write, { onSigned, signal: this.ctx.signal, ...gas });
     this.ctx.metrics.transactionsSent += 1;
     return sent;
   }

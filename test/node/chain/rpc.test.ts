@@ -151,7 +151,10 @@ describe("sending", () => {
         .slice(estimatedBefore)
         .map((data) => decodeFunctionData({ abi: rewrapAuditLogAbi, data: data as Hex }))
         .map((call) => (call.functionName === "recordRewraps" ? decodeAuditRecords(call.args[1]).length : -1));
-      assert.deepEqual(estimatedRecords, [1, 1], "each batch of five estimated with one record, nothing else estimated");
+      // Batch 2 is estimated too unless it went while batch 1 still awaited its receipt (then
+      // nothing: "pipelines audit batches…" in submitter.test.ts).
+      assert.equal(estimatedRecords[0], 1, "batch 1 estimated with one record");
+      assert.ok(estimatedRecords.length <= 2 && estimatedRecords.every((n) => n === 1), `nothing else estimated: ${estimatedRecords}`);
       for (const batchId of [1n, 2n]) {
         const sent = await validator.node.publicClient.getTransaction({ hash: store.getBatch(batchId)!.txHash! });
         assert.equal(sent.gas, recordRewrapsGasLimit(5));

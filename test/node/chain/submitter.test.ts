@@ -18,6 +18,7 @@ import {
   type TxSubmitterOptions,
 } from "../../../node/chain/index.js";
 import { rpcRequest } from "../../../node/devnet/index.js";
+import { MAX_AUDIT_IN_FLIGHT } from "../../../node/chain/submitter/auditLane.js";
 import type { DekStore } from "../../../node/store/index.js";
 import {
   auditRecord,
@@ -144,6 +145,89 @@ describe("audit batches", () => {
   });
 });
 
+/** No blocks while a test looks: every transaction stays in the mempool until evm_mine. */
+async function withoutMining<T>(body: () => Promise<T>): Promise<T> {
+  await rpcRequest(chain.rpcUrl, "evm_setAutomine", [false]);
+  await rpcRequest(chain.rpcUrl, "evm_setIntervalMining", [0]);
+  try {
+    return await body();
+  } finally {
+    await rpcRequest(chain.rpcUrl, "evm_setAutomine", [true]);
+    await rpcRequest(chain.rpcUrl, "evm_setIntervalMining", [500]);
+  }
+}
+
+async function waitFor(what: string, done: () => Promise<boolean> | boolean, ms = 10_000): Promise<void> {
+  for (const deadline = Date.now() + ms; !(await done()); await delay(20)) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+  }
+}
+
+describe("audit batches in flight", () => {
+  it(`sends up to ${MAX_AUDIT_IN_FLIGHT} batches before the first is mined; they share a block`, async () => {
+    const validator = await setupValidator(chain, 23, 24);
+    const { store } = openStore();
+    const submitter = submitterFor(validator, store, { auditBatchSize: 2, auditIntervalMs: 60_000 });
+    const count = (blockTag: "pending" | "latest") => validator.node.publicClient.getTransactionCount({ address: validator.address, blockTag });
+    const labels = Array.from({ length: 2 * (MAX_AUDIT_IN_FLIGHT + 2) }, (_, i) => `pipeline:${i}`);
+    try {
+      await withoutMining(async () => {
+        const before = await count("latest");
+        await store.appendAudits(labels.map(auditRecord));
+        await submitter.start();
+        await waitFor(`${MAX_AUDIT_IN_FLIGHT} batches sent`, async () => (await count("pending")) === before + MAX_AUDIT_IN_FLIGHT);
+        await delay(300);
+        assert.equal(await count("pending"), before + MAX_AUDIT_IN_FLIGHT, "no more until one is recorded");
+        assert.equal(await count("latest"), before, "nothing mined yet");
+        await rpcRequest(chain.rpcUrl, "evm_mine", []);
+        await waitFor("the rest sent", async () => (await count("pending")) === before + MAX_AUDIT_IN_FLIGHT + 2);
+      });
+      await submitter.flush();
+      const audit = await onChainAudit(validator.node, validator.address);
+      assert.deepEqual(audit.digests, labels.map((label) => auditRecord(label).requestDigest), "one-for-one, in order");
+      assert.deepEqual(audit.batches.map((b) => b.batchId), audit.batches.map((_, i) => BigInt(i + 1)));
+      const blocks = Array.from({ length: MAX_AUDIT_IN_FLIGHT }, (_, i) => store.getBatch(i + 1)!.block);
+      assert.deepEqual(new Set(blocks).size, 1, `the first ${MAX_AUDIT_IN_FLIGHT} batches in one block: ${blocks}`);
+      assert.equal(submitter.metrics.auditBatchesSent, MAX_AUDIT_IN_FLIGHT + 2);
+      assert.equal(submitter.metrics.auditRecordsRecorded, labels.length);
+    } finally {
+      await submitter.stop();
+      store.close();
+    }
+  });
+
+  it("a batch dropped from the mempool ahead of others in flight is sent again; each batch lands once", async () => {
+    const validator = await setupValidator(chain, 25, 26);
+    const { store } = openStore();
+    const submitter = submitterFor(validator, store, { auditBatchSize: 2, auditIntervalMs: 60_000, droppedAfterMs: 300 });
+    const labels = Array.from({ length: 6 }, (_, i) => `dropped:${i}`);
+    try {
+      let dropped: Hex | undefined;
+      await withoutMining(async () => {
+        const before = await validator.node.publicClient.getTransactionCount({ address: validator.address });
+        await store.appendAudits(labels.map(auditRecord));
+        await submitter.start();
+        const pending = () => validator.node.publicClient.getTransactionCount({ address: validator.address, blockTag: "pending" });
+        await waitFor("three batches sent", async () => (await pending()) === before + 3);
+        // Batch 1 leaves the mempool: 2 and 3 now wait behind a nonce gap.
+        dropped = store.getBatch(1)!.txHash!;
+        await rpcRequest(chain.rpcUrl, "hardhat_dropTransaction", [dropped]);
+        await waitFor("batch 1 sent again", () => store.getBatch(1)!.txHash !== dropped);
+      });
+      await submitter.flush();
+      const audit = await onChainAudit(validator.node, validator.address);
+      assert.deepEqual(audit.digests, labels.map((label) => auditRecord(label).requestDigest), "one-for-one, in order");
+      assert.deepEqual(audit.batches, [1n, 2n, 3n].map((batchId) => ({ batchId, count: 2 })));
+      assert.equal(submitter.metrics.lastErrorCode, "CHAIN_DROPPED");
+      assert.equal(submitter.halted, undefined);
+      assert.equal(await validator.node.publicClient.getTransactionReceipt({ hash: dropped! }).catch(() => undefined), undefined, "the dropped one never mined");
+    } finally {
+      await submitter.stop();
+      store.close();
+    }
+  });
+});
+
 describe("holder confirmations", () => {
   it("confirms stake and explicit holdings once and never xor or all ones", async () => {
     const validator = await setupValidator(chain, 7, 8);
@@ -202,30 +286,22 @@ describe("holder confirmations in flight", () => {
   it("sends a DEK stored while a confirmation awaits its block without waiting for that block", async () => {
     const { validator, policyId, first, second, store, submitter, sent } = await twoContentsToConfirm({ node: 18, operator: 19, publisher: 17 }, { holdingsIntervalMs: 0 });
     const mined = () => validator.node.publicClient.getTransactionCount({ address: validator.address, blockTag: "latest" });
-    const waitFor = async (what: string, done: () => Promise<boolean>) => {
-      for (const deadline = Date.now() + 10_000; !(await done()); await delay(20)) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      }
-    };
-    // No blocks while the test looks: every transaction stays in the mempool until evm_mine.
-    await rpcRequest(chain.rpcUrl, "evm_setAutomine", [false]);
-    await rpcRequest(chain.rpcUrl, "evm_setIntervalMining", [0]);
     try {
-      const before = await mined();
-      await store.putDek(first, new Uint8Array(32).fill(1), { policyId, mode: "stake", source: "replicated" });
-      await submitter.start();
-      await waitFor("the first confirmation", async () => (await sent()) === before + 1);
-      await store.putDek(second, new Uint8Array(32).fill(2), { policyId, mode: "stake", source: "replicated" });
-      await waitFor("the second confirmation, sent before the first is mined", async () => (await sent()) === before + 2);
-      assert.equal(await mined(), before, "nothing mined yet");
-      await rpcRequest(chain.rpcUrl, "evm_mine", []);
-      await submitter.flush();
+      await withoutMining(async () => {
+        const before = await mined();
+        await store.putDek(first, new Uint8Array(32).fill(1), { policyId, mode: "stake", source: "replicated" });
+        await submitter.start();
+        await waitFor("the first confirmation", async () => (await sent()) === before + 1);
+        await store.putDek(second, new Uint8Array(32).fill(2), { policyId, mode: "stake", source: "replicated" });
+        await waitFor("the second confirmation, sent before the first is mined", async () => (await sent()) === before + 2);
+        assert.equal(await mined(), before, "nothing mined yet");
+        await rpcRequest(chain.rpcUrl, "evm_mine", []);
+        await submitter.flush();
+      });
       assert.deepEqual((await onChainHoldings(validator.node, validator.address)).sort(), [first, second].sort());
       assert.equal(submitter.metrics.holdingBatchesSent, 2);
       assert.equal(store.getDekInfo(second)!.confirmation.state, "confirmed");
     } finally {
-      await rpcRequest(chain.rpcUrl, "evm_setAutomine", [true]);
-      await rpcRequest(chain.rpcUrl, "evm_setIntervalMining", [500]);
       await submitter.stop();
       store.close();
     }
