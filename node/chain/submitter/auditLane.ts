@@ -144,14 +144,15 @@ export class AuditLane extends Lane {
     const records = batch.records.map(toRewrapRecord);
     const write = recordRewrapsRequest(this.ctx.clients, { batchId: batch.batchId, records });
     const gasLimit = recordRewrapsGasLimit(records.length);
-    // Behind a batch still in flight, any estimate against the latest block reverts (the chain
-    // expects the earlier id): send with the computed limit; a revert shows in the receipt and
-    // the resync estimates it. The lowest batch is estimated first. Estimating a full batch cost
-    // the chain more than executing it (recordRewrapsGasLimit), so its first transaction
-    // estimates the same call with its first record only — it reverts exactly when the batch
-    // would (an id already used → reconcile; the validator left the active set → halt) — and
-    // goes with the computed limit. A later attempt (the first one reverted or was lost)
-    // estimates the whole batch, so a limit too low for some chain cannot repeat.
+    // Gas. Behind a batch still in flight nothing is estimated: against the latest block this
+    // id is not the expected one yet, so any estimate would revert. It goes with the computed
+    // limit; a revert then shows in its receipt, and the resync's resend is estimated.
+    // With nothing in flight: estimating a full batch cost the chain more than executing it
+    // (recordRewrapsGasLimit), so a batch's first transaction estimates the same call with its
+    // first record only — it reverts exactly when the batch would (an id already used →
+    // reconcile; the validator left the active set → halt) — and goes with the computed limit.
+    // A later attempt (the first one reverted or was lost) estimates the whole batch, so a limit
+    // too low for some chain cannot repeat.
     const gas =
       this.#inFlight.size > 0
         ? { gas: gasLimit }
