@@ -21,7 +21,7 @@ import { getTransactionStatus } from "../actions/getTransactionStatus.js";
 import { CONFIRMED_ON_CHAIN_MODES } from "../constants.js";
 import { ChainError } from "../errors.js";
 import { errorFields } from "../logger.js";
-import { isRetryable, Lane } from "./lane.js";
+import { Lane } from "./lane.js";
 
 /**
  * Confirmations awaiting receipts at once. holdingsIntervalMs sets how often one goes out (the
@@ -38,10 +38,8 @@ export class HoldingsLane extends Lane {
   #lastSentAt = -Infinity;
   /** The last step left pending DEKs waiting for that moment. */
   #holding = false;
-  /** Sent confirmations whose receipts are awaited in the background, by transaction hash. */
-  readonly #inFlight = new Map<Hash, { ids: number; done: Promise<void> }>();
-  /** A non-retryable failure of a background receipt wait, rethrown by the next step (it stops the submitter). */
-  #failure: { error: unknown } | undefined;
+  /** Sent confirmations whose receipts are awaited in the background: content ids by transaction hash. */
+  readonly #inFlight = new Map<Hash, number>();
 
   protected override idleDelay(): number {
     const { idlePollMs, holdingsIntervalMs } = this.ctx.options;
@@ -56,24 +54,10 @@ export class HoldingsLane extends Lane {
     return rows.filter((info) => !this.skipped.has(info.contentId)).slice(0, limit);
   }
 
-  override async run(): Promise<void> {
-    try {
-      await super.run();
-    } finally {
-      // Stopping aborts the receipt waits; let them settle before the store may be closed.
-      await Promise.allSettled([...this.#inFlight.values()].map((entry) => entry.done));
-    }
-  }
-
   protected async step(): Promise<boolean> {
     const { options } = this.ctx;
-    if (this.#failure !== undefined) {
-      const { error } = this.#failure;
-      this.#failure = undefined;
-      throw error;
-    }
     let inFlightIds = 0;
-    for (const entry of this.#inFlight.values()) inFlightIds += entry.ids;
+    for (const ids of this.#inFlight.values()) inFlightIds += ids;
     const rows = (await this.unconfirmed(options.holdingsBatchSize + inFlightIds)).filter(
       (row) => row.confirmation.state !== "submitted" || !this.#inFlight.has(row.confirmation.txHash),
     );
@@ -121,25 +105,17 @@ export class HoldingsLane extends Lane {
       throw error;
     }
     this.ctx.metrics.holdingBatchesSent += 1;
-    const done = this.#awaitConfirmed(ids, hash)
-      .then((confirmed) => {
+    this.#inFlight.set(hash, ids.length);
+    void this.inBackground(
+      this.#awaitConfirmed(ids, hash).then((confirmed) => {
         if (!confirmed) throw new ChainError("CHAIN_REVERTED", "the holder confirmation reverted on chain", { details: { hash, count: ids.length }, retryable: true });
-      })
-      .catch((error: unknown) => {
-        if (this.ctx.signal.aborted) return;
-        if (!isRetryable(error)) {
-          this.#failure = { error };
-          return;
-        }
-        this.countRetry(error as ChainError);
-        this.ctx.logger.warn("holdings: a confirmation's receipt wait failed; its rows are looked up again", { hash, ...errorFields(error) });
-      })
-      .finally(() => {
-        this.#inFlight.delete(hash);
-        this.ctx.progress();
-        this.wake();
-      });
-    this.#inFlight.set(hash, { ids: ids.length, done });
+      }),
+      {
+        onRetryable: (error) =>
+          this.ctx.logger.warn("holdings: a confirmation's receipt wait failed; its rows are looked up again", { hash, ...errorFields(error) }),
+        onSettled: () => this.#inFlight.delete(hash),
+      },
+    );
   }
 
   async #awaitConfirmed(ids: Hex[], hash: Hash): Promise<boolean> {

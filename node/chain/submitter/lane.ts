@@ -40,6 +40,10 @@ export abstract class Lane {
   protected readonly ctx: LaneContext;
   #wake: (() => void) | undefined;
   #woken = false;
+  /** Work running beside the steps (receipt waits); run() lets it settle before it returns. */
+  readonly #background = new Set<Promise<void>>();
+  /** A non-retryable failure of background work, rethrown before the next step (it stops the submitter). */
+  #failure: { error: unknown } | undefined;
 
   constructor(ctx: LaneContext) {
     this.ctx = ctx;
@@ -63,10 +67,24 @@ export abstract class Lane {
 
   /** Runs until the submitter stops (resolves) or a non-retryable error (rejects with it). */
   async run(): Promise<void> {
+    try {
+      await this.#loop();
+    } finally {
+      // Stopping aborts the receipt waits; let them settle before the store may be closed.
+      await Promise.allSettled([...this.#background]);
+    }
+  }
+
+  async #loop(): Promise<void> {
     const { signal, options, logger } = this.ctx;
     let attempt = 0;
     while (!signal.aborted) {
       try {
+        if (this.#failure !== undefined) {
+          const { error } = this.#failure;
+          this.#failure = undefined;
+          throw error;
+        }
         const worked = await this.step();
         attempt = 0;
         if (worked) this.ctx.progress();
@@ -96,6 +114,32 @@ export abstract class Lane {
     metrics.lastErrorCode = error.code;
     metrics.lastErrorAt = Date.now();
     if (error.code === "CHAIN_DROPPED") this.ctx.sender.invalidateNonce();
+  }
+
+  /**
+   * Runs `task` beside the steps (a receipt wait). If it fails with a retryable error, the error
+   * is counted and `onRetryable` says what the lane does about it; any other failure stops the
+   * lane before its next step. Then `onSettled` runs, and the lane wakes. Never rejects.
+   */
+  protected inBackground(task: Promise<void>, handlers: { onRetryable(error: DekmeshError): void; onSettled(): void }): Promise<void> {
+    const done = task
+      .catch((error: unknown) => {
+        if (this.ctx.signal.aborted) return;
+        if (!isRetryable(error)) throw error;
+        this.countRetry(error as DekmeshError);
+        handlers.onRetryable(error as DekmeshError);
+      })
+      .finally(() => handlers.onSettled())
+      .then(() => this.ctx.progress())
+      .catch((error: unknown) => {
+        this.#failure ??= { error };
+      })
+      .finally(() => {
+        this.#background.delete(done);
+        this.wake();
+      });
+    this.#background.add(done);
+    return done;
   }
 
   /** Sends through the account's one sender and counts it. */
