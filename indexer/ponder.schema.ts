@@ -5,7 +5,20 @@
 // report any `servedAt`) and an int8 column would stop the indexer on overflow. Block numbers,
 // timestamps and log indexes come from the node and fit int8/int4. History tables are keyed by
 // (blockNumber, logIndex): the position of the event in the chain, unique and ordered.
-import { index, onchainTable, primaryKey, relations, type PgColumnsBuilders } from "ponder";
+import {
+  bigint,
+  hex,
+  index,
+  int8,
+  integer,
+  onchainTable,
+  onchainView,
+  primaryKey,
+  relations,
+  sql,
+  type PgColumnsBuilders,
+} from "ponder";
+import { recordColumns, viewRecords } from "./lib/auditRecordsSql.js";
 
 /** The event's place in the chain: the primary key of history tables. */
 const position = (t: PgColumnsBuilders) => ({
@@ -324,47 +337,58 @@ export const holding = onchainTable(
 // ---------------------------------------------------------------- rewrap audit trail
 
 /**
- * One audit record per served rewrap: record `recordIndex` of the RewrapBatchRecorded event at
- * (blockNumber, logIndex).
+ * Audit batches (RewrapBatchRecorded), numbered per validator from 1, with their records packed
+ * as the event carries them (indexer/lib/auditRecordsSql.ts says why, and how to read them).
+ * `contentIds` and `requesters` list each batch's distinct values, GIN-indexed: /audit?cid= and
+ * ?requester= find the batches that hold a record of interest without unpacking the others.
  */
-export const rewrap = onchainTable(
-  "rewrap",
-  (t) => ({
-    ...position(t),
-    recordIndex: t.integer().notNull(),
-    contentId: t.hex().notNull(),
-    requester: t.hex().notNull(),
-    validator: t.hex().notNull(),
-    requestDigest: t.hex().notNull(),
-    /** As reported by the validator (unix seconds). */
-    servedAt: t.bigint().notNull(),
-    batchId: t.bigint().notNull(),
-    /** Time of the block that recorded it: what `/audit?from=&to=` filters on. */
-    blockTimestamp: t.int8({ mode: "bigint" }).notNull(),
-    txHash: t.hex().notNull(),
-  }),
-  // The API pages newest-first by (blockNumber, logIndex, recordIndex) under one optional filter each.
-  (table) => ({
-    pk: primaryKey({ columns: [table.blockNumber, table.logIndex, table.recordIndex] }),
-    contentIndex: index().on(table.contentId, table.blockNumber, table.logIndex, table.recordIndex),
-    requesterIndex: index().on(table.requester, table.blockNumber, table.logIndex, table.recordIndex),
-    validatorIndex: index().on(table.validator, table.blockNumber, table.logIndex, table.recordIndex),
-    timeIndex: index().on(table.blockTimestamp),
-  }),
-);
-
-/** Audit batches (RewrapBatchRecorded), numbered per validator from 1. */
 export const rewrapBatch = onchainTable(
   "rewrap_batch",
   (t) => ({
+    ...position(t),
     validator: t.hex().notNull(),
     batchId: t.bigint().notNull(),
     count: t.integer().notNull(),
-    blockNumber: t.int8({ mode: "bigint" }).notNull(),
+    /** Time of the block that recorded it: what `/audit?from=&to=` filters on. */
     blockTimestamp: t.int8({ mode: "bigint" }).notNull(),
     txHash: t.hex().notNull(),
+    /** `count` records of 92 bytes, exactly the event's `records`. */
+    records: t.bytes().notNull(),
+    contentIds: t.hex().array().notNull(),
+    requesters: t.hex().array().notNull(),
   }),
-  (table) => ({ pk: primaryKey({ columns: [table.validator, table.batchId] }) }),
+  // The API pages newest-first by (blockNumber, logIndex, record index) under optional filters.
+  (table) => ({
+    pk: primaryKey({ columns: [table.validator, table.batchId] }),
+    positionIndex: index().on(table.blockNumber, table.logIndex),
+    validatorIndex: index().on(table.validator, table.blockNumber, table.logIndex),
+    timeIndex: index().on(table.blockTimestamp),
+    contentIdsIndex: index().using("gin", table.contentIds),
+    requestersIndex: index().using("gin", table.requesters),
+  }),
+);
+
+/**
+ * One audit record per served rewrap, unpacked from `rewrap_batch`: record `recordIndex` of the
+ * RewrapBatchRecorded event at (blockNumber, logIndex). A view, so GraphQL (`rewraps`) and SQL
+ * over HTTP see records; a filter on it unpacks every batch, which GET /audit avoids by asking
+ * the batches' indexes first.
+ */
+export const rewrap = onchainView("rewrap", {
+  blockNumber: int8({ mode: "bigint" }).notNull(),
+  logIndex: integer().notNull(),
+  recordIndex: integer().notNull(),
+  contentId: hex().notNull(),
+  requester: hex().notNull(),
+  validator: hex().notNull(),
+  requestDigest: hex().notNull(),
+  /** As reported by the validator (unix seconds). */
+  servedAt: bigint().notNull(),
+  batchId: bigint().notNull(),
+  blockTimestamp: int8({ mode: "bigint" }).notNull(),
+  txHash: hex().notNull(),
+}).as(
+  sql`SELECT ${recordColumns("s")} FROM ${viewRecords(sql`${rewrapBatch}`)} s`,
 );
 
 // ---------------------------------------------------------------- indexer state
@@ -424,7 +448,6 @@ export const contentRelations = relations(content, ({ one, many }) => ({
   replicaSlots: many(replicaSlot),
   repairs: many(replicaRepair),
   holdings: many(holding),
-  rewraps: many(rewrap),
 }));
 export const replicaSlotRelations = relations(replicaSlot, ({ one }) => ({
   content: one(content, { fields: [replicaSlot.contentId], references: [content.contentId] }),
@@ -435,7 +458,4 @@ export const replicaRepairRelations = relations(replicaRepair, ({ one }) => ({
 export const holdingRelations = relations(holding, ({ one }) => ({
   content: one(content, { fields: [holding.contentId], references: [content.contentId] }),
   validator: one(validator, { fields: [holding.validator], references: [validator.node] }),
-}));
-export const rewrapRelations = relations(rewrap, ({ one }) => ({
-  content: one(content, { fields: [rewrap.contentId], references: [content.contentId] }),
 }));

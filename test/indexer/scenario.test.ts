@@ -275,6 +275,25 @@ describe("audit", () => {
     assert.equal(indexerStates.items[0].events, String(batches));
   });
 
+  test("the rewrap view: GraphQL and SQL over HTTP give the records /audit gives, servedAt up to 2^64 − 1", async () => {
+    const fields = ["blockNumber", "logIndex", "recordIndex", "contentId", "requester", "validator", "requestDigest", "servedAt", "batchId", "blockTimestamp", "txHash"];
+    const normal = (rows: any[]) =>
+      rows
+        .map((r) => fields.map((f) => String(r[f])))
+        .sort((a, b) => Number(BigInt(b[0]!) - BigInt(a[0]!)) || Number(b[1]) - Number(a[1]) || Number(b[2]) - Number(a[2]));
+    const rest = (await get(url, "/audit?limit=500")).body.records;
+    assert.equal(rest.length, s.audit.length);
+    const { rewraps } = await graphql(`{ rewraps(limit: 500) { items { ${fields.join(" ")} } } }`);
+    assert.deepEqual(normal(rewraps.items), normal(rest));
+    const client = createClient(`${url}/sql`, { schema });
+    const r26 = lower(s.readers[1]!) as Hex;
+    const rows = await client.db.select().from(schema.rewrap).where(eq(schema.rewrap.requester, r26));
+    assert.deepEqual(normal(rows), normal(rest.filter((r: any) => r.requester === r26)));
+    const max = s.audit.find((a) => a.servedAt === 2n ** 64n - 1n)!;
+    const stored = rest.filter((r: any) => r.validator === lower(max.validator) && r.batchId === String(max.batchId));
+    assert.deepEqual(stored.map((r: any) => r.servedAt), ["18446744073709551615"]);
+  });
+
   test("filters: cid (text or id), requester, validator, from/to on the recording block's time", async () => {
     const byCid = (await get(url, `/audit?cid=${s.contents.all.cid}`)).body.records;
     assert.equal(byCid.length, s.audit.filter((a) => a.contentId === s.contents.all.contentId).length);

@@ -11,11 +11,12 @@ import {
   namespaceValue,
   policy,
   replicaSlot,
-  rewrap,
+  rewrapBatch,
   validator,
 } from "ponder:schema";
 import { sql } from "ponder";
 import type { Address, Hex } from "viem";
+import { pageRecords, recordColumns, recordFieldIs } from "../../lib/auditRecordsSql.js";
 import type { AuditPosition } from "../../lib/cursor.js";
 import { selectWithVersion, type Reader, type Version } from "./version.js";
 
@@ -204,25 +205,37 @@ const INT8_MAX = (1n << 63n) - 1n;
 
 export function readAudit(db: Reader, q: AuditFilter): Promise<{ version: Version; row: { records: AuditRecordJson[] } }> {
   const clamp = (t: bigint) => (t > INT8_MAX ? INT8_MAX : t);
-  const conditions: Fragment[] = [sql`TRUE`];
-  if (q.contentId) conditions.push(sql`content_id = ${q.contentId}`);
-  if (q.requester) conditions.push(sql`requester = ${q.requester}`);
-  if (q.validator) conditions.push(sql`validator = ${q.validator}`);
-  if (q.from !== undefined) conditions.push(sql`block_timestamp >= ${clamp(q.from)}`);
-  if (q.to !== undefined) conditions.push(sql`block_timestamp <= ${clamp(q.to)}`);
+  // Conditions on a batch, which its indexes answer, then on each record of the batches found.
+  const batch: Fragment[] = [sql`TRUE`];
+  const record: Fragment[] = [sql`TRUE`];
+  if (q.contentId) {
+    batch.push(sql`b.content_ids @> ARRAY[${q.contentId}]::text[]`);
+    record.push(recordFieldIs("s", 1, q.contentId));
+  }
+  if (q.requester) {
+    batch.push(sql`b.requesters @> ARRAY[${q.requester}]::text[]`);
+    record.push(recordFieldIs("s", 33, q.requester));
+  }
+  if (q.validator) batch.push(sql`b.validator = ${q.validator}`);
+  if (q.from !== undefined) batch.push(sql`b.block_timestamp >= ${clamp(q.from)}`);
+  if (q.to !== undefined) batch.push(sql`b.block_timestamp <= ${clamp(q.to)}`);
   if (q.before) {
     const { blockNumber, logIndex, recordIndex } = q.before;
-    conditions.push(sql`(block_number, log_index, record_index) < (${blockNumber}, ${logIndex}, ${recordIndex})`);
+    batch.push(sql`(b.block_number, b.log_index) <= (${blockNumber}, ${logIndex})`);
+    record.push(sql`(s.block_number, s.log_index, s.i) < (${blockNumber}, ${logIndex}, ${recordIndex})`);
   }
-  // One more than asked for: its presence says another page exists.
+  const and = (conditions: Fragment[]) => sql.join(conditions, sql` AND `);
+  // One more than asked for: its presence says another page exists. The page is chosen on the
+  // records' bytes; only its own records are unpacked into columns.
   return selectWithVersion<{ records: AuditRecordJson[] }>(
     db,
     sql`(SELECT coalesce(json_agg(json_build_object('contentId', r.content_id, 'cid', c.cid, 'requester', r.requester,
            'validator', r.validator, 'requestDigest', r.request_digest, 'servedAt', r.served_at::text,
            'batchId', r.batch_id::text, 'blockNumber', r.block_number, 'logIndex', r.log_index, 'recordIndex', r.record_index,
            'blockTimestamp', r.block_timestamp, 'txHash', r.tx_hash) ORDER BY r.block_number DESC, r.log_index DESC, r.record_index DESC), '[]')
-         FROM (SELECT * FROM ${rewrap} WHERE ${sql.join(conditions, sql` AND `)}
-               ORDER BY block_number DESC, log_index DESC, record_index DESC LIMIT ${q.limit + 1}) r
+         FROM (SELECT ${recordColumns("p")}
+               FROM (SELECT * FROM ${pageRecords(sql`${rewrapBatch}`, and(batch))} s WHERE ${and(record)}
+                     ORDER BY s.block_number DESC, s.log_index DESC, s.i DESC LIMIT ${q.limit + 1}) p) r
          LEFT JOIN ${content} c ON c.content_id = r.content_id) AS records`,
   );
 }

@@ -2,6 +2,7 @@
 // HTTP) and every REST answer for the ids found there, without the head (which differs
 // between two indexers of the same chain by the empty blocks one has seen more).
 import { createClient } from "@ponder/client";
+import { isPgView } from "drizzle-orm/pg-core";
 import * as schema from "../../../indexer/ponder.schema.js";
 import { get } from "./api.js";
 
@@ -33,12 +34,12 @@ export async function dumpIndexer(url: string, accounts: readonly string[], at: 
   return { tables, rest };
 }
 
-/** Every row of every table, sorted, through @ponder/client's SQL over HTTP. */
+/** Every row of every table and view, sorted, through @ponder/client's SQL over HTTP. */
 export async function dumpTables(url: string): Promise<Record<string, unknown[]>> {
   const client = createClient(`${url}/sql`, { schema });
   const out: Record<string, unknown[]> = {};
   for (const [name, table] of Object.entries(schema)) {
-    if (!isTable(table)) continue;
+    if (!isTable(table) && !isPgView(table)) continue;
     const rows = await client.db.select().from(table as never);
     out[name] = (rows as unknown[])
       .map((r) => JSON.parse(JSON.stringify(r, (_k, v) => (typeof v === "bigint" ? v.toString() : v))))

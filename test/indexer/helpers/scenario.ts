@@ -36,7 +36,7 @@ export interface Scenario {
   /** Confirmations sent: contentId → validators. */
   confirmed: Map<Hex, Address[]>;
   /** Audit records in the order they were recorded. */
-  audit: { validator: Address; contentId: Hex; requester: Address; batchId: bigint }[];
+  audit: { validator: Address; contentId: Hex; requester: Address; batchId: bigint; servedAt?: bigint }[];
   /** The audit batch v3 recorded as an EIP-7702 smart account (a transaction to itself). */
   smartAccountBatch: { validator: Address; txHash: Hex; records: number };
 }
@@ -144,12 +144,13 @@ export async function runScenario(d: Driver): Promise<Scenario> {
 
   // ---- audit (before anyone leaves, so every writer is active)
   const audit: Scenario["audit"] = [];
-  const record = async (validator: Address, batchId: bigint, rows: [ScenarioContent, Address][]) => {
-    await d.recordRewraps(validator, rows.map(([c, requester]) => ({ contentId: c.contentId, requester })));
-    for (const [c, requester] of rows) audit.push({ validator, contentId: c.contentId, requester, batchId });
+  const record = async (validator: Address, batchId: bigint, rows: [ScenarioContent, Address, bigint?][]) => {
+    await d.recordRewraps(validator, rows.map(([c, requester, servedAt]) => ({ contentId: c.contentId, requester, servedAt })));
+    for (const [c, requester, servedAt] of rows) audit.push({ validator, contentId: c.contentId, requester, batchId, servedAt });
   };
   await record(v1, 1n, [[contents.all, r25], [contents.all, r26], [contents.explicit, r27]]);
-  await record(v3, 1n, [[contents.xor, r26]]);
+  // The largest uint64 a validator may report: the indexer unpacks it in SQL (unsigned).
+  await record(v3, 1n, [[contents.xor, r26, 2n ** 64n - 1n]]);
   await record(v1, 2n, [[contents.xor, r25], [contents.all, r25]]);
   // v3's second batch from v3 as a smart account (EIP-7702): not a direct recordRewraps call; the
   // indexer reads every batch from its event, whoever called the contract.
