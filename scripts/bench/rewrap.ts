@@ -19,9 +19,8 @@
  *
  * The validator runs with the daemon's audit settings: each record is appended durably (fsync,
  * group commit) before its answer leaves, and full batches of 500 go on chain during the run, so
- * the chain and Ponder process thousands of audit records per second on the same two cores (their
- * CPU is in `cpu_ms_per_rewrap_*`). The chain mines a block a second during the measured phases,
- * not one per transaction, so up to MAX_AUDIT_IN_FLIGHT batches share each block. After each setting the bench waits for the outbox to drain and
+ * the chain and Ponder process thousands of audit events per second on the same two cores (their
+ * CPU is in `cpu_ms_per_rewrap_*`). After each setting the bench waits for the outbox to drain and
  * checks the chain's batch counter against the store's: every rewrap served has its record on chain.
  *
  * During the session phase the bench also counts the CPU time each process spends per rewrap
@@ -316,11 +315,6 @@ async function main(): Promise<void> {
         if (tries >= 10) throw error;
       }
     }
-    // From here on the chain mines one block a second and no other, as a real chain does (the
-    // devnet's chain also mines each transaction at once). Mined at once, every audit batch is
-    // a block of its own, ~9 a second at this load, and each block costs Ponder a realtime sync
-    // and expires the node's cached access decisions (docs/http.md, sessions 11 and 13).
-    await rpcRequest(net.stack.chain.url, "evm_setAutomine", [false]);
 
     const settings: Record<string, number>[] = [];
     let nonce = BigInt(Date.now()) * 1_000_000n;

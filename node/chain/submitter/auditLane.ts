@@ -27,7 +27,7 @@ import { Lane } from "./lane.js";
 
 /**
  * Audit batches awaiting receipts at once: 12 × 500 records per block covers what one node
- * serves (4,400–4,900 rewraps/s in bench:rewrap) with 1-second blocks, with room to drain a
+ * serves (4,000–4,900 rewraps/s in bench:rewrap) with 1-second blocks, with room to drain a
  * backlog. A block takes a transaction while its gas left is at least the transaction's limit
  * (3.1 M here): 11 batches use 11 × 1.8 M, which leaves 10.2 M of a 30 M block for the twelfth.
  */
