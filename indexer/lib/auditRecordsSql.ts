@@ -31,10 +31,10 @@ export function viewRecords(batches: SQL): SQL {
 
 /**
  * The same rows, plus `bytes` (the batch's records), for the batches `where` selects, as GET
- * /audit reads them: the batch's bytes are
- * read whole once (the OFFSET 0 keeps the planner from folding that into every record, where
- * each slice is a TOAST lookup of its own: 1.1 against 0.16 µs a record on PostgreSQL), and the
- * joins keep the batches' index order, so a page unpacks only the batches it reaches.
+ * /audit reads them. The batch's bytes are read whole once: the OFFSET 0 keeps the planner from
+ * folding that into every record, where each slice is a TOAST lookup of its own (1.1 against
+ * 0.16 µs a record on PostgreSQL). The joins keep the batches' index order, so a page unpacks
+ * only the batches it reaches.
  */
 export function pageRecords(batches: SQL, where: SQL): SQL {
   return sql`(SELECT b.block_number, b.log_index, b.validator, b.batch_id, b.block_timestamp, b.tx_hash,
