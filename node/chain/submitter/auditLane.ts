@@ -10,11 +10,11 @@
  * Pipelined: up to MAX_AUDIT_IN_FLIGHT batches wait for their receipts at once, sent with
  * consecutive nonces, so they can share a block. With one in flight the lane recorded at most
  * one batch of 500 per block (measured with 1-second blocks: 510 records/s; on Ethereum's
- * 12-second blocks that is ~42/s), far below what one node serves. Receipts are processed in id order (the store marks a batch
- * recorded only after every earlier one). If any receipt wait fails, the later ones are not
- * processed either; once all have settled, the lane starts again from the store's state exactly
- * as after a restart: each pending batch is looked up by its persisted hash — pending or mined:
- * waited for; unknown or reverted: sent again with the same id.
+ * 12-second blocks that is ~42/s), far below what one node serves. Receipts are processed in id
+ * order (the store marks a batch recorded only after every earlier one). If any receipt wait
+ * fails, the later ones are not processed either; once all have settled, the lane starts again
+ * from the store's state exactly as after a restart: each pending batch is looked up by its
+ * persisted hash — pending or mined: waited for; unknown or reverted: sent again with the same id.
  */
 import type { Address, Hash } from "viem";
 import type { AuditBatch } from "../../store/index.js";
