@@ -455,6 +455,13 @@ function prepareDatabase(db: DatabaseSync, storageKey: Uint8Array): boolean {
   if (mode !== "wal") throw new StoreError("STORE_IO", "cannot switch the database to WAL", { details: { mode } });
   db.exec("PRAGMA synchronous = FULL");
   db.exec("PRAGMA foreign_keys = ON");
+  // Statement journals in memory. SQLite keeps one per statement of an open transaction and
+  // spills it to a temporary file past 64 KiB (a 500-record takeBatch does); in exclusive
+  // locking mode that file then stays open and every later statement journals through it:
+  // in bench:rewrap, 3.4x the bytes written per group commit (~610 against ~185 KB for 17
+  // rewraps) and ~85 µs more CPU per commit. A statement journal never needs to survive a
+  // crash (an interrupted transaction is rolled back from the WAL), so nothing is lost.
+  db.exec("PRAGMA temp_store = MEMORY");
   if (created || version < SCHEMA_VERSION) {
     db.exec("BEGIN IMMEDIATE");
     try {

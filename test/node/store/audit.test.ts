@@ -1,11 +1,23 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
+import { readdirSync, readlinkSync } from "node:fs";
 import { describe, it } from "node:test";
 import { DekStore } from "../../../node/store/index.js";
-import { auditRecord, hex32, openStore, rejectsWith, tempDir } from "./helpers.js";
+import { address, auditRecord, hex32, openStore, rejectsWith, tempDir } from "./helpers.js";
 
 async function appendN(store: DekStore, prefix: string, n: number): Promise<number[]> {
   return Promise.all(Array.from({ length: n }, (_, i) => store.appendAudit(auditRecord(`${prefix}${i}`, 1_800_000_000 + i))));
+}
+
+/** SQLite temporary files (`etilqs_…`, deleted on creation) this process holds open; Linux only. */
+function sqliteTempFilesOpen(): number {
+  return readdirSync("/proc/self/fd").filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`).includes("etilqs_");
+    } catch {
+      return false; // closed since the listing
+    }
+  }).length;
 }
 
 describe("audit outbox", () => {
@@ -38,6 +50,17 @@ describe("audit outbox", () => {
     assert.deepEqual(all.map((r) => r.requestDigest), [...Array(25).keys()].map((i) => hex32(`digest:r${i}`)).concat([0, 1, 2].map((i) => hex32(`digest:s${i}`))));
     assert.deepEqual(first.records[0], { seq: first.records[0]!.seq, ...auditRecord("r0", 1_800_000_000) });
     assert.equal(first.state, "assigned");
+    store.close();
+  });
+
+  it("a full batch's statement journal stays in memory: later group commits write only the store's files", { skip: process.platform !== "linux" }, async () => {
+    const store = openStore();
+    const before = sqliteTempFilesOpen();
+    await appendN(store, "big", 500);
+    assert.equal((await store.takeBatch(500))!.records.length, 500);
+    for (let i = 0; i < 20; i++) store.rememberNonce(address(`reader${i}`), BigInt(i), 1_900_000_000);
+    await appendN(store, "after", 20);
+    assert.equal(sqliteTempFilesOpen(), before);
     store.close();
   });
 
