@@ -1,13 +1,14 @@
 /**
- * RewrapCrypto on worker threads. Jobs go to a worker in batches, one message each way, so the
- * main thread pays one structured clone per batch rather than per job; each job goes to the
+ * RewrapCrypto on worker threads. Jobs go to a worker in batches, one message per batch, so the
+ * main thread pays one structured clone per batch rather than per job; answers come back in
+ * order, in chunks as the worker finishes them (crypto-worker.ts). Each job goes to the
  * worker with the fewest outstanding jobs. A worker that dies fails its outstanding jobs
  * (REWRAP_INTERNAL upstream) and is replaced.
  *
  * Batching adapts to load: a job for a worker with fewer than MAX_BATCHES_IN_FLIGHT batches
  * goes out at once (after the current callback's microtasks, so jobs queued together travel
- * together); jobs arriving while it is that busy wait and go as one batch the moment it
- * answers. The first version sent everything queued in an event-loop turn at the end of the
+ * together); jobs arriving while it is that busy wait and go as one batch the moment its
+ * oldest batch is wholly answered. The first version sent everything queued in an event-loop turn at the end of the
  * turn: under load the main thread and the worker then took turns, each idle while the other
  * worked, and neither was more than ~60 % busy (bench:rewrap with audit kept off chain:
  * 1,648–2,065 sessions/s; with this, 2,320–2,358/s).
@@ -37,7 +38,7 @@ const MAX_BATCHES_IN_FLIGHT = 2;
 
 class CryptoWorker {
   readonly worker: Worker;
-  /** Batches sent, answered in order. */
+  /** Batches sent and not yet wholly answered, oldest first; each holds its unanswered jobs. */
   readonly #inFlight: Pending[][] = [];
   #queued: { job: CryptoJob; pending: Pending }[] = [];
   #scheduled = false;
@@ -48,13 +49,15 @@ class CryptoWorker {
     this.worker = new Worker(WORKER_URL);
     this.worker.unref();
     this.worker.on("message", (results: CryptoResult[]) => {
-      const batch = this.#inFlight.shift();
-      if (batch === undefined) return;
-      this.outstanding -= batch.length;
+      const oldest = this.#inFlight[0];
+      if (oldest === undefined) return;
+      const answered = oldest.splice(0, results.length);
+      if (oldest.length === 0) this.#inFlight.shift();
+      this.outstanding -= answered.length;
       if (this.outstanding === 0) this.worker.unref();
       // What queued while the worker was busy goes now, before the answers' continuations run.
       if (this.#queued.length > 0 && this.#inFlight.length < MAX_BATCHES_IN_FLIGHT) this.#flush();
-      batch.forEach((pending, i) => pending.resolve(results[i]!));
+      answered.forEach((pending, i) => pending.resolve(results[i]!));
     });
     this.worker.on("error", (error) => this.#die(error));
     this.worker.on("exit", (code) => this.#die(new Error(`crypto worker exited with code ${code}`)));

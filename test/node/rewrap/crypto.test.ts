@@ -118,6 +118,31 @@ describe("rewrap crypto: worker pool", () => {
     }
   });
 
+  it("answers a long batch as it goes: its first jobs resolve while its last are still computing", async () => {
+    const single = new WorkerRewrapCrypto(1);
+    try {
+      const client = P256PrivateKey.generate();
+      const session = P256PrivateKey.generate();
+      const digest = randomBytes(32);
+      const check = { kind: "p256", publicKey: session.publicKey, message: digest, signature: session.sign(digest) } as const;
+      // One turn, so one batch: 300 verify-and-wrap jobs, ~40 ms of work at ~0.13 ms each.
+      const settled: number[] = [];
+      const jobs = Array.from({ length: 300 }, (_, i) =>
+        single.checkThenWrap(check, { dek: new Uint8Array(randomBytes(32)), clientPublicKey: client.publicKey, requestDigest: digest }).then((outcome) => {
+          settled.push(i);
+          return outcome;
+        }),
+      );
+      const first = await jobs[0];
+      assert.ok(first !== undefined && "envelope" in first);
+      assert.ok(settled.length < 300, `the whole batch was answered at once (${settled.length} settled with the first)`);
+      await Promise.all(jobs);
+      assert.deepEqual(settled, [...settled].sort((a, b) => a - b), "answers resolve in job order");
+    } finally {
+      await single.close();
+    }
+  });
+
   it("wipes this thread's copy of a DEK once the job is sent", async () => {
     const client = P256PrivateKey.generate();
     const session = P256PrivateKey.generate();
