@@ -8,10 +8,10 @@
  * Batching adapts to load: a job for a worker with fewer than MAX_BATCHES_IN_FLIGHT batches
  * goes out at once (after the current callback's microtasks, so jobs queued together travel
  * together); jobs arriving while it is that busy wait and go as one batch the moment its
- * oldest batch is wholly answered. The first version sent everything queued in an event-loop turn at the end of the
- * turn: under load the main thread and the worker then took turns, each idle while the other
- * worked, and neither was more than ~60 % busy (bench:rewrap with audit kept off chain:
- * 1,648–2,065 sessions/s; with this, 2,320–2,358/s).
+ * oldest batch is wholly answered. The first version sent everything queued in an event-loop
+ * turn at the end of the turn: under load the main thread and the worker then took turns, each
+ * idle while the other worked, and neither was more than ~60 % busy (bench:rewrap with audit
+ * kept off chain: 1,648–2,065 sessions/s; with this, 2,320–2,358/s).
  */
 import { extname } from "node:path";
 import { fileURLToPath } from "node:url";
