@@ -20,6 +20,7 @@ export class Exchange {
   status = 0;
   /** The code of a refusal, for logs and metrics (never the message or the body). */
   code: string | undefined;
+  #body: BodyStream | undefined;
 
   constructor(
     readonly req: IncomingMessage,
@@ -41,7 +42,8 @@ export class Exchange {
 
   /** The body as a stream under limits (throws at once if the declared length is over). */
   body(limits: Omit<BodyLimits, "signal">): BodyStream {
-    return new BodyStream(this.req, { ...limits, signal: this.signal });
+    this.#body = new BodyStream(this.req, { ...limits, signal: this.signal });
+    return this.#body;
   }
 
   json(status: number, body: string, headers: Record<string, string | number> = {}): void {
@@ -114,6 +116,8 @@ export class Exchange {
   }
 
   #closeIfUnread(): Record<string, string> {
-    return this.req.complete || !hasBody(this.req) ? {} : { connection: "close" };
+    // The reader's own word counts too: it may hold the whole body before the parser has
+    // marked the message complete.
+    return this.req.complete || this.#body?.complete || !hasBody(this.req) ? {} : { connection: "close" };
   }
 }

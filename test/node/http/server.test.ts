@@ -232,6 +232,33 @@ describe("transport limits", () => {
     assertHttpError(await garbage.response(), 400, "HTTP_MALFORMED");
   });
 
+  it("keep-alive: a JSON body that came with its headers, or trickled in after them, is read whole; the connection stays open", async () => {
+    const client = await RawClient.open(v.url);
+    const json = (body: string) => head("POST", "/v1/rewrap", { "content-type": "application/json", "content-length": Buffer.byteLength(body) }) + body;
+    const refusedAndKeptOpen = async () => {
+      const response = await client.response();
+      assertRefusal({ status: response.status, text: response.body }, 400, "REWRAP_MALFORMED");
+      assert.equal(response.headers.connection, "keep-alive");
+    };
+    // In one packet with its headers: read at once. Refused as malformed, yet read to its end, so no close.
+    await client.write(json("{not json"));
+    await refusedAndKeptOpen();
+    // Headers first, the body in two later packets: streamed.
+    const request = json('{"contentId":"0x00"}');
+    const bodyAt = request.indexOf("\r\n\r\n") + 4;
+    for (const part of [request.slice(0, bodyAt), request.slice(bodyAt, bodyAt + 7), request.slice(bodyAt + 7)]) {
+      await client.write(part);
+      await sleep(30);
+    }
+    await refusedAndKeptOpen();
+    // Two requests in one packet (pipelined): both answered, in order, on the same connection.
+    await client.write(json("[]") + json("{}"));
+    await refusedAndKeptOpen();
+    await refusedAndKeptOpen();
+    assert.equal(client.socket.destroyed, false);
+    client.destroy();
+  });
+
   it("keep-alive: consecutive requests reuse one connection", async () => {
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     const reused: boolean[] = [];
