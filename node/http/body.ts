@@ -41,6 +41,8 @@ export function hasBody(req: IncomingMessage): boolean {
 export class BodyStream implements AsyncIterable<Uint8Array> {
   readonly #req: IncomingMessage;
   readonly #limits: BodyLimits;
+  /** Content-Length, if the client declared one. */
+  readonly #declared: number | undefined;
   #bytes = 0;
   #ended = false;
   #error: Error | undefined;
@@ -51,8 +53,8 @@ export class BodyStream implements AsyncIterable<Uint8Array> {
   constructor(req: IncomingMessage, limits: BodyLimits) {
     this.#req = req;
     this.#limits = limits;
-    const declared = declaredLength(req);
-    if (declared !== undefined && declared > limits.maxBytes) throw limits.tooLarge();
+    this.#declared = declaredLength(req);
+    if (this.#declared !== undefined && this.#declared > limits.maxBytes) throw limits.tooLarge();
   }
 
   /** Bytes read so far. */
@@ -132,7 +134,7 @@ export class BodyStream implements AsyncIterable<Uint8Array> {
    */
   #takeBuffered(): Buffer | undefined {
     const req = this.#req;
-    const declared = declaredLength(req);
+    const declared = this.#declared;
     if (declared === undefined || req.readableLength !== declared || this.#limits.signal.aborted) return undefined;
     const body = declared === 0 ? Buffer.alloc(0) : (req.read() as Buffer);
     this.#bytes = body.byteLength;
