@@ -98,7 +98,7 @@ export class P256PrivateKey {
       key: {
         kty: "EC",
         crv: "P-256",
-        d: this.#ecdh.getPrivateKey().toString("base64url"),
+        d: this.#scalar().toString("base64url"),
         x: this.#ecdh.getPublicKey().subarray(1, 33).toString("base64url"),
         y: this.#ecdh.getPublicKey().subarray(33, 65).toString("base64url"),
       },
@@ -109,7 +109,21 @@ export class P256PrivateKey {
 
   /** The raw 32-byte scalar. Only for sealing it at rest; treat the result as a secret. */
   exportPrivateKey(): Uint8Array {
-    return new Uint8Array(this.#ecdh.getPrivateKey());
+    return new Uint8Array(this.#scalar());
+  }
+
+  /**
+   * The scalar as exactly 32 big-endian bytes. OpenSSL hands it over without leading zero
+   * bytes, so about one key in 256 came out as 31 bytes: sealed that way, a KAS key could not
+   * be opened again (fromBytes wants 32), and a JWK with a short `d` is not a P-256 key.
+   */
+  #scalar(): Buffer {
+    const minimal = this.#ecdh.getPrivateKey();
+    if (minimal.length === P256_PRIVATE_KEY_LENGTH) return minimal;
+    const padded = Buffer.alloc(P256_PRIVATE_KEY_LENGTH);
+    minimal.copy(padded, P256_PRIVATE_KEY_LENGTH - minimal.length);
+    minimal.fill(0);
+    return padded;
   }
 
   toString(): string {

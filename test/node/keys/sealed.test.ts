@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 import { inspect } from "node:util";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { OperatorRoot, P256PrivateKey, SealedRecordError, openDek, openKasKey, openRecord, sealDek, SealingKey, sealKasKey, sealRecord } from "../../../node/keys/index.js";
+import { OperatorRoot, P256PrivateKey, SealedRecordError, verifyP256Signature, openDek, openKasKey, openRecord, sealDek, SealingKey, sealKasKey, sealRecord } from "../../../node/keys/index.js";
 import { assertCode, hex } from "../tdf/helpers.js";
 
 const MNEMONIC = "test test test test test test test test test test test junk";
@@ -33,6 +33,18 @@ describe("sealed records", () => {
     const key = P256PrivateKey.generate();
     const opened = openKasKey(storageKey, key.kid, sealKasKey(storageKey, key));
     assert.equal(hex(opened.publicKey), hex(key.publicKey));
+  });
+
+  it("a KAS key whose scalar starts with a zero byte is sealed as 32 bytes, comes back, and signs", () => {
+    // About one key in 256; OpenSSL exports such a scalar without its leading zero.
+    const scalar = new Uint8Array(32).fill(0x11);
+    scalar[0] = 0;
+    const key = P256PrivateKey.fromBytes(scalar);
+    assert.equal(hex(key.exportPrivateKey()), hex(scalar));
+    const opened = openKasKey(storageKey, key.kid, sealKasKey(storageKey, key));
+    assert.equal(hex(opened.exportPrivateKey()), hex(scalar));
+    const message = randomBytes(32);
+    assert.ok(verifyP256Signature(key.publicKey, message, opened.sign(message)));
   });
 
   it("sealing twice gives different bytes (random nonce)", () => {
