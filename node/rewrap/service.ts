@@ -15,6 +15,7 @@
  * `rewrapBulk` and `registerSession` with requests decoded by `wire.ts`; the p2p handler for
  * forwarded requests is registered by `start()`.
  */
+import { linkSignals, type LinkedSignal } from "../abort.js";
 import { PROTOCOL_REWRAP, type RequestContext } from "../p2p/index.js";
 import type { AccessDecision } from "../indexer-client/index.js";
 import { RequestAuthenticator } from "./auth.js";
@@ -72,6 +73,13 @@ interface InternalOptions extends RewrapCallOptions {
   forwarded?: boolean;
   /** Bulk only: serve just these indices (a forwarder's share for this holder). */
   only?: readonly number[];
+}
+
+/** A bulk request whose own checks passed: its digest, signer, and the indices this node serves. */
+interface VerifiedBulk {
+  digest: Uint8Array;
+  account: Address;
+  indices: readonly number[];
 }
 
 const silentLogger: RewrapLogger = { debug() {}, info() {}, warn() {} };
@@ -177,6 +185,7 @@ export class RewrapService {
 
   async #rewrap(signed: SignedRewrapRequest, options: InternalOptions): Promise<RewrapAnswer> {
     let wrappedAhead: WrapOutcome | undefined;
+    let link: LinkedSignal | undefined;
     try {
       this.#assertRunning();
       const { request, auth } = signed;
@@ -192,7 +201,8 @@ export class RewrapService {
         ahead?.dek.fill(0);
       }
       this.#rememberNonce(account, request.nonce, request.expiry);
-      const signal = this.#signal(options.signal);
+      link = this.#signal(options.signal);
+      const { signal } = link;
       const decision = await this.#components.indexer.access(request.contentId, account, { signal });
       assertAllowed(decision);
 
@@ -223,6 +233,8 @@ export class RewrapService {
     } catch (error) {
       if (wrappedAhead !== undefined) this.#stats.discardedWraps++;
       throw this.#refused(error);
+    } finally {
+      link?.release();
     }
   }
 
@@ -248,17 +260,30 @@ export class RewrapService {
   // ------------------------------------------------------------------ bulk
 
   async #rewrapBulk(signed: SignedRewrapBulkRequest, options: InternalOptions): Promise<RewrapBulkAnswer> {
-    let verified: { digest: Uint8Array; account: Address; indices: readonly number[] };
+    let verified: VerifiedBulk;
     try {
       this.#assertRunning();
       verified = await this.#verifyBulk(signed, options.only);
     } catch (error) {
       throw this.#refused(error);
     }
-    const { digest, account, indices } = verified;
+    const link = this.#signal(options.signal);
+    try {
+      return await this.#serveBulk(signed, verified, link.signal, options);
+    } finally {
+      link.release();
+    }
+  }
+
+  /** The checks after the request's own (#verifyBulk), then the wraps, forwards and audit records. */
+  async #serveBulk(
+    signed: SignedRewrapBulkRequest,
+    { digest, account, indices }: VerifiedBulk,
+    signal: AbortSignal,
+    options: InternalOptions,
+  ): Promise<RewrapBulkAnswer> {
     const { request } = signed;
     const ids = request.contentIds;
-    const signal = this.#signal(options.signal);
     const results: (BulkItem | undefined)[] = new Array(indices.length);
     const refuse = (k: number, code: RewrapErrorCode, reason?: AccessDecision["reason"]) => {
       this.#count(code);
@@ -349,7 +374,7 @@ export class RewrapService {
     return { requestDigest: bytesToHex(digest), results: results as BulkItem[] };
   }
 
-  async #verifyBulk(signed: SignedRewrapBulkRequest, only: readonly number[] | undefined) {
+  async #verifyBulk(signed: SignedRewrapBulkRequest, only: readonly number[] | undefined): Promise<VerifiedBulk> {
     const { request, auth } = signed;
     if (!Array.isArray(request.contentIds) || request.contentIds.length === 0) throw new RewrapError("REWRAP_MALFORMED");
     if (request.contentIds.length > this.options.maxBulkContents) throw new RewrapError("REWRAP_TOO_LARGE");
@@ -404,8 +429,9 @@ export class RewrapService {
     if (!this.#components.store.rememberNonce(account, nonce, expiry)) throw new RewrapError("REWRAP_REPLAYED");
   }
 
-  #signal(signal: AbortSignal | undefined): AbortSignal {
-    return signal === undefined ? this.#shutdown.signal : AbortSignal.any([signal, this.#shutdown.signal]);
+  /** The caller's signal joined with the service's shutdown, for one call; release it when the call ends. */
+  #signal(signal: AbortSignal | undefined): LinkedSignal {
+    return signal === undefined ? { signal: this.#shutdown.signal, release() {} } : linkSignals(signal, this.#shutdown.signal);
   }
 
   #missing(contentId: Hex): void {

@@ -5,6 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
+import { getEventListeners } from "node:events";
+import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Address, Hex } from "viem";
@@ -498,6 +500,52 @@ describe("the wrap done in the signature check's crypto trip", () => {
     took(["checkThenWrap"]);
     await open(reader, service.rewrap(await reader.request(content)));
     took(["checkThenWrap"]);
+  });
+});
+
+describe("cancellation", () => {
+  // A second service whose indexer accepts connections and never answers, so every access read
+  // waits until its caller or the service gives up (the client's own timeout is a minute).
+  const sockets = new Set<Socket>();
+  let silent: Server;
+  let store: DekStore;
+  let service: RewrapService;
+
+  before(async () => {
+    silent = createServer((socket) => {
+      sockets.add(socket);
+      socket.on("close", () => sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const { port } = silent.address() as AddressInfo;
+    store = DekStore.open({ directory: join(tempDir(), "store"), storageKey: randomBytes(32) });
+    await store.putDek(secretContent, deks.get(secretContent)!, { policyId: secretPolicy, mode: "all", source: "initial" });
+    const indexer = net.indexerClient({ url: `http://127.0.0.1:${port}`, timeoutMs: 60_000 });
+    service = createRewrapService({ store, indexer, chainId: net.domain.chainId, auditLog: net.domain.verifyingContract });
+    await service.start();
+  });
+
+  after(async () => {
+    await service?.stop();
+    store?.close();
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => silent?.close(resolve));
+  });
+
+  it("a rewrap waiting on the indexer ends when its caller aborts, and when the service stops; nothing is left on the caller's signal", async () => {
+    const reader = cleared();
+    const caller = new AbortController();
+    const started = Date.now();
+    const first = service.rewrap(await reader.request(secretContent), { signal: caller.signal });
+    const second = service.rewrap(await reader.request(secretContent));
+    while (sockets.size === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    caller.abort();
+    await refused(first, "REWRAP_UNAVAILABLE");
+    assert.equal(getEventListeners(caller.signal, "abort").length, 0);
+    await service.stop();
+    await refused(second, "REWRAP_UNAVAILABLE");
+    assert.ok(Date.now() - started < 10_000, "ended by the aborts, not by the indexer client's timeout");
+    assert.equal(store.unbatchedAuditCount(), 0, "nothing was served");
   });
 });
 
