@@ -53,6 +53,18 @@ export function encodeAuditRecords(records: readonly RewrapRecord[]): Hex {
   return parts.join("").toLowerCase() as Hex;
 }
 
+/**
+ * Records already packed (the store's outbox reads them so) as the hex the call takes. Only
+ * the length can be checked: every 92-byte slice is some record.
+ */
+export function packedAuditRecordsHex(packed: Uint8Array): Hex {
+  const count = packed.length / AUDIT_RECORD_BYTES;
+  if (!Number.isInteger(count) || count === 0 || count > MAX_AUDIT_BATCH) {
+    throw new AuditRecordsError(`not 1–${MAX_AUDIT_BATCH} packed audit records of ${AUDIT_RECORD_BYTES} bytes (${packed.length} bytes)`);
+  }
+  return `0x${Buffer.from(packed.buffer, packed.byteOffset, packed.byteLength).toString("hex")}`;
+}
+
 /** The records of a packed batch (addresses and hex lowercase), or AuditRecordsError if it is not 1–500 whole records. */
 export function decodeAuditRecords(packed: Hex): DecodedAuditRecord[] {
   const hex = packed.startsWith("0x") ? packed.slice(2) : packed;

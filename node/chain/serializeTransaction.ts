@@ -64,9 +64,12 @@ function uint(value: bigint | number | undefined): Buffer {
 /** viem's hexToBytes: an odd number of digits is read with a leading zero. */
 function hexBytes(hex: Hex | undefined | null): Buffer {
   if (hex === undefined || hex === null || hex.length <= 2) return EMPTY;
-  const digits = hex.slice(2);
-  if (!/^[0-9a-fA-F]*$/.test(digits)) throw new TypeError(`not hex: ${hex.slice(0, 16)}…`);
-  return Buffer.from(digits.length % 2 === 0 ? digits : `0${digits}`, "hex");
+  const digits = hex.length % 2 === 0 ? hex.slice(2) : `0${hex.slice(2)}`;
+  const bytes = Buffer.from(digits, "hex");
+  // Buffer stops at the first pair that is not hex, so a short result is the check (a regular
+  // expression over an audit batch's 92,000 digits cost ~0.1 ms, twice per signature).
+  if (bytes.length * 2 !== digits.length) throw new TypeError(`not hex: ${hex.slice(0, 16)}…`);
+  return bytes;
 }
 
 function rlpString(bytes: Buffer): Buffer {

@@ -16,7 +16,7 @@ import { closeSync, copyFileSync, constants as fsConstants, existsSync, fsyncSyn
 import { dirname, join, resolve } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { SealingKey, type P256PrivateKey, type KasKeyRing } from "../keys/index.js";
-import { AuditOutbox, type AuditBatch, type AuditBatchState, type AuditRecordInput, type ReconcileResult } from "./audit.js";
+import { AuditOutbox, type AuditBatch, type AuditBatchState, type AuditRecord, type AuditRecordInput, type ReconcileResult } from "./audit.js";
 import { invalidArgument, nowSeconds, type BytesLike, type Hex } from "./codec.js";
 import { Committer } from "./committer.js";
 import { DATABASE_FILE, DEFAULT_MAX_GROUP_SIZE, DEFAULT_MAX_NONCES, MAX_AUDIT_BATCH } from "./constants.js";
@@ -273,6 +273,11 @@ export class DekStore {
 
   getBatch(batchId: bigint | number): AuditBatch | undefined {
     return this.#call("getBatch", () => this.#audit.batch(batchId));
+  }
+
+  /** A batch's records, one object each, in the order they are sent (empty once pruned). */
+  batchRecords(batchId: bigint | number): AuditRecord[] {
+    return this.#call("batchRecords", () => this.#audit.batchRecords(batchId));
   }
 
   /** The state of batch `batchId` (undefined if there is none), without reading its records. */

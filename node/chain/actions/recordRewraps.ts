@@ -1,29 +1,39 @@
 import type { Hex } from "viem";
 import { rewrapAuditLogAbi } from "../abis.js";
-import { AuditRecordsError, encodeAuditRecords, type RewrapRecord } from "../auditRecords.js";
+import { AUDIT_RECORD_BYTES, AuditRecordsError, encodeAuditRecords, packedAuditRecordsHex, type RewrapRecord } from "../auditRecords.js";
 import type { ChainClients } from "../clients.js";
 import { ChainError } from "../errors.js";
 import { sendContractWrite, type ContractWrite, type WriteOptions, type WriteResult } from "./writeContract.js";
 
 export type { RewrapRecord };
 
-export interface RecordRewrapsParameters extends WriteOptions {
+export type RecordRewrapsParameters = WriteOptions & {
   /** Must equal RewrapAuditLog.nextBatchId(node); anything else reverts with RewrapAuditLogBatchOutOfOrder. */
   batchId: bigint;
-  /** 1–500 records. */
-  records: readonly RewrapRecord[];
-}
+} & (
+    | {
+        /** 1–500 records. */
+        records: readonly RewrapRecord[];
+      }
+    | {
+        /** 1–500 records already packed (AUDIT_RECORD_BYTES each), as the store's outbox holds them. */
+        packedRecords: Uint8Array;
+      }
+  );
 
 export type RecordRewrapsReturnType = WriteResult;
 
-export function recordRewrapsRequest(clients: ChainClients, { batchId, records }: RecordRewrapsParameters): ContractWrite {
+export function recordRewrapsRequest(clients: ChainClients, parameters: RecordRewrapsParameters): ContractWrite {
+  const { batchId } = parameters;
   if (batchId < 1n) throw new ChainError("CHAIN_INVALID_ARGUMENT", "audit batch ids start at 1", { details: { batchId: batchId.toString() } });
   let packed: Hex;
   try {
-    packed = encodeAuditRecords(records);
+    packed = "packedRecords" in parameters ? packedAuditRecordsHex(parameters.packedRecords) : encodeAuditRecords(parameters.records);
   } catch (error) {
     if (!(error instanceof AuditRecordsError)) throw error;
-    throw new ChainError("CHAIN_INVALID_ARGUMENT", error.message, { details: { count: records.length } });
+    throw new ChainError("CHAIN_INVALID_ARGUMENT", error.message, {
+      details: { count: "packedRecords" in parameters ? parameters.packedRecords.length / AUDIT_RECORD_BYTES : parameters.records.length },
+    });
   }
   return {
     address: clients.deployment.addresses.rewrapAuditLog,

@@ -21,6 +21,7 @@ import type { AuditBatch } from "../../store/index.js";
 import { getNextBatchId } from "../actions/getNextBatchId.js";
 import { getTransactionStatus } from "../actions/getTransactionStatus.js";
 import { recordRewrapsGasLimit, recordRewrapsRequest } from "../actions/recordRewraps.js";
+import { AUDIT_RECORD_BYTES } from "../auditRecords.js";
 import { ChainError } from "../errors.js";
 import { errorFields } from "../logger.js";
 import { Lane } from "./lane.js";
@@ -82,7 +83,7 @@ export class AuditLane extends Lane {
     const batch = await store.takeBatch(options.auditBatchSize);
     if (waiting <= options.auditBatchSize) this.#waitingSince = undefined;
     if (batch === undefined) return true;
-    this.ctx.logger.debug("audit batch assigned", { batchId: String(batch.batchId), records: batch.records.length });
+    this.ctx.logger.debug("audit batch assigned", { batchId: String(batch.batchId), records: batch.recordCount });
     // Nothing assigned was left to send, so the batch just taken is next: send it as read (its
     // records are fixed) rather than read its records again on the next step.
     if (batch.batchId === this.#cursor) await this.#dispatch(batch);
@@ -126,9 +127,9 @@ export class AuditLane extends Lane {
         return;
       }
     }
-    const records = batch.records.map(toRewrapRecord);
-    const write = recordRewrapsRequest(this.ctx.clients, { batchId: batch.batchId, records });
-    const gasLimit = recordRewrapsGasLimit(records.length);
+    const { batchId, packedRecords } = batch;
+    const write = recordRewrapsRequest(this.ctx.clients, { batchId, packedRecords });
+    const gasLimit = recordRewrapsGasLimit(batch.recordCount);
     // Gas. Behind a batch still in flight nothing is estimated: against the latest block this
     // id is not the expected one yet, so any estimate would revert. It goes with the computed
     // limit; a revert then shows in its receipt, and the resync's resend is estimated.
@@ -142,7 +143,7 @@ export class AuditLane extends Lane {
       this.#inFlight > 0
         ? { gas: gasLimit }
         : batch.txHash === undefined
-          ? { probe: { write: recordRewrapsRequest(this.ctx.clients, { batchId: batch.batchId, records: records.slice(0, 1) }), gas: gasLimit } }
+          ? { probe: { write: recordRewrapsRequest(this.ctx.clients, { batchId, packedRecords: packedRecords.subarray(0, AUDIT_RECORD_BYTES) }), gas: gasLimit } }
           : {};
     let hash: Hash;
     try {
@@ -162,7 +163,7 @@ export class AuditLane extends Lane {
   /** Queues the receipt wait of a batch in flight behind those of the batches before it. */
   #track(batch: AuditBatch, hash: Hash): void {
     const { batchId } = batch;
-    const records = batch.records.length;
+    const records = batch.recordCount;
     this.#cursor = batchId + 1n;
     this.#inFlight += 1;
     const previous = this.#receipts;
@@ -210,7 +211,7 @@ export class AuditLane extends Lane {
   async #reconcile(reason: string, revert?: { expected: bigint; given: bigint }): Promise<void> {
     const { store, clients, sender, metrics, logger } = this.ctx;
     const before = await store.pendingBatches();
-    const recordsByBatch = new Map(before.map((b) => [b.batchId, b.records.length]));
+    const recordsByBatch = new Map(before.map((b) => [b.batchId, b.recordCount]));
     const nextOnChain = await getNextBatchId(clients, { validator: sender.address });
     const result = await store.reconcileBatches(nextOnChain);
     this.#cursor = undefined;
@@ -236,8 +237,4 @@ export class AuditLane extends Lane {
       });
     }
   }
-}
-
-function toRewrapRecord(record: AuditBatch["records"][number]) {
-  return { contentId: record.contentId, requester: record.requester, requestDigest: record.requestDigest, servedAt: record.servedAt };
 }

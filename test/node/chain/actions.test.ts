@@ -23,7 +23,9 @@ import {
   getValidator,
   isActive,
   loadDeployment,
+  encodeAuditRecords,
   recordRewraps,
+  recordRewrapsRequest,
   recordRewrapsGasLimit,
   registerValidator,
   repair,
@@ -207,6 +209,16 @@ describe("validator lifecycle actions", () => {
       recordRewraps(validator.node, { batchId: 1n, records: [] }),
       (e: unknown) => e instanceof ChainError && e.code === "CHAIN_INVALID_ARGUMENT",
     );
+    // Packed as the store holds them: only whole records, 1–500 of them.
+    for (const bytes of [0, 91, 93, 501 * 92]) {
+      assert.throws(
+        () => recordRewrapsRequest(validator.node, { batchId: 1n, packedRecords: new Uint8Array(bytes) }),
+        (e: unknown) => e instanceof ChainError && e.code === "CHAIN_INVALID_ARGUMENT",
+        `${bytes} bytes`,
+      );
+    }
+    const packed = recordRewrapsRequest(validator.node, { batchId: 1n, packedRecords: Buffer.from(encodeAuditRecords([record]).slice(2), "hex") });
+    assert.deepEqual(packed.args, recordRewrapsRequest(validator.node, { batchId: 1n, records: [record] }).args);
     assert.throws(
       () => confirmHoldingsRequest(validator.node, { contentIds: Array.from({ length: 501 }, () => record.contentId) }),
       (e: unknown) => e instanceof ChainError && e.code === "CHAIN_INVALID_ARGUMENT",
@@ -286,7 +298,7 @@ describe("a validator that leaves the active set", () => {
 
       // The late records stay in the outbox, in a batch the chain never saw.
       const pending = await store.pendingBatches();
-      assert.deepEqual(pending.flatMap((b) => b.records.map((r) => r.requestDigest)), [0, 1, 2].map((i) => auditRecord(`late:${nodeIndex}:${i}`).requestDigest));
+      assert.deepEqual(pending.flatMap((b) => store.batchRecords(b.batchId).map((r) => r.requestDigest)), [0, 1, 2].map((i) => auditRecord(`late:${nodeIndex}:${i}`).requestDigest));
       const audit = await onChainAudit(validator.node, validator.address);
       assert.equal(audit.digests.length, 10);
       await delay(100);

@@ -112,7 +112,7 @@ describe("crash safety (SIGKILL during batching)", () => {
     for (const { batchId, count } of audit.batches) {
       const local = store.getBatch(batchId)!;
       assert.equal(local.state, "recorded");
-      assert.deepEqual(local.records.map((r) => r.requestDigest), audit.digests.slice(offset, offset + count), `batch ${batchId}`);
+      assert.deepEqual(store.batchRecords(batchId).map((r) => r.requestDigest), audit.digests.slice(offset, offset + count), `batch ${batchId}`);
       offset += count;
     }
 

@@ -76,7 +76,7 @@ describe("serializeTransactionFast", () => {
       assert.throws(() => serializeTransaction(tx), Error, "viem refuses");
       assert.throws(() => serializeTransactionFast(tx), Error, "so do we");
     }
-    assert.throws(() => serializeTransactionFast({ ...base, data: "0xzz" as Hex }), TypeError);
+    for (const data of ["0xzz", "0x12zz", "0x1234z", "0xz"]) assert.throws(() => serializeTransactionFast({ ...base, data: data as Hex }), TypeError, data);
     assert.throws(() => serializeTransactionFast({ ...base, nonce: -1 }), RangeError);
   });
 });

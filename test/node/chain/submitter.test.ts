@@ -128,7 +128,7 @@ describe("audit batches", () => {
     const third = (await store.takeBatch(10))!;
     const { hash } = await recordRewraps(validator.node, {
       batchId: third.batchId,
-      records: third.records.map((r) => ({ contentId: r.contentId, requester: r.requester as Address, requestDigest: r.requestDigest, servedAt: r.servedAt })),
+      records: store.batchRecords(third.batchId).map((r) => ({ contentId: r.contentId, requester: r.requester as Address, requestDigest: r.requestDigest, servedAt: r.servedAt })),
     });
     await store.markBatchSubmitted(third.batchId, hash);
     const restarted = submitterFor(validator, store);

@@ -31,7 +31,7 @@ async function content(holder: TestValidator | undefined, initial: TestValidator
 
 async function auditRecords(v: TestValidator) {
   const records = [];
-  for (let batch = await v.store.takeBatch(); batch; batch = await v.store.takeBatch()) records.push(...batch.records);
+  for (let batch = await v.store.takeBatch(); batch; batch = await v.store.takeBatch()) records.push(...v.store.batchRecords(batch.batchId));
   return records;
 }
 

@@ -552,7 +552,7 @@ describe("cancellation", () => {
 describe("audit and refusals", () => {
   it("the audit outbox holds exactly the served rewraps, one for one", async () => {
     const records = [];
-    for (let batch = await validator.store.takeBatch(); batch; batch = await validator.store.takeBatch()) records.push(...batch.records);
+    for (let batch = await validator.store.takeBatch(); batch; batch = await validator.store.takeBatch()) records.push(...validator.store.batchRecords(batch.batchId));
     const key = (r: { contentId: string; requester: string; requestDigest: string }) => `${r.contentId}/${r.requester.toLowerCase()}/${r.requestDigest}`;
     assert.deepEqual(records.map(key).sort(), served.map(key).sort());
     assert.equal(new Set(records.map((r) => r.requestDigest)).size, records.length);

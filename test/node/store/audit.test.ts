@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { readdirSync, readlinkSync } from "node:fs";
 import { describe, it } from "node:test";
+import { AUDIT_RECORD_BYTES, decodeAuditRecords } from "../../../node/chain/auditRecords.js";
 import { DekStore } from "../../../node/store/index.js";
 import { address, auditRecord, hex32, openStore, rejectsWith, tempDir } from "./helpers.js";
 
@@ -44,12 +45,36 @@ describe("audit outbox", () => {
     const fourth = (await store.takeBatch(10))!;
     assert.equal(await store.takeBatch(10), undefined);
     assert.deepEqual([first, second, third, fourth].map((b) => b.batchId), [1n, 2n, 3n, 4n]);
-    assert.deepEqual([first, second, third, fourth].map((b) => b.records.length), [10, 10, 5, 3]);
-    const all = [first, second, third, fourth].flatMap((b) => b.records);
+    assert.deepEqual([first, second, third, fourth].map((b) => b.recordCount), [10, 10, 5, 3]);
+    const all = [first, second, third, fourth].flatMap((b) => store.batchRecords(b.batchId));
     assert.deepEqual(all.map((r) => r.seq), [...all.map((r) => r.seq)].sort((a, b) => a - b));
     assert.deepEqual(all.map((r) => r.requestDigest), [...Array(25).keys()].map((i) => hex32(`digest:r${i}`)).concat([0, 1, 2].map((i) => hex32(`digest:s${i}`))));
-    assert.deepEqual(first.records[0], { seq: first.records[0]!.seq, ...auditRecord("r0", 1_800_000_000) });
+    const [r0] = store.batchRecords(first.batchId);
+    assert.deepEqual(r0, { seq: r0!.seq, ...auditRecord("r0", 1_800_000_000) });
     assert.equal(first.state, "assigned");
+    store.close();
+  });
+
+  it("a batch's packed records are its records, in seq order, in the layout RewrapAuditLog takes", async () => {
+    const store = openStore();
+    // Bytes SQLite's text concatenation must carry through untouched: NUL, 0xff, invalid UTF-8.
+    const records = [
+      { contentId: `0x00${"ff".repeat(31)}`, requester: `0x${"00".repeat(20)}`, requestDigest: `0xc328${"00".repeat(30)}`, servedAt: 0 },
+      { contentId: hex32("p1"), requester: address("p1"), requestDigest: hex32("d1"), servedAt: 2 ** 40 + 5 },
+      ...Array.from({ length: 8 }, (_, i) => auditRecord(`p${i + 2}`, 1_800_000_000 + i)),
+    ] as const;
+    for (const record of records) await store.appendAudit(record);
+    const batch = (await store.takeBatch(500))!;
+    assert.equal(batch.packedRecords.length, records.length * AUDIT_RECORD_BYTES);
+    const decoded = decodeAuditRecords(`0x${Buffer.from(batch.packedRecords).toString("hex")}`);
+    assert.deepEqual(
+      decoded,
+      records.map((r) => ({ contentId: r.contentId.toLowerCase(), requester: r.requester.toLowerCase(), requestDigest: r.requestDigest.toLowerCase(), servedAt: BigInt(r.servedAt) })),
+    );
+    assert.deepEqual(
+      store.batchRecords(batch.batchId).map(({ seq: _, ...r }) => ({ ...r, servedAt: BigInt(r.servedAt) })),
+      decoded,
+    );
     store.close();
   });
 
@@ -57,7 +82,7 @@ describe("audit outbox", () => {
     const store = openStore();
     const before = sqliteTempFilesOpen();
     await appendN(store, "big", 500);
-    assert.equal((await store.takeBatch(500))!.records.length, 500);
+    assert.equal((await store.takeBatch(500))!.recordCount, 500);
     for (let i = 0; i < 20; i++) store.rememberNonce(address(`reader${i}`), BigInt(i), 1_900_000_000);
     await appendN(store, "after", 20);
     assert.equal(sqliteTempFilesOpen(), before);
@@ -97,7 +122,7 @@ describe("audit outbox", () => {
     assert.deepEqual(await store.pendingBatches(), pending, "idempotent");
     const three = (await store.takeBatch(5))!;
     assert.equal(three.batchId, 3n);
-    assert.equal(three.records.length, 2);
+    assert.equal(three.recordCount, 2);
     await store.markBatchRecorded(1n, 100n);
     await store.markBatchRecorded(2n, 101n);
     assert.deepEqual((await store.pendingBatches()).map((b) => b.batchId), [3n]);
@@ -148,7 +173,7 @@ describe("audit outbox", () => {
     const result = await store.reconcileBatches(2n);
     assert.deepEqual(result, { markedRecorded: [], reopened: [2n], nextBatchId: 3n });
     assert.deepEqual(await store.pendingBatches(), [two]);
-    assert.equal(store.getBatch(1n)!.records.length, one.records.length);
+    assert.deepEqual(store.getBatch(1n)!.packedRecords, one.packedRecords);
     store.close();
   });
 
@@ -160,8 +185,8 @@ describe("audit outbox", () => {
     await store.markBatchRecorded(1n, 50n);
     await store.markBatchRecorded(2n, 60n);
     assert.equal(await store.pruneAudit(55n), 2);
-    assert.equal(store.getBatch(1n)!.records.length, 0);
-    assert.equal(store.getBatch(2n)!.records.length, 2);
+    assert.deepEqual([store.getBatch(1n)!.recordCount, store.getBatch(1n)!.packedRecords.length, store.batchRecords(1n).length], [2, 0, 0]);
+    assert.deepEqual([store.getBatch(2n)!.recordCount, store.getBatch(2n)!.packedRecords.length, store.batchRecords(2n).length], [2, 2 * 92, 2]);
     assert.equal(store.unbatchedAuditCount(), 2);
     assert.equal((await store.takeBatch())!.batchId, 3n);
     await rejectsWith(store.reconcileBatches(1n), "STORE_BATCH_STATE");

@@ -49,7 +49,7 @@ async function batcher(): Promise<never> {
   for (;;) {
     await new Promise((resolve) => setTimeout(resolve, 5));
     const batch = await store.takeBatch(97);
-    if (batch !== undefined) report(`B ${batch.batchId} ${batch.records.length} ${batch.records[0]!.seq}`);
+    if (batch !== undefined) report(`B ${batch.batchId} ${batch.recordCount} ${store.batchRecords(batch.batchId)[0]!.seq}`);
   }
 }
 

@@ -119,7 +119,7 @@ describe("store: durable commits off the event loop", () => {
       const pending = store.pendingBatches();
       held.calls[0]!.release();
       const [batch] = await Promise.all([taken, appended]);
-      assert.equal(batch?.records.length, 1);
+      assert.equal(batch?.recordCount, 1);
       assert.deepEqual(await pending, [batch]);
 
       const submitted = store.markBatchSubmitted(1n, `0x${"ab".repeat(32)}`);
