@@ -93,6 +93,8 @@ export class DekTable {
   readonly #exists: StatementSync;
   readonly #count: StatementSync;
   readonly #markSubmitted: StatementSync;
+  /** listUnconfirmed's statements, by how many states and modes they take. */
+  readonly #unconfirmed = new Map<string, StatementSync>();
   readonly #markConfirmed: StatementSync;
 
   constructor(db: DatabaseSync, committer: Committer, sealingKey: SealingKey, now: () => number) {
@@ -175,13 +177,19 @@ export class DekTable {
     for (const mode of modes) if (!MODES.has(mode)) throw invalidArgument("modes", "unknown replication mode", { mode });
     if (modes.length === 0) return [];
     const states = options.state === undefined ? ["pending", "submitted"] : [options.state];
-    const statement = this.#db.prepare(
-      `SELECT ${INFO_COLUMNS} FROM deks INDEXED BY deks_unconfirmed
-       WHERE confirmation <> 'confirmed' AND confirmation IN (${states.map(() => "?").join(",")})
-         AND mode IN (${modes.map(() => "?").join(",")})
-       ORDER BY received_at, content_id LIMIT ?`,
-    );
-    statement.setReadBigInts(true);
+    // One statement per shape (the holdings lane polls with the same one); ~10 shapes at most.
+    const shape = `${states.length}/${modes.length}`;
+    let statement = this.#unconfirmed.get(shape);
+    if (statement === undefined) {
+      statement = this.#db.prepare(
+        `SELECT ${INFO_COLUMNS} FROM deks INDEXED BY deks_unconfirmed
+         WHERE confirmation <> 'confirmed' AND confirmation IN (${states.map(() => "?").join(",")})
+           AND mode IN (${modes.map(() => "?").join(",")})
+         ORDER BY received_at, content_id LIMIT ?`,
+      );
+      statement.setReadBigInts(true);
+      this.#unconfirmed.set(shape, statement);
+    }
     return (statement.all(...states, ...modes, limit) as unknown as DekRow[]).map(toInfo);
   }
 

@@ -72,6 +72,14 @@ const MIGRATIONS: readonly string[] = [
   ) STRICT, WITHOUT ROWID;
   CREATE INDEX nonces_by_expiry ON nonces (expires_at);
   `,
+  // 1 → 2: unconfirmed DEKs indexed by mode as well. DEKs in the modes confirmed off chain
+  // (all, xor: a DHT provider record) stay 'pending' for good, so with the index on
+  // received_at alone every poll of the holdings lane read all of them to find the few
+  // stake/explicit DEKs awaiting a confirmation transaction.
+  `
+  DROP INDEX deks_unconfirmed;
+  CREATE INDEX deks_unconfirmed ON deks (mode, received_at) WHERE confirmation <> 'confirmed';
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

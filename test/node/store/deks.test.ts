@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { describe, it } from "node:test";
 import { DekStore } from "../../../node/store/index.js";
 import { assertBytes, dekFor, hex32, openStore, rejectsWith, tempDir } from "./helpers.js";
@@ -77,6 +80,44 @@ describe("DEKs", () => {
     const info = store.getDekInfo(ids[2]!)!;
     assert.deepEqual(info, { contentId: ids[2], policyId: 7n, mode: "stake", source: "replicated", receivedAt: 1002, confirmation: { state: "pending" } });
     store.close();
+  });
+
+  it("unconfirmed DEKs are found by mode: the many that confirm off chain are not read (schema 1 → 2 migrates the index)", async () => {
+    const directory = join(tempDir(), "store");
+    const storageKey = randomBytes(32);
+    const store = DekStore.open({ directory, storageKey });
+    const offChain = Array.from({ length: 200 }, (_, i) => hex32(`all${i}`));
+    await Promise.all(offChain.map((id, i) => store.putDek(id, dekFor(id), { ...meta, mode: i % 2 ? "all" : "xor" })));
+    const onChain = [hex32("stake1"), hex32("explicit1")];
+    await store.putDek(onChain[0]!, dekFor(onChain[0]!), meta);
+    await store.putDek(onChain[1]!, dekFor(onChain[1]!), { ...meta, mode: "explicit" });
+    store.close();
+
+    // As version 1 left it: the index on received_at alone.
+    const old = new DatabaseSync(join(directory, "store.sqlite"));
+    old.exec("DROP INDEX deks_unconfirmed; CREATE INDEX deks_unconfirmed ON deks (received_at) WHERE confirmation <> 'confirmed'; PRAGMA user_version = 1");
+    old.close();
+
+    const reopened = DekStore.open({ directory, storageKey });
+    assert.deepEqual((await reopened.listUnconfirmed({ modes: ["stake", "explicit"] })).map((d) => d.contentId).sort(), [...onChain].sort());
+    assert.equal((await reopened.listUnconfirmed({ modes: ["all", "xor"], limit: 500 })).length, 200);
+    reopened.close();
+
+    const db = new DatabaseSync(join(directory, "store.sqlite"));
+    assert.equal((db.prepare("PRAGMA user_version").get() as { user_version: number }).user_version, 2);
+    // The holdings lane's query (DekStore.listUnconfirmed) seeks each mode it asks for.
+    const plan = db
+      .prepare(
+        `EXPLAIN QUERY PLAN SELECT content_id FROM deks INDEXED BY deks_unconfirmed
+         WHERE confirmation <> 'confirmed' AND confirmation IN ('pending', 'submitted') AND mode IN ('stake', 'explicit')
+         ORDER BY received_at, content_id LIMIT 100`,
+      )
+      .all() as { detail: string }[];
+    assert.ok(
+      plan.some((row) => /SEARCH deks USING INDEX deks_unconfirmed \(mode=\?\)/.test(row.detail)),
+      JSON.stringify(plan),
+    );
+    db.close();
   });
 
   it("error: marking an unknown content changes nothing", async () => {
