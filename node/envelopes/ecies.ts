@@ -11,7 +11,7 @@
 import { aesGcmOpen, aesGcmSeal } from "../keys/aesGcm.js";
 import { concatBytes } from "../keys/bytes.js";
 import { hkdfSha256 } from "../keys/hkdf.js";
-import { isCompressedP256PublicKey, P256PrivateKey } from "../keys/p256.js";
+import { ephemeralEcdh, isCompressedP256PublicKey, P256PrivateKey } from "../keys/p256.js";
 import { EnvelopeError } from "./errors.js";
 
 export const ECIES_OVERHEAD = 33 + 16;
@@ -36,15 +36,15 @@ export function eciesSeal(params: {
   if (!isCompressedP256PublicKey(params.recipientPublicKey)) {
     throw new EnvelopeError("ENVELOPE_INVALID_ARGUMENT", "recipient key must be a compressed P-256 point");
   }
-  const ephemeral = P256PrivateKey.generate();
-  let shared: Uint8Array;
+  let exchange: ReturnType<typeof ephemeralEcdh>;
   try {
-    shared = ephemeral.ecdh(params.recipientPublicKey);
+    exchange = ephemeralEcdh(params.recipientPublicKey);
   } catch (cause) {
     throw new EnvelopeError("ENVELOPE_INVALID_ARGUMENT", "recipient key is not a point on P-256", { cause });
   }
-  const { key, nonce } = keySchedule(shared, params.salt, params.context, ephemeral.publicKey, params.recipientPublicKey);
-  return { ephemeralPublicKey: ephemeral.publicKey, ciphertext: aesGcmSeal(key, nonce, params.plaintext, { aad: params.context }) };
+  const { ephemeralPublicKey, sharedSecret } = exchange;
+  const { key, nonce } = keySchedule(sharedSecret, params.salt, params.context, ephemeralPublicKey, params.recipientPublicKey);
+  return { ephemeralPublicKey, ciphertext: aesGcmSeal(key, nonce, params.plaintext, { aad: params.context }) };
 }
 
 /** Opens an ECIES ciphertext; throws ENVELOPE_DECRYPT_FAILED for any mismatch. */

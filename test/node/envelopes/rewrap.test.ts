@@ -17,6 +17,9 @@ describe("rewrap envelope", () => {
     assert.equal(a.length, REWRAP_ENVELOPE_LENGTH);
     assert.notEqual(hex(a), hex(b));
     assert.equal(hex(unwrapRewrap({ envelope: a, clientPrivateKey: client, requestDigest })), hex(dek));
+    // One native context per thread makes the pairs (node/keys/p256.ts): each wrap still gets its own.
+    const ephemeralKeys = Array.from({ length: 200 }, () => hex(wrapForClient({ dek, clientPublicKey: client.publicKey, requestDigest }).subarray(1, 34)));
+    assert.equal(new Set(ephemeralKeys).size, 200);
   });
 
   it("error: another client's key", () => {
@@ -45,5 +48,8 @@ describe("rewrap envelope", () => {
     assertCode(() => wrapForClient({ dek: new Uint8Array(16), clientPublicKey: client.publicKey, requestDigest }), "ENVELOPE_INVALID_ARGUMENT");
     const notOnCurve = Uint8Array.from([2, ...new Uint8Array(32).fill(0xff)]);
     assertCode(() => wrapForClient({ dek, clientPublicKey: notOnCurve, requestDigest }), "ENVELOPE_INVALID_ARGUMENT");
+    // A refused key leaves the shared context usable.
+    const envelope = wrapForClient({ dek, clientPublicKey: client.publicKey, requestDigest });
+    assert.equal(hex(unwrapRewrap({ envelope, clientPrivateKey: client, requestDigest })), hex(dek));
   });
 });
