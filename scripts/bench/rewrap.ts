@@ -45,7 +45,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { connect, type Socket } from "node:net";
 import { performance } from "node:perf_hooks";
-import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
+import { isMainThread, parentPort, Worker } from "node:worker_threads";
 import type { Hex } from "viem";
 import type { P256PrivateKey as P256Key } from "../../node/keys/index.js";
 import type { SignedSessionGrant } from "../../node/rewrap/index.js";
@@ -181,7 +181,9 @@ async function runLoad(job: LoadJob): Promise<LoadResult> {
 
 // No top-level await: a worker whose module is still evaluating reports a fully busy event loop.
 if (!isMainThread) {
-  void runLoad(workerData as LoadJob).then((result) => parentPort!.postMessage(result, [result.latencies.buffer as ArrayBuffer]));
+  parentPort!.on("message", (job: LoadJob) => {
+    void runLoad(job).then((result) => parentPort!.postMessage(result, [result.latencies.buffer as ArrayBuffer]));
+  });
 } else {
   main().catch((error: unknown) => {
     console.error(error);
@@ -251,6 +253,7 @@ async function main(): Promise<void> {
   const postgres = postgresDir ? await startPostgres({ dir: postgresDir }) : undefined;
   const net = await Net.start(postgres ? { indexer: { databaseUrl: postgres.url } } : {});
   let validator: Validator | undefined;
+  let loadWorker: Worker | undefined;
   try {
     await net.fundNode(0);
     // The daemon's own intervals and batch sizes (the test helper's are tuned for fast tests).
@@ -504,6 +507,7 @@ async function main(): Promise<void> {
       }),
     );
   } finally {
+    await loadWorker?.terminate();
     await validator?.stop().catch(() => {});
     await net.stop();
     await postgres?.stop();
@@ -551,19 +555,26 @@ async function main(): Promise<void> {
     return { buffer: bytes.buffer, offsets };
   }
 
+  /**
+   * Runs one phase's load on the load generator's thread. One thread serves every phase, so it
+   * is as warm (compiled code, heap sizes) when a phase's clock runs as the validator is; until
+   * session 15 each phase started a fresh one.
+   */
   async function load(url: string, requests: { buffer: ArrayBuffer; offsets: Uint32Array }, concurrency: number, durationMs: number, samples: number): Promise<LoadResult> {
     const { buffer, offsets } = requests;
     const job: LoadJob = { url, buffer, offsets, concurrency, durationMs, samples };
-    const worker = new Worker(new URL(import.meta.url), { workerData: job, transferList: [buffer, offsets.buffer as ArrayBuffer] });
-    try {
-      return await new Promise<LoadResult>((resolve, reject) => {
-        worker.once("message", resolve);
-        worker.once("error", reject);
-        worker.once("exit", (code) => reject(new Error(`load worker exited with ${code}`)));
+    const worker = (loadWorker ??= new Worker(new URL(import.meta.url)));
+    return new Promise<LoadResult>((resolve, reject) => {
+      const exited = (code: number): void => reject(new Error(`load worker exited with ${code}`));
+      worker.once("message", (result: LoadResult) => {
+        worker.off("error", reject);
+        worker.off("exit", exited);
+        resolve(result);
       });
-    } finally {
-      await worker.terminate();
-    }
+      worker.once("error", reject);
+      worker.once("exit", exited);
+      worker.postMessage(job, [buffer, offsets.buffer as ArrayBuffer]);
+    });
   }
 }
 
