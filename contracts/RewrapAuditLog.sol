@@ -11,7 +11,7 @@ contract RewrapAuditLog is IRewrapAuditLog {
     /// @notice Bytes per packed record (see IRewrapAuditLog).
     uint256 public constant RECORD_SIZE = 92;
     /// @notice Records per batch at most.
-    uint256 public constant MAX_BATCH = 500;
+    uint256 public constant MAX_BATCH = 1000;
 
     /// @notice The validator set consulted for activity.
     IValidatorRegistry public immutable validators;

@@ -23,12 +23,12 @@ interface IRewrapAuditLog {
 
     error RewrapAuditLogValidatorNotActive(address validator);
     error RewrapAuditLogBatchOutOfOrder(address validator, uint64 expected, uint64 given);
-    /// @notice `length` bytes is not 1–500 whole records.
+    /// @notice `length` bytes is not 1–1,000 whole records.
     error RewrapAuditLogInvalidBatch(uint256 length);
 
     /// @notice Records a batch of rewraps served by the caller, an active validator.
     /// @param batchId Must equal `nextBatchId(msg.sender)`; a replayed batch reverts.
-    /// @param records 1–500 packed records of 92 bytes each.
+    /// @param records 1–1,000 packed records of 92 bytes each.
     function recordRewraps(uint64 batchId, bytes calldata records) external;
 
     /// @notice The batch id the validator must submit next (starts at 1).

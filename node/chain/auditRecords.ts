@@ -35,7 +35,7 @@ const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 const UINT64_LIMIT = 1n << 64n;
 
-/** `records` packed: 1–500 of them, each field checked (hex of the right length, servedAt a uint64). */
+/** `records` packed: 1–1,000 of them, each field checked (hex of the right length, servedAt a uint64). */
 export function encodeAuditRecords(records: readonly RewrapRecord[]): Hex {
   if (records.length === 0 || records.length > MAX_AUDIT_BATCH) {
     throw new AuditRecordsError(`an audit batch carries 1–${MAX_AUDIT_BATCH} records, not ${records.length}`);
@@ -65,7 +65,7 @@ export function packedAuditRecordsHex(packed: Uint8Array): Hex {
   return `0x${Buffer.from(packed.buffer, packed.byteOffset, packed.byteLength).toString("hex")}`;
 }
 
-/** The records of a packed batch (addresses and hex lowercase), or AuditRecordsError if it is not 1–500 whole records. */
+/** The records of a packed batch (addresses and hex lowercase), or AuditRecordsError if it is not 1–1,000 whole records. */
 export function decodeAuditRecords(packed: Hex): DecodedAuditRecord[] {
   const hex = packed.startsWith("0x") ? packed.slice(2) : packed;
   const recordChars = AUDIT_RECORD_BYTES * 2;

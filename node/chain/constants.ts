@@ -1,7 +1,7 @@
 /** Limits the contracts enforce and the defaults the chain side starts from. */
 
-/** RewrapAuditLog.recordRewraps and ContentRegistry.confirmHoldings take 1–500 entries. */
-export const MAX_AUDIT_BATCH = 500;
+/** RewrapAuditLog.recordRewraps takes 1–1,000 records (RewrapAuditLog.MAX_BATCH), ContentRegistry.confirmHoldings 1–500 ids. */
+export const MAX_AUDIT_BATCH = 1000;
 export const MAX_CONFIRMATION_BATCH = 500;
 
 /** PolicyRegistry.MAX_REPLICATION_FACTOR: the largest k of stake(k) and xor(k). */

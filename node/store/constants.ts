@@ -3,7 +3,7 @@ export const DATABASE_FILE = "store.sqlite";
 export const LOCK_FILE = "store.lock";
 
 /** RewrapAuditLog.MAX_BATCH: a batch larger than this could never be recorded on chain. */
-export const MAX_AUDIT_BATCH = 500;
+export const MAX_AUDIT_BATCH = 1000;
 /** ContentRegistry.confirmHoldings accepts 1–500 content ids per call. */
 export const MAX_CONFIRMATION_BATCH = 500;
 

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
+import { MAX_AUDIT_BATCH } from "../chain/constants.js";
 import { ValidatorError } from "./errors.js";
 import { LOG_LEVELS, type LogLevel } from "./logger.js";
 
@@ -89,7 +90,7 @@ export const DEFAULT_CONFIG = {
   nodeIndex: 0,
   confirmations: 1,
   maxStalenessBlocks: 5,
-  audit: { batchSize: 500, intervalMs: 2000 },
+  audit: { batchSize: MAX_AUDIT_BATCH, intervalMs: 2000 },
   holdings: { batchSize: 500, intervalMs: 250 },
   replication: { intervalMs: 500, concurrency: 16, pullTimeoutMs: 10_000 },
   cryptoWorkers: 0,
@@ -321,7 +322,7 @@ export function validateConfig(raw: Record<string, unknown>): ValidatorConfig {
     confirmations: integer(raw.confirmations, DEFAULT_CONFIG.confirmations, "confirmations", 1, 1000),
     maxStalenessBlocks: integer(raw.maxStalenessBlocks, DEFAULT_CONFIG.maxStalenessBlocks, "maxStalenessBlocks", 0, 10_000),
     audit: {
-      batchSize: integer(audit.batchSize, DEFAULT_CONFIG.audit.batchSize, "audit.batchSize", 1, 500),
+      batchSize: integer(audit.batchSize, DEFAULT_CONFIG.audit.batchSize, "audit.batchSize", 1, MAX_AUDIT_BATCH),
       intervalMs: integer(audit.intervalMs, DEFAULT_CONFIG.audit.intervalMs, "audit.intervalMs", 0),
     },
     holdings: {

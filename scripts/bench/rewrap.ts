@@ -19,7 +19,7 @@
  * of answers is opened with the client key and checked against the DEK.
  *
  * The validator runs with the daemon's audit settings: each record is appended durably (fsync,
- * group commit) before its answer leaves, and full batches of 500 go on chain during the run, so
+ * group commit) before its answer leaves, and full batches of 1,000 go on chain during the run, so
  * the chain and Ponder process thousands of audit events per second on the same two cores (their
  * CPU is in `cpu_ms_per_rewrap_*`). After each setting the bench waits for the outbox to drain and
  * checks the chain's batch counter against the store's: every rewrap served has its record on chain.

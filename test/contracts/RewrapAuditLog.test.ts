@@ -60,14 +60,14 @@ describe("RewrapAuditLog", () => {
     const sys = await loadFixture(auditFixture);
     const records = (n: number) => pack(Array.from({ length: n }, (_, i) => record(i, sys.reader.address)));
     const two = records(2);
-    // Empty, more than 500 records, and lengths that are not whole records (one byte short or over).
-    for (const bad of ["0x", records(501), ethers.dataSlice(two, 0, 91), ethers.dataSlice(two, 0, 93), ethers.dataSlice(two, 0, 183)]) {
+    // Empty, more than 1,000 records, and lengths that are not whole records (one byte short or over).
+    for (const bad of ["0x", records(1001), ethers.dataSlice(two, 0, 91), ethers.dataSlice(two, 0, 93), ethers.dataSlice(two, 0, 183)]) {
       await expect(sys.audit.connect(sys.v).recordRewraps(1, bad))
         .to.be.revertedWithCustomError(sys.audit, "RewrapAuditLogInvalidBatch")
         .withArgs(ethers.dataLength(bad));
     }
     expect(await sys.audit.nextBatchId(sys.v.address)).to.equal(1, "a refused batch uses no id");
-    await expect(sys.audit.connect(sys.v).recordRewraps(1, records(500))).to.emit(sys.audit, "RewrapBatchRecorded");
+    await expect(sys.audit.connect(sys.v).recordRewraps(1, records(1000))).to.emit(sys.audit, "RewrapBatchRecorded");
   });
 
   it("recordRewraps_revertsForEveryNonActiveValidator", async () => {

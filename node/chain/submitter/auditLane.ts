@@ -27,10 +27,10 @@ import { errorFields } from "../logger.js";
 import { Lane } from "./lane.js";
 
 /**
- * Audit batches awaiting receipts at once: 12 × 500 records per block covers what one node
- * serves (4,000–4,900 rewraps/s in bench:rewrap) with 1-second blocks, with room to drain a
- * backlog. A block takes a transaction while its gas left is at least the transaction's limit
- * (3.1 M here): 11 batches use 11 × 1.8 M, which leaves 10.2 M of a 30 M block for the twelfth.
+ * Audit batches awaiting receipts at once: 12 × 1,000 records covers what one node serves
+ * (4,500–5,400 rewraps/s in bench:rewrap) with 1-second blocks, with room to drain a backlog. A
+ * block takes a transaction while its gas left is at least the transaction's limit (6.1 M for
+ * 1,000 records, ~3.6 M used): a 30 M block takes seven, 7,000 records.
  */
 export const MAX_AUDIT_IN_FLIGHT = 12;
 
@@ -98,7 +98,7 @@ export class AuditLane extends Lane {
   async #nextPending(): Promise<AuditBatch | undefined> {
     const { store } = this.ctx;
     while (this.#cursor !== undefined) {
-      // The state alone: reading a recorded batch's 500 records just to skip it cost the event
+      // The state alone: reading a recorded batch's records just to skip it cost the event
       // loop ~1.5 ms per batch under load (a main-thread profile of bench:rewrap).
       const state = store.getBatchState(this.#cursor);
       if (state === undefined) {

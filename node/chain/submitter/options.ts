@@ -27,7 +27,7 @@ export interface TxSubmitterComponents {
 }
 
 export interface TxSubmitterOptions {
-  /** Records per audit batch, 1–500. Default 500. */
+  /** Records per audit batch, 1–1,000 (the contract's limit). Default 1,000. */
   auditBatchSize?: number;
   /** A batch smaller than auditBatchSize goes out once its oldest record has waited this long. Default 2 s. */
   auditIntervalMs?: number;

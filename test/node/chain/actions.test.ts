@@ -209,8 +209,8 @@ describe("validator lifecycle actions", () => {
       recordRewraps(validator.node, { batchId: 1n, records: [] }),
       (e: unknown) => e instanceof ChainError && e.code === "CHAIN_INVALID_ARGUMENT",
     );
-    // Packed as the store holds them: only whole records, 1–500 of them.
-    for (const bytes of [0, 91, 93, 501 * 92]) {
+    // Packed as the store holds them: only whole records, 1–1,000 of them.
+    for (const bytes of [0, 91, 93, 1001 * 92]) {
       assert.throws(
         () => recordRewrapsRequest(validator.node, { batchId: 1n, packedRecords: new Uint8Array(bytes) }),
         (e: unknown) => e instanceof ChainError && e.code === "CHAIN_INVALID_ARGUMENT",
@@ -239,7 +239,7 @@ describe("validator lifecycle actions", () => {
     // The submitter sends a batch's first transaction with this limit instead of an estimate.
     const validator = await setup(30, 31);
     const records = (n: number, label: string) => Array.from({ length: n }, (_, i) => ({ ...auditRecord(`${label}:${i}`), servedAt: 1_800_000_000 + i }));
-    for (const [batchId, count] of [[1n, 1], [2n, 500], [3n, 1], [4n, 500]] as const) {
+    for (const [batchId, count] of [[1n, 1], [2n, 500], [3n, 1], [4n, 1000]] as const) {
       const { receipt } = await recordRewraps(validator.node, { batchId, records: records(count, `gas:${batchId}`) });
       const limit = recordRewrapsGasLimit(count);
       assert.ok(receipt.gasUsed * 5n <= limit * 4n, `batch ${batchId} of ${count}: ${receipt.gasUsed} gas used, limit ${limit}`);

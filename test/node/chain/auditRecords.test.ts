@@ -54,8 +54,8 @@ describe("packed audit records", () => {
   it("encoding refuses a batch of no or too many records and every malformed field", () => {
     const refused = (records: readonly RewrapRecord[], message: RegExp) =>
       assert.throws(() => encodeAuditRecords(records), (e: unknown) => e instanceof AuditRecordsError && message.test(e.message));
-    refused([], /1–500 records, not 0/);
-    refused(Array.from({ length: 501 }, () => sample), /1–500 records, not 501/);
+    refused([], /1–1000 records, not 0/);
+    refused(Array.from({ length: 1001 }, () => sample), /1–1000 records, not 1001/);
     const bad: [Partial<RewrapRecord>, RegExp][] = [
       [{ contentId: `0x${"ab".repeat(31)}` }, /contentId/],
       [{ contentId: `0x${"zz".repeat(32)}` as Hex }, /contentId/],
@@ -70,19 +70,19 @@ describe("packed audit records", () => {
     for (const [change, message] of bad) refused([sample, { ...sample, ...change }], new RegExp(`record 1: ${message.source}`));
   });
 
-  it("decoding refuses anything that is not 1–500 whole records", () => {
+  it("decoding refuses anything that is not 1–1,000 whole records", () => {
     const one = encodeAuditRecords([sample]);
-    const max = encodeAuditRecords(Array.from({ length: 500 }, () => sample));
+    const max = encodeAuditRecords(Array.from({ length: 1000 }, () => sample));
     for (const bad of [
       "0x",
       one.slice(0, -2), // a byte short
       `${one}00`, // a byte over
       `${one}0`, // an odd number of hex digits
       `0x${"zz".repeat(AUDIT_RECORD_BYTES)}`, // not hex
-      `${max}${one.slice(2)}`, // 501 records
+      `${max}${one.slice(2)}`, // 1,001 records
     ] as Hex[]) {
       assert.throws(() => decodeAuditRecords(bad), AuditRecordsError, bad.slice(0, 20));
     }
-    assert.equal(decodeAuditRecords(max).length, 500);
+    assert.equal(decodeAuditRecords(max).length, 1000);
   });
 });

@@ -89,11 +89,11 @@ describe("audit outbox", () => {
     store.close();
   });
 
-  it("error: batch sizes outside 1–500 (RewrapAuditLog's limit) are refused", async () => {
+  it("error: batch sizes outside 1–1,000 (RewrapAuditLog's limit) are refused", async () => {
     const store = openStore();
     await appendN(store, "x", 2);
     await rejectsWith(store.takeBatch(0), "STORE_INVALID_ARGUMENT");
-    await rejectsWith(store.takeBatch(501), "STORE_INVALID_ARGUMENT");
+    await rejectsWith(store.takeBatch(1001), "STORE_INVALID_ARGUMENT");
     assert.equal(store.nextBatchId(), 1n);
     store.close();
   });
