@@ -64,6 +64,17 @@ interface DekRow {
 
 const INFO_COLUMNS = "content_id, policy_id, mode, source, received_at, confirmation, confirmation_tx, confirmed_block";
 
+/**
+ * listUnconfirmed's query for `states` confirmation states and `modes` modes (parameters: the
+ * states, the modes, the limit). Exported so that a test can check its plan against the schema.
+ */
+export function unconfirmedQuery(states: number, modes: number): string {
+  const params = (n: number) => Array<string>(n).fill("?").join(",");
+  return `SELECT ${INFO_COLUMNS} FROM deks INDEXED BY deks_unconfirmed
+    WHERE confirmation <> 'confirmed' AND confirmation IN (${params(states)}) AND mode IN (${params(modes)})
+    ORDER BY received_at, content_id LIMIT ?`;
+}
+
 function toInfo(row: DekRow): DekInfo {
   const txHash = row.confirmation_tx === null ? undefined : toHex(row.confirmation_tx);
   const confirmation: Confirmation =
@@ -181,12 +192,7 @@ export class DekTable {
     const shape = `${states.length}/${modes.length}`;
     let statement = this.#unconfirmed.get(shape);
     if (statement === undefined) {
-      statement = this.#db.prepare(
-        `SELECT ${INFO_COLUMNS} FROM deks INDEXED BY deks_unconfirmed
-         WHERE confirmation <> 'confirmed' AND confirmation IN (${states.map(() => "?").join(",")})
-           AND mode IN (${modes.map(() => "?").join(",")})
-         ORDER BY received_at, content_id LIMIT ?`,
-      );
+      statement = this.#db.prepare(unconfirmedQuery(states.length, modes.length));
       statement.setReadBigInts(true);
       this.#unconfirmed.set(shape, statement);
     }

@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { describe, it } from "node:test";
+import { unconfirmedQuery } from "../../../node/store/deks.js";
 import { DekStore } from "../../../node/store/index.js";
 import { assertBytes, dekFor, hex32, openStore, rejectsWith, tempDir } from "./helpers.js";
 
@@ -105,14 +106,8 @@ describe("DEKs", () => {
 
     const db = new DatabaseSync(join(directory, "store.sqlite"));
     assert.equal((db.prepare("PRAGMA user_version").get() as { user_version: number }).user_version, 2);
-    // The holdings lane's query (DekStore.listUnconfirmed) seeks each mode it asks for.
-    const plan = db
-      .prepare(
-        `EXPLAIN QUERY PLAN SELECT content_id FROM deks INDEXED BY deks_unconfirmed
-         WHERE confirmation <> 'confirmed' AND confirmation IN ('pending', 'submitted') AND mode IN ('stake', 'explicit')
-         ORDER BY received_at, content_id LIMIT 100`,
-      )
-      .all() as { detail: string }[];
+    // The holdings lane's query (DekStore.listUnconfirmed, the statement itself) seeks each mode it asks for.
+    const plan = db.prepare(`EXPLAIN QUERY PLAN ${unconfirmedQuery(2, 2)}`).all("pending", "submitted", "stake", "explicit", 100) as { detail: string }[];
     assert.ok(
       plan.some((row) => /SEARCH deks USING INDEX deks_unconfirmed \(mode=\?\)/.test(row.detail)),
       JSON.stringify(plan),
