@@ -8,7 +8,7 @@
  */
 import type { Hash, Hex, PrivateKeyAccount } from "viem";
 import { privateKeyToAccount, sign } from "viem/accounts";
-import { keccak256 } from "../keys/keccak.js";
+import { keccak256 } from "../crypto/keys/keccak.js";
 import { serializeTransactionFast } from "./serializeTransaction.js";
 
 /** keccak256 of 0x-hex bytes, as 0x-hex: a signed transaction's hash, or what is signed. */

@@ -13,7 +13,7 @@ import {
   type Abi,
   type Hex,
 } from "viem";
-import { DekmeshError } from "../errors.js";
+import { DekmeshError } from "../protocol/errors.js";
 import { dekmeshErrorsAbi } from "./abis.js";
 import { NOT_ACTIVE_ERRORS } from "./constants.js";
 

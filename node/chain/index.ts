@@ -27,8 +27,8 @@ export {
   type ValidatorStatusName,
 } from "./constants.js";
 export { TxSender, type SendOptions, type SentTransaction, type TxSenderComponents, type TxSenderOptions } from "./sender.js";
-export { TxSubmitter } from "./submitter/txSubmitter.js";
-export type { TxSubmitterComponents, TxSubmitterOptions } from "./submitter/options.js";
-export type { TxSubmitterMetrics } from "./submitter/metrics.js";
+export { TxSubmitter } from "../validator/submitter/txSubmitter.js";
+export type { TxSubmitterComponents, TxSubmitterOptions } from "../validator/submitter/options.js";
+export type { TxSubmitterMetrics } from "../validator/submitter/metrics.js";
 
 export * from "./actions/index.js";

@@ -1,5 +1,5 @@
 /** `dekmesh attr create|grant|revoke`: attribute namespaces and grants in the AttributeRegistry. */
-import type { AttributeRule } from "../client/index.js";
+import type { AttributeRule } from "../sdk/index.js";
 import { defineCommand, listOf, stringOf, type Command } from "./command.js";
 import { UsageError } from "./exitCodes.js";
 import { withClient } from "./network.js";

@@ -1,6 +1,6 @@
 /** `dekmesh audit`: the rewrap audit trail from the indexer, newest first, a page at a time. */
 import { isAddress, type Address } from "viem";
-import type { AuditQuery } from "../client/audit.js";
+import type { AuditQuery } from "../sdk/audit.js";
 import { defineCommand, stringOf } from "./command.js";
 import { UsageError } from "./exitCodes.js";
 import { formatTime, table } from "./output.js";
@@ -53,7 +53,7 @@ Rewrap records as recorded on chain, newest first. Filters combine with AND.
       limit: limit === undefined ? undefined : Number(limit),
       cursor: stringOf(values.cursor),
     };
-    const { queryAudit } = await import("../client/audit.js");
+    const { queryAudit } = await import("../sdk/audit.js");
     const page = await queryAudit(settings.indexerUrl(), query, 10_000);
     out.result(page, () =>
       page.records.length === 0

@@ -2,7 +2,7 @@
  * What `dekmesh` exit codes mean (docs/cli.md), and which one an error maps to. Scripts switch
  * on these; the error's own `code` (printed, and in `--json` output) says more.
  */
-import { DekmeshError } from "../errors.js";
+import { DekmeshError } from "../protocol/errors.js";
 
 export const EXIT = {
   /** Done. */

@@ -19,7 +19,7 @@ computed) the content's DEK, strongest claim first, as the indexer sees it at a 
     if (/^0x[0-9a-fA-F]{64}$/.test(ref)) contentId = ref.toLowerCase();
     else {
       try {
-        const { contentIdOf } = await import("../client/decrypt.js");
+        const { contentIdOf } = await import("../sdk/decrypt.js");
         contentId = contentIdOf(ref).contentId;
       } catch {
         throw new UsageError(`not a CID or a 0x contentId: ${JSON.stringify(ref.slice(0, 80))}`);

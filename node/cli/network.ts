@@ -6,7 +6,7 @@
 // should not pay for libp2p, Helia and friends.
 import type { LocalAccount } from "viem";
 import type { ChainClients } from "../chain/index.js";
-import type { DekmeshClient } from "../client/index.js";
+import type { DekmeshClient } from "../sdk/index.js";
 import type { IndexerClient } from "../indexer-client/index.js";
 import { CliError, EXIT } from "./exitCodes.js";
 import type { Settings } from "./settings.js";
@@ -44,7 +44,7 @@ export async function openChain(settings: Settings, account: LocalAccount): Prom
 /** The SDK as the configured account, with the configured IPFS (Kubo RPC) when there is one. */
 export async function openClient(settings: Settings): Promise<DekmeshClient> {
   const ipfsUrl = settings.ipfsUrl();
-  const { createClient } = await import("../client/index.js");
+  const { createClient } = await import("../sdk/index.js");
   return createClient({
     chain: { rpcUrl: settings.rpcUrl(), chainId: settings.chainId() },
     deployment: settings.deployment(),

@@ -3,7 +3,7 @@
  * with --json (bigints as decimal strings); diagnostics and progress on stderr, so stdout stays
  * clean for pipes (`dekmesh decrypt <cid> > file`, `dekmesh upload f --json | jq -r .cid`).
  */
-import { DekmeshError } from "../errors.js";
+import { DekmeshError } from "../protocol/errors.js";
 
 const replacer = (_key: string, value: unknown) => (typeof value === "bigint" ? value.toString() : value);
 

@@ -1,6 +1,6 @@
 /** The policy terms `upload` and `policy create|update` take, from flags to the SDK's PolicyTerms. */
 import { getAddress, isAddress, type Address } from "viem";
-import type { PolicyTerms, ReplicationSpec } from "../client/index.js";
+import type { PolicyTerms, ReplicationSpec } from "../sdk/index.js";
 import { listOf, stringOf } from "./command.js";
 import { UsageError } from "./exitCodes.js";
 

@@ -2,7 +2,7 @@
  * A one-line progress bar on stderr for long uploads and decrypts, drawn only when stderr is a
  * terminal (never into logs or pipes), redrawn at most every 100 ms.
  */
-import type { ProgressEvent } from "../client/index.js";
+import type { ProgressEvent } from "../sdk/index.js";
 import { formatBytes } from "./output.js";
 
 const WIDTH = 24;

@@ -1,6 +1,6 @@
 /** `dekmesh upload <file>`: encrypt, store, register; prints the CID. */
 import fs from "node:fs";
-import type { UploadOptions } from "../client/index.js";
+import type { UploadOptions } from "../sdk/index.js";
 import { defineCommand, stringOf } from "./command.js";
 import { CliError, EXIT, UsageError } from "./exitCodes.js";
 import { withClient } from "./network.js";

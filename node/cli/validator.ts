@@ -251,9 +251,9 @@ ${IDENTITY_HELP}`,
     const node = ctx.identity.address;
     const before = await chain.getValidator(await ctx.operator(), { node });
     if (before.status === "none") throw new CliError(EXIT.NOT_FOUND, "CLI_NOT_REGISTERED", `validator ${node} is not registered`, { details: { node } });
-    const { DekStore } = await import("../store/index.js");
-    const { P256PrivateKey } = await import("../keys/index.js");
-    let store: import("../store/index.js").DekStore;
+    const { DekStore } = await import("../validator/store/index.js");
+    const { P256PrivateKey } = await import("../crypto/keys/index.js");
+    let store: import("../validator/store/index.js").DekStore;
     try {
       fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
       store = DekStore.open({ directory: path.join(dataDir, "store"), storageKey: ctx.identity.keys.storageKey });

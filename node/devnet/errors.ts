@@ -1,4 +1,4 @@
-import { DekmeshError } from "../errors.js";
+import { DekmeshError } from "../protocol/errors.js";
 
 /** What went wrong while starting or driving a devnet process. */
 export type DevnetErrorCode =

@@ -2,7 +2,7 @@ import path from "node:path";
 import { createPublicClient, createWalletClient, http, numberToHex, parseEther, type Address } from "viem";
 import { hardhat } from "viem/chains";
 import { stakeTokenAbi } from "../chain/abis.js";
-import { deriveNodeKeys } from "../keys/index.js";
+import { deriveNodeKeys } from "../crypto/keys/index.js";
 import { loadValidatorConfig, startValidator, type Logger, type PartialConfig, type Validator } from "../validator/index.js";
 import { devAccount, HARDHAT_MNEMONIC } from "./accounts.js";
 import { rpcRequest } from "./rpc.js";

@@ -44,7 +44,7 @@ import {
   type IndexedBlock,
   type PolicyInfo,
 } from "./types.js";
-import { raceSignal } from "../abort.js";
+import { raceSignal } from "../protocol/abort.js";
 import type { ReplicationModeName } from "../chain/constants.js";
 
 export interface ReadOptions {

@@ -1,4 +1,4 @@
-import { DekmeshError } from "../errors.js";
+import { DekmeshError } from "../protocol/errors.js";
 
 /** Why a read of the indexer failed, or why its answer may not be used for a decision. */
 export type IndexerClientErrorCode =

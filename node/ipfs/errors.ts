@@ -1,4 +1,4 @@
-import { DekmeshError } from "../errors.js";
+import { DekmeshError } from "../protocol/errors.js";
 
 /**
  * Stable codes of the IPFS side. The validator's HTTP API maps them to its own codes

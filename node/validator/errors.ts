@@ -1,4 +1,4 @@
-import { DekmeshError } from "../errors.js";
+import { DekmeshError } from "../protocol/errors.js";
 
 /** Stable codes of the validator daemon's own errors (its parts keep their own codes). */
 export type ValidatorErrorCode =

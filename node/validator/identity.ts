@@ -7,7 +7,7 @@
 import { peerIdFromString } from "@libp2p/peer-id";
 import { bytesToHex, type Address, type Hex, type LocalAccount } from "viem";
 import { localAccount } from "../chain/account.js";
-import { OperatorRoot, type NodeKeys } from "../keys/index.js";
+import { OperatorRoot, type NodeKeys } from "../crypto/keys/index.js";
 
 export interface NodeIdentity {
   readonly keys: NodeKeys;

@@ -4,11 +4,11 @@
  * docs/validator.md lists them.
  */
 import type { TxSubmitter } from "../chain/index.js";
-import type { MetricsRegistry } from "../metrics/index.js";
-import type { P2pNode } from "../p2p/index.js";
-import type { ReplicationEngine } from "../replication/index.js";
-import type { RewrapService } from "../rewrap/index.js";
-import type { DekStore } from "../store/index.js";
+import type { MetricsRegistry } from "./metrics/index.js";
+import type { P2pNode } from "./p2p/index.js";
+import type { ReplicationEngine } from "./replication/index.js";
+import type { RewrapService } from "./rewrap/index.js";
+import type { DekStore } from "./store/index.js";
 
 export interface DaemonMetricsSources {
   store: DekStore;

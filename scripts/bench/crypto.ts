@@ -10,9 +10,9 @@
 import { spawnSync } from "node:child_process";
 import { createECDH, randomBytes, webcrypto } from "node:crypto";
 import { fileURLToPath } from "node:url";
-import { wrapForClient } from "../../node/envelopes/index.js";
-import { P256PrivateKey } from "../../node/keys/index.js";
-import { decryptNanoTdf, decryptStream, encryptNanoTdf, encryptStream } from "../../node/tdf/index.js";
+import { wrapForClient } from "../../node/crypto/envelopes/index.js";
+import { P256PrivateKey } from "../../node/crypto/keys/index.js";
+import { decryptNanoTdf, decryptStream, encryptNanoTdf, encryptStream } from "../../node/crypto/tdf/index.js";
 
 const MIB = 1024 * 1024;
 const ROUNDS = 7;

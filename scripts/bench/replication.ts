@@ -27,7 +27,7 @@ import { createPublicClient, createWalletClient, hexToBytes, http, type Address,
 import { hardhat } from "viem/chains";
 import { contentRegistryAbi, validatorRegistryAbi } from "../../node/chain/index.js";
 import { devAccount, freePort, HARDHAT_MNEMONIC, rpcRequest } from "../../node/devnet/index.js";
-import { xorReplicaSet, type ReplicationStats } from "../../node/replication/index.js";
+import { xorReplicaSet, type ReplicationStats } from "../../node/validator/replication/index.js";
 import type { PartialConfig, ValidatorConfig } from "../../node/validator/index.js";
 import { Net, removeTempDirs, tempDir } from "../../test/node/validator/helpers.js";
 import type { FromValidator } from "./replicationValidator.js";

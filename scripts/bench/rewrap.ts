@@ -47,8 +47,8 @@ import { connect, type Socket } from "node:net";
 import { performance } from "node:perf_hooks";
 import { isMainThread, parentPort, Worker } from "node:worker_threads";
 import type { Hex } from "viem";
-import type { P256PrivateKey as P256Key } from "../../node/keys/index.js";
-import type { SignedSessionGrant } from "../../node/rewrap/index.js";
+import type { P256PrivateKey as P256Key } from "../../node/crypto/keys/index.js";
+import type { SignedSessionGrant } from "../../node/validator/rewrap/index.js";
 import type { Validator } from "../../node/validator/index.js";
 
 interface LoadJob {
@@ -201,9 +201,9 @@ async function main(): Promise<void> {
   const { sha256 } = await import("multiformats/hashes/sha2");
   const { CONTRACT_ABIS } = await import("../../node/chain/abis.js");
   const { devAccount, findPostgresBinaries, rpcRequest, startPostgres } = await import("../../node/devnet/index.js");
-  const { unwrapRewrap } = await import("../../node/envelopes/index.js");
-  const { P256PrivateKey } = await import("../../node/keys/index.js");
-  const { signHash } = await import("../../node/keys/ethereum.js");
+  const { unwrapRewrap } = await import("../../node/crypto/envelopes/index.js");
+  const { P256PrivateKey } = await import("../../node/crypto/keys/index.js");
+  const { signHash } = await import("../../node/crypto/keys/ethereum.js");
   const {
     bulkItemDigest,
     decodeBulkAnswer,
@@ -214,8 +214,8 @@ async function main(): Promise<void> {
     hexToBytes,
     MAX_BULK_ANSWER_BYTES,
     RewrapHasher,
-  } = await import("../../node/rewrap/index.js");
-  const { createNanoTdfHeader } = await import("../../node/tdf/index.js");
+  } = await import("../../node/validator/rewrap/index.js");
+  const { createNanoTdfHeader } = await import("../../node/crypto/tdf/index.js");
   const { createJsonLogger, DEFAULT_CONFIG, startValidator, silentLogger } = await import("../../node/validator/index.js");
   const { createWriteStream } = await import("node:fs");
   const { Net, removeTempDirs } = await import("../../test/node/validator/helpers.js");

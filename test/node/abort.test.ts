@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { getEventListeners } from "node:events";
 import { describe, it } from "node:test";
-import { linkSignals } from "../../node/abort.js";
+import { linkSignals } from "../../node/protocol/abort.js";
 
 describe("linkSignals", () => {
   it("aborts when either source aborts, with that source's reason", () => {

@@ -1,7 +1,7 @@
 // GET /holders/:cid — who can serve a content's DEK now, and who should fetch it.
 import type { Hono } from "hono";
 import type { Hex } from "viem";
-import { allReplicaSet, xorReplicaSet } from "../../../node/replication/placement.js";
+import { allReplicaSet, xorReplicaSet } from "../../../node/validator/replication/placement.js";
 import { ApiError } from "../../lib/errors.js";
 import { parseContentRef, rejectUnknownParameters } from "../../lib/params.js";
 import { VersionedCache } from "./cache.js";

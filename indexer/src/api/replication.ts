@@ -11,7 +11,7 @@ import type { Hono } from "hono";
 import { content, holding, policy, replicaSlot, validator } from "ponder:schema";
 import { sql } from "ponder";
 import type { Hex } from "viem";
-import { allReplicaSet, xorReplicaSet } from "../../../node/replication/placement.js";
+import { allReplicaSet, xorReplicaSet } from "../../../node/validator/replication/placement.js";
 import { badRequest } from "../../lib/errors.js";
 import { parseAddress, rejectUnknownParameters } from "../../lib/params.js";
 import { VersionedCache } from "./cache.js";

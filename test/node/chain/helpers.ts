@@ -23,7 +23,7 @@ import {
   type ReplicationModeName,
 } from "../../../node/chain/index.js";
 import { devAccount, rpcRequest, startStack, type Stack } from "../../../node/devnet/index.js";
-import { DekStore } from "../../../node/store/index.js";
+import { DekStore } from "../../../node/validator/store/index.js";
 
 export const MIN_STAKE = 1000n * 10n ** 18n;
 

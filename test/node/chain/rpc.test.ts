@@ -8,7 +8,7 @@ import { after, before, describe, it } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 import { decodeFunctionData, type Hex } from "viem";
 import { decodeAuditRecords, recordRewrapsGasLimit, rewrapAuditLogAbi, stakeTokenAbi, TxSender, TxSubmitter } from "../../../node/chain/index.js";
-import type { DekStore } from "../../../node/store/index.js";
+import type { DekStore } from "../../../node/validator/store/index.js";
 import { RpcProxy } from "./rpcProxy.js";
 import {
   auditRecord,

@@ -15,7 +15,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { createClient, type DekmeshClient } from "../../../node/client/index.js";
+import { createClient, type DekmeshClient } from "../../../node/sdk/index.js";
 import { requestExit } from "../../../node/chain/index.js";
 import { devAccount, startDevnet, type Devnet } from "../../../node/devnet/index.js";
 import { eventually } from "../validator/helpers.js";

@@ -9,7 +9,7 @@ import { after, before, describe, it } from "node:test";
 import type { Hex } from "viem";
 import { getAccessDecision } from "../../../node/chain/index.js";
 import { createIndexerClient, IndexerClientError } from "../../../node/indexer-client/index.js";
-import { devAccount, removeTempDirs, TestNet } from "../rewrap/helpers.js";
+import { devAccount, removeTempDirs, TestNet } from "../validator/rewrap/helpers.js";
 
 let net: TestNet;
 const publisher = devAccount(3);

@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { hexToBytes, type Hex } from "viem";
 import { devAccount } from "../../../node/devnet/index.js";
 import { runValidatorCommand } from "../../../node/validator/index.js";
-import { Reader } from "../rewrap/helpers.js";
+import { Reader } from "./rewrap/helpers.js";
 
 const [configFile, mode, contentsFile] = process.argv.slice(2);
 const write = (line: string) => process.stdout.write(`${line}\n`);

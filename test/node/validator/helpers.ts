@@ -15,8 +15,8 @@ import { bytesToHex, createPublicClient, createWalletClient, http, keccak256, pa
 import { hardhat } from "viem/chains";
 import { CONTRACT_ABIS } from "../../../node/chain/abis.js";
 import { devAccount, HARDHAT_MNEMONIC, startStack, type Stack, type StartStackOptions } from "../../../node/devnet/index.js";
-import { deriveNodeKeys } from "../../../node/keys/index.js";
-import { createNanoTdfHeader } from "../../../node/tdf/index.js";
+import { deriveNodeKeys } from "../../../node/crypto/keys/index.js";
+import { createNanoTdfHeader } from "../../../node/crypto/tdf/index.js";
 import { loadValidatorConfig, silentLogger, startValidator, type PartialConfig, type Validator, type ValidatorConfig } from "../../../node/validator/index.js";
 
 export const MIN_STAKE = 1_000n * 10n ** 18n;

@@ -1,0 +1,193 @@
+/**
+ * createClient (SPEC §8): what publishers and readers call. See docs/client.md.
+ *
+ *   const client = await createClient({ chain: { rpcUrl }, deployment, indexerUrl, ipfs, account });
+ *   const cid = await client.upload(bytes, { attributes: ["clearance/secret"], replication: "all" });
+ *   const plaintext = await client.decrypt(cid);
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { privateKeyToAccount } from "viem/accounts";
+import type { Address, Hex, LocalAccount } from "viem";
+import { createChainClients, loadDeployment, type ChainDeployment } from "../chain/index.js";
+import { deriveRecoveryKey, recoveryKeyMessage } from "../crypto/envelopes/index.js";
+import { createIndexerClient, type HoldersInfo, type PolicyInfo } from "../indexer-client/index.js";
+import { createHeliaContentStore, createKuboContentStore, type ByteSource, type ContentStore } from "../ipfs/index.js";
+import { hexToBytes } from "../validator/rewrap/index.js";
+import type { P256PrivateKey } from "../crypto/keys/index.js";
+import { fromReadableStream } from "../crypto/tdf/index.js";
+import { Attributes, type AttributeRule } from "./attributes.js";
+import { queryAudit, type AuditPage, type AuditQuery } from "./audit.js";
+import type { ClientContext } from "./context.js";
+import { contentIdOf, decryptStream, holdersOf, type DecryptOptions } from "./decrypt.js";
+import { clientError, DekmeshClientError } from "./errors.js";
+import { Policies, type PolicyTerms } from "./policies.js";
+import { recover, recoverDek, type Registration } from "./recover.js";
+import { RewrapSigner, type RewrapSignerOptions } from "./rewrapSigner.js";
+import { uploadStream, type UploadOptions, type UploadResult } from "./upload.js";
+
+/** How far behind the chain head the client accepts the indexer (1-second blocks: a minute). */
+const CLIENT_MAX_STALENESS_BLOCKS = 60;
+
+export type IpfsOption = { kind: "helia"; dir: string; bootstrap?: string[]; listen?: string[] } | { kind: "kubo"; url: string } | ContentStore;
+
+export interface CreateClientOptions {
+  chain: { rpcUrl: string; chainId?: number };
+  /** A deployment file path (deployments/<chainId>.json) or a loaded deployment. */
+  deployment: string | ChainDeployment;
+  indexerUrl: string;
+  /** Where ciphertexts live on this side. Absent: none (uploads spool to a temp dir; decrypt fetches from holders). */
+  ipfs?: IpfsOption;
+  /** The publisher's / reader's account: a viem local account or a private key. */
+  account: LocalAccount | Hex;
+  /** Rewrap signing: session (default) or per-request EIP-712. */
+  rewrap?: RewrapSignerOptions;
+  timeouts?: { validatorMs?: number; uploadMs?: number; ipfsFirstByteMs?: number };
+}
+
+export interface DekmeshClient {
+  readonly address: Address;
+  /** Encrypts and publishes; returns the CID once registered and pinned at the initial validator. */
+  upload(bytes: Uint8Array, options?: UploadOptions): Promise<string>;
+  uploadStream(source: ByteSource | ReadableStream<Uint8Array>, options?: UploadOptions): Promise<string>;
+  /** Like upload, with the registration details. */
+  publish(source: ByteSource | ReadableStream<Uint8Array>, options?: UploadOptions): Promise<UploadResult>;
+  decrypt(cid: string, options?: DecryptOptions): Promise<Uint8Array>;
+  decryptStream(cid: string, options?: DecryptOptions): AsyncIterable<Uint8Array>;
+  policies: {
+    create(terms: PolicyTerms): Promise<bigint>;
+    update(policyId: bigint, terms: PolicyTerms): Promise<number>;
+    revoke(policyId: bigint): Promise<void>;
+    get(policyId: bigint): Promise<PolicyInfo>;
+  };
+  attributes: {
+    createNamespace(name: string, rule: AttributeRule, values: string[]): Promise<Hex>;
+    grant(attribute: string, account: Address, expiresAt?: bigint | number): Promise<void>;
+    revokeGrant(attribute: string, account: Address): Promise<void>;
+    resolve(attribute: string): Promise<{ namespace: Hex; value: number }>;
+  };
+  audit: { query(query?: AuditQuery): Promise<AuditPage> };
+  holders(cid: string): Promise<HoldersInfo>;
+  /** Re-seeds the DEK of a content you published at `validator` (POST /v1/recover, docs/client.md). */
+  recover(cid: string, validator: Address): Promise<void>;
+  /** Opens your recovery envelope of `cid`: its DEK (checked against the registered header) and registration. */
+  recoverDek(cid: string): Promise<{ dek: Uint8Array; registration: Registration }>;
+  close(): Promise<void>;
+}
+
+async function openIpfs(option: IpfsOption | undefined): Promise<ContentStore | undefined> {
+  if (option === undefined) return undefined;
+  if ("add" in option && "cat" in option) return option;
+  if (option.kind === "helia") return createHeliaContentStore({ dir: option.dir, bootstrap: option.bootstrap, listen: option.listen });
+  if (option.kind === "kubo") return createKuboContentStore({ url: option.url });
+  throw new DekmeshClientError("CLIENT_INVALID_ARGUMENT", 'ipfs must be { kind: "helia" | "kubo", … } or a ContentStore');
+}
+
+export async function createClient(options: CreateClientOptions): Promise<DekmeshClient> {
+  const account = typeof options.account === "string" ? privateKeyToAccount(options.account) : options.account;
+  if (account?.type !== "local") throw new DekmeshClientError("CLIENT_INVALID_ARGUMENT", "account must be a private key or a viem local account");
+  let deployment: ChainDeployment;
+  try {
+    deployment = typeof options.deployment === "string" ? loadDeployment(options.deployment) : options.deployment;
+  } catch (error) {
+    throw clientError("CLIENT_INVALID_ARGUMENT", "cannot load the deployment", error);
+  }
+  const chain = createChainClients({ rpcUrl: options.chain.rpcUrl, chainId: options.chain.chainId, deployment, account });
+  let indexer;
+  try {
+    indexer = createIndexerClient(
+      { chain: chain.publicClient },
+      // A client only picks validators and holders from the indexer; the chain refuses a registration to an inactive
+      // validator and every validator checks access on fresh state itself, so a busy indexer a few blocks behind is
+      // no reason to fail an upload or a decrypt (validators keep the strict bound of their config).
+      { url: options.indexerUrl, holdersCacheTtlMs: 0, validatorsCacheTtlMs: 1_000, maxStalenessBlocks: CLIENT_MAX_STALENESS_BLOCKS, timeoutMs: 15_000 },
+    );
+  } catch (error) {
+    throw clientError("CLIENT_INVALID_ARGUMENT", "bad indexer url", error);
+  }
+  const ipfs = await openIpfs(options.ipfs);
+  const attributes = new Attributes(chain);
+  const policies = new Policies(chain, attributes, indexer);
+  const signer = new RewrapSigner(account, { chainId: BigInt(deployment.chainId), verifyingContract: deployment.addresses.rewrapAuditLog }, options.rewrap);
+  let recoveryKey: Promise<P256PrivateKey> | undefined;
+  let spool: Promise<string> | undefined;
+  const ctx: ClientContext = {
+    account,
+    chain,
+    indexer,
+    ipfs,
+    attributes,
+    policies,
+    signer,
+    recoveryKey: () =>
+      (recoveryKey ??= (async () => {
+        const chainId = BigInt(deployment.chainId);
+        const signature = await account.signMessage({ message: recoveryKeyMessage(account.address, chainId) });
+        return deriveRecoveryKey({ publisher: account.address, chainId, signature: hexToBytes(signature) });
+      })()),
+    spoolDir: () => (spool ??= mkdtemp(join(tmpdir(), "dekmesh-client-"))),
+    timeouts: {
+      validatorMs: options.timeouts?.validatorMs ?? 10_000,
+      uploadMs: options.timeouts?.uploadMs ?? 60 * 60_000,
+      ipfsFirstByteMs: options.timeouts?.ipfsFirstByteMs ?? 10_000,
+    },
+  };
+  let closed = false;
+  const open = (): void => {
+    if (closed) throw new DekmeshClientError("CLIENT_CLOSED", "the client is closed");
+  };
+  const source = (input: ByteSource | ReadableStream<Uint8Array>): ByteSource =>
+    typeof (input as ReadableStream<Uint8Array>).getReader === "function" ? fromReadableStream(input as ReadableStream<Uint8Array>) : (input as ByteSource);
+
+  const client: DekmeshClient = {
+    address: account.address,
+    async publish(input, uploadOptions) {
+      open();
+      return uploadStream(ctx, source(input), uploadOptions);
+    },
+    async uploadStream(input, uploadOptions) {
+      return (await client.publish(input, uploadOptions)).cid;
+    },
+    async upload(bytes, uploadOptions) {
+      if (!(bytes instanceof Uint8Array)) throw new DekmeshClientError("CLIENT_INVALID_ARGUMENT", "upload takes a Uint8Array; use uploadStream for streams");
+      return client.uploadStream([bytes], uploadOptions);
+    },
+    decryptStream(cid, decryptOptions) {
+      open();
+      return decryptStream(ctx, cid, decryptOptions);
+    },
+    async decrypt(cid, decryptOptions) {
+      const parts: Uint8Array[] = [];
+      for await (const part of client.decryptStream(cid, decryptOptions)) parts.push(part);
+      return new Uint8Array(Buffer.concat(parts));
+    },
+    policies: {
+      create: (terms) => (open(), policies.create(terms)),
+      update: (id, terms) => (open(), policies.update(id, terms)),
+      revoke: (id) => (open(), policies.revoke(id)),
+      get: (id) => (open(), policies.get(id)),
+    },
+    attributes: {
+      createNamespace: async (name, rule, values) => (open(), (await attributes.createNamespace(name, rule, values)).namespace),
+      grant: async (attribute, to, expiresAt) => void (open(), await attributes.grant(attribute, to, expiresAt)),
+      revokeGrant: async (attribute, from) => void (open(), await attributes.revokeGrant(attribute, from)),
+      resolve: async (attribute) => {
+        open();
+        const { namespace, value } = await attributes.resolve(attribute);
+        return { namespace, value };
+      },
+    },
+    audit: { query: (query = {}) => (open(), queryAudit(indexer.options.url, query, ctx.timeouts.validatorMs)) },
+    holders: async (cid) => (open(), holdersOf(ctx, contentIdOf(cid).contentId)),
+    recover: (cid, validator) => (open(), recover(ctx, cid, validator)),
+    recoverDek: (cid) => (open(), recoverDek(ctx, cid)),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await ipfs?.stop();
+      if (spool !== undefined) await rm(await spool, { recursive: true, force: true }).catch(() => {});
+    },
+  };
+  return client;
+}
