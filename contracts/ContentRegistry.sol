@@ -8,9 +8,10 @@ import {IValidatorRegistry} from "./interfaces/IValidatorRegistry.sol";
 import {AccessReason, ReplicationMode} from "./types/DekmeshTypes.sol";
 
 /// @title ContentRegistry
-/// @notice Registration of encrypted contents, stake-weighted replica sets and holder
-/// confirmations. Each content costs one storage slot: its policy id and, for `stake(k)`
-/// contents, a 192-bit commitment to its replica set. Everything else lives in events.
+/// @notice Registration of encrypted contents, stake-weighted replica sets, holder
+/// confirmations and initial validators' verdicts on unusable contents. Each content costs one
+/// storage slot: its policy id, for `stake(k)` contents a commitment to its replica set, and a
+/// tag of its initial validator. Everything else lives in events.
 contract ContentRegistry is IContentRegistry {
     uint256 private constant MAX_CID_BYTES = 128;
     uint256 private constant MAX_HEADER_BYTES = 1024;
@@ -24,9 +25,21 @@ contract ContentRegistry is IContentRegistry {
     /// @notice The policy registry contents are registered under.
     IPolicyRegistry public immutable policies;
 
-    /// @dev policyId (high 64 bits) ‖ replica-set commitment (low 192 bits). A 192-bit
-    /// truncated keccak is a binding commitment for our purpose (second preimages cost 2^192),
-    /// and fitting both in one slot saves a 22,100-gas SSTORE per registration.
+    /// @dev Record layout (`_records`), written once at registration:
+    ///   bits 255..192  policy id
+    ///   bits 191..96   replica-set commitment: stake(k) only, 0 for other modes and once released
+    ///   bits  95..1    initial-validator tag
+    ///   bit        0   reported unusable
+    /// Commitment and tag are keccak256 truncated to 96 and 95 bits, each over the content id
+    /// and its subject, so forging one means a second preimage for that one content (2^96,
+    /// 2^95 hashes; one search cannot aim at many contents at once). Both in the one slot with
+    /// the policy id save a 22,100-gas SSTORE per registration: a second slot would take
+    /// `register` with a stake(3) draw from ≈ 133,500 to ≈ 155,600 gas, over its 150,000 goal.
+    uint256 private constant SET_SHIFT = 96;
+    uint256 private constant SET_MASK = ((1 << 96) - 1) << SET_SHIFT;
+    uint256 private constant TAG_MASK = ((1 << 96) - 1) ^ UNUSABLE;
+    uint256 private constant UNUSABLE = 1;
+
     mapping(bytes32 contentId => uint256 record) private _records;
     mapping(address validator => uint256 slots) private _assignedReplicas;
 
@@ -51,8 +64,9 @@ contract ContentRegistry is IContentRegistry {
 
         contentId = keccak256(cid);
         if (_records[contentId] != 0) revert ContentRegistryAlreadyRegistered(contentId);
-        uint192 commitment = mode == ReplicationMode.Stake ? _assignReplicaSet(contentId, k) : 0;
-        _records[contentId] = (uint256(policyId) << 192) | commitment;
+        uint96 commitment = mode == ReplicationMode.Stake ? _assignReplicaSet(contentId, k) : 0;
+        _records[contentId] =
+            (uint256(policyId) << 192) | (uint256(commitment) << SET_SHIFT) | _tag(contentId, initialValidator);
         emit ContentRegistered(contentId, msg.sender, policyId, initialValidator, mode, cid, header, recoveryEnvelope);
     }
 
@@ -71,7 +85,8 @@ contract ContentRegistry is IContentRegistry {
     /// @inheritdoc IContentRegistry
     function repair(bytes32 contentId, address[] calldata members) external returns (address[] memory repaired) {
         uint256 record = _stakeRecord(contentId);
-        if (_commit(members) != uint192(record)) revert ContentRegistryReplicaSetMismatch(contentId);
+        if (record & UNUSABLE != 0) revert ContentRegistryReportedUnusable(contentId);
+        if (_commit(contentId, members) != _setCommitment(record)) revert ContentRegistryReplicaSetMismatch(contentId);
         bool changed;
         (repaired, changed) = _repair(contentId, record, members);
         if (!changed) revert ContentRegistryNothingToRepair(contentId);
@@ -85,12 +100,33 @@ contract ContentRegistry is IContentRegistry {
             bytes32 contentId = contentIds[i];
             uint256 record = _stakeRecord(contentId);
             // Repaired by someone else since the caller read the set (several validators heal the
-            // same departure), or nothing left to draw: skipped, the rest of the batch still counts.
-            if (_commit(members[i]) != uint192(record)) continue;
+            // same departure), reported unusable meanwhile (its slots released), or nothing left
+            // to draw: skipped, the rest of the batch still counts.
+            if (record & UNUSABLE != 0 || _commit(contentId, members[i]) != _setCommitment(record)) continue;
             (, bool changed) = _repair(contentId, record, members[i]);
             if (changed) ++count;
         }
         if (count == 0) revert ContentRegistryNothingRepaired();
+    }
+
+    /// @inheritdoc IContentRegistry
+    function reportUnusable(bytes32 contentId, uint8 reason, address[] calldata members) external {
+        if (reason == 0 || reason > uint8(type(UnusableReason).max)) revert ContentRegistryInvalidUnusableReason(reason);
+        uint256 record = _records[contentId];
+        if (record == 0) revert ContentRegistryUnknownContent(contentId);
+        if (record & TAG_MASK != _tag(contentId, msg.sender)) revert ContentRegistryNotInitialValidator(contentId, msg.sender);
+        if (record & UNUSABLE != 0) revert ContentRegistryReportedUnusable(contentId);
+        if (!validators.isActive(msg.sender)) revert ContentRegistryValidatorNotActive(msg.sender);
+        uint96 commitment = _setCommitment(record);
+        if (commitment == 0 ? members.length != 0 : _commit(contentId, members) != commitment) {
+            revert ContentRegistryReplicaSetMismatch(contentId);
+        }
+        // Every member of a committed set was counted when it was drawn or filled in.
+        for (uint256 i; i < members.length; ++i) {
+            if (members[i] != address(0)) --_assignedReplicas[members[i]];
+        }
+        _records[contentId] = (record & ~SET_MASK) | UNUSABLE;
+        emit ContentReportedUnusable(contentId, msg.sender, UnusableReason(reason));
     }
 
     /// @inheritdoc IReplicaAssignments
@@ -105,8 +141,13 @@ contract ContentRegistry is IContentRegistry {
 
     /// @inheritdoc IContentRegistry
     function isReplicaSet(bytes32 contentId, address[] calldata members) external view returns (bool) {
-        uint192 commitment = uint192(_records[contentId]);
-        return commitment != 0 && commitment == _commit(members);
+        uint96 commitment = _setCommitment(_records[contentId]);
+        return commitment != 0 && commitment == _commit(contentId, members);
+    }
+
+    /// @inheritdoc IContentRegistry
+    function isUnusable(bytes32 contentId) external view returns (bool) {
+        return _records[contentId] & UNUSABLE != 0;
     }
 
     /// @inheritdoc IContentRegistry
@@ -120,11 +161,12 @@ contract ContentRegistry is IContentRegistry {
         return policies.canAccess(policyId, account);
     }
 
-    /// @dev The record of a registered `stake(k)` content; reverts for anything else.
+    /// @dev The record of a registered `stake(k)` content (possibly reported unusable since, its
+    /// commitment then cleared); reverts for anything else.
     function _stakeRecord(bytes32 contentId) private view returns (uint256 record) {
         record = _records[contentId];
         if (record == 0) revert ContentRegistryUnknownContent(contentId);
-        if (uint192(record) == 0) revert ContentRegistryNotStakeMode(contentId);
+        if (record & (SET_MASK | UNUSABLE) == 0) revert ContentRegistryNotStakeMode(contentId);
     }
 
     /// @dev Re-draws the slots of `members` (already checked against the commitment) whose member
@@ -139,7 +181,7 @@ contract ContentRegistry is IContentRegistry {
         // Members that stay are excluded from the re-draw, so the set stays distinct.
         address[] memory drawn = validators.sample(seed, members.length - staying.length, staying);
         (repaired, changed) = _fill(contentId, members, vacatedSlots, drawn);
-        if (changed) _records[contentId] = (record >> 192 << 192) | _commit(repaired);
+        if (changed) _records[contentId] = (record & ~SET_MASK) | (uint256(_commit(contentId, repaired)) << SET_SHIFT);
     }
 
     /// @dev The caller must be the publisher of a live policy; returns its replication spec.
@@ -155,11 +197,11 @@ contract ContentRegistry is IContentRegistry {
     /// @dev Draws the replica set of a new `stake(k)` content and returns its commitment. The
     /// publisher cannot choose prevrandao; it could only grind by re-encrypting to a new CID
     /// per block, and every draw still only picks among staked validators.
-    function _assignReplicaSet(bytes32 contentId, uint256 k) private returns (uint192) {
+    function _assignReplicaSet(bytes32 contentId, uint256 k) private returns (uint96) {
         uint256 seed = uint256(keccak256(abi.encode(block.prevrandao, blockhash(block.number - 1), contentId)));
         address[] memory members = _drawSet(seed, k);
         emit ReplicaSetAssigned(contentId, members, seed);
-        return _commit(members);
+        return _commit(contentId, members);
     }
 
     /// @dev Draws k slots; when fewer than k validators are active the tail stays vacant.
@@ -213,9 +255,19 @@ contract ContentRegistry is IContentRegistry {
         }
     }
 
-    /// @dev Commitment to a replica set; never 0 for a non-empty set in practice, and a
-    /// `stake(k)` set always has k ≥ 1 slots.
-    function _commit(address[] memory members) private pure returns (uint192) {
-        return uint192(uint256(keccak256(abi.encodePacked(members))));
+    /// @dev Commitment to a content's replica set (record bits 191..96); never 0 for a
+    /// non-empty set in practice, and a `stake(k)` set always has k ≥ 1 slots.
+    function _commit(bytes32 contentId, address[] memory members) private pure returns (uint96) {
+        return uint96(uint256(keccak256(abi.encodePacked(contentId, members))));
+    }
+
+    /// @dev The replica-set commitment stored in a record (0 if none).
+    function _setCommitment(uint256 record) private pure returns (uint96) {
+        return uint96(record >> SET_SHIFT);
+    }
+
+    /// @dev A content's initial-validator tag (record bits 95..1).
+    function _tag(bytes32 contentId, address validator) private pure returns (uint256) {
+        return uint256(keccak256(abi.encode(contentId, validator))) & TAG_MASK;
     }
 }

@@ -4,8 +4,11 @@ pragma solidity ^0.8.24;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {IValidatorRegistry} from "./interfaces/IValidatorRegistry.sol";
 import {IReplicaAssignments} from "./interfaces/IReplicaAssignments.sol";
+import {Libp2pPeerId} from "./libraries/Libp2pPeerId.sol";
 import {StakeTree} from "./libraries/StakeTree.sol";
 import {ValidatorStatus} from "./types/DekmeshTypes.sol";
 
@@ -14,7 +17,22 @@ import {ValidatorStatus} from "./types/DekmeshTypes.sol";
 /// dekmesh validators. Lifecycle: Registered → Active (stake ≥ minimum) → Exiting (unbonding)
 /// → Exited; Jailed on slash (then unbonding → Exited). Only Active validators are in the
 /// selection tree, so only they can be drawn.
-contract ValidatorRegistry is IValidatorRegistry, AccessControl {
+/// @dev Peer-id proofs (issue #22: the registry used to take any peer id, so a staked validator
+/// could register a victim's id and attract its traffic). The chain itself refuses an id whose
+/// key the caller cannot sign with, which takes a key the EVM can check: validators' libp2p
+/// identities are secp256k1 keys (peer ids "16Uiu2…"; Noise, identify and the DHT take them as
+/// they take Ed25519), the key is read out of the 39-byte id (Libp2pPeerId, one modexp to
+/// decompress it), and the proof is an EIP-712 signature recovered with `ecrecover`.
+/// Measured on the Hardhat chain: register 102,191 → 159,576 gas (44,200 of it the two new
+/// slots of the uniqueness index, ~13k the proof's calldata and check); updateNetwork to a new
+/// peer id 33,661 → 73,396, keeping the current one 33,661 → 36,598.
+/// Rejected: verifying the nodes' former Ed25519 identities in Solidity (no precompile; a
+/// pure-Solidity scalar multiplication alone is quoted at ~1.25M gas, and a verification needs
+/// two plus SHA-512: well over 1M gas per registration, not measured here); and keeping Ed25519
+/// with only uniqueness on chain while indexers and peers check signatures off chain (an
+/// unproven record would still be stored, would block the id for its owner, and every reader
+/// would have to remember to ignore it).
+contract ValidatorRegistry is IValidatorRegistry, AccessControl, EIP712 {
     using SafeERC20 for IERC20;
     using StakeTree for StakeTree.Tree;
 
@@ -23,7 +41,10 @@ contract ValidatorRegistry is IValidatorRegistry, AccessControl {
 
     uint8 private constant KAS_KEY_VALID = 1;
     uint8 private constant KAS_KEY_REVOKED = 2;
-    uint256 private constant MAX_PEER_ID_BYTES = 64;
+    /// @dev EIP-712 type of the peer-id proof; its digest is `peerIdProofDigest`. A constant
+    /// expression, so the string never reaches the bytecode.
+    // solhint-disable-next-line gas-small-strings
+    bytes32 private constant PEER_ID_PROOF_TYPEHASH = keccak256("PeerIdProof(address node,bytes peerId)");
     uint256 private constant MAX_MULTIADDRS = 8;
     uint256 private constant MAX_ADDRESS_BYTES = 256;
 
@@ -43,6 +64,10 @@ contract ValidatorRegistry is IValidatorRegistry, AccessControl {
 
     mapping(address node => Validator) private _validators;
     mapping(address node => mapping(bytes8 kid => uint8 status)) private _kasKeys;
+    /// @dev Both directions of "node holds peer id": the holder for uniqueness, the node's id to
+    /// free it when the node changes id or exits. Keyed by keccak256 of the binary peer id.
+    mapping(bytes32 peerIdHash => address node) private _peerIdHolders;
+    mapping(address node => bytes32 peerIdHash) private _peerIdHashes;
     StakeTree.Tree private _tree;
 
     /// @param stakeToken_ The staking ERC-20.
@@ -58,7 +83,7 @@ contract ValidatorRegistry is IValidatorRegistry, AccessControl {
         uint64 unbondingPeriod_,
         address slashRecipient_,
         address admin
-    ) {
+    ) EIP712("dekmesh", "1") {
         if (
             address(stakeToken_) == address(0) || stakeUnit_ == 0 || minStake_ < stakeUnit_
                 || slashRecipient_ == address(0) || admin == address(0)
@@ -86,14 +111,16 @@ contract ValidatorRegistry is IValidatorRegistry, AccessControl {
         address operator,
         bytes calldata kasPublicKey,
         bytes calldata peerId,
+        bytes calldata peerIdProof,
         string[] calldata multiaddrs,
         string calldata endpoint
     ) external {
         address node = msg.sender;
         if (_validators[node].status != ValidatorStatus.None) revert ValidatorRegistryAlreadyRegistered(node);
         if (operator == address(0)) revert ValidatorRegistryInvalidParameters();
-        _checkNetwork(peerId, multiaddrs, endpoint);
+        _checkNetwork(multiaddrs, endpoint);
         bytes8 kid = _kidOf(kasPublicKey);
+        _claimPeerId(node, peerId, peerIdProof);
         _validators[node] = Validator({
             operator: operator,
             status: ValidatorStatus.Registered,
@@ -107,11 +134,16 @@ contract ValidatorRegistry is IValidatorRegistry, AccessControl {
     }
 
     /// @inheritdoc IValidatorRegistry
-    function updateNetwork(address node, bytes calldata peerId, string[] calldata multiaddrs, string calldata endpoint)
-        external
-    {
+    function updateNetwork(
+        address node,
+        bytes calldata peerId,
+        bytes calldata peerIdProof,
+        string[] calldata multiaddrs,
+        string calldata endpoint
+    ) external {
         _requireLiveNode(node);
-        _checkNetwork(peerId, multiaddrs, endpoint);
+        _checkNetwork(multiaddrs, endpoint);
+        _claimPeerId(node, peerId, peerIdProof);
         emit ValidatorNetworkUpdated(node, peerId, multiaddrs, endpoint);
     }
 
@@ -251,6 +283,16 @@ contract ValidatorRegistry is IValidatorRegistry, AccessControl {
     }
 
     /// @inheritdoc IValidatorRegistry
+    function peerIdHolder(bytes32 peerIdHash) external view returns (address) {
+        return _peerIdHolders[peerIdHash];
+    }
+
+    /// @inheritdoc IValidatorRegistry
+    function peerIdProofDigest(address node, bytes calldata peerId) external view returns (bytes32) {
+        return _peerIdProofDigest(node, keccak256(peerId));
+    }
+
+    /// @inheritdoc IValidatorRegistry
     function weightOf(address node) external view returns (uint256) {
         return _tree.weightOf(node);
     }
@@ -301,12 +343,43 @@ contract ValidatorRegistry is IValidatorRegistry, AccessControl {
         uint256 amount = v.stake;
         v.stake = 0;
         v.status = ValidatorStatus.Exited;
+        _releasePeerId(node);
         if (amount != 0) stakeToken.safeTransfer(v.operator, amount);
         emit StakeWithdrawn(node, v.operator, amount);
     }
 
-    function _checkNetwork(bytes calldata peerId, string[] calldata multiaddrs, string calldata endpoint) private pure {
-        if (peerId.length == 0 || peerId.length > MAX_PEER_ID_BYTES) revert ValidatorRegistryInvalidNetwork();
+    /// @dev The single path by which a node comes to hold a peer id. The id's key must have signed
+    /// the proof for this node, chain and registry, and no other node may hold it; the node's
+    /// previous id (if any) is freed. Its current id needs no new proof: it was proven when claimed.
+    function _claimPeerId(address node, bytes calldata peerId, bytes calldata proof) private {
+        bytes32 peerIdHash = keccak256(peerId);
+        bytes32 previous = _peerIdHashes[node];
+        if (previous == peerIdHash) return;
+        address key = Libp2pPeerId.secp256k1Address(peerId);
+        if (key == address(0)) revert ValidatorRegistryInvalidPeerId();
+        (address signer, ECDSA.RecoverError recoverError,) =
+            ECDSA.tryRecoverCalldata(_peerIdProofDigest(node, peerIdHash), proof);
+        if (recoverError != ECDSA.RecoverError.NoError || signer != key) {
+            revert ValidatorRegistryInvalidPeerIdProof(node, peerIdHash);
+        }
+        address holder = _peerIdHolders[peerIdHash];
+        if (holder != address(0)) revert ValidatorRegistryPeerIdTaken(peerIdHash, holder);
+        if (previous != bytes32(0)) delete _peerIdHolders[previous];
+        _peerIdHolders[peerIdHash] = node;
+        _peerIdHashes[node] = peerIdHash;
+    }
+
+    /// @dev Frees the node's peer id once it has exited (called from `_refund`, the way to Exited).
+    function _releasePeerId(address node) private {
+        delete _peerIdHolders[_peerIdHashes[node]];
+        delete _peerIdHashes[node];
+    }
+
+    function _peerIdProofDigest(address node, bytes32 peerIdHash) private view returns (bytes32) {
+        return _hashTypedDataV4(keccak256(abi.encode(PEER_ID_PROOF_TYPEHASH, node, peerIdHash)));
+    }
+
+    function _checkNetwork(string[] calldata multiaddrs, string calldata endpoint) private pure {
         if (multiaddrs.length > MAX_MULTIADDRS) revert ValidatorRegistryInvalidNetwork();
         for (uint256 i; i < multiaddrs.length; ++i) {
             uint256 len = bytes(multiaddrs[i]).length;

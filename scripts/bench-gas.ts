@@ -1,11 +1,18 @@
 // `npm run bench:gas`: gas of the hot paths of the contracts, measured on the in-process
 // Hardhat chain through the real deployment. Prints one JSON object as its last line and
 // writes gas-snapshot.json (committed, so a regression shows up in review).
+// `npm run test:gas` (DEKMESH_GAS_CHECK=1) measures the same, writes nothing, and exits 1
+// listing every figure that differs from gas-snapshot.json.
 // Per-item figures are the batch transaction's gas divided by the batch size.
+//
+// The figures are a pure function of the code: the chain's clock is pinned (block hashes feed
+// the replica draws, see lib/fixed-clock.ts), every key, seed and calldata byte is derived from
+// a fixed label (calldata gas depends on its zero bytes), and transactions go one at a time.
 import fs from "node:fs";
 import path from "node:path";
 import hre from "hardhat";
 import { deployDekmesh } from "./lib/deployment";
+import { pinChainClock } from "./lib/fixed-clock";
 
 const { ethers } = hre;
 const TOKEN = 10n ** 18n;
@@ -13,7 +20,61 @@ const MIN_STAKE = 1_000n * TOKEN;
 
 type Signer = Awaited<ReturnType<typeof ethers.getSigners>>[number];
 
+const SNAPSHOT = path.join(__dirname, "..", "gas-snapshot.json");
+const CHECK = process.env.DEKMESH_GAS_CHECK === "1";
+
+/** `bytes` bytes that look random but are the same on every run: keccak256 of labelled counters. */
+function fixedBytes(label: string, bytes: number): string {
+  const words = Array.from({ length: Math.ceil(bytes / 32) }, (_, i) => ethers.id(`${label}-${i}`));
+  return ethers.dataSlice(ethers.concat(words), 0, bytes);
+}
+
+/** Runs `f` on each item in turn: transactions are mined in a fixed order, never in a race. */
+async function sequentially<T, R>(items: T[], f: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  for (const item of items) out.push(await f(item));
+  return out;
+}
+
+/** Waits for a transaction and returns the gas it used. */
+async function gasOf(tx: Promise<{ wait(): Promise<{ gasUsed: bigint } | null> }>): Promise<number> {
+  return Number((await (await tx).wait())!.gasUsed);
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** Validators leaving in the healing measurement (repairMany). */
+const LEAVERS = 10;
+
 async function main() {
+  const bench = await setUp();
+  // n = 10
+  const { ten, stakeUpdate10 } = await measureStakeUpdateN10(bench);
+  // n = 100
+  const hundred = [...ten, ...(await bench.addValidators(90))];
+  const { registerGas, contentIds } = await registerContents(bench, hundred);
+  const holding = await measureHolding(bench, hundred, contentIds);
+  const auditPerRecord = await measureAuditRecord(bench, hundred, contentIds);
+  const repair = await measureRepair(bench, ten, hundred, contentIds);
+  // n = 10,000
+  const { stakeUpdate10k, sampleGas } = await measureAtN10000(bench, hundred);
+
+  report({
+    bench: "gas",
+    register_k3_n100: registerGas,
+    holding_per_content_batch50: Math.round(holding),
+    audit_per_record_batch100: Math.round(auditPerRecord),
+    repair_per_set_n100: Math.round(repair.perSet),
+    repair_sets: repair.sets,
+    stake_update_n10: stakeUpdate10,
+    stake_update_n10000: stakeUpdate10k,
+    sample5_n10000: sampleGas,
+  });
+}
+
+/** Pins the clock, deploys, funds the operator, and returns the contracts and addValidators. */
+async function setUp() {
+  await pinChainClock(hre);
   const [deployer, publisher, operator] = await ethers.getSigners();
   const deployment = await deployDekmesh(hre, {
     minStake: MIN_STAKE,
@@ -32,9 +93,18 @@ async function main() {
   await token.mint(operator.address, 10n ** 9n * TOKEN);
   await token.connect(operator).approve(c.ValidatorRegistry.address, ethers.MaxUint256);
 
-  // Validators are fabricated accounts the chain lets us send from (no signing cost).
+  // Validators are fabricated accounts the chain lets us send from (no signing cost). Each one's
+  // libp2p key (secp256k1, from a fixed label) signs the peer-id proof the registry checks.
   let created = 0;
   const kasKey = (i: number) => ethers.concat(["0x02", ethers.id(`kas-${i}`)]);
+  const { chainId } = await ethers.provider.getNetwork();
+  const proofDomain = { name: "dekmesh", version: "1", chainId, verifyingContract: c.ValidatorRegistry.address };
+  const proofTypes = { PeerIdProof: [{ name: "node", type: "address" }, { name: "peerId", type: "bytes" }] };
+  async function peerIdWithProof(i: number, node: string) {
+    const key = new ethers.Wallet(ethers.id(`libp2p-${i}`));
+    const peerId = ethers.concat(["0x002508021221", key.signingKey.compressedPublicKey]);
+    return { peerId, proof: await key.signTypedData(proofDomain, proofTypes, { node, peerId }) };
+  }
   async function addValidators(n: number): Promise<Signer[]> {
     const nodes: Signer[] = [];
     for (let i = 0; i < n; i++, created++) {
@@ -42,28 +112,30 @@ async function main() {
       await hre.network.provider.send("hardhat_setBalance", [address, "0x56BC75E2D63100000"]);
       await hre.network.provider.send("hardhat_impersonateAccount", [address]);
       const node = await ethers.getSigner(address);
-      await validators
-        .connect(node)
-        .register(operator.address, kasKey(created), ethers.id(`peer-${created}`), [], "http://127.0.0.1:8080");
+      const { peerId, proof } = await peerIdWithProof(created, address);
+      await validators.connect(node).register(operator.address, kasKey(created), peerId, proof, [], "http://127.0.0.1:8080");
       // Stakes differ so the tree is not trivially uniform.
       await validators.connect(operator).stake(address, MIN_STAKE + BigInt(created % 97) * TOKEN);
       nodes.push(node);
     }
     return nodes;
   }
-  async function gasOf(tx: Promise<{ wait(): Promise<{ gasUsed: bigint } | null> }>) {
-    return Number((await (await tx).wait())!.gasUsed);
-  }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  return { publisher, operator, addresses: c, validators, policies, content, audit, addValidators };
+}
 
-  // --- n = 10: stake update
+type Bench = Awaited<ReturnType<typeof setUp>>;
+
+/** stake_update_n10: the median stake update with ten validators registered. */
+async function measureStakeUpdateN10({ operator, validators, addValidators }: Bench) {
   const ten = await addValidators(10);
   const stakeUpdate10 = median(
-    await Promise.all([0, 1, 2, 3, 4].map(async (i) => gasOf(validators.connect(operator).stake(ten[i]!.address, TOKEN)))),
+    await sequentially([0, 1, 2, 3, 4], (i) => gasOf(validators.connect(operator).stake(ten[i]!.address, TOKEN))),
   );
+  return { ten, stakeUpdate10 };
+}
 
-  // --- n = 100: registration with a stake(3) draw, holder confirmations, audit batches
-  const hundred = [...ten, ...(await addValidators(90))];
+/** register_k3_n100: registrations with a stake(3) draw among 100; returns the content ids too. */
+async function registerContents({ publisher, policies, content }: Bench, hundred: Signer[]) {
   const policyInput = {
     requirements: [],
     allowlist: [],
@@ -76,8 +148,9 @@ async function main() {
   const policyId = await policies.connect(publisher).createPolicy.staticCall(policyInput);
   await policies.connect(publisher).createPolicy(policyInput);
   // A typical NanoTDF header (~120 bytes), a CIDv1 (36 bytes), a recovery envelope (~100 bytes).
-  const header = ethers.hexlify(ethers.randomBytes(120));
-  const recovery = ethers.hexlify(ethers.randomBytes(100));
+  // Fixed bytes, not random ones: a zero calldata byte costs 4 gas, any other 16.
+  const header = fixedBytes("header", 120);
+  const recovery = fixedBytes("recovery", 100);
   const registerGas: number[] = [];
   const contentIds: string[] = [];
   for (let i = 0; i < 60; i++) {
@@ -87,7 +160,16 @@ async function main() {
     if (i >= 10) registerGas.push(gas);
     contentIds.push(ethers.keccak256(cid));
   }
-  const holding = (await gasOf(content.connect(hundred[1]!).confirmHoldings(contentIds.slice(0, 50)))) / 50;
+  return { registerGas: median(registerGas), contentIds };
+}
+
+/** holding_per_content_batch50: one confirmHoldings of 50 contents, per content. */
+async function measureHolding({ content }: Bench, hundred: Signer[], contentIds: string[]): Promise<number> {
+  return (await gasOf(content.connect(hundred[1]!).confirmHoldings(contentIds.slice(0, 50)))) / 50;
+}
+
+/** audit_per_record_batch100: the second recordRewraps of 100 records, per record. */
+async function measureAuditRecord({ audit }: Bench, hundred: Signer[], contentIds: string[]): Promise<number> {
   const records = Array.from({ length: 100 }, (_, i) => ({
     contentId: contentIds[i % contentIds.length]!,
     requester: ethers.getAddress(ethers.dataSlice(ethers.id(`reader-${i}`), 12)),
@@ -99,13 +181,18 @@ async function main() {
     records.map((r) => ethers.solidityPacked(["bytes32", "address", "bytes32", "uint64"], [r.contentId, r.requester, r.requestDigest, r.servedAt])),
   );
   await audit.connect(hundred[2]!).recordRewraps(1, packed); // first batch pays for the batch-id slot
-  const auditPerRecord = (await gasOf(audit.connect(hundred[2]!).recordRewraps(2, packed))) / 100;
+  return (await gasOf(audit.connect(hundred[2]!).recordRewraps(2, packed))) / 100;
+}
 
-  // Healing: the LEAVERS validators in the most of those sets exit, one repairMany re-draws every
-  // slot they held (what the designated repairer sends after an exit, docs/replication.md).
-  const LEAVERS = 10;
-  const sets = await Promise.all(
-    contentIds.map(async (id) => [...(await content.queryFilter(content.filters.ReplicaSetAssigned(id)))[0]!.args.members]),
+/**
+ * repair_per_set_n100, repair_sets — healing: the LEAVERS validators in the most of those sets
+ * exit, one repairMany re-draws every slot they held (what the designated repairer sends after
+ * an exit, docs/replication.md).
+ */
+async function measureRepair({ operator, validators, content }: Bench, ten: Signer[], hundred: Signer[], contentIds: string[]) {
+  const sets = await sequentially(
+    contentIds,
+    async (id) => [...(await content.queryFilter(content.filters.ReplicaSetAssigned(id)))[0]!.args.members],
   );
   const setsOf = (v: string) => sets.filter((set) => set.includes(v)).length;
   // Not one of the first ten: the stake-update probes below use node-0.
@@ -114,37 +201,41 @@ async function main() {
   for (const leaver of leavers) await validators.connect(operator).requestExit(leaver);
   const affected = contentIds.map((id, i) => ({ id, members: sets[i]! })).filter(({ members }) => members.some((m) => leavers.includes(m)));
   const repairer = hundred.find((v) => !leavers.includes(v.address))!;
-  const repairPerSet =
+  const perSet =
     (await gasOf(content.connect(repairer).repairMany(affected.map((a) => a.id), affected.map((a) => a.members)))) / affected.length;
+  return { perSet, sets: affected.length };
+}
 
-  // --- n = 10,000: stake update and sampling
+/** stake_update_n10000 and sample5_n10000: grows the registry to 10,000 active validators first. */
+async function measureAtN10000({ operator, validators, addresses, addValidators }: Bench, hundred: Signer[]) {
   await addValidators(10_000 - hundred.length + LEAVERS);
   const probes = [0, 500, 5_000, 9_999].map((i) => ethers.getAddress(ethers.dataSlice(ethers.id(`node-${i}`), 12)));
-  const stakeUpdate10k = median(
-    await Promise.all(probes.map(async (a) => gasOf(validators.connect(operator).stake(a, TOKEN)))),
-  );
+  const stakeUpdate10k = median(await sequentially(probes, (a) => gasOf(validators.connect(operator).stake(a, TOKEN))));
   const sampleGas = median(
-    await Promise.all(
-      [1, 2, 3, 4, 5].map(async (s) =>
-        Number(await ethers.provider.estimateGas({
-          to: c.ValidatorRegistry.address,
-          data: validators.interface.encodeFunctionData("sample", [ethers.id(`seed-${s}`), 5, []]),
-        })),
-      ),
+    await sequentially([1, 2, 3, 4, 5], async (s) =>
+      Number(await ethers.provider.estimateGas({
+        to: addresses.ValidatorRegistry.address,
+        data: validators.interface.encodeFunctionData("sample", [ethers.id(`seed-${s}`), 5, []]),
+      })),
     ),
   );
+  return { stakeUpdate10k, sampleGas };
+}
 
-  const result = {
-    bench: "gas",
-    register_k3_n100: median(registerGas),
-    holding_per_content_batch50: Math.round(holding),
-    audit_per_record_batch100: Math.round(auditPerRecord),
-    repair_per_set_n100: Math.round(repairPerSet),
-    repair_sets: affected.length,
-    stake_update_n10: stakeUpdate10,
-    stake_update_n10000: stakeUpdate10k,
-    sample5_n10000: sampleGas,
-  };
+type GasFigures = {
+  bench: "gas";
+  register_k3_n100: number;
+  holding_per_content_batch50: number;
+  audit_per_record_batch100: number;
+  repair_per_set_n100: number;
+  repair_sets: number;
+  stake_update_n10: number;
+  stake_update_n10000: number;
+  sample5_n10000: number;
+};
+
+/** Prints each figure against its goal, then writes (or, in check mode, compares) the snapshot. */
+function report(result: GasFigures) {
   const goals = {
     register_k3_n100: 150_000,
     holding_per_content_batch50: 12_000,
@@ -158,10 +249,31 @@ async function main() {
     const value = result[name as keyof typeof goals];
     console.log(`${name.padEnd(28)} ${String(value).padStart(8)}  goal ≤ ${goal}  ${value <= goal ? "ok" : "MISSED"}`);
   }
-  const ratio = stakeUpdate10k / stakeUpdate10;
+  const ratio = result.stake_update_n10000 / result.stake_update_n10;
   console.log(`stake update n=10,000 ÷ n=10    ${ratio.toFixed(2)}  goal ≤ 2.5  ${ratio <= 2.5 ? "ok" : "MISSED"}`);
-  fs.writeFileSync(path.join(__dirname, "..", "gas-snapshot.json"), JSON.stringify(result, null, 2) + "\n");
+  if (CHECK) checkSnapshot(result);
+  else fs.writeFileSync(SNAPSHOT, JSON.stringify(result, null, 2) + "\n");
   console.log(JSON.stringify(result));
+}
+
+/** Check mode: every figure must equal the committed one; sets exit code 1 and lists the others. */
+function checkSnapshot(result: Record<string, string | number>) {
+  const committed = JSON.parse(fs.readFileSync(SNAPSHOT, "utf8")) as Record<string, string | number>;
+  const names = [...new Set([...Object.keys(committed), ...Object.keys(result)])];
+  const differing = names.filter((name) => committed[name] !== result[name]);
+  if (differing.length === 0) {
+    console.log(`gas snapshot: all ${names.length} figures match gas-snapshot.json`);
+    return;
+  }
+  console.error(`gas snapshot: ${differing.length} figure(s) differ from gas-snapshot.json:`);
+  for (const name of differing) {
+    const [was, now] = [committed[name], result[name]];
+    const delta = typeof was === "number" && typeof now === "number" ? `  (${now > was ? "+" : ""}${now - was})` : "";
+    console.error(`  ${name.padEnd(28)} snapshot ${String(was ?? "-").padStart(8)}  measured ${String(now ?? "-").padStart(8)}${delta}`);
+  }
+  console.error("If the change is intended, update the snapshot with `npm run bench:gas` (it rewrites");
+  console.error("gas-snapshot.json) and commit gas-snapshot.json with the change; otherwise fix the regression.");
+  process.exitCode = 1;
 }
 
 main().catch((error: unknown) => {

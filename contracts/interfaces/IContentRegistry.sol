@@ -9,6 +9,20 @@ import {IReplicaAssignments} from "./IReplicaAssignments.sol";
 /// the validators' holder confirmations (SPEC §4, §5). A content is keyed by
 /// `contentId = keccak256(cid)` where `cid` is the binary CIDv1 of the NanoTDF file.
 interface IContentRegistry is IReplicaAssignments {
+    /// @notice Why a content's initial validator found its registration unusable: a property of
+    /// the registered header, so retrying cannot help. The numeric values are a wire format
+    /// (node/protocol/unusableReasons.ts, the indexer's `unusableReason`).
+    enum UnusableReason {
+        /// Not a reason; `reportUnusable` refuses it.
+        None,
+        /// The header does not decode as a NanoTDF header a validator can open.
+        MalformedHeader,
+        /// The header is sealed to a KAS key the initial validator never registered.
+        UnknownKasKey,
+        /// The header opens, but its policy binding does not name the registered policy.
+        PolicyMismatch
+    }
+
     // ---------------------------------------------------------------- events
     /// @notice A publisher registered a content. `header` is the NanoTDF header the initial
     /// validator derives the DEK from; `recoveryEnvelope` is the DEK wrapped to the publisher.
@@ -32,6 +46,9 @@ interface IContentRegistry is IReplicaAssignments {
     );
     /// @notice `validator` confirmed that it holds the DEK of `contentId` durably.
     event HoldingConfirmed(bytes32 indexed contentId, address indexed validator);
+    /// @notice The content's initial validator, the only one that can derive its DEK from the
+    /// header, found that nobody can: validators stop replicating it.
+    event ContentReportedUnusable(bytes32 indexed contentId, address indexed validator, UnusableReason reason);
 
     // ---------------------------------------------------------------- errors
     error ContentRegistryAlreadyRegistered(bytes32 contentId);
@@ -48,6 +65,9 @@ interface IContentRegistry is IReplicaAssignments {
     error ContentRegistryReplicaSetMismatch(bytes32 contentId);
     error ContentRegistryNothingToRepair(bytes32 contentId);
     error ContentRegistryNothingRepaired();
+    error ContentRegistryNotInitialValidator(bytes32 contentId, address account);
+    error ContentRegistryReportedUnusable(bytes32 contentId);
+    error ContentRegistryInvalidUnusableReason(uint8 reason);
 
     // ---------------------------------------------------------------- functions
     /// @notice Registers a content under one of the caller's policies (the upload TX).
@@ -85,6 +105,30 @@ interface IContentRegistry is IReplicaAssignments {
     /// @param members The current replica set of each content, in the order of `contentIds`.
     /// @return count The number of replica sets that changed.
     function repairMany(bytes32[] calldata contentIds, address[][] calldata members) external returns (uint256 count);
+
+    /// @notice Records the verdict of a content's initial validator that its registration is
+    /// unusable — nobody can derive the DEK from the header (`reason`) — once; validators then stop
+    /// replicating it. A `stake(k)` content's slots are released: each member's
+    /// `assignedReplicas` drops by one and the set can no longer be repaired. Reverts unless the
+    /// caller is the content's initial validator and active, for an unknown or already reported
+    /// content, a `reason` outside 1–3, and `members` other than the current set.
+    /// @dev Trust: only the initial validator can derive the DEK, so only it can tell. Anyone can
+    /// check `MalformedHeader` and `UnknownKasKey` against the header in `ContentRegistered` and
+    /// the validator's registered KAS keys, but `PolicyMismatch` only where the binding is an
+    /// ECDSA signature (an encrypted binding opens only with the DEK). A malicious initial
+    /// validator can therefore mark a good content unusable — but it could equally withhold the
+    /// DEK, which until the first member pulls exists only with it; the report makes that refusal
+    /// public and attributable instead of silent. Validators that already hold the DEK keep it
+    /// and still serve rewraps; only replication stops. Making a false report challengeable and
+    /// slashable is the accountability work of issue #25. The verdict is final: the publisher
+    /// registers the content again under a new CID.
+    /// @param reason An `UnusableReason` other than `None`.
+    /// @param members The current replica set of a `stake(k)` content in slot order (checked
+    /// against the stored commitment); empty for the other modes.
+    function reportUnusable(bytes32 contentId, uint8 reason, address[] calldata members) external;
+
+    /// @notice Whether the content's initial validator reported it unusable.
+    function isUnusable(bytes32 contentId) external view returns (bool);
 
     /// @notice The policy a content is registered under (0 if unknown).
     function policyOf(bytes32 contentId) external view returns (uint64);

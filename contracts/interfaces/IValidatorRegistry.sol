@@ -8,6 +8,11 @@ import {ValidatorStatus} from "../types/DekmeshTypes.sol";
 /// selection (SPEC §2, §4). A validator is identified by its node account, the address
 /// that signs its holder confirmations and audit batches. Its operator owns the stake and
 /// manages its keys.
+///
+/// A validator's libp2p peer id is proven and unique: registering or changing it takes a
+/// signature by the libp2p key inside the id (see `peerIdProofDigest`), and no two validators
+/// that have not exited hold the same id. So a validator cannot claim another's id to attract
+/// or intercept its traffic, and a peer id names at most one live validator.
 interface IValidatorRegistry {
     /// @notice What the registry stores about a validator (everything else is in events).
     struct Validator {
@@ -30,7 +35,8 @@ interface IValidatorRegistry {
         string[] multiaddrs,
         string endpoint
     );
-    /// @notice The operator changed the node's network identity or addresses.
+    /// @notice The operator changed the node's network identity or addresses. A changed peer id
+    /// frees the previous one.
     event ValidatorNetworkUpdated(address indexed node, bytes peerId, string[] multiaddrs, string endpoint);
     /// @notice The operator added stake; `totalStake` is the validator's stake afterwards.
     event StakeDeposited(address indexed node, address indexed operator, uint256 amount, uint256 totalStake);
@@ -40,7 +46,8 @@ interface IValidatorRegistry {
     event ValidatorWeightChanged(address indexed node, uint256 stake, uint256 weight);
     /// @notice The validator left the active set and unbonds until `unbondingEndsAt`.
     event ValidatorExitRequested(address indexed node, uint64 unbondingEndsAt);
-    /// @notice The validator's stake was returned to its operator; it is now exited.
+    /// @notice The validator's stake was returned to its operator; it is now exited, and its peer
+    /// id is free for another validator.
     event StakeWithdrawn(address indexed node, address indexed operator, uint256 amount);
     /// @notice The adjudicator slashed `amount` and jailed the validator.
     event ValidatorSlashed(address indexed node, uint256 amount, bytes32 reason, uint64 unbondingEndsAt);
@@ -64,6 +71,14 @@ interface IValidatorRegistry {
     error ValidatorRegistryUnknownKasKey(address node, bytes8 kid);
     error ValidatorRegistryCurrentKasKey(address node, bytes8 kid);
     error ValidatorRegistryInvalidNetwork();
+    /// @notice The peer id is not a libp2p secp256k1 peer id (39-byte identity multihash of a
+    /// compressed secp256k1 key on the curve).
+    error ValidatorRegistryInvalidPeerId();
+    /// @notice The proof is not a signature of `peerIdProofDigest(node, peerId)` by the key in the
+    /// peer id (wrong key, made for another node, chain or registry, or malformed).
+    error ValidatorRegistryInvalidPeerIdProof(address node, bytes32 peerIdHash);
+    /// @notice Another validator that has not exited holds the peer id.
+    error ValidatorRegistryPeerIdTaken(bytes32 peerIdHash, address holder);
     error ValidatorRegistryZeroAmount();
     error ValidatorRegistryStakeTooLarge(uint256 stake);
     error ValidatorRegistryStillUnbonding(address node, uint64 unbondingEndsAt);
@@ -76,20 +91,31 @@ interface IValidatorRegistry {
     /// @dev The operator consents by staking; until then the validator is only `Registered`.
     /// @param operator The account that will stake and manage this node's keys.
     /// @param kasPublicKey The node's KAS key: a compressed P-256 point (33 bytes).
-    /// @param peerId The node's libp2p peer id (binary multihash form, ≤ 64 bytes).
+    /// @param peerId The node's libp2p peer id in binary (multihash) form; its key must be
+    /// secp256k1 (39 bytes, see `ValidatorRegistryInvalidPeerId`) and no other live validator's.
+    /// @param peerIdProof A 65-byte r ‖ s ‖ v signature of `peerIdProofDigest(node, peerId)` by the
+    /// libp2p key (low s, as `ecrecover` and OpenZeppelin's ECDSA take it).
     /// @param multiaddrs The node's libp2p listen addresses (≤ 8, each ≤ 256 bytes).
     /// @param endpoint The node's HTTP rewrap endpoint URL (≤ 256 bytes).
     function register(
         address operator,
         bytes calldata kasPublicKey,
         bytes calldata peerId,
+        bytes calldata peerIdProof,
         string[] calldata multiaddrs,
         string calldata endpoint
     ) external;
 
     /// @notice Replaces the node's libp2p identity, addresses and endpoint. Operator only.
-    function updateNetwork(address node, bytes calldata peerId, string[] calldata multiaddrs, string calldata endpoint)
-        external;
+    /// @dev `peerIdProof` is as in `register`, and is only checked when the peer id changes: the
+    /// current one was proven when it was claimed.
+    function updateNetwork(
+        address node,
+        bytes calldata peerId,
+        bytes calldata peerIdProof,
+        string[] calldata multiaddrs,
+        string calldata endpoint
+    ) external;
 
     /// @notice Rotates the node's KAS key to `kasPublicKey`. Operator only. The old key stays
     /// resolvable (headers encrypted to it remain serviceable) until revoked.
@@ -127,6 +153,18 @@ interface IValidatorRegistry {
 
     /// @notice The status of KAS key `kid` of `node`: 0 unknown, 1 valid, 2 revoked.
     function kasKeyStatus(address node, bytes8 kid) external view returns (uint8);
+
+    /// @notice The validator holding the peer id whose keccak256 is `peerIdHash`, or the zero
+    /// address if none does. A validator holds its peer id from registration (or the
+    /// `updateNetwork` that set it) until it exits with its stake withdrawn; a revoked or jailed
+    /// validator still holds it while it unbonds.
+    function peerIdHolder(bytes32 peerIdHash) external view returns (address node);
+
+    /// @notice The digest that the libp2p key of `peerId` signs to let `node` claim it: the
+    /// EIP-712 hash of `PeerIdProof(address node,bytes peerId)` under the domain
+    /// {name "dekmesh", version "1", this chain, this registry}, so a proof binds the peer id to
+    /// one node account on one chain and one registry.
+    function peerIdProofDigest(address node, bytes calldata peerId) external view returns (bytes32);
 
     /// @notice The selection weight of `node` (stake divided by the stake unit; 0 if not active).
     function weightOf(address node) external view returns (uint256);

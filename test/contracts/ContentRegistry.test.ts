@@ -259,6 +259,25 @@ describe("ContentRegistry", () => {
       expect([...set].sort()).to.deep.equal([a.address, c.address].sort());
     });
 
+    it("repair_revertsWhenVacantSlotsStayVacant", async () => {
+      // stake(2) with one active validator: slot 1 is vacant and nobody can be drawn for it.
+      const sys = await loadFixture(deployFixture);
+      const [a] = sys.nodes;
+      await addValidator(sys, a);
+      const policyId = await createPolicy(sys, sys.publisher, { mode: Mode.Stake, k: 2 });
+      const { contentId } = await registerContent(sys, sys.publisher, policyId, a.address);
+      const set = await currentSet(sys, contentId);
+      expect(set).to.deep.equal([a.address, ethers.ZeroAddress]);
+      await expect(sys.content.repair(contentId, set))
+        .to.be.revertedWithCustomError(sys.content, "ContentRegistryNothingToRepair")
+        .withArgs(contentId);
+      await expect(sys.content.repairMany([contentId], [set])).to.be.revertedWithCustomError(
+        sys.content,
+        "ContentRegistryNothingRepaired",
+      );
+      expect(await sys.content.isReplicaSet(contentId, set)).to.equal(true);
+    });
+
     it("repair_revertsWhenNothingToRepairOrSetWrongOrNotStake", async () => {
       const sys = await loadFixture(stakeFixture);
       const { contentId } = await registerContent(sys, sys.publisher, sys.policyId, sys.active[0].address);
@@ -394,6 +413,151 @@ describe("ContentRegistry", () => {
       const receipt = await (await sys.content.repairMany(affected.map((x) => x.id), affected.map((x) => x.set))).wait();
       const perContent = Number(receipt!.gasUsed) / affected.length;
       expect(perContent).to.be.lessThan(60_000);
+    });
+  });
+
+  describe("reportUnusable", () => {
+    const Reason = { None: 0, MalformedHeader: 1, UnknownKasKey: 2, PolicyMismatch: 3 } as const;
+    const assignedTotal = async (sys: System, nodes: string[]) => {
+      let total = 0n;
+      for (const n of nodes) total += await sys.content.assignedReplicas(n);
+      return total;
+    };
+
+    it("reportUnusable_recordsTheVerdictAndReleasesTheStakeSlots", async () => {
+      const sys = await loadFixture(stakeFixture);
+      const initial = sys.active[0]!;
+      const { contentId } = await registerContent(sys, sys.publisher, sys.policyId, initial.address);
+      const members = await assignedSet(sys, contentId);
+      const active = sys.active.map((n) => n.address);
+      expect(await assignedTotal(sys, active)).to.equal(3n);
+      const tx = sys.content.connect(initial).reportUnusable(contentId, Reason.PolicyMismatch, members);
+      await expect(tx).to.emit(sys.content, "ContentReportedUnusable").withArgs(contentId, initial.address, Reason.PolicyMismatch);
+      const gas = (await (await tx).wait())!.gasUsed;
+      expect(gas).to.be.lessThan(60_000n); // ≈ 43,400 with three slots released
+      expect(await sys.content.isUnusable(contentId)).to.equal(true);
+      expect(await assignedTotal(sys, active)).to.equal(0n);
+      expect(await sys.content.isReplicaSet(contentId, members)).to.equal(false);
+      // The registration itself stands: its policy still decides access.
+      expect(await sys.content.policyOf(contentId)).to.equal(sys.policyId);
+      expect(await sys.content.canAccessContent(contentId, sys.publisher.address)).to.deep.equal([true, 1n]);
+      await expect(sys.content.repair(contentId, members))
+        .to.be.revertedWithCustomError(sys.content, "ContentRegistryReportedUnusable")
+        .withArgs(contentId);
+
+      const allPolicy = await createPolicy(sys, sys.publisher, { mode: Mode.All });
+      const other = await registerContent(sys, sys.publisher, allPolicy, initial.address);
+      await expect(sys.content.connect(initial).reportUnusable(other.contentId, Reason.UnknownKasKey, []))
+        .to.emit(sys.content, "ContentReportedUnusable")
+        .withArgs(other.contentId, initial.address, Reason.UnknownKasKey);
+      expect(await sys.content.isUnusable(other.contentId)).to.equal(true);
+      expect(await sys.content.isUnusable(ethers.id("unknown"))).to.equal(false);
+    });
+
+    it("reportUnusable_releasedSlotsLetAnExitingMemberWithdraw", async () => {
+      const sys = await loadFixture(stakeFixture);
+      const initial = sys.active[0]!;
+      const { contentId } = await registerContent(sys, sys.publisher, sys.policyId, initial.address);
+      const members = await assignedSet(sys, contentId);
+      const leaver = members.find((m) => m !== initial.address)!;
+      await sys.validators.connect(sys.operator).requestExit(leaver);
+      await time.increase(UNBONDING);
+      await expect(sys.validators.connect(sys.operator).withdraw(leaver)).to.be.revertedWithCustomError(
+        sys.validators,
+        "ValidatorRegistryHandoffPending",
+      );
+      await sys.content.connect(initial).reportUnusable(contentId, Reason.MalformedHeader, members);
+      await expect(sys.validators.connect(sys.operator).withdraw(leaver)).to.emit(sys.validators, "StakeWithdrawn");
+    });
+
+    it("reportUnusable_revertsForAnyoneButTheActiveInitialValidator", async () => {
+      const sys = await loadFixture(stakeFixture);
+      const [initial, other] = sys.active;
+      const { contentId } = await registerContent(sys, sys.publisher, sys.policyId, initial!.address);
+      const members = await assignedSet(sys, contentId);
+      for (const caller of [other!, sys.publisher, sys.stranger]) {
+        await expect(sys.content.connect(caller).reportUnusable(contentId, Reason.PolicyMismatch, members))
+          .to.be.revertedWithCustomError(sys.content, "ContentRegistryNotInitialValidator")
+          .withArgs(contentId, caller.address);
+      }
+      await sys.validators.connect(sys.operator).requestExit(initial!.address);
+      await expect(sys.content.connect(initial!).reportUnusable(contentId, Reason.PolicyMismatch, members))
+        .to.be.revertedWithCustomError(sys.content, "ContentRegistryValidatorNotActive")
+        .withArgs(initial!.address);
+      expect(await sys.content.isUnusable(contentId)).to.equal(false);
+      expect(await sys.content.isReplicaSet(contentId, members)).to.equal(true);
+    });
+
+    it("reportUnusable_revertsWhenReplayed", async () => {
+      const sys = await loadFixture(stakeFixture);
+      const initial = sys.active[0]!;
+      const { contentId } = await registerContent(sys, sys.publisher, sys.policyId, initial.address);
+      const members = await assignedSet(sys, contentId);
+      await sys.content.connect(initial).reportUnusable(contentId, Reason.UnknownKasKey, members);
+      const assigned = await assignedTotal(sys, sys.active.map((n) => n.address));
+      for (const [reason, set] of [[Reason.UnknownKasKey, members], [Reason.MalformedHeader, []]] as const) {
+        await expect(sys.content.connect(initial).reportUnusable(contentId, reason, [...set]))
+          .to.be.revertedWithCustomError(sys.content, "ContentRegistryReportedUnusable")
+          .withArgs(contentId);
+      }
+      expect(await assignedTotal(sys, sys.active.map((n) => n.address))).to.equal(assigned);
+    });
+
+    it("reportUnusable_revertsOnMalformedInputAndChangesNothing", async () => {
+      const sys = await loadFixture(stakeFixture);
+      const initial = sys.active[0]!;
+      const { contentId } = await registerContent(sys, sys.publisher, sys.policyId, initial.address);
+      const members = await assignedSet(sys, contentId);
+      const report = (id: string, reason: number, set: string[]) => sys.content.connect(initial).reportUnusable(id, reason, set);
+      await expect(report(ethers.id("unknown"), Reason.PolicyMismatch, members))
+        .to.be.revertedWithCustomError(sys.content, "ContentRegistryUnknownContent")
+        .withArgs(ethers.id("unknown"));
+      for (const reason of [Reason.None, 4, 255]) {
+        await expect(report(contentId, reason, members))
+          .to.be.revertedWithCustomError(sys.content, "ContentRegistryInvalidUnusableReason")
+          .withArgs(reason);
+      }
+      for (const set of [[members[1]!, members[0]!, members[2]!], members.slice(0, 2), []]) {
+        await expect(report(contentId, Reason.PolicyMismatch, set))
+          .to.be.revertedWithCustomError(sys.content, "ContentRegistryReplicaSetMismatch")
+          .withArgs(contentId);
+      }
+      // Other modes have no set to release: members must be empty.
+      const allPolicy = await createPolicy(sys, sys.publisher, { mode: Mode.All });
+      const other = await registerContent(sys, sys.publisher, allPolicy, initial.address);
+      await expect(report(other.contentId, Reason.PolicyMismatch, members))
+        .to.be.revertedWithCustomError(sys.content, "ContentRegistryReplicaSetMismatch")
+        .withArgs(other.contentId);
+      expect(await sys.content.isUnusable(contentId)).to.equal(false);
+      expect(await sys.content.isUnusable(other.contentId)).to.equal(false);
+      expect(await sys.content.isReplicaSet(contentId, members)).to.equal(true);
+      expect(await assignedTotal(sys, sys.active.map((n) => n.address))).to.equal(3n);
+    });
+
+    it("repairMany_skipsAContentReportedUnusableMeanwhile", async () => {
+      const sys = await loadFixture(stakeFixture);
+      const initial = sys.active[0]!;
+      const ids: string[] = [];
+      const sets: string[][] = [];
+      for (let i = 0; i < 6; i++) {
+        const { contentId } = await registerContent(sys, sys.publisher, sys.policyId, initial.address);
+        ids.push(contentId);
+        sets.push(await assignedSet(sys, contentId));
+      }
+      const inSets = (v: string) => sets.filter((set) => set.includes(v)).length;
+      const leaver = sets[0]!.filter((m) => m !== initial.address).reduce((best, v) => (inSets(v) > inSets(best) ? v : best));
+      await sys.validators.connect(sys.operator).requestExit(leaver);
+      await sys.content.connect(initial).reportUnusable(ids[0]!, Reason.PolicyMismatch, sets[0]!);
+      // The content reported unusable is skipped like a set repaired meanwhile; the rest still counts.
+      const expected = ids.filter((_, i) => i > 0 && sets[i]!.includes(leaver));
+      if (expected.length === 0) {
+        await expect(sys.content.repairMany(ids, sets)).to.be.revertedWithCustomError(sys.content, "ContentRegistryNothingRepaired");
+      } else {
+        const receipt = (await (await sys.content.repairMany(ids, sets)).wait())!;
+        const repaired = receipt.logs.map((log) => sys.content.interface.parseLog(log)).filter((e) => e?.name === "ReplicaRepaired");
+        expect([...new Set(repaired.map((e) => e!.args.contentId))].sort()).to.deep.equal([...expected].sort());
+      }
+      expect(await sys.content.assignedReplicas(leaver)).to.equal(0n);
     });
   });
 

@@ -1,5 +1,6 @@
 import { createECDH, randomBytes } from "node:crypto";
 import hre, { ethers } from "hardhat";
+import type { BaseWallet } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { deployDekmesh, type DeployParameters } from "../../../scripts/lib/deployment";
 import type {
@@ -34,8 +35,45 @@ export function kidOf(key: string): string {
   return ethers.dataSlice(ethers.sha256(key), 0, 8);
 }
 
-export function peerId(): string {
-  return ethers.hexlify(Uint8Array.from([0x00, 0x24, ...randomBytes(36)]));
+/** A validator's libp2p identity: a secp256k1 key and its peer id in binary (multihash) form. */
+export interface PeerIdentity {
+  key: BaseWallet;
+  peerId: string;
+}
+
+/** The libp2p peer id of a compressed secp256k1 key: the identity multihash of its protobuf encoding. */
+export function peerIdOf(compressedKey: string): string {
+  return ethers.concat(["0x002508021221", compressedKey]);
+}
+
+export function peerIdentity(): PeerIdentity {
+  const key = ethers.Wallet.createRandom() as BaseWallet;
+  return { key, peerId: peerIdOf(key.signingKey.compressedPublicKey) };
+}
+
+/** The EIP-712 domain a peer-id proof is bound to (IValidatorRegistry.peerIdProofDigest). */
+export interface ProofDomain {
+  chainId: bigint;
+  verifyingContract: string;
+}
+
+export async function registryDomain(sys: System): Promise<ProofDomain> {
+  return { chainId: (await ethers.provider.getNetwork()).chainId, verifyingContract: await sys.validators.getAddress() };
+}
+
+/** The libp2p key's signature that lets `node` claim `peerId` (by default the key's own id). */
+export function peerIdProof(domain: ProofDomain, node: string, key: BaseWallet, peerId = peerIdOf(key.signingKey.compressedPublicKey)) {
+  return key.signTypedData(
+    { name: "dekmesh", version: "1", ...domain },
+    { PeerIdProof: [{ name: "node", type: "address" }, { name: "peerId", type: "bytes" }] },
+    { node, peerId },
+  );
+}
+
+/** A fresh libp2p identity for `node` with its proof for this system's registry. */
+export async function provenPeerId(sys: System, node: string) {
+  const identity = peerIdentity();
+  return { ...identity, proof: await peerIdProof(await registryDomain(sys), node, identity.key) };
 }
 
 /** The whole system deployed through the real deployment code on the in-process chain. */
@@ -85,11 +123,12 @@ export type System = Awaited<ReturnType<typeof deployFixture>>;
 /** Registers `node` under the system's operator; stakes `amount` (0 = stay Registered). */
 export async function addValidator(sys: System, node: HardhatEthersSigner, amount: bigint = MIN_STAKE) {
   const key = kasKey();
+  const { peerId, proof } = await provenPeerId(sys, node.address);
   await sys.validators
     .connect(node)
-    .register(sys.operator.address, key, peerId(), ["/ip4/127.0.0.1/tcp/4001"], "http://127.0.0.1:8080");
+    .register(sys.operator.address, key, peerId, proof, ["/ip4/127.0.0.1/tcp/4001"], "http://127.0.0.1:8080");
   if (amount > 0n) await sys.validators.connect(sys.operator).stake(node.address, amount);
-  return { node, key, kid: kidOf(key) };
+  return { node, key, kid: kidOf(key), peerId };
 }
 
 export interface PolicyOptions {
