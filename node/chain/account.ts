@@ -1,6 +1,6 @@
 /**
  * The validator's viem accounts, with transactions hashed by the WebAssembly Keccak-256 of
- * node/keys/keccak.ts. viem's own signTransaction hashes with @noble/hashes in JS, which cost
+ * node/crypto/keys/keccak.ts. viem's own signTransaction hashes with @noble/hashes in JS, which cost
  * the event loop ~2.5 ms per 64 KB audit batch of 500 records, and as much again for the
  * transaction hash the sender computes (main-thread profile during bench:rewrap); this way each
  * is ~0.2 ms. Transactions are serialized by serializeTransaction.ts (the same bytes as viem's

@@ -25,7 +25,7 @@ import {
   DEFAULT_RPC_RETRY_DELAY_MS,
   DEFAULT_RPC_TIMEOUT_MS,
 } from "./constants.js";
-import type { ChainDeployment } from "./deployment.js";
+import type { ChainDeployment } from "../protocol/deployment.js";
 import { asChainError, ChainError } from "./errors.js";
 
 export interface CreateChainClientsOptions {

@@ -1,28 +1,5 @@
-/** Limits the contracts enforce and the defaults the chain side starts from. */
-
-/** RewrapAuditLog.recordRewraps takes 1–1,000 records (RewrapAuditLog.MAX_BATCH), ContentRegistry.confirmHoldings 1–500 ids. */
-export const MAX_AUDIT_BATCH = 1000;
-export const MAX_CONFIRMATION_BATCH = 500;
-
-/** PolicyRegistry.MAX_REPLICATION_FACTOR: the largest k of stake(k) and xor(k). */
-export const MAX_REPLICATION_FACTOR = 16n;
-
-/** ReplicationMode in contracts/types/DekmeshTypes.sol, by its numeric value. */
-export const REPLICATION_MODES = ["all", "stake", "xor", "explicit"] as const;
-export type ReplicationModeName = (typeof REPLICATION_MODES)[number];
-
-/** ValidatorStatus in contracts/types/DekmeshTypes.sol, by its numeric value. */
-export const VALIDATOR_STATUSES = ["none", "registered", "active", "exiting", "exited", "jailed"] as const;
-export type ValidatorStatusName = (typeof VALIDATOR_STATUSES)[number];
-
-/** Replication modes whose holdings are confirmed on chain; xor and all are confirmed in the DHT. */
-export const CONFIRMED_ON_CHAIN_MODES = ["stake", "explicit"] as const;
-
-/** Custom errors by which the contracts refuse a validator that is not active. */
-export const NOT_ACTIVE_ERRORS: ReadonlySet<string> = new Set([
-  "RewrapAuditLogValidatorNotActive",
-  "ContentRegistryValidatorNotActive",
-]);
+/** Defaults the chain side starts from (the contracts' own limits: node/protocol/limits.ts). */
+import { MAX_AUDIT_BATCH, MAX_CONFIRMATION_BATCH } from "../protocol/limits.js";
 
 // Transport defaults: one JSON-RPC call may take this long, and the transport retries a failed
 // call this many times before the caller's own retry logic sees the error.

@@ -15,7 +15,7 @@ import {
 } from "viem";
 import { DekmeshError } from "../protocol/errors.js";
 import { dekmeshErrorsAbi } from "./abis.js";
-import { NOT_ACTIVE_ERRORS } from "./constants.js";
+import { NOT_ACTIVE_ERRORS } from "../protocol/limits.js";
 
 /** Stable codes of the chain side's errors. */
 export type ChainErrorCode =

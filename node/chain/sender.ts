@@ -16,7 +16,7 @@ import type { Address, Hash, Hex } from "viem";
 import { keccakOfHex } from "./account.js";
 import { requireAccount, type ChainClients } from "./clients.js";
 import { asChainError, ChainError, sendRefusal } from "./errors.js";
-import { silentLogger, type ChainLogger } from "./logger.js";
+import { silentLogger, type Logger } from "../protocol/logger.js";
 import { backoffDelay, sleep, throwIfAborted, type BackoffOptions } from "./retry.js";
 import { getTransactionStatus } from "./actions/getTransactionStatus.js";
 import { encodeWrite, estimateWriteGas, type ContractWrite } from "./actions/writeContract.js";
@@ -35,7 +35,7 @@ interface Fees {
 
 export interface TxSenderComponents {
   clients: ChainClients;
-  logger?: ChainLogger;
+  logger?: Logger;
 }
 
 export interface TxSenderOptions extends BackoffOptions {
@@ -74,7 +74,7 @@ const accountsInUse = new Set<string>();
 export class TxSender {
   readonly address: Address;
   readonly #clients: ChainClients;
-  readonly #logger: ChainLogger;
+  readonly #logger: Logger;
   readonly #options: TxSenderOptions;
   readonly #key: string;
   #nonce: number | undefined;

@@ -1,6 +1,7 @@
 /**
- * Small in-memory caches for the indexer client: a bounded map with per-entry expiry, and a
- * single-flight table so concurrent misses for one key share one HTTP request.
+ * Small in-memory caches: a bounded map with per-entry expiry, and a single-flight table so
+ * concurrent misses for one key share one read. The indexer client uses them for its reads;
+ * the validator's AccessDecider (node/validator/access) for its decisions.
  */
 
 /** A Map bounded in size (oldest insertion evicted first) whose entries expire at a given time. */

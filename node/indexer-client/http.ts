@@ -106,3 +106,15 @@ export function errorCode(body: unknown): string | undefined {
   const code = (error as { code?: unknown }).code;
   return typeof code === "string" ? code.slice(0, 64) : undefined;
 }
+
+/** A 404 of the REST API: the indexer does not know the content, policy or account. */
+export function notFoundError(path: string, body: unknown): IndexerClientError {
+  return new IndexerClientError("INDEXER_NOT_FOUND", "the indexer does not know it", { details: { path, code: errorCode(body) } });
+}
+
+/** Any status the read does not expect (4xx other than a handled 404; 5xx are INDEXER_UNAVAILABLE already). */
+export function unexpectedStatus(path: string, status: number, body: unknown): IndexerClientError {
+  return new IndexerClientError("INDEXER_BAD_RESPONSE", `indexer answered HTTP ${status}`, {
+    details: { path, status, code: errorCode(body) },
+  });
+}

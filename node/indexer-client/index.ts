@@ -1,15 +1,31 @@
 /**
- * Typed reads of the indexer's HTTP API for the validator node, with small caches and the
- * bounded staleness check (SPEC §7: refuse to decide on state older than a configurable
- * number of blocks). See docs/rewrap.md ("What is cached").
+ * Typed reads of the indexer's HTTP API for the validator node, the SDK and the CLI, with small
+ * caches and the bounded staleness check (SPEC §7: refuse to decide on state older than a
+ * configurable number of blocks). See docs/rewrap.md ("What is cached") and docs/indexer.md.
  */
-export { createIndexerClient, IndexerClient, type AccessResult, type IndexerClientStats, type ReadOptions, type ReplicationContent, type ReplicationPeer, type ReplicationWork } from "./client.js";
-export { IndexerClientError, type IndexerClientErrorCode } from "./errors.js";
+export {
+  createIndexerClient,
+  IndexerClient,
+  type AccessRead,
+  type IndexerClientStats,
+  type ReadAccessOptions,
+  type ReadOptions,
+} from "./client.js";
 export type {
-  ChainAccessReader,
+  ReplicationContent,
+  ReplicationParameters,
+  ReplicationPeer,
+  ReplicationUnchanged,
+  ReplicationWork,
+} from "./replication.js";
+export type { PolicyLookup } from "./policy-lookup.js";
+export { IndexerClientError, type IndexerClientErrorCode } from "./errors.js";
+export { abortedError, raceAbort } from "./abort.js";
+export { normalizeAddress, normalizeContentId } from "./arguments.js";
+export { BoundedTtlMap, SingleFlight } from "./cache.js";
+export type {
   ChainHeadReader,
   IndexerClientComponents,
-  IndexerClientLogger,
   IndexerClientOptions,
   ResolvedIndexerClientOptions,
 } from "./options.js";

@@ -16,8 +16,9 @@ export interface IndexedBlock {
   timestamp: number;
 }
 
-import { ACCESS_REASONS, type AccessReasonName as AccessReason } from "../chain/accessReasons.js";
-import { REPLICATION_MODES, type ReplicationModeName } from "../chain/constants.js";
+import { ACCESS_REASONS, type AccessReason } from "../protocol/accessReasons.js";
+import { REPLICATION_MODES, type ReplicationModeName } from "../protocol/limits.js";
+import { isAddress, isBytes32 } from "../protocol/ids.js";
 
 export { ACCESS_REASONS, type AccessReason };
 
@@ -100,8 +101,6 @@ export interface PolicyInfo {
 // ------------------------------------------------------------------------------ parsing
 
 const HEX = /^0x[0-9a-fA-F]*$/;
-const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
-const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
 const UINT = /^\d{1,78}$/;
 const HOLDER_STATES: ReadonlySet<string> = new Set(["confirmed", "initial", "assigned", "computed"]);
 
@@ -166,13 +165,13 @@ export class Fields {
 
   address(name: string): Address {
     const value = this.string(name);
-    if (!ADDRESS.test(value)) throw bad(`${this.where}.${name}`, "not an address");
+    if (!isAddress(value)) throw bad(`${this.where}.${name}`, "not an address");
     return value.toLowerCase() as Address;
   }
 
   bytes32(name: string): Hex {
     const value = this.string(name);
-    if (!BYTES32.test(value)) throw bad(`${this.where}.${name}`, "not 32 bytes of hex");
+    if (!isBytes32(value)) throw bad(`${this.where}.${name}`, "not 32 bytes of hex");
     return value.toLowerCase() as Hex;
   }
 
@@ -278,7 +277,7 @@ export function parsePolicy(body: unknown): PolicyInfo {
     notBefore: p.uint("notBefore"),
     notAfter: p.uint("notAfter"),
     allowlist: p.array("allowlist").map((a, i) => {
-      if (typeof a !== "string" || !ADDRESS.test(a)) throw bad(`policy.allowlist[${i}]`, "not an address");
+      if (typeof a !== "string" || !isAddress(a)) throw bad(`policy.allowlist[${i}]`, "not an address");
       return a.toLowerCase() as Address;
     }),
     requirements: p.array("requirements").map((r, i) => {

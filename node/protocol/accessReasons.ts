@@ -13,4 +13,4 @@ export const ACCESS_REASONS = [
   "NotOnAllowlist",
   "MissingAttribute",
 ] as const;
-export type AccessReasonName = (typeof ACCESS_REASONS)[number];
+export type AccessReason = (typeof ACCESS_REASONS)[number];

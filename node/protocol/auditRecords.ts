@@ -9,7 +9,8 @@
  * field and the decoder refuses anything that is not whole records.
  */
 import type { Address, Hex } from "viem";
-import { MAX_AUDIT_BATCH } from "./constants.js";
+import { MAX_AUDIT_BATCH } from "./limits.js";
+import { isAddress, isBytes32 } from "./ids.js";
 
 /** RewrapAuditLog.RECORD_SIZE. */
 export const AUDIT_RECORD_BYTES = 92;
@@ -31,8 +32,6 @@ export class AuditRecordsError extends Error {
   override readonly name = "AuditRecordsError";
 }
 
-const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
-const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 const UINT64_LIMIT = 1n << 64n;
 
 /** `records` packed: 1–1,000 of them, each field checked (hex of the right length, servedAt a uint64). */
@@ -43,9 +42,9 @@ export function encodeAuditRecords(records: readonly RewrapRecord[]): Hex {
   const parts = new Array<string>(records.length + 1);
   parts[0] = "0x";
   records.forEach((r, i) => {
-    if (!BYTES32.test(r.contentId)) throw new AuditRecordsError(`record ${i}: contentId is not 32 bytes of hex`);
-    if (!ADDRESS.test(r.requester)) throw new AuditRecordsError(`record ${i}: requester is not an address`);
-    if (!BYTES32.test(r.requestDigest)) throw new AuditRecordsError(`record ${i}: requestDigest is not 32 bytes of hex`);
+    if (!isBytes32(r.contentId)) throw new AuditRecordsError(`record ${i}: contentId is not 32 bytes of hex`);
+    if (!isAddress(r.requester)) throw new AuditRecordsError(`record ${i}: requester is not an address`);
+    if (!isBytes32(r.requestDigest)) throw new AuditRecordsError(`record ${i}: requestDigest is not 32 bytes of hex`);
     const servedAt = typeof r.servedAt === "bigint" ? r.servedAt : Number.isSafeInteger(r.servedAt) ? BigInt(r.servedAt) : -1n;
     if (servedAt < 0n || servedAt >= UINT64_LIMIT) throw new AuditRecordsError(`record ${i}: servedAt is not a uint64`);
     parts[i + 1] = `${r.contentId.slice(2)}${r.requester.slice(2)}${r.requestDigest.slice(2)}${servedAt.toString(16).padStart(16, "0")}`;

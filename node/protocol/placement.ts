@@ -1,5 +1,5 @@
 // Where a content's DEK should live under the replication modes whose replica set is not
-// written on chain (SPEC §5): `xor(k)` and `all`. The indexer's /holders endpoint and the
+// written on chain (docs/architecture.md#replication): `xor(k)` and `all`. The indexer's /holders endpoint and the
 // validator nodes both call these functions, so the answer is the same wherever it is computed.
 import { hexToBigInt, keccak256, type Address, type Hex } from "viem";
 

@@ -1,7 +1,7 @@
 /**
- * The recovery seed (SPEC §4, docs/client.md "Recovery"): the message a publisher sends to a
+ * The recovery seed (docs/architecture.md#on-chain-state, docs/client.md "Recovery"): the message a publisher sends to a
  * validator to re-seed a content's DEK when every holder is gone. Both sides use this file —
- * the client seals a seed (node/client/recoverySeed.ts), the validator accepts one
+ * the client seals a seed (node/sdk/recoverySeed.ts), the validator accepts one
  * (./recovery.ts) — so the typed data, the digest and the JSON exist once.
  *
  *   POST /v1/recover   (JSON, ≤ 4 KiB)
@@ -12,15 +12,17 @@
  * - `signature`: the publisher's EIP-712 signature of
  *   `DekRecovery(bytes32 contentId,address validator,bytes8 kid,uint256 nonce,uint64 expiry)`
  *   in the rewrap domain (name "dekmesh", version "1", chainId, RewrapAuditLog).
- * - `envelope`: the rewrap envelope (node/envelopes wrapForClient) of the DEK to the
+ * - `envelope`: the rewrap envelope (node/crypto/envelopes wrapForClient) of the DEK to the
  *   validator's KAS key `kid`, bound to that EIP-712 digest — it opens only for this message,
  *   at this validator.
  */
-import { hashTypedData, type Address, type Hex } from "viem";
-import { REWRAP_ENVELOPE_LENGTH } from "../../crypto/envelopes/index.js";
-import { bytesToHex, eip712Domain, hexToBytes, type RewrapDomain } from "../rewrap/index.js";
-import { address, contentId, hexOfLength, keys, parseJsonObject, seconds, uint256 } from "../rewrap/wire.js";
-import { MAX_RECOVERY_SEED_BYTES } from "./constants.js";
+import { bytesToHex, hashTypedData, hexToBytes, type Address, type Hex } from "viem";
+import { REWRAP_ENVELOPE_LENGTH } from "./rewrap/constants.js";
+import { eip712Domain, type RewrapDomain } from "./rewrap/eip712.js";
+import { address, contentId, hexOfLength, keys, parseJsonObject, seconds, uint256 } from "./rewrap/wire.js";
+
+/** A recovery seed's JSON (POST /v1/recover): ~600 bytes; 4 KiB is the whole allowance. */
+export const MAX_RECOVERY_SEED_BYTES = 4 * 1024;
 
 export const DEK_RECOVERY_TYPES = {
   DekRecovery: [

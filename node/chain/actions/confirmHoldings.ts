@@ -1,7 +1,7 @@
 import type { Hex } from "viem";
 import { contentRegistryAbi } from "../abis.js";
 import type { ChainClients } from "../clients.js";
-import { MAX_CONFIRMATION_BATCH } from "../constants.js";
+import { MAX_CONFIRMATION_BATCH } from "../../protocol/limits.js";
 import { ChainError } from "../errors.js";
 import { sendContractWrite, type ContractWrite, type WriteOptions, type WriteResult } from "./writeContract.js";
 

@@ -1,6 +1,6 @@
 import type { Address, Hex, PublicClient } from "viem";
 import { contentRegistryAbi } from "../abis.js";
-import { ACCESS_REASONS, type AccessReasonName } from "../accessReasons.js";
+import { ACCESS_REASONS, type AccessReason } from "../../protocol/accessReasons.js";
 import { read } from "./readContract.js";
 
 export interface GetAccessDecisionParameters {
@@ -16,7 +16,7 @@ export interface ChainAccessDecision {
   policyId: bigint;
   account: Address;
   allowed: boolean;
-  reason: AccessReasonName;
+  reason: AccessReason;
   /** The block's timestamp: what `canAccess` evaluates time windows and grant expiries at. */
   at: bigint;
   block: { number: number; timestamp: number };

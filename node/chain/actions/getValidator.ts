@@ -1,7 +1,7 @@
 import type { Address, Hex } from "viem";
 import { validatorRegistryAbi } from "../abis.js";
 import type { ChainClients } from "../clients.js";
-import { VALIDATOR_STATUSES, type ValidatorStatusName } from "../constants.js";
+import { VALIDATOR_STATUSES, type ValidatorStatusName } from "../../protocol/limits.js";
 import { read } from "./readContract.js";
 
 export interface GetValidatorParameters {

@@ -1,6 +1,12 @@
 import type { Hex } from "viem";
 import { rewrapAuditLogAbi } from "../abis.js";
-import { AUDIT_RECORD_BYTES, AuditRecordsError, encodeAuditRecords, packedAuditRecordsHex, type RewrapRecord } from "../auditRecords.js";
+import {
+  AUDIT_RECORD_BYTES,
+  AuditRecordsError,
+  encodeAuditRecords,
+  packedAuditRecordsHex,
+  type RewrapRecord,
+} from "../../protocol/auditRecords.js";
 import type { ChainClients } from "../clients.js";
 import { ChainError } from "../errors.js";
 import { sendContractWrite, type ContractWrite, type WriteOptions, type WriteResult } from "./writeContract.js";

@@ -8,8 +8,10 @@ export interface RegisterValidatorParameters extends WriteOptions {
   operator: Address;
   /** Compressed P-256 KAS public key (33 bytes). */
   kasPublicKey: Hex | Uint8Array;
-  /** libp2p peer id, binary multihash form (≤ 64 bytes). */
+  /** libp2p peer id of a secp256k1 key, binary multihash form (39 bytes). */
   peerId: Hex | Uint8Array;
+  /** The libp2p key's signature letting this node claim `peerId` (signPeerIdProof). */
+  peerIdProof: Hex | Uint8Array;
   /** libp2p listen addresses (≤ 8). */
   multiaddrs: readonly string[];
   /** HTTP rewrap endpoint URL. */
@@ -29,7 +31,14 @@ export function registerValidatorRequest(clients: ChainClients, parameters: Regi
     address: clients.deployment.addresses.validatorRegistry,
     abi: validatorRegistryAbi,
     functionName: "register",
-    args: [parameters.operator, hex(parameters.kasPublicKey), hex(parameters.peerId), [...parameters.multiaddrs], parameters.endpoint],
+    args: [
+      parameters.operator,
+      hex(parameters.kasPublicKey),
+      hex(parameters.peerId),
+      hex(parameters.peerIdProof),
+      [...parameters.multiaddrs],
+      parameters.endpoint,
+    ],
   };
 }
 

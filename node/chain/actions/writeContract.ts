@@ -11,7 +11,8 @@ import {
 } from "viem";
 import { contentRegistryAbi } from "../abis.js";
 import { requireAccount, type ChainClients } from "../clients.js";
-import { GAS_MARGIN_PERCENT, MAX_REPLICATION_FACTOR } from "../constants.js";
+import { GAS_MARGIN_PERCENT } from "../constants.js";
+import { MAX_REPLICATION_FACTOR } from "../../protocol/limits.js";
 import { asChainError, ChainError } from "../errors.js";
 import { waitForReceipt } from "./waitForReceipt.js";
 
@@ -47,8 +48,8 @@ export function encodeWrite(write: ContractWrite): Hex {
  * already set where the real call draws one whose counter is zero: an SSTORE from zero on a
  * cold slot instead of an update, ~17,100 gas more per slot (measured in
  * test/contracts/ContentRegistry.test.ts), about the whole 20 % margin of a one-slot
- * registration. Hardhat then answered "Transaction ran out of gas" (the intermittent -32602 on
- * a test's second registerContent, sessions 8-11, named once errors carried the node's reason).
+ * registration. Hardhat then answers "Transaction ran out of gas" (an intermittent -32602 on
+ * a second registerContent in a block).
  */
 const DRAW_GAS_PER_SLOT = 22_100n;
 

@@ -3,7 +3,7 @@
  * validator (replication), publisher → their future self (recovery). See docs/crypto.md.
  */
 export { EnvelopeError, type EnvelopeErrorCode } from "./errors.js";
-export { REWRAP_ENVELOPE_LENGTH, unwrapRewrap, wrapForClient } from "./rewrap.js";
+export { unwrapRewrap, wrapForClient } from "./rewrap.js";
 export {
   DEFAULT_MAX_REPLICATION_LIFETIME,
   REPLICATION_ENVELOPE_LENGTH,

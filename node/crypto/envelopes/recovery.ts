@@ -1,6 +1,6 @@
 /**
  * The recovery envelope: at upload the publisher wraps the DEK to a key of their own and
- * registers it on chain, so they can re-seed the DEK if every holder vanished (SPEC §4).
+ * registers it on chain, so they can re-seed the DEK if every holder vanished (docs/architecture.md#on-chain-state).
  *
  * The publisher's recovery key is a P-256 key derived from their account's EIP-191
  * signature over a fixed message naming their address and chain. Why not ECIES to the
@@ -20,7 +20,8 @@
  * The content id and publisher address are not stored (the registration carries them) but
  * bind the envelope through the ECIES context.
  */
-import { bytesEqual, concatBytes, toHex, utf8 } from "../keys/bytes.js";
+import { bytesToBigInt, bytesToHex } from "viem";
+import { bytesEqual, concatBytes, utf8 } from "../keys/bytes.js";
 import { addressToBytes, hashPersonalMessage, recoverAddress, sameAddress, type Address } from "../keys/ethereum.js";
 import { hkdfSha256 } from "../keys/hkdf.js";
 import { kasKeyId } from "../keys/kid.js";
@@ -57,7 +58,7 @@ export function deriveRecoveryKey(params: { publisher: Address; chainId: bigint;
     throw new EnvelopeError("ENVELOPE_BAD_SIGNATURE", "recovery signature is not the publisher's");
   }
   const okm = hkdfSha256(params.signature.subarray(0, 64), DOMAIN, addressToBytes(params.publisher), 48);
-  const scalar = (BigInt("0x" + toHex(okm)) % (P256_ORDER - 1n)) + 1n;
+  const scalar = (bytesToBigInt(okm) % (P256_ORDER - 1n)) + 1n;
   return P256PrivateKey.fromBytes(new Uint8Array(Buffer.from(scalar.toString(16).padStart(64, "0"), "hex")));
 }
 
@@ -88,7 +89,7 @@ export function openRecovery(params: { envelope: Uint8Array; recoveryKey: P256Pr
   }
   const kid = envelope.subarray(1, 9);
   if (!bytesEqual(kid, params.recoveryKey.kid)) {
-    throw new EnvelopeError("ENVELOPE_UNKNOWN_KID", "envelope is wrapped to another recovery key", { details: { kid: toHex(kid) } });
+    throw new EnvelopeError("ENVELOPE_UNKNOWN_KID", "envelope is wrapped to another recovery key", { details: { kid: bytesToHex(kid) } });
   }
   return eciesOpen({
     recipientKey: params.recoveryKey,

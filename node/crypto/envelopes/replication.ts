@@ -1,5 +1,5 @@
 /**
- * The replication envelope: a holder sends a DEK to another validator (SPEC §5).
+ * The replication envelope: a holder sends a DEK to another validator (docs/architecture.md#replication).
  *
  * The DEK is ECIES-encrypted to the recipient's KAS key, and the whole envelope is signed by
  * the holder's node chain account (secp256k1, EIP-191 personal_sign over a 32-byte digest),
@@ -22,9 +22,19 @@
  *   wrappedDek    48   AES-256-GCM(DEK) ‖ tag
  *   signature     65   r‖s‖v by holder over keccak256("dekmesh/replication/v1" ‖ all bytes above)
  */
+import { bytesToHex } from "viem";
 import { randomBytes } from "node:crypto";
-import { bytesEqual, concatBytes, readU64, toHex, u64be, utf8 } from "../keys/bytes.js";
-import { addressToBytes, hashPersonalMessage, keccak256, recoverAddress, sameAddress, signHash, toChecksumAddress, type Address } from "../keys/ethereum.js";
+import { bytesEqual, concatBytes, readU64, u64be, utf8 } from "../keys/bytes.js";
+import {
+  addressToBytes,
+  hashPersonalMessage,
+  keccak256,
+  recoverAddress,
+  sameAddress,
+  signHash,
+  toChecksumAddress,
+  type Address,
+} from "../keys/ethereum.js";
 import type { ChainAccount } from "../keys/hierarchy.js";
 import { KasKeyRing } from "../keys/keyring.js";
 import { kasKeyId } from "../keys/kid.js";
@@ -125,7 +135,7 @@ export function openReplication(params: OpenReplicationParams): ReplicationEnvel
     throw new EnvelopeError("ENVELOPE_WRONG_RECIPIENT", "envelope is addressed to another node", { details: { recipient: fields.recipient } });
   }
   if (!bytesEqual(fields.contentId, params.expectedContentId)) {
-    throw new EnvelopeError("ENVELOPE_WRONG_CONTENT", "envelope carries another content's DEK", { details: { contentId: toHex(fields.contentId) } });
+    throw new EnvelopeError("ENVELOPE_WRONG_CONTENT", "envelope carries another content's DEK", { details: { contentId: bytesToHex(fields.contentId) } });
   }
   if (fields.expiresAt <= params.now) throw new EnvelopeError("ENVELOPE_EXPIRED", "envelope expired", { details: { expiresAt: fields.expiresAt.toString() } });
   if (fields.expiresAt - params.now > (params.maxLifetime ?? DEFAULT_MAX_REPLICATION_LIFETIME)) {
@@ -142,7 +152,7 @@ export function openReplication(params: OpenReplicationParams): ReplicationEnvel
   if (params.replayGuard?.has(fields.nonce, params.now) === true) throw new EnvelopeError("ENVELOPE_REPLAYED", "envelope was already delivered");
   const kasKey = params.recipientKasKey instanceof KasKeyRing ? params.recipientKasKey.get(fields.recipientKid) : params.recipientKasKey;
   if (kasKey === undefined || !bytesEqual(kasKey.kid, fields.recipientKid)) {
-    throw new EnvelopeError("ENVELOPE_UNKNOWN_KID", "envelope is encrypted to a KAS key this node does not hold", { details: { kid: toHex(fields.recipientKid) } });
+    throw new EnvelopeError("ENVELOPE_UNKNOWN_KID", "envelope is encrypted to a KAS key this node does not hold", { details: { kid: bytesToHex(fields.recipientKid) } });
   }
   const dek = eciesOpen({
     recipientKey: kasKey,

@@ -1,5 +1,5 @@
 /**
- * The rewrap envelope: a validator hands a DEK to a reader (SPEC §6). Same shape as
+ * The rewrap envelope: a validator hands a DEK to a reader (docs/architecture.md#rewrap-and-forwarding). Same shape as
  * OpenTDF's KAS NanoTDF rewrap — a fresh session key, ECDH with the client's P-256 key,
  * HKDF (salted with the NanoTDF salt), AES-256-GCM over the DEK — plus a binding to the
  * request: the digest of the signed rewrap request enters the key schedule and the AAD, so
@@ -14,11 +14,11 @@
 import { concatBytes, utf8 } from "../keys/bytes.js";
 import type { P256PrivateKey } from "../keys/p256.js";
 import { NANOTDF_SALT } from "../tdf/constants.js";
+import { REWRAP_ENVELOPE_LENGTH } from "../../protocol/rewrap/constants.js";
 import { eciesOpen, eciesSeal } from "./ecies.js";
 import { EnvelopeError } from "./errors.js";
 
 export const REWRAP_ENVELOPE_VERSION = 1;
-export const REWRAP_ENVELOPE_LENGTH = 1 + 33 + 32 + 16;
 const DOMAIN = utf8("dekmesh/rewrap/v1");
 
 function context(requestDigest: Uint8Array): Uint8Array {

@@ -33,17 +33,6 @@ export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-export function toHex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
-}
-
-/** Parses hex with or without a 0x prefix; returns undefined for anything that is not hex. */
-export function fromHex(hex: string): Uint8Array | undefined {
-  const body = hex.startsWith("0x") || hex.startsWith("0X") ? hex.slice(2) : hex;
-  if (body.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(body)) return undefined;
-  return new Uint8Array(Buffer.from(body, "hex"));
-}
-
 export function utf8(text: string): Uint8Array {
   return new TextEncoder().encode(text);
 }

@@ -5,7 +5,8 @@
  * peer or a contract can check a signer against the on-chain registry by address.
  */
 import { secp256k1 } from "@noble/curves/secp256k1.js";
-import { concatBytes, fromHex, toHex, utf8 } from "./bytes.js";
+import { bytesToHex, hexToBytes, isHex } from "viem";
+import { concatBytes, utf8 } from "./bytes.js";
 import { KeyError } from "./errors.js";
 import { keccak256 } from "./keccak.js";
 
@@ -16,8 +17,8 @@ export const ETH_SIGNATURE_LENGTH = 65;
 
 /** EIP-55 mixed-case checksum encoding of a 20-byte address. */
 export function toChecksumAddress(address: Uint8Array): Address {
-  const lower = toHex(address);
-  const hash = toHex(keccak256(utf8(lower)));
+  const lower = bytesToHex(address).slice(2);
+  const hash = bytesToHex(keccak256(utf8(lower))).slice(2);
   let out = "0x";
   for (let i = 0; i < lower.length; i++) {
     out += parseInt(hash[i]!, 16) >= 8 ? lower[i]!.toUpperCase() : lower[i]!;
@@ -26,11 +27,10 @@ export function toChecksumAddress(address: Uint8Array): Address {
 }
 
 export function addressToBytes(address: string): Uint8Array {
-  const bytes = fromHex(address);
-  if (bytes === undefined || bytes.length !== 20 || !address.startsWith("0x")) {
+  if (!isHex(address, { strict: true }) || address.length !== 42) {
     throw new KeyError("KEY_INVALID_PUBLIC_KEY", "not a 0x-prefixed 20-byte address");
   }
-  return bytes;
+  return hexToBytes(address);
 }
 
 export function sameAddress(a: string, b: string): boolean {

@@ -1,5 +1,5 @@
 /**
- * The operator key hierarchy (seed 001, SPEC §2): one BIP-39 mnemonic deterministically
+ * The operator key hierarchy (seed 001, docs/architecture.md#identities-and-keys): one BIP-39 mnemonic deterministically
  * yields the operator's chain account and, per node index, the node's chain account, KAS
  * key, libp2p identity and storage key. The mnemonic is only needed for setup and recovery;
  * because every node key is re-derivable, a node's sealed DEK store can be opened from a
@@ -9,21 +9,25 @@
  *   operator account   secp256k1  BIP-44     m/44'/60'/0'/0/0          (the first MetaMask account)
  *   node i account     secp256k1  BIP-44     m/44'/60'/(i+1)'/0/0      (own BIP-44 account per node)
  *   node i KAS key     P-256      SLIP-0010  m/4475725'/0'/i'
- *   node i libp2p key  Ed25519    SLIP-0010  m/4475725'/1'/i'
+ *   node i libp2p key  secp256k1  BIP-32     m/4475725'/1'/i'
  *   node i storage key 32 bytes   SLIP-0010  m/4475725'/2'/i'  (the Ed25519-curve node's key bytes)
  * 4475725 = 0x444b4d, "DKM": a private purpose number so dekmesh keys never collide with
  * wallet keys derived from the same mnemonic.
+ *
+ * The libp2p identity is secp256k1, not libp2p's usual Ed25519, because ValidatorRegistry checks
+ * a signature by the key inside the peer id before it lets a validator claim it (issue #22), and
+ * the EVM can only check secp256k1 signatures cheaply (ecrecover). It was Ed25519 (SLIP-0010
+ * ed25519 at the same path) until then: every node's peer id changed, from "12D3KooW…" to
+ * "16Uiu2HAm…", and test/node/crypto/vectors/node-keys.json was regenerated for it.
  */
 import { pbkdf2Sync } from "node:crypto";
 import { inspect } from "node:util";
-import { ed25519 } from "@noble/curves/ed25519.js";
 import { privateKeyFromRaw } from "@libp2p/crypto/keys";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
-import type { Ed25519PrivateKey } from "@libp2p/interface";
+import type { Secp256k1PrivateKey } from "@libp2p/interface";
 import { HDKey } from "@scure/bip32";
 import { validateMnemonic } from "@scure/bip39";
 import { wordlist } from "@scure/bip39/wordlists/english.js";
-import { concatBytes } from "./bytes.js";
 import { KeyError } from "./errors.js";
 import { addressFromPrivateKey, type Address } from "./ethereum.js";
 import { P256PrivateKey } from "./p256.js";
@@ -53,7 +57,7 @@ export interface NodeKeys {
   readonly account: ChainAccount;
   readonly kasKey: P256PrivateKey;
   readonly kid: Uint8Array;
-  readonly libp2pPrivateKey: Ed25519PrivateKey;
+  readonly libp2pPrivateKey: Secp256k1PrivateKey;
   readonly peerId: string;
   readonly storageKey: Uint8Array;
 }
@@ -68,9 +72,15 @@ export function mnemonicToSeed(mnemonic: string, passphrase = ""): Uint8Array {
   return new Uint8Array(pbkdf2Sync(normalized, salt, 2048, 64, "sha512"));
 }
 
-function chainAccount(seed: Uint8Array, path: string): ChainAccount {
+/** The BIP-32 secp256k1 private key at `path` (for hardened paths, the same as SLIP-0010 secp256k1). */
+function secp256k1Key(seed: Uint8Array, path: string): Uint8Array {
   const privateKey = HDKey.fromMasterSeed(seed).derive(path).privateKey;
   if (privateKey === null) throw new KeyError("KEY_INVALID_PATH", "derivation produced no private key", { details: { path } });
+  return privateKey;
+}
+
+function chainAccount(seed: Uint8Array, path: string): ChainAccount {
+  const privateKey = secp256k1Key(seed, path);
   return redacted({ address: addressFromPrivateKey(privateKey), privateKey });
 }
 
@@ -109,9 +119,8 @@ export class OperatorRoot {
   nodeKeys(index: number): NodeKeys {
     assertIndex(index);
     const kasKey = P256PrivateKey.fromBytes(slip10Derive("nist256p1", this.#seed, derivationPaths.kasKey(index)).privateKey);
-    const libp2pSeed = slip10Derive("ed25519", this.#seed, derivationPaths.libp2pIdentity(index)).privateKey;
-    // libp2p's raw Ed25519 private key is seed‖publicKey (64 bytes).
-    const libp2pPrivateKey = privateKeyFromRaw(concatBytes(libp2pSeed, ed25519.getPublicKey(libp2pSeed))) as Ed25519PrivateKey;
+    // libp2p's raw secp256k1 private key is the 32-byte scalar.
+    const libp2pPrivateKey = privateKeyFromRaw(secp256k1Key(this.#seed, derivationPaths.libp2pIdentity(index))) as Secp256k1PrivateKey;
     return redacted({
       index,
       account: chainAccount(this.#seed, derivationPaths.nodeAccount(index)),

@@ -1,9 +1,9 @@
 /**
  * The KAS keys a node currently answers for, by KID. Rotation adds a key and makes it
  * current; old keys stay until the operator revokes them, because headers written to them
- * remain in circulation (SPEC §2).
+ * remain in circulation (docs/architecture.md#identities-and-keys).
  */
-import { toHex } from "./bytes.js";
+import { bytesToHex } from "viem";
 import { KeyError } from "./errors.js";
 import type { P256PrivateKey } from "./p256.js";
 
@@ -17,20 +17,20 @@ export class KasKeyRing {
 
   /** Adds a key and makes it the one new headers are encrypted to. */
   add(key: P256PrivateKey): void {
-    this.#keys.set(toHex(key.kid), key);
+    this.#keys.set(bytesToHex(key.kid), key);
     this.#current = key;
   }
 
   /** Forgets a revoked key; the current key cannot be removed (rotate first). */
   remove(kid: Uint8Array): boolean {
-    if (this.#current !== undefined && toHex(this.#current.kid) === toHex(kid)) {
+    if (this.#current !== undefined && bytesToHex(this.#current.kid) === bytesToHex(kid)) {
       throw new KeyError("KEY_RING_CURRENT_KEY", "cannot remove the current KAS key");
     }
-    return this.#keys.delete(toHex(kid));
+    return this.#keys.delete(bytesToHex(kid));
   }
 
   get(kid: Uint8Array): P256PrivateKey | undefined {
-    return this.#keys.get(toHex(kid));
+    return this.#keys.get(bytesToHex(kid));
   }
 
   get current(): P256PrivateKey {

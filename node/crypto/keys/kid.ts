@@ -5,7 +5,7 @@
  * finds the private key for a header without trying every key it ever had.
  */
 import { createHash } from "node:crypto";
-import { toHex } from "./bytes.js";
+import { bytesToHex } from "viem";
 
 export const KID_LENGTH = 8;
 
@@ -16,5 +16,5 @@ export function kasKeyId(compressedPublicKey: Uint8Array): Uint8Array {
 
 /** The KID as 0x-prefixed hex, the form `bytes8` values take in viem and the indexer. */
 export function kidToHex(kid: Uint8Array): `0x${string}` {
-  return `0x${toHex(kid)}`;
+  return bytesToHex(kid);
 }

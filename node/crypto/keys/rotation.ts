@@ -1,5 +1,5 @@
 /**
- * KAS key rotation (SPEC §2 "Rekey"). A node moves to a fresh random P-256 key that nobody
+ * KAS key rotation (docs/architecture.md#identities-and-keys "Rekey"). A node moves to a fresh random P-256 key that nobody
  * can predict from the root; the operator account signs an EIP-712 authorization
  * {node, kasPublicKey, kid, sequence} so any peer can check, offline and against the
  * operator address in the ValidatorRegistry, that the new key came from the same operator.

@@ -1,5 +1,5 @@
 /**
- * The at-rest format for node secrets and DEKs (the database stores these blobs; see SPEC §7).
+ * The at-rest format for node secrets and DEKs (the database stores these blobs; see docs/architecture.md#the-validator-node).
  *
  * Each record is AES-256-GCM under a key derived from the node's storage key, with a random
  * 96-bit nonce, and with the record's type and id in the AAD: a sealed DEK copied to another

@@ -6,7 +6,7 @@
  * per-curve master key ("Nist256p1 seed" / "ed25519 seed") so the same seed never yields
  * related keys on different curves. Only hardened steps are implemented: every dekmesh
  * path is fully hardened, so a leaked child key plus public data never exposes a sibling.
- * Checked against the SLIP-0010 test vectors in test/node/keys/slip10.test.ts.
+ * Checked against the SLIP-0010 test vectors in test/node/crypto/keys/slip10.test.ts.
  */
 import { createHmac } from "node:crypto";
 import { concatBytes, u32be, utf8 } from "./bytes.js";

@@ -4,9 +4,10 @@
  * OpenTDF tooling derives the same key from the same header, which keeps dekmesh files
  * decryptable by any NanoTDF implementation that is handed the key.
  */
+import { bytesToHex } from "viem";
 import { hkdfSha256 } from "../keys/hkdf.js";
 import { KasKeyRing } from "../keys/keyring.js";
-import { bytesEqual, toHex } from "../keys/bytes.js";
+import { bytesEqual } from "../keys/bytes.js";
 import { P256PrivateKey } from "../keys/p256.js";
 import { NANOTDF_SALT } from "./constants.js";
 import { TdfError } from "./errors.js";
@@ -33,13 +34,13 @@ function selectKey(header: NanoTdfHeader, input: KasPrivateKeyInput): P256Privat
   if (input instanceof KasKeyRing) {
     if (kid === undefined) throw new TdfError("TDF_UNKNOWN_KID", "header names no KID to look up");
     const key = input.get(kid);
-    if (key === undefined) throw new TdfError("TDF_UNKNOWN_KID", "no KAS key with the header's KID", { details: { kid: toHex(kid) } });
+    if (key === undefined) throw new TdfError("TDF_UNKNOWN_KID", "no KAS key with the header's KID", { details: { kid: bytesToHex(kid) } });
     return key;
   }
   const key = input instanceof P256PrivateKey ? input : P256PrivateKey.fromBytes(input);
   // A header that names another key would only yield a wrong DEK; say so instead.
   if (kid !== undefined && !bytesEqual(kid, key.kid)) {
-    throw new TdfError("TDF_UNKNOWN_KID", "header is encrypted to another KAS key", { details: { kid: toHex(kid) } });
+    throw new TdfError("TDF_UNKNOWN_KID", "header is encrypted to another KAS key", { details: { kid: bytesToHex(kid) } });
   }
   return key;
 }

@@ -1,7 +1,7 @@
 /**
  * Payload segments. A NanoTDF payload is `u24 length ‖ IV(3) ‖ ciphertext ‖ tag`, at most
  * 2^24 − 1 bytes after the length. dekmesh carries larger plaintexts as a sequence of such
- * payloads under the one header and DEK (SPEC §3):
+ * payloads under the one header and DEK (docs/architecture.md#content-format):
  *
  *   header ‖ segment 0 ‖ segment 1 ‖ … ‖ segment n−1 [‖ creator signature]
  *

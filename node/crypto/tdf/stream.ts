@@ -22,7 +22,13 @@ import {
   segmentPrefix,
   type SegmentLayout,
 } from "./segments.js";
-import { createCreatorSignature, signatureSectionLength, signedContentHasher, splitSignature, verifyCreatorSignature } from "./signature.js";
+import {
+  createCreatorSignature,
+  signatureSectionLength,
+  signedContentHasher,
+  splitSignature,
+  verifyCreatorSignature,
+} from "./signature.js";
 
 /** Largest possible header: locator 289, policy with key access 65,895, ECDSA-P521 binding, P-521 key. */
 const MAX_HEADER_LENGTH = 3 + 289 + 2 + 65_895 + 132 + 67;

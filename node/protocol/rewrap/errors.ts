@@ -1,5 +1,5 @@
-import { DekmeshError } from "../../protocol/errors.js";
-import type { AccessReason } from "../../indexer-client/index.js";
+import { DekmeshError } from "../errors.js";
+import type { AccessReason } from "../accessReasons.js";
 
 /**
  * Why a rewrap was refused. The codes are a wire format (clients and peers switch on them); the

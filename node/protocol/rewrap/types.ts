@@ -2,7 +2,8 @@
  * Rewrap requests and answers as the service sees them (decoded; `wire.ts` maps them to and from
  * JSON). Field names and types mirror the EIP-712 structs in `eip712.ts` and docs/rewrap.md.
  */
-import type { AccessReason, Address, Hex } from "../../indexer-client/index.js";
+import type { Address, Hex } from "viem";
+import type { AccessReason } from "../accessReasons.js";
 import type { RewrapErrorCode } from "./errors.js";
 
 export type { Address, Hex };
@@ -63,7 +64,7 @@ export interface RewrapAnswer {
   contentId: Hex;
   /** The EIP-712 digest of the request (also the audit record's requestDigest). */
   requestDigest: Hex;
-  /** 82-byte rewrap envelope (node/envelopes/rewrap.ts); open with `unwrapRewrap`. */
+  /** 82-byte rewrap envelope (node/crypto/envelopes/rewrap.ts); open with `unwrapRewrap`. */
   envelope: Uint8Array;
 }
 

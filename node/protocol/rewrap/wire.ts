@@ -8,11 +8,17 @@
  * Refusals are padded to REFUSAL_BYTES whatever their code, and a bulk answer's items all have
  * the same size, so the length of an answer tells an observer nothing but the number of items.
  */
-import { REWRAP_ENVELOPE_LENGTH } from "../../crypto/envelopes/index.js";
-import { ACCESS_REASONS, type AccessReason } from "../../indexer-client/index.js";
-import { MAX_BULK_CONTENTS, MAX_BULK_REQUEST_BYTES, MAX_REWRAP_REQUEST_BYTES, REFUSAL_BYTES } from "./constants.js";
-import { bytesToHex } from "./eip712.js";
+import {
+  REWRAP_ENVELOPE_LENGTH,
+  MAX_BULK_CONTENTS,
+  MAX_BULK_REQUEST_BYTES,
+  MAX_REWRAP_REQUEST_BYTES,
+  REFUSAL_BYTES,
+} from "./constants.js";
+import { ACCESS_REASONS, type AccessReason } from "../accessReasons.js";
+import { bytesToHex } from "viem";
 import { isRewrapErrorCode, RewrapError, type RewrapErrorCode } from "./errors.js";
+import { assertContentIdCount, assertDistinctContentIds, isSeconds, isUint256 } from "./shape.js";
 import type {
   Address,
   BulkItem,
@@ -25,15 +31,13 @@ import type {
   SignedRewrapRequest,
   SignedSessionGrant,
 } from "./types.js";
+import { isAddress, isContentId, toContentId, type ContentId } from "../ids.js";
 
 export type Json = Record<string, unknown>;
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
-const CONTENT_ID = /^0x[0-9a-fA-F]{64}$/;
-const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 const P256_KEY = /^0x0[23][0-9a-fA-F]{64}$/;
 const UINT_DECIMAL = /^(0|[1-9][0-9]{0,77})$/;
-const UINT256_MAX = (1n << 256n) - 1n;
 const ETH_SIGNATURE_HEX = 2 + 65 * 2;
 const P256_SIGNATURE_HEX = 2 + 64 * 2;
 const ENVELOPE_HEX = 2 + REWRAP_ENVELOPE_LENGTH * 2;
@@ -43,7 +47,7 @@ function malformed(what: string): RewrapError {
 }
 
 // ------------------------------------------------------------------------- parsing helpers
-// Exported for the other signed messages of the rewrap domain (node/replication/recoverySeed.ts).
+// Exported for the other signed messages of the rewrap domain (node/protocol/recoverySeed.ts).
 
 /** UTF-8 JSON text of at most `maxBytes` bytes → a JSON object. */
 export function parseJsonObject(input: string | Uint8Array, maxBytes: number): Json {
@@ -91,12 +95,14 @@ export function hexOfLength(value: unknown, hexLength: number, where: string): U
   return new Uint8Array(Buffer.from(body, "hex"));
 }
 
-export function contentId(value: unknown, where: string): Hex {
-  return matching(value, CONTENT_ID, where).toLowerCase() as Hex;
+export function contentId(value: unknown, where: string): ContentId {
+  if (!isContentId(value)) throw malformed(`${where} is not well formed`);
+  return toContentId(value);
 }
 
 export function address(value: unknown, where: string): Address {
-  return matching(value, ADDRESS, where).toLowerCase() as Address;
+  if (!isAddress(value)) throw malformed(`${where} is not well formed`);
+  return value.toLowerCase() as Address;
 }
 
 function p256Key(value: unknown, where: string): Uint8Array {
@@ -105,13 +111,13 @@ function p256Key(value: unknown, where: string): Uint8Array {
 
 export function uint256(value: unknown, where: string): bigint {
   const n = BigInt(matching(value, UINT_DECIMAL, where));
-  if (n > UINT256_MAX) throw malformed(`${where} is above uint256`);
+  if (!isUint256(n)) throw malformed(`${where} is above uint256`);
   return n;
 }
 
-/** A uint64 of unix seconds; every acceptable expiry is far below 2^53, so a safe integer. */
+/** Unix seconds (./shape.ts `isSeconds`). */
 export function seconds(value: unknown, where: string): number {
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) throw malformed(`${where} is not unix seconds`);
+  if (!isSeconds(value)) throw malformed(`${where} is not unix seconds`);
   return value;
 }
 
@@ -183,11 +189,9 @@ export function rewrapRequestToJson(signed: SignedRewrapRequest): Json {
 export function bulkRequestFromJson(value: unknown): SignedRewrapBulkRequest {
   const body = object(value, "request");
   keys(body, "request", ["contentIds", "clientPublicKey", "nonce", "expiry", "auth"]);
-  if (!Array.isArray(body.contentIds)) throw malformed("contentIds is not an array");
-  if (body.contentIds.length > MAX_BULK_CONTENTS) throw new RewrapError("REWRAP_TOO_LARGE");
-  if (body.contentIds.length === 0) throw malformed("contentIds is empty");
+  assertContentIdCount(body.contentIds, MAX_BULK_CONTENTS);
   const contentIds = body.contentIds.map((id, i) => contentId(id, `contentIds[${i}]`));
-  if (new Set(contentIds).size !== contentIds.length) throw malformed("contentIds has duplicates");
+  assertDistinctContentIds(contentIds);
   return {
     request: {
       contentIds,

@@ -9,8 +9,10 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
-import { bytesToHex, hexToBytes, zeroAddress, type Address, type Hex } from "viem";
-import { DEPLOYED_CONTRACTS } from "../../../node/devnet/index.js";
+import { generateKeyPair } from "@libp2p/crypto/keys";
+import { peerIdFromPrivateKey } from "@libp2p/peer-id";
+import { bytesToHex, hexToBytes, keccak256, zeroAddress, type Address, type Hex } from "viem";
+import { DEPLOYED_CONTRACTS } from "../../../node/protocol/deployment.js";
 import { CONTRACT_NAMES } from "../../../scripts/lib/deployment.js";
 import {
   ChainError,
@@ -32,12 +34,15 @@ import {
   requestExit,
   rotateKasKey,
   sendContractWrite,
+  peerIdProofDigest,
+  signPeerIdProof,
   stake,
-  TxSubmitter,
+  updateNetwork,
   validatorRegistryAbi,
   withdraw,
   type ChainClients,
 } from "../../../node/chain/index.js";
+import { TxSubmitter } from "../../../node/validator/submitter/index.js";
 import {
   auditRecord,
   createPolicy,
@@ -154,19 +159,45 @@ describe("validator lifecycle actions", () => {
     const node = chain.clients(13);
     const operator = chain.clients(14);
     const key = kasPublicKey();
+    const libp2pPrivateKey = await generateKeyPair("secp256k1");
+    const nodeAddress = node.account!.address;
+    const proven = await signPeerIdProof(node, { node: nodeAddress, libp2pPrivateKey });
+    assert.equal(proven.peerId, bytesToHex(peerIdFromPrivateKey(libp2pPrivateKey).toMultihash().bytes));
+    const digest = await node.publicClient.readContract({
+      address: node.deployment.addresses.validatorRegistry,
+      abi: validatorRegistryAbi,
+      functionName: "peerIdProofDigest",
+      args: [nodeAddress, proven.peerId],
+    });
+    assert.equal(digest, peerIdProofDigest({ chainId: node.chain.id, registry: node.deployment.addresses.validatorRegistry, node: nodeAddress, peerId: proven.peerId }));
+    // A proof made for another node account does not let this one claim the peer id.
+    const forOperator = await signPeerIdProof(node, { node: operator.account!.address, libp2pPrivateKey });
+    const stolen = await rejectsWithChainError(
+      registerValidator(node, { operator: operator.account!.address, kasPublicKey: key, ...forOperator, multiaddrs: [], endpoint: "http://x" }),
+      "CHAIN_REVERTED",
+      "ValidatorRegistryInvalidPeerIdProof",
+    );
+    assert.deepEqual(stolen.revert!.args, [nodeAddress, keccak256(proven.peerId)]);
+    await assert.rejects(
+      signPeerIdProof(node, { node: nodeAddress, libp2pPrivateKey: await generateKeyPair("Ed25519") }),
+      (e: unknown) => e instanceof ChainError && e.code === "CHAIN_INVALID_ARGUMENT",
+    );
     const registered = await registerValidator(node, {
       operator: operator.account!.address,
       kasPublicKey: key,
-      peerId: bytesToHex(new Uint8Array(34).fill(1)),
+      ...proven,
       multiaddrs: ["/ip4/127.0.0.1/tcp/4013"],
       endpoint: "http://127.0.0.1:9013",
     });
     assert.equal(registered.kid, kidOf(key));
+    const holder = (peerId: Hex) =>
+      node.publicClient.readContract({ address: node.deployment.addresses.validatorRegistry, abi: validatorRegistryAbi, functionName: "peerIdHolder", args: [keccak256(peerId)] });
+    assert.equal(await holder(proven.peerId), nodeAddress);
     assert.equal((await getValidator(node, { node: registered.node })).status, "registered");
     assert.equal(await isActive(node, { node: registered.node }), false);
 
     const again = await rejectsWithChainError(
-      registerValidator(node, { operator: operator.account!.address, kasPublicKey: key, peerId: "0x01", multiaddrs: [], endpoint: "http://x" }),
+      registerValidator(node, { operator: operator.account!.address, kasPublicKey: key, ...proven, multiaddrs: [], endpoint: "http://x" }),
       "CHAIN_REVERTED",
       "ValidatorRegistryAlreadyRegistered",
     );
@@ -200,6 +231,12 @@ describe("validator lifecycle actions", () => {
     assert.equal(rotated.previousKid, kidOf(key));
     assert.equal((await getValidator(node, { node: registered.node })).currentKid, kidOf(next));
     await rejectsWithChainError(rotateKasKey(operator, { node: registered.node, kasPublicKey: key }), "CHAIN_REVERTED", "ValidatorRegistryKasKeyExists");
+
+    // The operator moves the node to a new libp2p key: the new id takes a proof, the old one is freed.
+    const moved = await signPeerIdProof(operator, { node: nodeAddress, libp2pPrivateKey: await generateKeyPair("secp256k1") });
+    await updateNetwork(operator, { node: nodeAddress, ...moved, multiaddrs: ["/ip4/127.0.0.1/tcp/4013"], endpoint: "http://127.0.0.1:9013" });
+    assert.equal(await holder(moved.peerId), nodeAddress);
+    assert.equal(await holder(proven.peerId), zeroAddress);
   });
 
   it("recordRewraps checks its arguments and the chain's batch order", async () => {

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after } from "node:test";
+import { generateKeyPair } from "@libp2p/crypto/keys";
 import { bytesToHex, keccak256, parseEventLogs, type Address, type Hex, type LocalAccount } from "viem";
 import {
   contentRegistryAbi,
@@ -14,14 +15,14 @@ import {
   REPLICATION_MODES,
   rewrapAuditLogAbi,
   sendContractWrite,
+  signPeerIdProof,
   stake,
   stakeTokenAbi,
-  toChainDeployment,
   type ChainClients,
-  type ChainDeployment,
   type CreateChainClientsOptions,
   type ReplicationModeName,
 } from "../../../node/chain/index.js";
+import { toChainDeployment, type ChainDeployment } from "../../../node/protocol/deployment.js";
 import { devAccount, rpcRequest, startStack, type Stack } from "../../../node/devnet/index.js";
 import { DekStore } from "../../../node/validator/store/index.js";
 
@@ -95,7 +96,7 @@ export async function setupValidator(chain: TestChain, nodeIndex: number, operat
   await registerValidator(node, {
     operator: operator.account!.address,
     kasPublicKey: kasPublicKey(),
-    peerId: bytesToHex(randomBytes(34)),
+    ...(await signPeerIdProof(node, { node: node.account!.address, libp2pPrivateKey: await generateKeyPair("secp256k1") })),
     multiaddrs: ["/ip4/127.0.0.1/tcp/4001"],
     endpoint: `http://127.0.0.1:${9000 + nodeIndex}`,
   });

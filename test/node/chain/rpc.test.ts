@@ -7,7 +7,14 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 import { decodeFunctionData, type Hex } from "viem";
-import { decodeAuditRecords, recordRewrapsGasLimit, rewrapAuditLogAbi, stakeTokenAbi, TxSender, TxSubmitter } from "../../../node/chain/index.js";
+import {
+  decodeAuditRecords,
+  recordRewrapsGasLimit,
+  rewrapAuditLogAbi,
+  stakeTokenAbi,
+  TxSender,
+} from "../../../node/chain/index.js";
+import { TxSubmitter } from "../../../node/validator/submitter/index.js";
 import type { DekStore } from "../../../node/validator/store/index.js";
 import { RpcProxy } from "./rpcProxy.js";
 import {

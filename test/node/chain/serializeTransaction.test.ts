@@ -7,8 +7,16 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { bytesToHex, serializeTransaction, type Address, type Hex, type Signature, type TransactionSerializableEIP1559 } from "viem";
+import {
+  bytesToHex,
+  serializeTransaction,
+  type Address,
+  type Hex,
+  type Signature,
+  type TransactionSerializableEIP1559,
+} from "viem";
 import { serializeTransactionFast } from "../../../node/chain/serializeTransaction.js";
+import { prng, seededBytes } from "../helpers/prng.js";
 
 const uint = (max: bigint) => fc.oneof(fc.constant(0n), fc.constant(1n), fc.constant(0x7fn), fc.constant(0x80n), fc.bigInt({ min: 0n, max }));
 const bytes = fc.oneof(
@@ -34,6 +42,14 @@ const transaction = fc.record(
 );
 const signature = fc.record({ r: word, s: word, yParity: fc.constantFrom(0, 1) }).map((s) => s as Signature);
 
+/** The same transactions on every run, so a failure names a case that reproduces. */
+function seeded(seed: number) {
+  const next = prng(seed);
+  const bytes = (n: number) => seededBytes(n, Math.floor(next() * 2 ** 32));
+  const pick = <T>(values: readonly T[]): T => values[Math.floor(next() * values.length)]!;
+  return { bytes, pick };
+}
+
 describe("serializeTransactionFast", () => {
   it("gives viem's bytes for EIP-1559 transactions, unsigned and signed", () => {
     fc.assert(
@@ -42,6 +58,32 @@ describe("serializeTransactionFast", () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it("gives viem's bytes for seeded transactions of the shapes the node sends (audit and holdings batches) and RLP's edges", () => {
+    const { bytes, pick } = seeded(0x5eed);
+    // Calldata: none, one byte below and above 0x80, the 55/56 header edge, a holdings batch, audit batches.
+    const sizes = [0, 1, 2, 54, 55, 56, 255, 256, 1_024, 16_036, 46_000, 92_000];
+    const uints = [0n, 1n, 0x7fn, 0x80n, 0xffn, 0x100n, 2n ** 32n, 2n ** 64n - 1n, 2n ** 128n];
+    for (let i = 0; i < 240; i++) {
+      const size = sizes[i % sizes.length]!;
+      const data = size === 1 ? Uint8Array.of(pick([0x00, 0x7f, 0x80, 0xff])) : bytes(size);
+      const maxFeePerGas = pick(uints);
+      const tx: TransactionSerializableEIP1559 = {
+        type: "eip1559",
+        chainId: pick([1, 31_337, 2 ** 32 + 1]),
+        nonce: pick([0, 1, 127, 128, 255, 256, 65_535, 2 ** 32, 2 ** 48]),
+        maxFeePerGas,
+        maxPriorityFeePerGas: pick([0n, maxFeePerGas / 2n, maxFeePerGas]),
+        gas: pick(uints),
+        to: bytesToHex(bytes(20)) as Address,
+        value: pick([...uints, 2n ** 256n - 1n]),
+        data: bytesToHex(data),
+      };
+      const leadingZeros = (b: Uint8Array) => bytesToHex(b.fill(0, 0, pick([0, 0, 1, 2, 31])));
+      const sig = pick([undefined, { r: leadingZeros(bytes(32)), s: leadingZeros(bytes(32)), yParity: pick([0, 1]) } as Signature]);
+      assert.equal(serializeTransactionFast(tx, sig), serializeTransaction(tx, sig), `case ${i}: ${size} bytes of calldata, ${sig ? "signed" : "unsigned"}`);
+    }
   });
 
   it("reads the signature from v as viem does when yParity is absent", () => {

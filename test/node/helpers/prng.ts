@@ -9,3 +9,9 @@ export function prng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** `length` bytes from the seeded PRNG: the same inputs on every run, so a failure names a case that reproduces. */
+export function seededBytes(length: number, seed: number): Uint8Array {
+  const next = prng(seed);
+  return Uint8Array.from({ length }, () => Math.floor(next() * 256));
+}

@@ -1,5 +1,5 @@
 /**
- * The packed audit-record form (node/chain/auditRecords.ts): the same bytes as Solidity's
+ * The packed audit-record form (node/protocol/auditRecords.ts): the same bytes as Solidity's
  * abi.encodePacked of the four fields, a lossless round trip, and every malformed batch refused
  * on either side. The contract's own checks are in test/contracts/RewrapAuditLog.test.ts.
  */
@@ -7,7 +7,13 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { bytesToHex, concatHex, encodePacked, type Address, type Hex } from "viem";
-import { AUDIT_RECORD_BYTES, AuditRecordsError, decodeAuditRecords, encodeAuditRecords, type RewrapRecord } from "../../../node/chain/index.js";
+import {
+  AUDIT_RECORD_BYTES,
+  AuditRecordsError,
+  decodeAuditRecords,
+  encodeAuditRecords,
+  type RewrapRecord,
+} from "../../../node/chain/index.js";
 
 const hexOf = (length: number) => fc.uint8Array({ minLength: length, maxLength: length }).map((b) => bytesToHex(b));
 const arbitraryRecord = fc.record({

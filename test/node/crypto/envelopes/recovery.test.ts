@@ -3,7 +3,13 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { describe, it } from "node:test";
 import { privateKeyToAccount, generatePrivateKey } from "viem/accounts";
-import { RECOVERY_ENVELOPE_LENGTH, deriveRecoveryKey, openRecovery, recoveryKeyMessage, sealRecovery } from "../../../../node/crypto/envelopes/index.js";
+import {
+  RECOVERY_ENVELOPE_LENGTH,
+  deriveRecoveryKey,
+  openRecovery,
+  recoveryKeyMessage,
+  sealRecovery,
+} from "../../../../node/crypto/envelopes/index.js";
 import { assertCode, fromHex, hex } from "../tdf/helpers.js";
 
 const wallet = privateKeyToAccount("0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d");

@@ -2,7 +2,8 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { describe, it } from "node:test";
-import { REWRAP_ENVELOPE_LENGTH, unwrapRewrap, wrapForClient } from "../../../../node/crypto/envelopes/index.js";
+import { unwrapRewrap, wrapForClient } from "../../../../node/crypto/envelopes/index.js";
+import { REWRAP_ENVELOPE_LENGTH } from "../../../../node/protocol/rewrap/constants.js";
 import { P256PrivateKey } from "../../../../node/crypto/keys/index.js";
 import { assertCode, hex } from "../tdf/helpers.js";
 
@@ -17,7 +18,7 @@ describe("rewrap envelope", () => {
     assert.equal(a.length, REWRAP_ENVELOPE_LENGTH);
     assert.notEqual(hex(a), hex(b));
     assert.equal(hex(unwrapRewrap({ envelope: a, clientPrivateKey: client, requestDigest })), hex(dek));
-    // One native context per thread makes the pairs (node/keys/p256.ts): each wrap still gets its own.
+    // One native context per thread makes the pairs (node/crypto/keys/p256.ts): each wrap still gets its own.
     const ephemeralKeys = Array.from({ length: 200 }, () => hex(wrapForClient({ dek, clientPublicKey: client.publicKey, requestDigest }).subarray(1, 34)));
     assert.equal(new Set(ephemeralKeys).size, 200);
   });

@@ -3,7 +3,13 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { hashMessage, recoverMessageAddress, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { hashPersonalMessage, recoverAddress, signHash, toChecksumAddress, addressFromPrivateKey } from "../../../../node/crypto/keys/index.js";
+import {
+  hashPersonalMessage,
+  recoverAddress,
+  signHash,
+  toChecksumAddress,
+  addressFromPrivateKey,
+} from "../../../../node/crypto/keys/index.js";
 import { fromHex, hex } from "../tdf/helpers.js";
 
 const privateKey = fromHex("ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80");

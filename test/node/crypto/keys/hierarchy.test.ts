@@ -2,12 +2,21 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
-import { generateKeyPairFromSeed } from "@libp2p/crypto/keys";
+import { privateKeyFromRaw } from "@libp2p/crypto/keys";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
+import { HDNodeWallet } from "ethers";
 import { mnemonicToSeedSync } from "@scure/bip39";
 import { mnemonicToAccount } from "viem/accounts";
 import { inspect } from "node:util";
-import { OperatorRoot, deriveNodeKeys, deriveOperatorAccount, kasKeyId, mnemonicToSeed, slip10Derive, derivationPaths } from "../../../../node/crypto/keys/index.js";
+import {
+  OperatorRoot,
+  deriveNodeKeys,
+  deriveOperatorAccount,
+  kasKeyId,
+  mnemonicToSeed,
+  slip10Derive,
+  derivationPaths,
+} from "../../../../node/crypto/keys/index.js";
 import { assertCode, fromHex, hex } from "../tdf/helpers.js";
 
 interface NodeVector {
@@ -70,12 +79,16 @@ describe("operator and node keys", () => {
     assert.equal(hex(keys.kid), hex(kasKeyId(keys.kasKey.publicKey)));
   });
 
-  it("libp2p identity equals @libp2p/crypto's key from the same SLIP-0010 seed", async () => {
+  it("libp2p identity is the BIP-32 secp256k1 key at its path (ethers agrees), its peer id the key's identity multihash", () => {
     const keys = root.nodeKeys(0);
-    const seed = slip10Derive("ed25519", fromHex(vectors.seed), derivationPaths.libp2pIdentity(0)).privateKey;
-    const reference = await generateKeyPairFromSeed("Ed25519", seed);
-    assert.equal(peerIdFromPrivateKey(reference).toString(), keys.peerId);
-    assert.ok(reference.equals(keys.libp2pPrivateKey));
+    assert.equal(keys.libp2pPrivateKey.type, "secp256k1");
+    const reference = HDNodeWallet.fromPhrase(vectors.mnemonic, undefined, derivationPaths.libp2pIdentity(0));
+    assert.equal(hex(keys.libp2pPrivateKey.raw), reference.privateKey.slice(2));
+    assert.ok(privateKeyFromRaw(fromHex(reference.privateKey.slice(2))).equals(keys.libp2pPrivateKey));
+    // 0x00 0x25 identity multihash ‖ protobuf {Type: Secp256k1, Data: compressed key}: what ValidatorRegistry parses.
+    const multihash = peerIdFromPrivateKey(keys.libp2pPrivateKey).toMultihash().bytes;
+    assert.equal(hex(multihash), "002508021221" + reference.signingKey.compressedPublicKey.slice(2));
+    assert.match(keys.peerId, /^16Uiu2HAm/);
   });
 
   it("every key differs across node indexes and roles", () => {
@@ -94,7 +107,7 @@ describe("operator and node keys", () => {
 
   it("secrets never show in JSON, inspect or toString", () => {
     const keys = root.nodeKeys(0);
-    const secrets = [hex(keys.account.privateKey), hex(keys.storageKey), hex(keys.kasKey.exportPrivateKey())];
+    const secrets = [hex(keys.account.privateKey), hex(keys.storageKey), hex(keys.kasKey.exportPrivateKey()), hex(keys.libp2pPrivateKey.raw)];
     for (const rendering of [JSON.stringify(keys), inspect(keys, { depth: 5 }), String(keys.kasKey), inspect(root), JSON.stringify(keys.kasKey)]) {
       for (const secret of secrets) assert.ok(!rendering.includes(secret));
     }

@@ -4,7 +4,19 @@ import { randomBytes } from "node:crypto";
 import { inspect } from "node:util";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { OperatorRoot, P256PrivateKey, SealedRecordError, verifyP256Signature, openDek, openKasKey, openRecord, sealDek, SealingKey, sealKasKey, sealRecord } from "../../../../node/crypto/keys/index.js";
+import {
+  OperatorRoot,
+  P256PrivateKey,
+  SealedRecordError,
+  verifyP256Signature,
+  openDek,
+  openKasKey,
+  openRecord,
+  sealDek,
+  SealingKey,
+  sealKasKey,
+  sealRecord,
+} from "../../../../node/crypto/keys/index.js";
 import { assertCode, hex } from "../tdf/helpers.js";
 
 const MNEMONIC = "test test test test test test test test test test test junk";

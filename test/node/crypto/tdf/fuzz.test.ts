@@ -9,7 +9,14 @@ import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { DekmeshError } from "../../../../node/protocol/errors.js";
 import { P256PrivateKey } from "../../../../node/crypto/keys/index.js";
-import { TdfError, decodeHeader, decodeNanoTdf, decryptNanoTdf, decryptStream, encryptNanoTdf } from "../../../../node/crypto/tdf/index.js";
+import {
+  TdfError,
+  decodeHeader,
+  decodeNanoTdf,
+  decryptNanoTdf,
+  decryptStream,
+  encryptNanoTdf,
+} from "../../../../node/crypto/tdf/index.js";
 import { assertCode, assertRejectsCode, chunked, collect, TEST_KAS_KEY, TEST_LOCATOR } from "./helpers.js";
 import { prng } from "../../helpers/prng.js";
 

@@ -2,11 +2,10 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { describe, it } from "node:test";
-import { hashTypedData, type Address, type Hex } from "viem";
+import { hashTypedData, type Address, type Hex, bytesToHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { P256PrivateKey } from "../../../../node/crypto/keys/index.js";
 import {
-  bytesToHex,
   decodeBulkAnswer,
   decodeBulkRequest,
   decodeRefusal,
@@ -27,13 +26,13 @@ import {
   REFUSAL_BYTES,
   REWRAP_ERROR_CODES,
   RewrapError,
-  RewrapHasher,
   rewrapBulkRequestTypedData,
   rewrapRequestTypedData,
   sessionGrantTypedData,
   type SignedRewrapBulkRequest,
   type SignedRewrapRequest,
-} from "../../../../node/validator/rewrap/index.js";
+} from "../../../../node/protocol/rewrap/index.js";
+import { RewrapHasher } from "../../../../node/crypto/keys/eip712.js";
 
 const domain = { chainId: 31337n, verifyingContract: "0x5FbDB2315678afecb367f032d93F642f64180aa3" as Address };
 const hasher = new RewrapHasher(domain);
@@ -79,7 +78,7 @@ describe("EIP-712 digests", () => {
     const request = { contentId: id(), clientPublicKey: P256PrivateKey.generate().publicKey, nonce: 1n, expiry: 1 };
     const other = new RewrapHasher({ ...domain, chainId: 1n });
     const otherLog = new RewrapHasher({ ...domain, verifyingContract: "0x0000000000000000000000000000000000000001" });
-    const digests = new Set([hasher.request(request), other.request(request), otherLog.request(request)].map(bytesToHex));
+    const digests = new Set([hasher.request(request), other.request(request), otherLog.request(request)].map((digest) => bytesToHex(digest)));
     assert.equal(digests.size, 3);
   });
 });

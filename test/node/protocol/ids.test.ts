@@ -1,0 +1,25 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { isAddress, isBytes32, isCanonicalContentId, isContentId, toContentId } from "../../../node/protocol/ids.js";
+
+describe("ids", () => {
+  const id = `0x${"Ab".repeat(32)}`;
+
+  it("a content id is 0x and 64 hex digits of either case; its canonical form is lowercase", () => {
+    assert.equal(isContentId(id), true);
+    assert.equal(toContentId(id as `0x${string}`), id.toLowerCase());
+    assert.equal(isCanonicalContentId(id), false);
+    assert.equal(isCanonicalContentId(id.toLowerCase()), true);
+    for (const bad of [id.slice(0, -1), `${id}0`, id.replace("0x", "0X"), `0x${"g".repeat(64)}`, id.slice(2), 1, null, undefined, {}]) {
+      assert.equal(isContentId(bad), false, String(bad));
+      assert.equal(isBytes32(bad), false, String(bad));
+    }
+  });
+
+  it("an address is 0x and 40 hex digits of either case", () => {
+    assert.equal(isAddress(`0x${"aB".repeat(20)}`), true);
+    for (const bad of [`0x${"a".repeat(39)}`, `0x${"a".repeat(41)}`, `0x${"z".repeat(40)}`, "", 0, null]) {
+      assert.equal(isAddress(bad), false, String(bad));
+    }
+  });
+});
