@@ -4,8 +4,7 @@
  * the libp2p identity and the storage key; plus the operator account, which owns the node on
  * chain (stake, network updates). Nothing here is ever logged.
  */
-import { peerIdFromString } from "@libp2p/peer-id";
-import { bytesToHex, type Address, type Hex, type LocalAccount } from "viem";
+import { bytesToHex, type Address, type LocalAccount } from "viem";
 import { localAccount } from "../chain/account.js";
 import { OperatorRoot, type NodeKeys } from "../crypto/keys/index.js";
 
@@ -16,9 +15,8 @@ export interface NodeIdentity {
   /** viem account of the operator (stakes for the node, updates its network record). */
   readonly operatorAccount: LocalAccount;
   readonly address: Address;
+  /** The libp2p peer id (of the secp256k1 key `keys.libp2pPrivateKey`). */
   readonly peerId: string;
-  /** The peer id's binary multihash, as ValidatorRegistry stores it. */
-  readonly peerIdBytes: Hex;
 }
 
 export function deriveIdentity(mnemonic: string, nodeIndex: number): NodeIdentity {
@@ -32,6 +30,5 @@ export function deriveIdentity(mnemonic: string, nodeIndex: number): NodeIdentit
     operatorAccount,
     address: nodeAccount.address,
     peerId: keys.peerId,
-    peerIdBytes: bytesToHex(peerIdFromString(keys.peerId).toMultihash().bytes),
   };
 }

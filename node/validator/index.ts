@@ -1,5 +1,5 @@
 /**
- * The validator daemon (SPEC §5–§7): configuration, logging, start/stop of the composed node,
+ * The validator daemon (docs/architecture.md): configuration, logging, start/stop of the composed node,
  * and the `dekmesh validator run` command. See docs/validator.md.
  */
 export {
@@ -14,7 +14,8 @@ export {
   type ValidatorConfig,
 } from "./config.js";
 export { ValidatorError, type ValidatorErrorCode } from "./errors.js";
-export { createJsonLogger, LOG_LEVELS, silentLogger, type JsonLoggerOptions, type Logger, type LogLevel } from "./logger.js";
+export { createJsonLogger, LOG_LEVELS, type JsonLoggerOptions, type LogLevel } from "./logger.js";
+export { silentLogger, type Logger } from "../protocol/logger.js";
 export { deriveIdentity, type NodeIdentity } from "./identity.js";
 export { ensureRegistered, type EnsureRegisteredParameters, type RegistrationResult } from "./registration.js";
 export { startValidator, type StartValidatorOptions, type Validator, type ValidatorStats } from "./validator.js";

@@ -1,21 +1,14 @@
 /**
  * The daemon's structured logger: one JSON object per line ({"time","level","msg",…fields}),
  * levels debug < info < warn < error, child loggers that add fixed fields (the component).
- * Every part of the node takes a `{ debug, info, warn, error }` sink, so this one object serves
- * them all. Fields whose names look like secrets are replaced before they are written — a
- * last line of defence; callers never pass DEKs, keys, signatures or the mnemonic.
+ * It implements node/protocol/logger.ts's `Logger`, the one sink every part takes. Fields
+ * whose names look like secrets are replaced before they are written — a last line of
+ * defence; callers never pass DEKs, keys, signatures or the mnemonic.
  */
+import type { Logger } from "../protocol/logger.js";
+
 export const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
-
-export interface Logger {
-  debug(message: string, fields?: Record<string, unknown>): void;
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
-  /** A logger that adds `bindings` to every line. */
-  child(bindings: Record<string, unknown>): Logger;
-}
 
 export interface JsonLoggerOptions {
   level?: LogLevel;
@@ -69,12 +62,3 @@ export function createJsonLogger(options: JsonLoggerOptions = {}): Logger {
     child: (more) => createJsonLogger({ ...options, bindings: { ...bindings, ...more } }),
   };
 }
-
-/** A logger that drops everything (tests, embedded use). */
-export const silentLogger: Logger = {
-  debug() {},
-  info() {},
-  warn() {},
-  error() {},
-  child: () => silentLogger,
-};

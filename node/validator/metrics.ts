@@ -1,9 +1,11 @@
 /**
- * The daemon's own Prometheus metrics on the node's registry (node/metrics): pulled from the
+ * The daemon's own Prometheus metrics on the node's registry (./metrics/): pulled from the
  * parts' plain stats objects right before each render, so the hot paths never touch a metric.
- * docs/validator.md lists them.
+ * The store's row counts are SQLite scans on the event loop (counting DEKs: a few ms per
+ * million), so they are pulled at most once per `storeStatsMaxAgeMs` however many scrapers
+ * there are; the rest are in-memory counters, read on every render. docs/validator.md lists them.
  */
-import type { TxSubmitter } from "../chain/index.js";
+import type { TxSubmitter } from "./submitter/index.js";
 import type { MetricsRegistry } from "./metrics/index.js";
 import type { P2pNode } from "./p2p/index.js";
 import type { ReplicationEngine } from "./replication/index.js";
@@ -18,7 +20,15 @@ export interface DaemonMetricsSources {
   replication: ReplicationEngine;
 }
 
-export function registerDaemonMetrics(registry: MetricsRegistry, sources: DaemonMetricsSources): void {
+/** How stale the store's row counts in a scrape may be. */
+export const DEFAULT_STORE_STATS_MAX_AGE_MS = 5_000;
+
+export interface DaemonMetricsOptions {
+  /** The store's row counts are read at most once per this. Default 5 s. */
+  storeStatsMaxAgeMs?: number;
+}
+
+export function registerDaemonMetrics(registry: MetricsRegistry, sources: DaemonMetricsSources, options: DaemonMetricsOptions = {}): void {
   const replication = registry.gauge("replication_events", "Replication events since start, by kind (derived, pulled, pulled_from_providers, recovered, pull_failures, served, repairs_sent, repair_failures, provided)", ["kind"]);
   const replicationRefused = registry.gauge("replication_refusals", "Replication refusals since start (sent to pullers and received from holders), by code", ["code"]);
   const replicationContents = registry.gauge("replication_contents", "Contents in this node's last replication work list");
@@ -56,8 +66,6 @@ export function registerDaemonMetrics(registry: MetricsRegistry, sources: Daemon
     submitterHalted.set(m.halted ? 1 : 0);
 
     if (!sources.store.closed) {
-      const s = sources.store.stats() as unknown as Record<string, unknown>;
-      for (const [table, value] of Object.entries(s)) if (typeof value === "number") storeRows.set({ table }, value);
       const wal = sources.store.walStats();
       walFsyncs.set(wal.fsyncs);
       walFsyncSeconds.set(wal.fsyncSeconds);
@@ -73,4 +81,13 @@ export function registerDaemonMetrics(registry: MetricsRegistry, sources: Daemon
     rewrap.set({ kind: "inbound_forwards" }, w.inboundForwards);
     for (const [code, n] of Object.entries(w.refused)) rewrapRefused.set({ code }, n ?? 0);
   });
+
+  registry.collect(
+    () => {
+      if (sources.store.closed) return;
+      const s = sources.store.stats() as unknown as Record<string, unknown>;
+      for (const [table, value] of Object.entries(s)) if (typeof value === "number") storeRows.set({ table }, value);
+    },
+    { maxAgeMs: options.storeStatsMaxAgeMs ?? DEFAULT_STORE_STATS_MAX_AGE_MS },
+  );
 }

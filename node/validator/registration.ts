@@ -4,22 +4,27 @@
  * new network addresses when they changed, and (devnets) stake for the node when it is not
  * active. Reads come from the chain here, not the indexer: the indexer may not have seen a
  * registration sent a moment ago, and a duplicate registration would revert.
+ * The peer id goes on chain with a proof signed by the node's libp2p key (signPeerIdProof): the
+ * registry refuses an id whose key did not sign for this node, and an id another live validator
+ * holds (ValidatorRegistryPeerIdTaken).
  */
-import type { Address, Hex } from "viem";
+import type { PrivateKey } from "@libp2p/interface";
+import { peerIdFromPrivateKey } from "@libp2p/peer-id";
+import type { Address } from "viem";
 import {
   getValidator,
   registerValidator,
-  sendContractWrite,
+  signPeerIdProof,
   stake,
-  validatorRegistryAbi,
+  updateNetwork,
   type ChainClients,
   type GetValidatorReturnType,
 } from "../chain/index.js";
 import { ValidatorError } from "./errors.js";
-import type { Logger } from "./logger.js";
+import type { Logger } from "../protocol/logger.js";
 
+/** What the node publishes besides its peer id (which comes from `libp2pPrivateKey`). */
 export interface NetworkRecord {
-  peerId: Hex;
   multiaddrs: string[];
   endpoint: string;
 }
@@ -29,10 +34,11 @@ export interface EnsureRegisteredParameters {
   operatorClients: ChainClients;
   logger: Logger;
   kasPublicKey: Uint8Array;
+  /** The node's libp2p identity (secp256k1): its peer id is published, with a proof it signs. */
+  libp2pPrivateKey: PrivateKey;
   network: NetworkRecord;
   /** What the indexer has for this node (peer id as text, addresses, endpoint), if it knows it. */
   published?: { peerId: string; multiaddrs: string[]; endpoint: string } | undefined;
-  peerIdText: string;
   register: boolean;
   /** Wei the operator stakes when the node is registered but not active. */
   stake?: bigint;
@@ -48,6 +54,7 @@ export interface RegistrationResult {
 export async function ensureRegistered(p: EnsureRegisteredParameters): Promise<RegistrationResult> {
   const node = p.nodeClients.account!.address;
   const operator = p.operatorClients.account!.address;
+  const peerIdText = peerIdFromPrivateKey(p.libp2pPrivateKey).toString();
   let validator = await getValidator(p.nodeClients, { node });
   let registered = false;
   let networkUpdated = false;
@@ -58,7 +65,8 @@ export async function ensureRegistered(p: EnsureRegisteredParameters): Promise<R
     }
     p.logger.info("registering the validator", { node, operator, endpoint: p.network.endpoint });
     try {
-      await registerValidator(p.nodeClients, { operator, kasPublicKey: p.kasPublicKey, ...p.network });
+      const proven = await signPeerIdProof(p.nodeClients, { node, libp2pPrivateKey: p.libp2pPrivateKey });
+      await registerValidator(p.nodeClients, { operator, kasPublicKey: p.kasPublicKey, ...proven, ...p.network });
     } catch (cause) {
       throw new ValidatorError("VALIDATOR_NOT_REGISTERED", "registering the validator failed", { details: { node }, cause });
     }
@@ -68,14 +76,10 @@ export async function ensureRegistered(p: EnsureRegisteredParameters): Promise<R
     throw new ValidatorError("VALIDATOR_WRONG_OPERATOR", "the node is registered to another operator than the mnemonic's", {
       details: { node, registeredOperator: validator.operator, operator },
     });
-  } else if (p.published !== undefined && !validator.revoked && validator.status !== "exited" && networkChanged(p.published, p.network, p.peerIdText)) {
-    p.logger.info("publishing new network addresses", { node, multiaddrs: p.network.multiaddrs, endpoint: p.network.endpoint });
-    await sendContractWrite(p.operatorClients, {
-      address: p.operatorClients.deployment.addresses.validatorRegistry,
-      abi: validatorRegistryAbi,
-      functionName: "updateNetwork",
-      args: [node, p.network.peerId, p.network.multiaddrs, p.network.endpoint],
-    });
+  } else if (p.published !== undefined && !validator.revoked && validator.status !== "exited" && networkChanged(p.published, p.network, peerIdText)) {
+    p.logger.info("publishing new network addresses", { node, peerId: peerIdText, multiaddrs: p.network.multiaddrs, endpoint: p.network.endpoint });
+    const proven = await signPeerIdProof(p.operatorClients, { node, libp2pPrivateKey: p.libp2pPrivateKey });
+    await updateNetwork(p.operatorClients, { node, ...proven, ...p.network });
     networkUpdated = true;
   }
   if (p.stake !== undefined && validator.status === "registered" && !validator.revoked) {

@@ -2,7 +2,10 @@
  * Reading request bodies without trusting the client: a declared Content-Length over the limit
  * is refused before a byte is read; a chunked body is counted as it streams and refused the
  * moment it passes the limit; a body that does not arrive in time (slowloris) is refused; a
- * client that disconnects fails the read. The reader pulls in paused mode, so an upload is read
+ * client that disconnects fails the read. A streamed body (an upload) has three clocks: the idle
+ * limit between chunks, a minimum average rate once past a grace period, and a total deadline —
+ * without the last two a client sending a byte just inside the idle limit would hold its
+ * connection for as long as it liked. The reader pulls in paused mode, so an upload is read
  * only as fast as the pin store consumes it (TCP back-pressure does the rest).
  *
  * A refused body is left unread: the response then carries `Connection: close` and the socket
@@ -15,10 +18,12 @@ export interface BodyLimits {
   maxBytes: number;
   /** Too large is reported with this error (the rewrap routes answer with their own refusal). */
   tooLarge: () => Error;
-  /** Whole-body deadline (JSON bodies). */
+  /** Whole-body deadline, from the first read (HTTP_TIMEOUT). */
   deadlineMs?: number;
   /** Longest wait for the next chunk (streamed uploads). */
   idleTimeoutMs?: number;
+  /** Average rate since the first read, checked once past `graceMs` (HTTP_TOO_SLOW). */
+  minRate?: { bytesPerSecond: number; graceMs: number };
   /** Aborted when the client goes away. */
   signal: AbortSignal;
 }
@@ -49,6 +54,8 @@ export class BodyStream implements AsyncIterable<Uint8Array> {
   #wake: (() => void) | undefined;
   #deadline: NodeJS.Timeout | undefined;
   #idle: NodeJS.Timeout | undefined;
+  #rate: NodeJS.Timeout | undefined;
+  #started = 0;
 
   constructor(req: IncomingMessage, limits: BodyLimits) {
     this.#req = req;
@@ -82,7 +89,9 @@ export class BodyStream implements AsyncIterable<Uint8Array> {
     req.on("aborted", onAbort);
     this.#limits.signal.addEventListener("abort", onAbort);
     if (this.#limits.deadlineMs !== undefined) this.#deadline = setTimeout(() => this.#fail(new HttpError("HTTP_TIMEOUT")), this.#limits.deadlineMs);
+    this.#started = performance.now();
     this.#armIdle();
+    this.#armRate();
     try {
       if (this.#limits.signal.aborted) throw new HttpError("HTTP_CLIENT_GONE");
       for (;;) {
@@ -106,6 +115,7 @@ export class BodyStream implements AsyncIterable<Uint8Array> {
     } finally {
       clearTimeout(this.#deadline);
       clearTimeout(this.#idle);
+      clearTimeout(this.#rate);
       req.off("readable", onReadable);
       req.off("end", onEnd);
       req.off("error", onError);
@@ -146,6 +156,22 @@ export class BodyStream implements AsyncIterable<Uint8Array> {
     if (this.#limits.idleTimeoutMs === undefined) return;
     clearTimeout(this.#idle);
     this.#idle = setTimeout(() => this.#fail(new HttpError("HTTP_TIMEOUT")), this.#limits.idleTimeoutMs);
+  }
+
+  /**
+   * One timer for the rate, re-armed only when it fires: at the first moment the bytes read so
+   * far would fall under the minimum average (never before the grace period ends).
+   */
+  #armRate(): void {
+    const rate = this.#limits.minRate;
+    if (rate === undefined) return;
+    const elapsed = performance.now() - this.#started;
+    const dueAt = Math.max(rate.graceMs, (this.#bytes / rate.bytesPerSecond) * 1000);
+    this.#rate = setTimeout(() => {
+      const now = performance.now() - this.#started;
+      if (now >= rate.graceMs && this.#bytes < (rate.bytesPerSecond * now) / 1000) this.#fail(new HttpError("HTTP_TOO_SLOW"));
+      else this.#armRate();
+    }, Math.max(1, Math.ceil(dueAt - elapsed)));
   }
 
   #fail(error: Error): void {

@@ -1,5 +1,5 @@
 import { DekmeshError } from "../../protocol/errors.js";
-import type { RewrapErrorCode } from "../rewrap/index.js";
+import type { RewrapErrorCode } from "../../protocol/rewrap/index.js";
 
 /**
  * Refusals of the HTTP layer itself (everything but the rewrap checks, which answer with the
@@ -12,6 +12,8 @@ export const HTTP_ERRORS = {
   HTTP_NOT_FOUND: { status: 404, message: "no such route" },
   HTTP_METHOD_NOT_ALLOWED: { status: 405, message: "method not allowed on this route" },
   HTTP_TIMEOUT: { status: 408, message: "request was not received in time" },
+  /** An upload under the minimum average rate (uploadMinBytesPerSecond) after its grace period. */
+  HTTP_TOO_SLOW: { status: 408, message: "request body is arriving too slowly" },
   HTTP_TOO_LARGE: { status: 413, message: "request body is too large" },
   HTTP_HEADERS_TOO_LARGE: { status: 431, message: "request headers are too large" },
   HTTP_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: "unsupported content type" },
@@ -38,7 +40,7 @@ export class HttpError extends DekmeshError<HttpErrorCode> {
   }
 
   override get retryable(): boolean {
-    return this.code === "HTTP_UNAVAILABLE" || this.code === "HTTP_TIMEOUT";
+    return this.code === "HTTP_UNAVAILABLE" || this.code === "HTTP_TIMEOUT" || this.code === "HTTP_TOO_SLOW";
   }
 }
 

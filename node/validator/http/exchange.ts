@@ -3,17 +3,27 @@
  * body reading under limits, and the few ways to answer (JSON, a rewrap refusal, an HTTP
  * error, a byte stream). Every answer has an exact Content-Length except streamed downloads;
  * a response to a request whose body was not read to the end closes the connection, so
- * unread bytes never become the next request.
+ * unread bytes never become the next request. A rewrap refusal is one size on the wire whatever
+ * its code: the body is REFUSAL_BYTES and the head is padded to REFUSAL_HEAD_BYTES.
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from "node:http";
 import { pipeline } from "node:stream/promises";
 import { Readable } from "node:stream";
-import { encodeRefusal, type RewrapError } from "../rewrap/index.js";
+import { encodeRefusal, REFUSAL_BYTES, type RewrapError } from "../../protocol/rewrap/index.js";
 import { BodyStream, hasBody, type BodyLimits } from "./body.js";
-import { RETRY_AFTER_S } from "./constants.js";
+import { PADDING_HEADER, REFUSAL_HEAD_BYTES, RETRY_AFTER_S } from "./constants.js";
 import { encodeHttpError, HttpError, REWRAP_STATUS } from "./errors.js";
 
 const JSON_TYPE = "application/json";
+/** `Date: <IMF-fixdate, always 29 characters>\r\n`, which Node adds to every answer. */
+const DATE_LINE_BYTES = "Date: ".length + 29 + 2;
+
+/** The bytes Node writes for a head made of exactly these headers (and its Date line). */
+function headBytes(status: number, headers: readonly (readonly [string, string])[]): number {
+  let n = `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n`.length + DATE_LINE_BYTES + 2;
+  for (const [name, value] of headers) n += name.length + 2 + value.length + 2;
+  return n;
+}
 
 export class Exchange {
   /** Set once an answer was started (the route's status for metrics and logs). */
@@ -27,6 +37,8 @@ export class Exchange {
     readonly res: ServerResponse,
     /** Aborts when the client disconnects before the answer is complete. */
     readonly signal: AbortSignal,
+    /** The value of the Keep-Alive header Node would send (`timeout=5, max=10000`). */
+    readonly keepAliveHint: string,
   ) {}
 
   /** The media type of the body without parameters, lowercase. */
@@ -50,11 +62,36 @@ export class Exchange {
     this.#send(status, JSON_TYPE, body, headers);
   }
 
-  /** A rewrap refusal: its docs/rewrap.md status and the 256-byte body whatever the code. */
+  /**
+   * A rewrap refusal: its docs/rewrap.md status and the 256-byte body, under a head of exactly
+   * REFUSAL_HEAD_BYTES. Every header is set here — Connection and Keep-Alive too, which Node
+   * would otherwise add by its own rules — so the padding is computed from the whole head. No
+   * Retry-After: it would mark the 503s; the body's `retryable` says it.
+   */
   refusal(error: RewrapError): void {
     this.code = error.code;
     const status = REWRAP_STATUS[error.code];
-    this.#send(status, JSON_TYPE, encodeRefusal(error), status === 503 ? { "retry-after": RETRY_AFTER_S } : {});
+    this.status = status;
+    const res = this.res;
+    if (res.headersSent || res.destroyed) return;
+    const keepAlive =
+      res.getHeader("connection") !== "close" && // not set by a stopping server
+      res.shouldKeepAlive && // the client did not ask to close
+      !(res as { maxRequestsOnConnectionReached?: boolean }).maxRequestsOnConnectionReached && // set by Node on the connection's last request
+      this.#closeIfUnread().connection === undefined;
+    for (const name of res.getHeaderNames()) res.removeHeader(name);
+    const headers: [string, string][] = [
+      ["content-type", JSON_TYPE],
+      ["content-length", String(REFUSAL_BYTES)],
+      ["cache-control", "no-store"],
+      ["x-content-type-options", "nosniff"],
+      ...(keepAlive ? [["connection", "keep-alive"], ["keep-alive", this.keepAliveHint]] as [string, string][] : [["connection", "close"] as [string, string]]),
+    ];
+    const padding = REFUSAL_HEAD_BYTES - headBytes(status, [...headers, [PADDING_HEADER, ""]]);
+    headers.push([PADDING_HEADER, "0".repeat(Math.max(0, padding))]);
+    res.sendDate = true; // headBytes counts the Date line
+    res.writeHead(status, headers.flat());
+    res.end(encodeRefusal(error));
   }
 
   error(error: HttpError, headers: Record<string, string | number> = {}): void {

@@ -11,6 +11,7 @@ export interface HttpMetrics {
   duration: Histogram;
   inFlight: Gauge;
   connections: Gauge;
+  connectionsRefused: Counter;
   uploadedBytes: Counter;
   clientErrors: Counter;
 }
@@ -21,6 +22,7 @@ export function registerHttpMetrics(registry: MetricsRegistry): HttpMetrics {
     duration: registry.histogram("http_request_duration_seconds", "Time from request headers to the end of the answer, by route template.", LATENCY_BUCKETS_S, ["route"]),
     inFlight: registry.gauge("http_requests_in_flight", "HTTP requests being handled now."),
     connections: registry.gauge("http_connections", "Open HTTP connections."),
+    connectionsRefused: registry.counter("http_connections_refused_total", "Connections closed at accept: their remote address already had maxConnectionsPerIp open."),
     uploadedBytes: registry.counter("http_upload_bytes_total", "Ciphertext bytes accepted by PUT /v1/content/:cid."),
     clientErrors: registry.counter(
       "http_client_errors_total",

@@ -1,120 +1,137 @@
 /**
- * A tiny Prometheus registry (no dependency): counters, gauges and histograms with labels,
- * pull collectors that refresh gauges right before each scrape, and the text format 0.0.4.
+ * A validator's Prometheus registry: prom-client's counters, gauges and histograms on a
+ * `Registry` of the node's own — never prom-client's global one, because a devnet runs several
+ * validators in one process and each must render only its own series — plus pull collectors
+ * that refresh gauges right before each scrape.
  *
- * Every metric name carries the `dekmesh_` prefix: callers may write it or leave it out
+ * Every dekmesh metric name carries the `dekmesh_` prefix: callers may write it or leave it out
  * (`counter("rewraps_total")` and `counter("dekmesh_rewraps_total")` are the same metric), so
  * the daemon's modules cannot drift apart on it. Defining an existing name again with the same
  * type, help, labels and buckets returns the existing metric (a server restarted on the same
  * registry keeps counting); anything else is a METRICS_CONFLICT.
+ *
+ * A scrape must not cost the node's real work, however often it comes: a collector registered
+ * with `maxAgeMs` runs at most once per that period (the daemon's store row counts are SQLite
+ * scans), and a collector still running is never started again — concurrent scrapes wait for
+ * the one run (single flight).
  */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import { MetricsError } from "./errors.js";
-import { Counter, Gauge, Histogram, type AnyMetric } from "./instruments.js";
 
 export const METRIC_PREFIX = "dekmesh_";
 /** A collector that has not finished by then is skipped for this scrape (and counted). */
 export const DEFAULT_COLLECT_TIMEOUT_MS = 5_000;
-
-const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+/** The text format 0.0.4, what `render()` returns. */
+export const METRICS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
 
 export type Collector = () => void | Promise<void>;
 
+export interface CollectOptions {
+  /** Renders within this long after the collector last succeeded reuse its values. Default 0: every render runs it. */
+  maxAgeMs?: number;
+}
+
 export interface MetricsRegistry {
-  counter(name: string, help: string, labelNames?: readonly string[]): Counter;
-  gauge(name: string, help: string, labelNames?: readonly string[]): Gauge;
-  histogram(name: string, help: string, buckets: readonly number[], labelNames?: readonly string[]): Histogram;
-  /** Runs before each render (pull-style gauges: store stats, submitter stats…). */
-  collect(fn: Collector): void;
+  counter<L extends string>(name: string, help: string, labelNames?: readonly L[]): Counter<L>;
+  gauge<L extends string>(name: string, help: string, labelNames?: readonly L[]): Gauge<L>;
+  histogram<L extends string>(name: string, help: string, buckets: readonly number[], labelNames?: readonly L[]): Histogram<L>;
+  /** Runs before each render (pull-style gauges: store stats, submitter stats…), at most once per `maxAgeMs`. */
+  collect(fn: Collector, options?: CollectOptions): void;
   /** Text format 0.0.4; runs the collectors first. */
   render(): Promise<string>;
 }
 
 export interface MetricsRegistryOptions {
   collectTimeoutMs?: number;
+  /**
+   * prom-client's default metrics of the process (CPU, memory, heap spaces, file descriptors,
+   * event-loop lag, GC durations), under their standard unprefixed names (`process_*`,
+   * `nodejs_*`) so stock Node.js dashboards read them. Default true. They describe the
+   * process, not the node: with several validators in one process every registry would
+   * repeat the same series and start its own GC observer and event-loop-delay monitor, which
+   * prom-client cannot stop. So one registry per process should have them — the daemon
+   * (StartValidatorOptions.processMetrics) turns them on for a standalone validator and the
+   * devnet for its first validator only.
+   */
+  processMetrics?: boolean;
 }
 
 export function createMetricsRegistry(options: MetricsRegistryOptions = {}): MetricsRegistry {
-  return new Registry(options.collectTimeoutMs ?? DEFAULT_COLLECT_TIMEOUT_MS);
+  return new NodeRegistry(options);
 }
 
-function invalidName(what: string, name: string): MetricsError {
-  return new MetricsError("METRICS_INVALID_NAME", `invalid ${what} name ${JSON.stringify(name.slice(0, 64))}`, { details: { name: name.slice(0, 64) } });
+type MetricType = "counter" | "gauge" | "histogram";
+
+interface CollectorState {
+  fn: Collector;
+  maxAgeMs: number;
+  /** performance.now() when the last successful run started; -Infinity before any. */
+  collectedAt: number;
+  running: Promise<void> | undefined;
 }
 
-function metricName(name: string): string {
-  const full = name.startsWith(METRIC_PREFIX) ? name : `${METRIC_PREFIX}${name}`;
-  if (!METRIC_NAME.test(full)) throw invalidName("metric", name);
-  return full;
-}
-
-function labelNames(names: readonly string[], reserved: readonly string[]): readonly string[] {
-  for (const name of names) {
-    if (!LABEL_NAME.test(name) || name.startsWith("__") || reserved.includes(name)) throw invalidName("label", name);
-  }
-  if (new Set(names).size !== names.length) throw new MetricsError("METRICS_INVALID_NAME", "duplicate label name", { details: { labels: [...names] } });
-  return Object.freeze([...names]);
-}
-
-function histogramBuckets(buckets: readonly number[]): readonly number[] {
-  if (buckets.length === 0) throw new MetricsError("METRICS_INVALID_VALUE", "a histogram needs at least one bucket");
-  for (let i = 0; i < buckets.length; i++) {
-    const b = buckets[i]!;
-    if (typeof b !== "number" || !Number.isFinite(b) || (i > 0 && b <= buckets[i - 1]!)) {
-      throw new MetricsError("METRICS_INVALID_VALUE", "histogram buckets must be finite and strictly increasing (+Inf is implied)");
-    }
-  }
-  return Object.freeze([...buckets]);
+interface Definition {
+  type: MetricType;
+  help: string;
+  labelNames: readonly string[];
+  buckets: readonly number[];
+  metric: Counter<string> | Gauge<string> | Histogram<string>;
 }
 
 function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-class Registry implements MetricsRegistry {
-  readonly #metrics = new Map<string, AnyMetric>();
-  readonly #collectors: Collector[] = [];
+class NodeRegistry implements MetricsRegistry {
+  readonly #registry = new Registry();
+  readonly #definitions = new Map<string, Definition>();
+  readonly #collectors: CollectorState[] = [];
   readonly #collectTimeoutMs: number;
-  readonly #collectFailures: Counter;
+  readonly #collectFailures: Counter<string>;
 
-  constructor(collectTimeoutMs: number) {
-    this.#collectTimeoutMs = collectTimeoutMs;
+  constructor(options: MetricsRegistryOptions) {
+    this.#collectTimeoutMs = options.collectTimeoutMs ?? DEFAULT_COLLECT_TIMEOUT_MS;
     this.#collectFailures = this.counter("metrics_collect_failures_total", "Pull collectors that threw or timed out during a scrape.");
+    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.#registry });
   }
 
-  counter(name: string, help: string, labels: readonly string[] = []): Counter {
-    const full = metricName(name);
-    return this.#define(full, () => new Counter(full, help, labelNames(labels, [])), (m) => m instanceof Counter && m.help === help && sameList(m.labelNames, labels));
+  counter<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
+    return this.#define("counter", name, help, labelNames, [], (config) => new Counter(config)) as Counter<L>;
   }
 
-  gauge(name: string, help: string, labels: readonly string[] = []): Gauge {
-    const full = metricName(name);
-    return this.#define(full, () => new Gauge(full, help, labelNames(labels, [])), (m) => m instanceof Gauge && m.help === help && sameList(m.labelNames, labels));
+  gauge<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Gauge<L> {
+    return this.#define("gauge", name, help, labelNames, [], (config) => new Gauge(config)) as Gauge<L>;
   }
 
-  histogram(name: string, help: string, buckets: readonly number[], labels: readonly string[] = []): Histogram {
-    const full = metricName(name);
-    return this.#define(
-      full,
-      () => new Histogram(full, help, histogramBuckets(buckets), labelNames(labels, ["le"])),
-      (m) => m instanceof Histogram && m.help === help && sameList(m.labelNames, labels) && sameList(m.buckets, buckets),
-    );
+  histogram<L extends string>(name: string, help: string, buckets: readonly number[], labelNames: readonly L[] = []): Histogram<L> {
+    return this.#define("histogram", name, help, labelNames, buckets, (config) => new Histogram({ ...config, buckets: [...buckets] })) as Histogram<L>;
   }
 
-  collect(fn: Collector): void {
-    this.#collectors.push(fn);
+  collect(fn: Collector, options: CollectOptions = {}): void {
+    const maxAgeMs = options.maxAgeMs ?? 0;
+    if (!Number.isFinite(maxAgeMs) || maxAgeMs < 0) throw new RangeError("collect maxAgeMs must be a finite number >= 0");
+    this.#collectors.push({ fn, maxAgeMs, collectedAt: -Infinity, running: undefined });
   }
 
   async render(): Promise<string> {
-    await Promise.all(this.#collectors.map((fn) => this.#runCollector(fn)));
-    const lines: string[] = [];
-    for (const metric of this.#metrics.values()) metric.render(lines);
-    lines.push("");
-    return lines.join("\n");
+    await Promise.all(this.#collectors.map((state) => this.#collect(state)));
+    return this.#registry.metrics();
   }
 
-  /** A failing or hanging collector must not take the whole scrape down with it. */
-  async #runCollector(fn: Collector): Promise<void> {
+  /** The collector's running pass, a new one if its values are older than maxAgeMs, or nothing. */
+  #collect(state: CollectorState): Promise<void> | undefined {
+    if (state.running !== undefined) return state.running;
+    const started = performance.now();
+    if (started - state.collectedAt < state.maxAgeMs) return undefined;
+    state.running = this.#runCollector(state.fn).then((ok) => {
+      if (ok) state.collectedAt = started;
+      state.running = undefined;
+    });
+    return state.running;
+  }
+
+  /** A failing or hanging collector must not take the whole scrape down with it (false: it failed; the next render tries again). */
+  async #runCollector(fn: Collector): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
@@ -123,23 +140,39 @@ class Registry implements MetricsRegistry {
           timer = setTimeout(() => reject(new Error("collector timed out")), this.#collectTimeoutMs);
         }),
       ]);
+      return true;
     } catch {
       this.#collectFailures.inc();
+      return false;
     } finally {
       clearTimeout(timer);
     }
   }
 
-  #define<M extends AnyMetric>(name: string, create: () => M, same: (existing: AnyMetric) => boolean): M {
-    const existing = this.#metrics.get(name);
+  #define(
+    type: MetricType,
+    name: string,
+    help: string,
+    labelNames: readonly string[],
+    buckets: readonly number[],
+    create: (config: { name: string; help: string; labelNames: readonly string[]; registers: Registry[] }) => Definition["metric"],
+  ): Definition["metric"] {
+    const full = name.startsWith(METRIC_PREFIX) ? name : `${METRIC_PREFIX}${name}`;
+    const existing = this.#definitions.get(full);
     if (existing !== undefined) {
-      if (!same(existing)) {
-        throw new MetricsError("METRICS_CONFLICT", `metric ${name} is already registered differently`, { details: { name, type: existing.type } });
+      if (existing.type !== type || existing.help !== help || !sameList(existing.labelNames, labelNames) || !sameList(existing.buckets, buckets)) {
+        throw new MetricsError("METRICS_CONFLICT", `metric ${full} is already registered differently`, { details: { name: full, type: existing.type } });
       }
-      return existing as M;
+      return existing.metric;
     }
-    const metric = create();
-    this.#metrics.set(name, metric);
+    let metric: Definition["metric"];
+    try {
+      metric = create({ name: full, help, labelNames: [...labelNames], registers: [this.#registry] });
+    } catch (error) {
+      // prom-client refuses names and labels outside the Prometheus grammar and `le` on a histogram.
+      throw new MetricsError("METRICS_INVALID_DEFINITION", `metric ${full.slice(0, 64)} cannot be defined`, { cause: error, details: { name: full.slice(0, 64) } });
+    }
+    this.#definitions.set(full, { type, help, labelNames: [...labelNames], buckets: [...buckets], metric });
     return metric;
   }
 }

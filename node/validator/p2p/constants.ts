@@ -14,11 +14,11 @@ export function protocolId(name: string, version = "1.0.0"): string {
   return `/${PROTOCOL_NAMESPACE}/${name}/${version}`;
 }
 
-/** DEK replication between validators (SPEC §5). */
+/** DEK replication between validators (docs/architecture.md#replication). */
 export const PROTOCOL_REPLICATE = protocolId("replicate");
-/** Forwarded rewrap requests (SPEC §6 forward-if-not-have). */
+/** Forwarded rewrap requests (docs/architecture.md#rewrap-and-forwarding forward-if-not-have). */
 export const PROTOCOL_REWRAP = protocolId("rewrap");
-/** "Do you hold the DEK of this content?" (SPEC §6 discovery). */
+/** "Do you hold the DEK of this content?" (docs/architecture.md#rewrap-and-forwarding discovery). */
 export const PROTOCOL_HAS = protocolId("has");
 
 /**
@@ -114,6 +114,9 @@ export const DEFAULT_FIND_PROVIDERS_LIMIT = 20;
 
 /** Delay between bootstrap dial rounds while the node has no connection at all. */
 export const DEFAULT_BOOTSTRAP_RETRY_MS = 5_000;
+
+/** Where a node listens unless told otherwise: one TCP port the OS picks, on IPv4 loopback. */
+export const DEFAULT_LISTEN: readonly string[] = ["/ip4/127.0.0.1/tcp/0"];
 
 /** New inbound connections per second from one IP address, before any handshake (libp2p's own default). */
 export const DEFAULT_INBOUND_CONNECTIONS_PER_HOST_PER_SECOND = 5;

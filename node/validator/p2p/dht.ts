@@ -9,6 +9,7 @@ import { DEFAULT_FIND_PROVIDERS_LIMIT } from "./constants.js";
 import { abortError, P2pError } from "./errors.js";
 import type { PeerGate } from "./gate.js";
 import type { FindProvidersOptions } from "./options.js";
+import { isContentId } from "../../protocol/ids.js";
 
 /** A validator that announced it holds the DEK of a content. */
 export interface ProviderInfo {
@@ -16,7 +17,6 @@ export interface ProviderInfo {
   multiaddrs: Multiaddr[];
 }
 
-const CONTENT_ID = /^0x[0-9a-fA-F]{64}$/;
 
 const SHA2_256 = 0x12;
 
@@ -27,7 +27,7 @@ const SHA2_256 = 0x12;
  * keep the key reversible but every peer would reject it.
  */
 export function contentIdToCid(contentId: string): CID {
-  if (typeof contentId !== "string" || !CONTENT_ID.test(contentId)) {
+  if (!isContentId(contentId)) {
     throw new P2pError("P2P_INVALID_ARGUMENT", "content id must be 0x followed by 64 hex digits");
   }
   const hash = createHash("sha256").update(Buffer.from(contentId.slice(2), "hex")).digest();

@@ -1,9 +1,9 @@
 import type { ConnectionGater, PeerId } from "@libp2p/interface";
-import type { P2pLogger } from "./options.js";
+import type { Logger } from "../../protocol/logger.js";
 
 export interface PeerGateComponents {
   isAllowedPeer(peerId: string): Promise<boolean>;
-  logger: P2pLogger;
+  logger: Logger;
 }
 
 const MAX_CACHED_DECISIONS = 4096;

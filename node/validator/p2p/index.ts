@@ -2,7 +2,6 @@ export { createP2pNode, P2pNode } from "./node.js";
 export type {
   FindProvidersOptions,
   HandleOptions,
-  P2pLogger,
   P2pNodeComponents,
   P2pNodeOptions,
   RequestOptions,

@@ -16,7 +16,6 @@ import {
   resolveNodeOptions,
   type FindProvidersOptions,
   type HandleOptions,
-  type P2pLogger,
   type P2pNodeComponents,
   type P2pNodeOptions,
   type RequestOptions,
@@ -25,10 +24,10 @@ import {
 import { connectionError, parseTarget, type PeerTarget } from "./peers.js";
 import { RequestResponse, type RequestHandler } from "./request-response.js";
 import { Slots } from "./slots.js";
+import { silentLogger, type Logger } from "../../protocol/logger.js";
 
 type Services = { identify: Identify; ping: Ping; dht: KadDHT };
 
-const silentLogger: P2pLogger = { debug() {}, info() {}, warn() {} };
 
 /**
  * Builds the validator's libp2p node (TCP, Noise, Yamux, identify, ping, Kademlia DHT) with
@@ -36,8 +35,9 @@ const silentLogger: P2pLogger = { debug() {}, info() {}, warn() {} };
  */
 export async function createP2pNode(components: P2pNodeComponents, options: P2pNodeOptions = {}): Promise<P2pNode> {
   const resolved = resolveNodeOptions(options);
-  if (components.privateKey?.type !== "Ed25519") {
-    throw new P2pError("P2P_INVALID_ARGUMENT", "the libp2p identity must be an Ed25519 private key");
+  // ValidatorRegistry only accepts peer ids of secp256k1 keys (it checks a signature by the key).
+  if (components.privateKey?.type !== "secp256k1") {
+    throw new P2pError("P2P_INVALID_ARGUMENT", "the libp2p identity must be a secp256k1 private key");
   }
   if (typeof components.isAllowedPeer !== "function") {
     throw new P2pError("P2P_INVALID_ARGUMENT", "isAllowedPeer must be a function");
@@ -80,7 +80,7 @@ export async function createP2pNode(components: P2pNodeComponents, options: P2pN
 interface P2pNodeInternals {
   libp2p: Libp2p<Services>;
   gate: PeerGate;
-  logger: P2pLogger;
+  logger: Logger;
 }
 
 /**
@@ -91,7 +91,7 @@ export class P2pNode {
   readonly peerId: string;
   readonly #libp2p: Libp2p<Services>;
   readonly #gate: PeerGate;
-  readonly #logger: P2pLogger;
+  readonly #logger: Logger;
   readonly #options: ResolvedP2pNodeOptions;
   readonly #requests: RequestResponse;
   readonly #providers: ProviderRecords;

@@ -6,6 +6,7 @@ import {
   DEFAULT_DHT_QUERY_TIMEOUT_MS,
   DEFAULT_HANDLER_TIMEOUT_MS,
   DEFAULT_INBOUND_CONNECTIONS_PER_HOST_PER_SECOND,
+  DEFAULT_LISTEN,
   DEFAULT_MAX_INBOUND_STREAMS,
   DEFAULT_MAX_MESSAGE_BYTES,
   DEFAULT_PEER_CACHE_TTL_MS,
@@ -14,24 +15,18 @@ import {
   PROTOCOL_ID_PATTERN,
 } from "./constants.js";
 import { P2pError } from "./errors.js";
-
-/** Structured log sink; fields never hold payloads or keys. */
-export interface P2pLogger {
-  debug(message: string, fields?: Record<string, unknown>): void;
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-}
+import type { Logger } from "../../protocol/logger.js";
 
 /** What the p2p layer needs from the rest of the node. */
 export interface P2pNodeComponents {
-  /** The node's libp2p identity: an Ed25519 key the crypto core derives from the operator root. */
+  /** The node's libp2p identity: a secp256k1 key the crypto core derives from the operator root. */
   privateKey: PrivateKey;
   /**
    * Whether a peer id belongs to an active, non-revoked validator (answered from the indexer).
    * A rejection or error counts as "no" for new connections.
    */
   isAllowedPeer(peerId: string): Promise<boolean>;
-  logger?: P2pLogger;
+  logger?: Logger;
 }
 
 export interface P2pNodeOptions {
@@ -118,7 +113,7 @@ export function resolveNodeOptions(options: P2pNodeOptions): ResolvedP2pNodeOpti
   const dhtMode = options.dhtMode ?? "server";
   if (dhtMode !== "server" && dhtMode !== "client") throw invalid(`dhtMode must be "server" or "client"`);
   return {
-    listen: addresses("listen", options.listen ?? ["/ip4/127.0.0.1/tcp/0"]),
+    listen: addresses("listen", options.listen ?? DEFAULT_LISTEN),
     announce: addresses("announce", options.announce ?? []),
     bootstrap,
     bootstrapRetryMs: positive("bootstrapRetryMs", options.bootstrapRetryMs ?? DEFAULT_BOOTSTRAP_RETRY_MS),
@@ -171,7 +166,7 @@ function nonNegative(name: string, value: number): number {
   return value;
 }
 
-function addresses(name: string, values: string[]): Multiaddr[] {
+function addresses(name: string, values: readonly string[]): Multiaddr[] {
   return values.map((value) => {
     try {
       return multiaddr(value);

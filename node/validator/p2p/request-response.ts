@@ -19,11 +19,11 @@ import {
   messageLimit,
   resolveHandleOptions,
   type HandleOptions,
-  type P2pLogger,
   type RequestOptions,
   type ResolvedHandleOptions,
 } from "./options.js";
 import { raceSignal } from "../../protocol/abort.js";
+import type { Logger } from "../../protocol/logger.js";
 
 /** What a handler learns about the request besides its bytes. */
 export interface RequestContext {
@@ -44,7 +44,7 @@ export type RequestHandler = (request: Uint8Array, context: RequestContext) => U
 export interface RequestResponseComponents {
   libp2p: Libp2p;
   gate: PeerGate;
-  logger: P2pLogger;
+  logger: Logger;
   /** Closes every connection to a peer that is no longer allowed. */
   dropPeer(peer: string): void;
 }

@@ -1,5 +1,5 @@
 /**
- * The holder side of a pull (SPEC §5): a validator asks this node for a content's DEK over
+ * The holder side of a pull (docs/architecture.md#replication): a validator asks this node for a content's DEK over
  * /dekmesh/replicate/1.0.0. Before anything leaves, the holder establishes from the indexer —
  * never from the request — that the requesting peer id belongs to an active, non-revoked
  * validator that is in the content's replica set, and that this node holds the DEK. The DEK

@@ -1,19 +1,11 @@
 /**
- * Lazy DEK replication among validators (SPEC §5): placement, the engine that pulls, confirms
+ * Lazy DEK replication among validators (docs/architecture.md#replication): placement, the engine that pulls, confirms
  * and repairs, the holder and puller checks, DEK recovery from a publisher's seed, and the wire
  * formats. See docs/replication.md.
  */
-export { allReplicaSet, xorDistance, xorId, xorReplicaSet, type PlacementCandidate } from "./placement.js";
-export {
-  createReplicationEngine,
-  ReplicationEngine,
-  type HandOffResult,
-  type ReplicationComponents,
-  type ReplicationLogger,
-  type ReplicationOptions,
-  type ReplicationStats,
-  type StoredContent,
-} from "./engine.js";
+export { allReplicaSet, xorDistance, xorId, xorReplicaSet, type PlacementCandidate } from "../../protocol/placement.js";
+export { createReplicationEngine, ReplicationEngine } from "./engine.js";
+export type { HandOffResult, ReplicationComponents, ReplicationOptions, ReplicationStats, StoredContent } from "./types.js";
 export { createDekRecovery, DekRecovery, type DekRecoveryComponents, type DekRecoveryResult } from "./recovery.js";
 export {
   decodeRecoverySeed,
@@ -23,7 +15,7 @@ export {
   recoverySeedTypedData,
   type RecoverySeed,
   type RecoverySeedFields,
-} from "./recoverySeed.js";
+} from "../../protocol/recoverySeed.js";
 export { designatedRepairer, isFinal, needsRepair, planContent, type Plan, type PlanInput } from "./plan.js";
 export { servePull, type HolderComponents, type ServedPull } from "./holder.js";
 export { acceptEnvelope, requestEnvelope, type AcceptEnvelopeParameters, type PullSource } from "./puller.js";

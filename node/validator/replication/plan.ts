@@ -1,6 +1,6 @@
 /**
  * What one validator should do about one content, decided from indexed state and its own store
- * alone (SPEC §5). Pure, so the rules are tested without a network:
+ * alone (docs/architecture.md#replication). Pure, so the rules are tested without a network:
  *
  *   derive   — it is the initial validator, lacks the DEK, and the registration has its confirmations
  *   pull     — it is an active member of the replica set, lacks the DEK, registration final

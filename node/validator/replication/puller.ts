@@ -1,5 +1,5 @@
 /**
- * The puller side (SPEC §5): ask holders for a DEK over /dekmesh/replicate/1.0.0, and accept
+ * The puller side (docs/architecture.md#replication): ask holders for a DEK over /dekmesh/replicate/1.0.0, and accept
  * an envelope only if it is addressed to this node and this content, signed by the holder that
  * was asked, fresh, not replayed, encrypted to a KAS key this node holds — and if the DEK it
  * carries opens the registered header's policy binding, so a holder cannot plant a wrong DEK

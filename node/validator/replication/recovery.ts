@@ -1,5 +1,5 @@
 /**
- * The validator side of re-seeding a DEK (SPEC §4, docs/client.md "Recovery"): a publisher
+ * The validator side of re-seeding a DEK (docs/architecture.md#on-chain-state, docs/client.md "Recovery"): a publisher
  * sends a recovery seed (./recoverySeed.ts) to POST /v1/recover; this checks it and hands the
  * DEK to the replication engine, which stores and confirms it like a pulled one.
  *
@@ -18,17 +18,18 @@
  * The signature is checked before the nonce is recorded (as the rewrap service does) so that
  * forged seeds cannot use up a publisher's nonces.
  */
-import type { Address, Hex } from "viem";
+import { type Address, type Hex, hexToBytes } from "viem";
 import { EnvelopeError, unwrapRewrap } from "../../crypto/envelopes/index.js";
 import type { IndexerClient } from "../../indexer-client/index.js";
 import { recoverAddress, sameAddress } from "../../crypto/keys/ethereum.js";
-import { hexToBytes, RewrapError, type RewrapDomain } from "../rewrap/index.js";
+import { RewrapError, type RewrapDomain } from "../../protocol/rewrap/index.js";
 import { toRewrapError } from "../rewrap/refusal.js";
 import type { DekStore } from "../store/index.js";
 import { decodeHeader, TdfError, verifyHeaderPolicy } from "../../crypto/tdf/index.js";
 import { MAX_RECOVERY_LIFETIME_S } from "./constants.js";
-import type { ReplicationEngine, ReplicationLogger } from "./engine.js";
-import { recoverySeedDigest, type RecoverySeed } from "./recoverySeed.js";
+import type { ReplicationEngine } from "./engine.js";
+import { silentLogger, type Logger } from "../../protocol/logger.js";
+import { recoverySeedDigest, type RecoverySeed } from "../../protocol/recoverySeed.js";
 
 export interface DekRecoveryComponents {
   /** This node: a seed names the validator it is for. */
@@ -44,7 +45,7 @@ export interface DekRecoveryComponents {
   registeredHeader(contentId: Hex, options: { signal?: AbortSignal }): Promise<Uint8Array | undefined>;
   /** Stores durably and confirms (ReplicationEngine.storeRecovered). */
   engine: Pick<ReplicationEngine, "storeRecovered">;
-  logger?: ReplicationLogger;
+  logger?: Logger;
   /** Milliseconds; default Date.now. */
   clock?: () => number;
 }
@@ -54,19 +55,18 @@ export interface DekRecoveryResult {
   stored: true;
 }
 
-const silent: ReplicationLogger = { debug() {}, info() {}, warn() {} };
 
 const malformed = (why: string) => new RewrapError("REWRAP_MALFORMED", { cause: new Error(why) });
 
 export class DekRecovery {
   readonly #c: DekRecoveryComponents;
   readonly #clock: () => number;
-  readonly #logger: ReplicationLogger;
+  readonly #logger: Logger;
 
   constructor(components: DekRecoveryComponents) {
     this.#c = components;
     this.#clock = components.clock ?? Date.now;
-    this.#logger = components.logger ?? silent;
+    this.#logger = components.logger ?? silentLogger;
   }
 
   /**

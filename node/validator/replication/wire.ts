@@ -7,8 +7,8 @@
  */
 import type { Hex } from "viem";
 import { ReplicationError } from "./errors.js";
+import { isContentId } from "../../protocol/ids.js";
 
-const CONTENT_ID = /^0x[0-9a-fA-F]{64}$/;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
@@ -26,7 +26,7 @@ export function decodeContentRequest(bytes: Uint8Array): Hex {
   if (typeof value !== "object" || value === null || Array.isArray(value)) throw new ReplicationError("REPLICATION_MALFORMED", "request must be a JSON object");
   const keys = Object.keys(value);
   const contentId = (value as { contentId?: unknown }).contentId;
-  if (keys.length !== 1 || typeof contentId !== "string" || !CONTENT_ID.test(contentId)) {
+  if (keys.length !== 1 || !isContentId(contentId)) {
     throw new ReplicationError("REPLICATION_MALFORMED", "request must be {\"contentId\": \"0x<64 hex>\"}");
   }
   return contentId.toLowerCase() as Hex;

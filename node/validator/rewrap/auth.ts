@@ -1,5 +1,5 @@
 /**
- * Who signed a rewrap request. Two ways (SPEC §6):
+ * Who signed a rewrap request. Two ways (docs/architecture.md#rewrap-and-forwarding):
  *
  * - account: the reader's account signed the request's EIP-712 digest (secp256k1, recovered
  *   with @noble/curves since OpenSSL has no key recovery: ~1.3 ms per request);
@@ -11,10 +11,11 @@
  *
  * The signature work itself runs through RewrapCrypto (inline or on worker threads).
  */
-import { bytesToHex, type RewrapHasher } from "./eip712.js";
+import { bytesToHex } from "viem";
+import { type RewrapHasher } from "../../crypto/keys/eip712.js";
 import { P256KeyCache, type RewrapCrypto, type SignatureCheck, type WrapInput, type WrapOutcome } from "./crypto.js";
-import { RewrapError } from "./errors.js";
-import type { Address, RequestAuth, SessionInfo, SignedSessionGrant } from "./types.js";
+import { RewrapError } from "../../protocol/rewrap/errors.js";
+import type { Address, RequestAuth, SessionInfo, SignedSessionGrant } from "../../protocol/rewrap/types.js";
 
 export interface AuthenticatorOptions {
   maxSessionLifetimeS: number;

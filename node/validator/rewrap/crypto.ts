@@ -8,7 +8,7 @@
 import { createPublicKey, verify, type KeyObject } from "node:crypto";
 import { EnvelopeError, wrapForClient, type EnvelopeErrorCode } from "../../crypto/envelopes/index.js";
 import { recoverAddress, sameAddress } from "../../crypto/keys/ethereum.js";
-import type { Address } from "./types.js";
+import type { Address } from "../../protocol/rewrap/types.js";
 
 /** What `wrapForClient` takes. */
 export interface WrapInput {

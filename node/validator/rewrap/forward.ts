@@ -1,5 +1,5 @@
 /**
- * Forward-if-not-have (SPEC §6). A validator that passed every check but lacks the DEK asks the
+ * Forward-if-not-have (docs/architecture.md#rewrap-and-forwarding). A validator that passed every check but lacks the DEK asks the
  * indexer who holds it and sends the signed request, unchanged, to one holder over
  * `/dekmesh/rewrap/1.0.0`, failing over to the next. The holder runs its own checks, wraps the
  * DEK to the client's key and writes its own audit record; the forwarder relays an envelope it
@@ -20,13 +20,21 @@
  */
 import type { Holder } from "../../indexer-client/index.js";
 import { P2pRemoteError, PROTOCOL_REWRAP, validatorDialTarget } from "../p2p/index.js";
-import { ACCESS_REASONS, type AccessReason } from "../../indexer-client/index.js";
-import { FORWARDED_HOP, MAX_BULK_ANSWER_BYTES } from "./constants.js";
-import { isRetryableCode, isRewrapErrorCode, RewrapError, type RewrapErrorCode } from "./errors.js";
-import type { RewrapLogger, RewrapIndexer, RewrapP2p } from "./options.js";
+import { ACCESS_REASONS, type AccessReason } from "../../protocol/accessReasons.js";
+import { FORWARDED_HOP, MAX_BULK_ANSWER_BYTES } from "../../protocol/rewrap/constants.js";
+import { isRetryableCode, isRewrapErrorCode, RewrapError, type RewrapErrorCode } from "../../protocol/rewrap/errors.js";
+import type { RewrapIndexer, RewrapP2p } from "./options.js";
 import { toRewrapError } from "./refusal.js";
-import type { BulkItem, BulkRefusal, Hex, RewrapAnswer, SignedRewrapBulkRequest, SignedRewrapRequest } from "./types.js";
-import { bulkRequestToJson, decodeBulkAnswer, decodeRewrapAnswer, rewrapRequestToJson } from "./wire.js";
+import type {
+  BulkItem,
+  BulkRefusal,
+  Hex,
+  RewrapAnswer,
+  SignedRewrapBulkRequest,
+  SignedRewrapRequest,
+} from "../../protocol/rewrap/types.js";
+import { bulkRequestToJson, decodeBulkAnswer, decodeRewrapAnswer, rewrapRequestToJson } from "../../protocol/rewrap/wire.js";
+import type { Logger } from "../../protocol/logger.js";
 
 const encoder = new TextEncoder();
 const STATE_RANK: Record<Holder["state"], number> = { confirmed: 0, initial: 1, assigned: 2, computed: 3 };
@@ -37,7 +45,7 @@ type DialablePeer = { peerId: string; multiaddrs: readonly string[] };
 export interface ForwarderComponents {
   p2p: RewrapP2p;
   indexer: RewrapIndexer;
-  logger: RewrapLogger;
+  logger: Logger;
 }
 
 export interface ForwarderOptions {
@@ -67,7 +75,7 @@ function shuffled<T>(items: T[]): T[] {
 export class Forwarder {
   readonly #p2p: RewrapP2p;
   readonly #indexer: RewrapIndexer;
-  readonly #logger: RewrapLogger;
+  readonly #logger: Logger;
   readonly #options: ForwarderOptions;
   readonly #stats = { viaProviders: 0 };
 

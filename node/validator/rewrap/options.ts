@@ -1,5 +1,6 @@
 import type { DekStore } from "../store/index.js";
 import type { IndexerClient } from "../../indexer-client/index.js";
+import type { AccessDecider } from "../access/index.js";
 import type { P2pNode } from "../p2p/index.js";
 import type { RewrapCrypto } from "./crypto.js";
 import {
@@ -9,28 +10,26 @@ import {
   DEFAULT_MAX_REQUEST_LIFETIME_S,
   DEFAULT_MAX_SESSION_LIFETIME_S,
   DEFAULT_SESSION_CACHE_SIZE,
-  MAX_BULK_CONTENTS,
 } from "./constants.js";
-import type { Address, Hex } from "./types.js";
-
-/** Structured log sink (the node's JSON logger); fields never hold DEKs, keys or signatures. */
-export interface RewrapLogger {
-  debug(message: string, fields?: Record<string, unknown>): void;
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-}
+import { MAX_BULK_CONTENTS } from "../../protocol/rewrap/constants.js";
+import type { Address, Hex } from "../../protocol/rewrap/types.js";
+import type { Logger } from "../../protocol/logger.js";
 
 /** The store calls the rewrap path makes (DekStore has them all). */
 export type RewrapStore = Pick<DekStore, "getDek" | "nonceSeen" | "rememberNonce" | "appendAudit" | "appendAudits">;
 
-/** The indexer reads the rewrap path makes (IndexerClient has them all). */
-export type RewrapIndexer = Pick<IndexerClient, "access" | "cachedAccess" | "accessMany" | "holders">;
+/** The access decisions the rewrap path asks for (AccessDecider has them all). */
+export type RewrapAccess = Pick<AccessDecider, "access" | "cachedAccess" | "accessMany">;
+
+/** The indexer reads the rewrap path makes besides access: holders to forward to (IndexerClient has them). */
+export type RewrapIndexer = Pick<IndexerClient, "holders">;
 
 /** The p2p calls forwarding makes (P2pNode has them all). */
 export type RewrapP2p = Pick<P2pNode, "peerId" | "handle" | "unhandle" | "request" | "findProviders">;
 
 export interface RewrapServiceComponents {
   store: RewrapStore;
+  access: RewrapAccess;
   indexer: RewrapIndexer;
   /** Without it the node cannot forward: a content it lacks is refused REWRAP_NOT_HOLDER. */
   p2p?: RewrapP2p;
@@ -39,7 +38,7 @@ export interface RewrapServiceComponents {
   auditLog: Address;
   /** Milliseconds since the epoch; default Date.now. */
   clock?: () => number;
-  logger?: RewrapLogger;
+  logger?: Logger;
   /**
    * Called (not awaited) when a request the policy allows names a content this node lacks —
    * the replication engine's cue to pull the DEK if the node is in the replica set.

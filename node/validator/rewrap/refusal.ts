@@ -4,7 +4,7 @@
  */
 import { DekmeshError } from "../../protocol/errors.js";
 import { IndexerClientError } from "../../indexer-client/index.js";
-import { RewrapError, type RewrapErrorCode } from "./errors.js";
+import { RewrapError, type RewrapErrorCode } from "../../protocol/rewrap/errors.js";
 
 const INDEXER_CODES: Record<string, RewrapErrorCode> = {
   INDEXER_NOT_FOUND: "REWRAP_CONTENT_NOT_FOUND",
@@ -19,6 +19,8 @@ const INDEXER_CODES: Record<string, RewrapErrorCode> = {
 const OTHER_CODES: Record<string, RewrapErrorCode> = {
   // The replay table is full of live nonces, the disk failed, or the store is shutting down.
   STORE_NONCES_FULL: "REWRAP_UNAVAILABLE",
+  // This requester used its whole share of the replay table (only the flooding account sees it).
+  STORE_NONCES_ACCOUNT_FULL: "REWRAP_UNAVAILABLE",
   STORE_IO: "REWRAP_UNAVAILABLE",
   STORE_LOCKED: "REWRAP_UNAVAILABLE",
   STORE_CLOSED: "REWRAP_UNAVAILABLE",

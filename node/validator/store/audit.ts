@@ -7,12 +7,14 @@
  * makes the resend idempotent.
  */
 import type { DatabaseSync, StatementSync } from "node:sqlite";
-import { invalidArgument, toBlob, toHex, toInteger, toSeconds, type BytesLike, type Hex } from "./codec.js";
+import { invalidArgument, toBlob, toInteger, toSeconds, type BytesLike, type Hex } from "./codec.js";
+import { bytesToHex } from "viem";
 import type { Committer } from "./committer.js";
-import { ADDRESS_LENGTH, CONTENT_ID_LENGTH, DIGEST_LENGTH, MAX_AUDIT_BATCH, TX_HASH_LENGTH } from "./constants.js";
+import { ADDRESS_LENGTH, CONTENT_ID_LENGTH, DIGEST_LENGTH, TX_HASH_LENGTH } from "./constants.js";
+import { MAX_AUDIT_BATCH } from "../../protocol/limits.js";
 import { StoreError } from "./errors.js";
 
-/** One served rewrap, as RewrapAuditLog records it (packed: node/chain/auditRecords.ts). */
+/** One served rewrap, as RewrapAuditLog records it (packed: node/protocol/auditRecords.ts). */
 export interface AuditRecordInput {
   contentId: BytesLike;
   requester: BytesLike;
@@ -41,7 +43,7 @@ export interface AuditBatch {
   /**
    * Its records back to back in seq order, in the layout RewrapAuditLog takes: contentId ‖
    * requester ‖ requestDigest ‖ servedAt as a big-endian uint64, AUDIT_RECORD_BYTES each
-   * (node/chain/auditRecords.ts). Exactly what is sent, every time; empty once pruned.
+   * (node/protocol/auditRecords.ts). Exactly what is sent, every time; empty once pruned.
    * `DekStore.batchRecords` reads them as records.
    */
   packedRecords: Uint8Array;
@@ -79,9 +81,9 @@ const FLOOR_KEY = "next_batch_id_floor";
 function toRecord(row: RecordRow): AuditRecord {
   return {
     seq: row.seq,
-    contentId: toHex(row.content_id),
-    requester: toHex(row.requester),
-    requestDigest: toHex(row.request_digest),
+    contentId: bytesToHex(row.content_id),
+    requester: bytesToHex(row.requester),
+    requestDigest: bytesToHex(row.request_digest),
     servedAt: row.served_at,
   };
 }
@@ -342,7 +344,7 @@ export class AuditOutbox {
       state: row.state,
       recordCount: Number(row.record_count),
       packedRecords: (this.#packedRecords.get(row.batch_id) as { packed: Uint8Array | null }).packed ?? new Uint8Array(0),
-      txHash: row.tx_hash === null ? undefined : toHex(row.tx_hash),
+      txHash: row.tx_hash === null ? undefined : bytesToHex(row.tx_hash),
       block: row.recorded_block ?? undefined,
     };
   }

@@ -30,10 +30,6 @@ export function toBlob(value: BytesLike, length: number, name: string): Buffer {
   return blob;
 }
 
-export function toHex(blob: Uint8Array): Hex {
-  return `0x${Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength).toString("hex")}`;
-}
-
 /**
  * A request nonce as the uint256 the signed request carries: a bigint, or hex of at most 32
  * bytes, left-padded, so `1n`, `0x01` and `0x0001` are the same nonce.

@@ -5,9 +5,11 @@
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { constantTimeEqual } from "../../crypto/keys/bytes.js";
 import { openDek, sealDek, type SealingKey } from "../../crypto/keys/index.js";
-import { toBlob, toHex, toInteger, toSeconds, invalidArgument, type BytesLike, type Hex } from "./codec.js";
+import { toBlob, toInteger, toSeconds, invalidArgument, type BytesLike, type Hex } from "./codec.js";
+import { bytesToHex } from "viem";
 import type { Committer } from "./committer.js";
-import { CONTENT_ID_LENGTH, DEK_LENGTH, MAX_CONFIRMATION_BATCH, TX_HASH_LENGTH } from "./constants.js";
+import { CONTENT_ID_LENGTH, DEK_LENGTH, TX_HASH_LENGTH } from "./constants.js";
+import { MAX_CONFIRMATION_BATCH } from "../../protocol/limits.js";
 import { StoreError } from "./errors.js";
 import { openSealed } from "./sealing.js";
 
@@ -76,7 +78,7 @@ export function unconfirmedQuery(states: number, modes: number): string {
 }
 
 function toInfo(row: DekRow): DekInfo {
-  const txHash = row.confirmation_tx === null ? undefined : toHex(row.confirmation_tx);
+  const txHash = row.confirmation_tx === null ? undefined : bytesToHex(row.confirmation_tx);
   const confirmation: Confirmation =
     row.confirmation === "pending"
       ? { state: "pending" }
@@ -84,7 +86,7 @@ function toInfo(row: DekRow): DekInfo {
         ? { state: "submitted", txHash: txHash! }
         : { state: "confirmed", block: row.confirmed_block!, txHash };
   return {
-    contentId: toHex(row.content_id),
+    contentId: bytesToHex(row.content_id),
     policyId: row.policy_id,
     mode: row.mode,
     source: row.source,
@@ -152,7 +154,7 @@ export class DekTable {
       if (existing !== undefined) {
         if (!constantTimeEqual(existing, dek)) {
           throw new StoreError("STORE_DEK_CONFLICT", "a different DEK is already stored for this content", {
-            details: { contentId: toHex(id) },
+            details: { contentId: bytesToHex(id) },
           });
         }
         return false;
@@ -227,7 +229,7 @@ export class DekTable {
       return this.#committer.grouped(operation, () => {
         for (const id of ids) {
           if (this.#exists.get(id) === undefined) {
-            throw new StoreError("STORE_NOT_FOUND", "no DEK is stored for this content", { details: { contentId: toHex(id) } });
+            throw new StoreError("STORE_NOT_FOUND", "no DEK is stored for this content", { details: { contentId: bytesToHex(id) } });
           }
           update(id);
         }
@@ -240,6 +242,6 @@ export class DekTable {
   #openAt(id: Buffer): Uint8Array | undefined {
     const row = this.#selectSealed.get(id) as { sealed_dek: Uint8Array } | undefined;
     if (row === undefined) return undefined;
-    return openSealed("dek", toHex(id), () => openDek(this.#sealingKey, id, row.sealed_dek));
+    return openSealed("dek", bytesToHex(id), () => openDek(this.#sealingKey, id, row.sealed_dek));
   }
 }

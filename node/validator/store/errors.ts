@@ -24,6 +24,8 @@ export type StoreErrorCode =
   | "STORE_BATCH_STATE"
   /** The replay table is full of unexpired nonces; the request must be refused for now. */
   | "STORE_NONCES_FULL"
+  /** The requester holds its whole share of the replay table; its requests are refused until some expire. */
+  | "STORE_NONCES_ACCOUNT_FULL"
   /** A restore or backup target already exists. */
   | "STORE_EXISTS"
   /** The database or file system failed (disk full, I/O error). */
@@ -34,7 +36,7 @@ export type StoreErrorCode =
    */
   | "STORE_NOT_DURABLE";
 
-const RETRYABLE: ReadonlySet<StoreErrorCode> = new Set(["STORE_LOCKED", "STORE_NONCES_FULL", "STORE_IO"]);
+const RETRYABLE: ReadonlySet<StoreErrorCode> = new Set(["STORE_LOCKED", "STORE_NONCES_FULL", "STORE_NONCES_ACCOUNT_FULL", "STORE_IO"]);
 
 export class StoreError extends DekmeshError<StoreErrorCode> {
   override name = "StoreError";

@@ -1,6 +1,6 @@
 /**
  * The validator node's durable, encrypted store: DEKs, KAS keys, the audit outbox and replay
- * nonces (SPEC §7). See docs/store.md.
+ * nonces (docs/architecture.md#the-validator-node). See docs/store.md.
  */
 export { DekStore, type DekStoreOptions, type StoreStats } from "./store.js";
 export { StoreError, type StoreErrorCode } from "./errors.js";
@@ -9,4 +9,4 @@ export type { BytesLike, Hex } from "./codec.js";
 export type { Confirmation, DekInfo, DekMeta, DekSource, ListUnconfirmedOptions, ReplicationMode } from "./deks.js";
 export type { KasKeyInfo } from "./kasKeys.js";
 export type { AuditBatch, AuditBatchState, AuditRecord, AuditRecordInput, ReconcileResult } from "./audit.js";
-export { DEFAULT_MAX_NONCES, MAX_AUDIT_BATCH, MAX_CONFIRMATION_BATCH } from "./constants.js";
+

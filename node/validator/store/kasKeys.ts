@@ -5,7 +5,8 @@
  */
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { KasKeyRing, openKasKey, P256PrivateKey, sealKasKey, type SealingKey } from "../../crypto/keys/index.js";
-import { toBlob, toHex, toSeconds, type BytesLike, type Hex } from "./codec.js";
+import { toBlob, toSeconds, type BytesLike, type Hex } from "./codec.js";
+import { bytesToHex } from "viem";
 import type { Committer } from "./committer.js";
 import { StoreError } from "./errors.js";
 import { openSealed } from "./sealing.js";
@@ -85,7 +86,7 @@ export class KasKeyTable {
     const id = toBlob(kid, KID_LENGTH, "kid");
     const row = this.#selectSealed.get(id) as { sealed_private_key: Uint8Array } | undefined;
     if (row === undefined) return undefined;
-    return openSealed("kasKey", toHex(id), () => openKasKey(this.#sealingKey, id, row.sealed_private_key));
+    return openSealed("kasKey", bytesToHex(id), () => openKasKey(this.#sealingKey, id, row.sealed_private_key));
   }
 
   current(): P256PrivateKey | undefined {
@@ -96,8 +97,8 @@ export class KasKeyTable {
   /** Public facts about every stored key (no private material), oldest first. */
   list(): KasKeyInfo[] {
     return (this.#selectAll.all() as unknown as KasKeyRow[]).map((row) => ({
-      kid: toHex(row.kid),
-      publicKey: toHex(row.public_key),
+      kid: bytesToHex(row.kid),
+      publicKey: bytesToHex(row.public_key),
       current: row.is_current === 1,
       addedAt: row.added_at,
       retiredAt: row.retired_at ?? undefined,
@@ -121,7 +122,7 @@ export class KasKeyTable {
         const current = this.#selectCurrent.get() as { kid: Uint8Array } | undefined;
         if (current !== undefined && Buffer.compare(current.kid, id) === 0) {
           throw new StoreError("STORE_KAS_KEY_CURRENT", "the current KAS key cannot be removed; rotate first", {
-            details: { kid: toHex(id) },
+            details: { kid: bytesToHex(id) },
           });
         }
         return Number(this.#delete.run(id).changes) > 0;

@@ -1,5 +1,5 @@
 /**
- * The store's use of the crypto core's sealed-record format (node/keys/sealed.ts): every
+ * The store's use of the crypto core's sealed-record format (node/crypto/keys/sealed.ts): every
  * secret is AES-256-GCM under a key derived from the storage key, with the record type and
  * id in the AAD. This file adds the store's key-check record and maps sealing failures to
  * store errors.

@@ -1,5 +1,5 @@
 /**
- * The validator node's durable, encrypted store (SPEC §7): DEKs, KAS keys, the audit outbox
+ * The validator node's durable, encrypted store (docs/architecture.md#the-validator-node): DEKs, KAS keys, the audit outbox
  * and replay nonces in one SQLite database (node:sqlite, WAL journal, exclusive locking).
  *
  * Writes return promises that resolve once the write is committed — with the default
@@ -11,44 +11,36 @@
  *
  * Secrets (DEKs, KAS private keys) are sealed under the storage key with the crypto core's
  * sealed-record format; everything else is plain, non-secret bookkeeping. See docs/store.md.
+ *
+ * DekStore is the facade: each table lives in its own file (deks.ts, kasKeys.ts, audit.ts,
+ * nonces.ts), opening and restoring in open.ts, backup and sizes in upkeep.ts.
  */
-import { closeSync, copyFileSync, constants as fsConstants, existsSync, fsyncSync, mkdirSync, openSync, rmSync, statSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { DatabaseSync } from "node:sqlite";
+import { join } from "node:path";
+import type { DatabaseSync } from "node:sqlite";
 import { SealingKey, type P256PrivateKey, type KasKeyRing } from "../../crypto/keys/index.js";
-import { AuditOutbox, type AuditBatch, type AuditBatchState, type AuditRecord, type AuditRecordInput, type ReconcileResult } from "./audit.js";
-import { invalidArgument, nowSeconds, type BytesLike, type Hex } from "./codec.js";
+import {
+  AuditOutbox,
+  type AuditBatch,
+  type AuditBatchState,
+  type AuditRecord,
+  type AuditRecordInput,
+  type ReconcileResult,
+} from "./audit.js";
+import { nowSeconds, type BytesLike, type Hex } from "./codec.js";
 import { Committer } from "./committer.js";
-import { DATABASE_FILE, DEFAULT_MAX_GROUP_SIZE, DEFAULT_MAX_NONCES, MAX_AUDIT_BATCH } from "./constants.js";
+import { DATABASE_FILE, DEFAULT_MAX_GROUP_SIZE, DEFAULT_MAX_NONCES, DEFAULT_MAX_NONCES_PER_ACCOUNT } from "./constants.js";
+import { MAX_AUDIT_BATCH } from "../../protocol/limits.js";
 import { DekTable, type DekInfo, type DekMeta, type ListUnconfirmedOptions } from "./deks.js";
 import { fromSqliteError, StoreError } from "./errors.js";
 import { KasKeyTable, type KasKeyInfo } from "./kasKeys.js";
-import { acquireLock, type DirectoryLock } from "./lock.js";
+import type { DirectoryLock } from "./lock.js";
 import { NonceTable } from "./nonces.js";
-import { assertSupportedVersion, isEmpty, migrate, SCHEMA_VERSION, schemaVersion } from "./schema.js";
-import { sealKeyCheck, verifyKeyCheck } from "./sealing.js";
-import { WalSync, type FsyncFn, type WalSyncStats } from "./walSync.js";
+import { openStoreFiles, restoreStoreFiles } from "./open.js";
+import { positiveInteger, type DekStoreOptions } from "./options.js";
+import { backupDatabase, integrityCheck, tableCounts } from "./upkeep.js";
+import { WalSync, type WalSyncStats } from "./walSync.js";
 
-export interface DekStoreOptions {
-  /** The store's own directory (store.sqlite, store.lock); created with mode 0700 if missing. */
-  directory: string;
-  /** The node's 32-byte storage key (NodeKeys.storageKey). */
-  storageKey: Uint8Array;
-  /**
-   * "full" (default): every commit is fsync'd before its promise resolves, so acknowledged
-   * writes survive power loss. "normal": commits survive a process crash but the last ones
-   * may be lost on power loss. Measured cost in docs/store.md.
-   */
-  synchronous?: "full" | "normal";
-  /** The fsync used for the WAL (default node:fs fsync); injectable so tests can delay or fail it. */
-  fsync?: FsyncFn;
-  /** Bound of the replay table (default DEFAULT_MAX_NONCES). */
-  maxNonces?: number;
-  /** Commit a group early once this many writes wait (default DEFAULT_MAX_GROUP_SIZE). */
-  maxGroupSize?: number;
-  /** The store's clock in unix seconds (default: wall clock); injectable for tests. */
-  now?: () => number;
-}
+export type { DekStoreOptions } from "./options.js";
 
 export interface StoreStats {
   deks: number;
@@ -57,21 +49,6 @@ export interface StoreStats {
   pendingAuditBatches: number;
   nonces: number;
   commits: number;
-}
-
-function fsyncPath(path: string, flags: number = fsConstants.O_RDONLY): void {
-  const fd = openSync(path, flags);
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function positiveInteger(value: number | undefined, fallback: number, name: string): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < 1) throw invalidArgument(name, "expected a positive integer");
-  return value;
 }
 
 export class DekStore {
@@ -105,7 +82,12 @@ export class DekStore {
     this.#deks = new DekTable(db, this.#committer, sealingKey, this.#now);
     this.#kasKeys = new KasKeyTable(db, this.#committer, sealingKey, this.#now);
     this.#audit = new AuditOutbox(db, this.#committer, this.#now);
-    this.#nonces = new NonceTable(db, this.#committer, positiveInteger(options.maxNonces, DEFAULT_MAX_NONCES, "maxNonces"));
+    this.#nonces = new NonceTable(
+      db,
+      this.#committer,
+      positiveInteger(options.maxNonces, DEFAULT_MAX_NONCES, "maxNonces"),
+      positiveInteger(options.maxNoncesPerAccount, DEFAULT_MAX_NONCES_PER_ACCOUNT, "maxNoncesPerAccount"),
+    );
   }
 
   /**
@@ -114,34 +96,7 @@ export class DekStore {
    * (before anything in the file is changed), STORE_VERSION_UNSUPPORTED for a newer schema.
    */
   static open(options: DekStoreOptions): DekStore {
-    if (!(options.storageKey instanceof Uint8Array) || options.storageKey.length !== 32) {
-      throw invalidArgument("storageKey", "expected 32 bytes");
-    }
-    const directory = resolve(options.directory);
-    let lock: DirectoryLock;
-    try {
-      mkdirSync(directory, { recursive: true, mode: 0o700 });
-      lock = acquireLock(directory);
-    } catch (error) {
-      if (error instanceof StoreError) throw error;
-      throw new StoreError("STORE_IO", "cannot lock the store directory", { details: { directory }, cause: error });
-    }
-    let db: DatabaseSync | undefined;
-    try {
-      db = new DatabaseSync(join(directory, DATABASE_FILE));
-      const synchronous = options.synchronous ?? "full";
-      if (synchronous !== "full" && synchronous !== "normal") throw invalidArgument("synchronous", "expected \"full\" or \"normal\"");
-      const created = prepareDatabase(db, options.storageKey);
-      if (created) fsyncPath(directory);
-      return new DekStore(directory, db, lock, options);
-    } catch (error) {
-      try {
-        db?.close();
-      } finally {
-        lock.release();
-      }
-      throw fromSqliteError(error, "open");
-    }
+    return openStoreFiles(options, (directory, db, lock) => new DekStore(directory, db, lock, options));
   }
 
   /**
@@ -150,25 +105,7 @@ export class DekStore {
    * is left as it was.
    */
   static restore(backupPath: string, options: DekStoreOptions): DekStore {
-    const target = join(resolve(options.directory), DATABASE_FILE);
-    if (existsSync(target)) {
-      throw new StoreError("STORE_EXISTS", "the directory already holds a store; restore into an empty directory", {
-        details: { directory: options.directory },
-      });
-    }
-    mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
-    try {
-      copyFileSync(backupPath, target, fsConstants.COPYFILE_EXCL);
-      fsyncPath(target, fsConstants.O_RDWR);
-    } catch (error) {
-      throw new StoreError("STORE_IO", "cannot copy the backup into place", { details: { backupPath }, cause: error });
-    }
-    try {
-      return DekStore.open(options);
-    } catch (error) {
-      if (!(error instanceof StoreError && error.code === "STORE_LOCKED")) rmSync(target, { force: true });
-      throw error;
-    }
+    return restoreStoreFiles(backupPath, options.directory, () => DekStore.open(options));
   }
 
   // ------------------------------------------------------------------------------- DEKs
@@ -344,35 +281,24 @@ export class DekStore {
    */
   backup(path: string): { path: string; bytes: number } {
     this.flush();
-    const target = resolve(path);
-    if (existsSync(target)) throw new StoreError("STORE_EXISTS", "backup target already exists", { details: { path: target } });
-    try {
-      this.#db.prepare("VACUUM INTO ?").run(target);
-      fsyncPath(target, fsConstants.O_RDWR);
-      fsyncPath(dirname(target));
-    } catch (error) {
-      throw fromSqliteError(error, "backup");
-    }
-    return { path: target, bytes: statSync(target).size };
+    return backupDatabase(this.#db, path);
   }
 
   /** SQLite's full consistency check: ["ok"] or a list of problems. */
   integrityCheck(): string[] {
     this.flush();
-    return this.#call("integrityCheck", () =>
-      (this.#db.prepare("PRAGMA integrity_check").all() as { integrity_check: string }[]).map((row) => row.integrity_check),
-    );
+    return this.#call("integrityCheck", () => integrityCheck(this.#db));
   }
 
   /** Sizes for metrics. Counting DEKs scans the table: a few ms per million. */
   stats(): StoreStats {
     return this.#call("stats", () => {
-      const count = (sql: string): number => Number((this.#db.prepare(sql).get() as { n: number }).n);
+      const { deks, kasKeys, pendingAuditBatches } = tableCounts(this.#db);
       return {
-        deks: count("SELECT count(*) AS n FROM deks"),
-        kasKeys: count("SELECT count(*) AS n FROM kas_keys"),
+        deks,
+        kasKeys,
         unbatchedAuditRecords: this.#audit.unbatchedCount(),
-        pendingAuditBatches: count("SELECT count(*) AS n FROM audit_batches WHERE state <> 'recorded'"),
+        pendingAuditBatches,
         nonces: this.#nonces.size,
         commits: this.#committer.commits,
       };
@@ -428,59 +354,4 @@ export class DekStore {
   #assertOpen(): void {
     if (this.#closed) throw new StoreError("STORE_CLOSED", "the store is closed");
   }
-}
-
-/**
- * Takes the database's exclusive lock, checks the storage key before changing anything,
- * then switches to WAL and migrates (or creates) the schema, fsync'd (synchronous=FULL; the
- * store relaxes it once its own WAL syncing is in place). Returns true for a new store.
- */
-function prepareDatabase(db: DatabaseSync, storageKey: Uint8Array): boolean {
-  // Held until close: no other connection, in this process or another, can read or write.
-  db.exec("PRAGMA locking_mode = EXCLUSIVE");
-  db.exec("BEGIN IMMEDIATE");
-  let created: boolean;
-  let version: number;
-  try {
-    created = isEmpty(db);
-    version = schemaVersion(db);
-    if (!created) {
-      if (version === 0) throw new StoreError("STORE_CORRUPT", "the file is an SQLite database but not a dekmesh store");
-      assertSupportedVersion(version);
-      const keyCheck = db.prepare("SELECT value FROM meta WHERE name = 'key_check'").get() as { value: Uint8Array } | undefined;
-      if (keyCheck === undefined || !(keyCheck.value instanceof Uint8Array)) {
-        throw new StoreError("STORE_CORRUPT", "the store has no key-check record");
-      }
-      verifyKeyCheck(storageKey, keyCheck.value);
-    }
-  } finally {
-    db.exec("ROLLBACK");
-  }
-  const mode = (db.prepare("PRAGMA journal_mode = WAL").get() as { journal_mode: string }).journal_mode;
-  if (mode !== "wal") throw new StoreError("STORE_IO", "cannot switch the database to WAL", { details: { mode } });
-  db.exec("PRAGMA synchronous = FULL");
-  db.exec("PRAGMA foreign_keys = ON");
-  // Statement journals in memory. SQLite journals what each savepoint and statement of an open
-  // transaction changes, and spills that journal to a temporary file past 64 KiB (a 500-record
-  // takeBatch does); in exclusive locking mode the file then stays open and every later
-  // savepoint journals through it. Measured with 17 rewraps' writes per commit after one full
-  // batch: 610 against 185 KB written and ~85 µs more CPU per commit (docs/store.md). The
-  // journal never has to survive a crash (recovery ignores uncommitted WAL frames).
-  db.exec("PRAGMA temp_store = MEMORY");
-  if (created || version < SCHEMA_VERSION) {
-    db.exec("BEGIN IMMEDIATE");
-    try {
-      migrate(db, version);
-      if (created) {
-        const insert = db.prepare("INSERT INTO meta (name, value) VALUES (?, ?)");
-        insert.run("key_check", sealKeyCheck(storageKey));
-        insert.run("created_at", nowSeconds());
-      }
-      db.exec("COMMIT");
-    } catch (error) {
-      db.exec("ROLLBACK");
-      throw error;
-    }
-  }
-  return created;
 }

@@ -21,9 +21,9 @@ import type { AuditBatch } from "../store/index.js";
 import { getNextBatchId } from "../../chain/actions/getNextBatchId.js";
 import { getTransactionStatus } from "../../chain/actions/getTransactionStatus.js";
 import { recordRewrapsGasLimit, recordRewrapsRequest } from "../../chain/actions/recordRewraps.js";
-import { AUDIT_RECORD_BYTES } from "../../chain/auditRecords.js";
+import { AUDIT_RECORD_BYTES } from "../../protocol/auditRecords.js";
 import { ChainError } from "../../chain/errors.js";
-import { errorFields } from "../../chain/logger.js";
+import { errorFields } from "../../protocol/logger.js";
 import { Lane } from "./lane.js";
 
 /**

@@ -18,9 +18,9 @@ import type { Hash, Hex } from "viem";
 import type { DekInfo } from "../store/index.js";
 import { confirmHoldingsRequest } from "../../chain/actions/confirmHoldings.js";
 import { getTransactionStatus } from "../../chain/actions/getTransactionStatus.js";
-import { CONFIRMED_ON_CHAIN_MODES } from "../../chain/constants.js";
+import { CONFIRMED_ON_CHAIN_MODES } from "../../protocol/limits.js";
 import { ChainError } from "../../chain/errors.js";
-import { errorFields } from "../../chain/logger.js";
+import { errorFields } from "../../protocol/logger.js";
 import { Lane } from "./lane.js";
 
 /**

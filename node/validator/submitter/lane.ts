@@ -5,7 +5,7 @@ import type { ContractWrite } from "../../chain/actions/writeContract.js";
 import { waitForReceipt } from "../../chain/actions/waitForReceipt.js";
 import type { ChainClients } from "../../chain/clients.js";
 import { ChainError } from "../../chain/errors.js";
-import { errorFields, type ChainLogger } from "../../chain/logger.js";
+import { errorFields, type Logger } from "../../protocol/logger.js";
 import { backoffDelay, sleep } from "../../chain/retry.js";
 import type { SendOptions, SentTransaction, TxSender } from "../../chain/sender.js";
 import type { TxSubmitterMetrics } from "./metrics.js";
@@ -18,7 +18,7 @@ export interface LaneContext {
   sender: TxSender;
   options: ResolvedTxSubmitterOptions;
   metrics: TxSubmitterMetrics;
-  logger: ChainLogger;
+  logger: Logger;
   signal: AbortSignal;
   /** Called after every step that changed something: the submitter checks its flush waiters. */
   progress(): void;

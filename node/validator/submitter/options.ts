@@ -11,11 +11,10 @@ import {
   DEFAULT_MAX_BACKOFF_MS,
   DEFAULT_MIN_BACKOFF_MS,
   DEFAULT_RECEIPT_TIMEOUT_MS,
-  MAX_AUDIT_BATCH,
-  MAX_CONFIRMATION_BATCH,
 } from "../../chain/constants.js";
+import { MAX_AUDIT_BATCH, MAX_CONFIRMATION_BATCH } from "../../protocol/limits.js";
 import { ChainError } from "../../chain/errors.js";
-import type { ChainLogger } from "../../chain/logger.js";
+import type { Logger } from "../../protocol/logger.js";
 
 /** What the submitter needs from the rest of the node. */
 export interface TxSubmitterComponents {
@@ -23,7 +22,7 @@ export interface TxSubmitterComponents {
   clients: ChainClients;
   /** The node's store: the audit outbox and the DEKs' confirmation states. */
   store: DekStore;
-  logger?: ChainLogger;
+  logger?: Logger;
 }
 
 export interface TxSubmitterOptions {

@@ -1,22 +1,27 @@
 /**
- * The validator's transaction submitter (SPEC §6 audit, §5 holder confirmations): drains the
+ * The validator's transaction submitter (docs/architecture.md#rewrap-and-forwarding audit, §5 holder confirmations): drains the
  * store's audit outbox into numbered RewrapAuditLog batches and confirms held DEKs on
  * ContentRegistry, through one serialized sender that owns the node account's nonces.
  * Guarantees and failure behaviour: docs/chain.md.
  */
 import type { Hash, Hex, TransactionReceipt } from "viem";
 import { DekmeshError } from "../../protocol/errors.js";
-import { MAX_AUDIT_BATCH } from "../store/index.js";
+import { MAX_AUDIT_BATCH } from "../../protocol/limits.js";
 import type { ContractWrite } from "../../chain/actions/writeContract.js";
 import { waitForReceipt } from "../../chain/actions/waitForReceipt.js";
 import { ChainError } from "../../chain/errors.js";
-import { errorFields, silentLogger, type ChainLogger } from "../../chain/logger.js";
+import { errorFields, silentLogger, type Logger } from "../../protocol/logger.js";
 import { TxSender } from "../../chain/sender.js";
 import { AuditLane } from "./auditLane.js";
 import { HoldingsLane } from "./holdingsLane.js";
 import type { LaneContext } from "./lane.js";
 import { createMetrics, type TxSubmitterMetrics } from "./metrics.js";
-import { resolveOptions, type ResolvedTxSubmitterOptions, type TxSubmitterComponents, type TxSubmitterOptions } from "./options.js";
+import {
+  resolveOptions,
+  type ResolvedTxSubmitterOptions,
+  type TxSubmitterComponents,
+  type TxSubmitterOptions,
+} from "./options.js";
 
 interface FlushWaiter {
   /** Every audit batch up to this id must be recorded. 0n: none. */
@@ -38,7 +43,7 @@ export class TxSubmitter {
   readonly metrics: TxSubmitterMetrics = createMetrics();
   readonly options: ResolvedTxSubmitterOptions;
   readonly #components: TxSubmitterComponents;
-  readonly #logger: ChainLogger;
+  readonly #logger: Logger;
   readonly #sender: TxSender;
   #running: Running | undefined;
   #halted: DekmeshError | undefined;

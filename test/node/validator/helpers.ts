@@ -11,13 +11,31 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CID } from "multiformats/cid";
 import { sha256 } from "multiformats/hashes/sha2";
-import { bytesToHex, createPublicClient, createWalletClient, http, keccak256, parseEther, parseEventLogs, type Address, type HDAccount, type Hex } from "viem";
+import {
+  bytesToHex,
+  createPublicClient,
+  createWalletClient,
+  http,
+  keccak256,
+  parseEther,
+  parseEventLogs,
+  type Address,
+  type HDAccount,
+  type Hex,
+} from "viem";
 import { hardhat } from "viem/chains";
 import { CONTRACT_ABIS } from "../../../node/chain/abis.js";
 import { devAccount, HARDHAT_MNEMONIC, startStack, type Stack, type StartStackOptions } from "../../../node/devnet/index.js";
 import { deriveNodeKeys } from "../../../node/crypto/keys/index.js";
 import { createNanoTdfHeader } from "../../../node/crypto/tdf/index.js";
-import { loadValidatorConfig, silentLogger, startValidator, type PartialConfig, type Validator, type ValidatorConfig } from "../../../node/validator/index.js";
+import {
+  loadValidatorConfig,
+  silentLogger,
+  startValidator,
+  type PartialConfig,
+  type Validator,
+  type ValidatorConfig,
+} from "../../../node/validator/index.js";
 
 export const MIN_STAKE = 1_000n * 10n ** 18n;
 export const MODE = { all: 0, stake: 1, xor: 2, explicit: 3 } as const;
@@ -98,7 +116,8 @@ export class Net {
   /** Funds, starts (registers + stakes) validator `index`. */
   async startValidator(index: number, overrides: PartialConfig = {}): Promise<Validator> {
     await this.fundNode(index);
-    return startValidator(this.config(index, overrides), process.env.DEKMESH_TEST_LOG_LEVEL ? {} : { logger: silentLogger });
+    // Several validators in this process: one set of process metrics, as on the devnet.
+    return startValidator(this.config(index, overrides), { processMetrics: index === 0, ...(process.env.DEKMESH_TEST_LOG_LEVEL ? {} : { logger: silentLogger }) });
   }
 
   async createPolicy(publisher: HDAccount, mode: keyof typeof MODE, k = 0, explicitMembers: Address[] = []): Promise<bigint> {

@@ -10,8 +10,20 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import type { Address, Hex, HDAccount } from "viem";
-import { createClient, createRecoverySeed, encodeRecoverySeed, type DekmeshClient, type RecoverySeed } from "../../../node/sdk/index.js";
-import { decodeRefusal, decodeRewrapAnswer, encodeRewrapRequest, REFUSAL_BYTES, type RewrapDomain } from "../../../node/validator/rewrap/index.js";
+import {
+  createClient,
+  createRecoverySeed,
+  encodeRecoverySeed,
+  type DekmeshClient,
+  type RecoverySeed,
+} from "../../../node/sdk/index.js";
+import {
+  decodeRefusal,
+  decodeRewrapAnswer,
+  encodeRewrapRequest,
+  REFUSAL_BYTES,
+  type RewrapDomain,
+} from "../../../node/protocol/rewrap/index.js";
 import type { Validator } from "../../../node/validator/index.js";
 import { Reader } from "./rewrap/helpers.js";
 import { devAccount, eventually, Net, removeTempDirs } from "./helpers.js";

@@ -5,21 +5,23 @@
  * a fresh registration gets `registrationWaitMs` for the indexer to catch up) and only if the
  * bytes import to exactly that CID (the pin store checks, keeping nothing otherwise). The
  * registration is checked before a byte of the body is read, so an unregistered upload costs
- * the node one indexer read, not a gigabyte of staging.
+ * the node one indexer read, not a gigabyte of staging. The body then has an idle limit
+ * (`requestTimeoutMs`), a minimum average rate after a grace period and a total deadline: a
+ * refused upload is HTTP_TIMEOUT or HTTP_TOO_SLOW and the pin store keeps nothing of it.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import type { CID } from "multiformats/cid";
 import { IndexerClientError } from "../../../indexer-client/index.js";
 import { IpfsError, parseContentCid, type IpfsErrorCode } from "../../../ipfs/index.js";
 import { keccak256 } from "../../../crypto/keys/ethereum.js";
-import { bytesToHex } from "../../rewrap/index.js";
+import { bytesToHex } from "viem";
 import { REGISTRATION_POLL_MS } from "../constants.js";
 import { HttpError, type HttpErrorCode } from "../errors.js";
 import type { Exchange } from "../exchange.js";
 import type { HttpMetrics } from "../metrics.js";
 import type { ResolvedHttpOptions, ValidatorHttpComponents } from "../options.js";
+import { isContentId } from "../../../protocol/ids.js";
 
-const CONTENT_ID = /^0x[0-9a-fA-F]{64}$/;
 
 const IPFS_TO_HTTP: Partial<Record<IpfsErrorCode, HttpErrorCode>> = {
   IPFS_INVALID_CID: "HTTP_MALFORMED",
@@ -74,7 +76,7 @@ export function contentRoutes(components: ValidatorHttpComponents, options: Reso
 
   return {
     has(ex: Exchange, param: string): void {
-      if (!CONTENT_ID.test(param)) throw new HttpError("HTTP_MALFORMED");
+      if (!isContentId(param)) throw new HttpError("HTTP_MALFORMED");
       const contentId = param.toLowerCase() as `0x${string}`;
       let has: boolean;
       try {
@@ -88,7 +90,13 @@ export function contentRoutes(components: ValidatorHttpComponents, options: Reso
     async upload(ex: Exchange, param: string): Promise<void> {
       const cid = parseCid(param);
       ex.requireContentType("application/octet-stream");
-      const body = ex.body({ maxBytes: options.maxUploadBytes, tooLarge: () => new HttpError("HTTP_TOO_LARGE"), idleTimeoutMs: options.requestTimeoutMs });
+      const body = ex.body({
+        maxBytes: options.maxUploadBytes,
+        tooLarge: () => new HttpError("HTTP_TOO_LARGE"),
+        idleTimeoutMs: options.requestTimeoutMs,
+        deadlineMs: options.uploadTimeoutMs,
+        minRate: { bytesPerSecond: options.uploadMinBytesPerSecond, graceMs: options.uploadGraceMs },
+      });
       await awaitRegistration(bytesToHex(keccak256(cid.bytes)), ex.signal);
       let pinned: { cid: string; bytes: number };
       try {

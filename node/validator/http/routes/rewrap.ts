@@ -1,6 +1,6 @@
 /**
  * POST /v1/rewrap, POST /v1/rewrap/bulk, POST /v1/session: JSON bodies in the wire format of
- * node/rewrap/wire.ts, handed to the rewrap service with the client's abort signal. A body that
+ * node/protocol/rewrap/wire.ts, handed to the rewrap service with the client's abort signal. A body that
  * is too large or not the wire format is refused like any other rewrap refusal (the 256-byte
  * body of encodeRefusal), so a client reads one refusal shape from these routes; only the
  * transport-level refusals (method, content type, timeout) use the HTTP error shape.
@@ -13,7 +13,7 @@ import {
   encodeRewrapAnswer,
   encodeSessionInfo,
   RewrapError,
-} from "../../rewrap/index.js";
+} from "../../../protocol/rewrap/index.js";
 import { MAX_BULK_BODY_BYTES, MAX_REWRAP_BODY_BYTES, MAX_SESSION_BODY_BYTES } from "../constants.js";
 import type { Exchange } from "../exchange.js";
 import type { ResolvedHttpOptions, ValidatorHttpComponents } from "../options.js";

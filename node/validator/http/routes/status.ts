@@ -26,8 +26,10 @@ export function statusRoutes(components: ValidatorHttpComponents) {
         components.logger.warn("readiness check failed", { code: (error as { code?: unknown }).code, message: (error as Error).message });
         readiness = { ready: false, checks: { readiness: { ok: false, detail: "readiness check failed" } } };
       }
-      const ready = readiness.ready && Object.values(readiness.checks).every((check) => check.ok);
-      ex.json(ready ? 200 : 503, JSON.stringify({ ready, checks: readiness.checks }));
+      const checks = Object.entries(readiness.checks);
+      const ready = readiness.ready && checks.every(([, check]) => check.ok || check.degraded === true);
+      const degraded = checks.filter(([, check]) => !check.ok && check.degraded === true).map(([name]) => name);
+      ex.json(ready ? 200 : 503, JSON.stringify({ ready, degraded, checks: readiness.checks }));
     },
 
     async metrics(ex: Exchange): Promise<void> {

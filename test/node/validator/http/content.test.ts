@@ -5,12 +5,14 @@
  */
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import type { Hex } from "viem";
+import { type Hex, bytesToHex } from "viem";
 import { computeCid } from "../../../../node/ipfs/index.js";
-import { bytesToHex } from "../../../../node/validator/rewrap/index.js";
 import { devAccount, removeTempDirs, TestNet } from "../rewrap/helpers.js";
-import { chunk, head, RawClient, registerCid, sleep, startHttpValidator, type HttpValidator } from "./helpers.js";
+import { chunk, head, RawClient, registerCid, sleep, startHttpValidator, type HttpValidator, type RawResponse } from "./helpers.js";
+import type { ValidatorHttpOptions } from "../../../../node/validator/http/index.js";
 
 const MAX_UPLOAD = 4 * 1024 * 1024;
 const TIMEOUT_MS = 600;
@@ -143,6 +145,53 @@ describe("content routes", () => {
     const response = await client.response(5_000);
     assertHttpError(response, 408, "HTTP_TIMEOUT");
     assert.equal(await v.pins.has(cid), false);
+  });
+
+  /**
+   * Uploads a registered CID's bytes to a server with `options`, `piece` bytes every `everyMs`
+   * (well inside the idle limit), for at most `forMs`. Returns the answer and how long it took.
+   */
+  async function trickle(options: ValidatorHttpOptions, piece: number, everyMs: number, forMs: number): Promise<{ cid: string; response: RawResponse; ms: number }> {
+    const bytes = new Uint8Array(randomBytes(20_000));
+    const { cid } = await registered(bytes);
+    await net.synced();
+    const server = await v.extraServer({}, { maxUploadBytes: MAX_UPLOAD, registrationWaitMs: 1_500, headersTimeoutMs: TIMEOUT_MS, requestTimeoutMs: 2_000, ...options });
+    const client = await RawClient.open(server.url);
+    await client.write(head("PUT", `/v1/content/${cid}`, { "content-type": "application/octet-stream", "content-length": bytes.length }));
+    const started = Date.now();
+    for (let sent = 0; !client.closed && Date.now() - started < forMs; sent += piece) {
+      await client.write(bytes.subarray(sent, sent + piece));
+      await sleep(everyMs);
+    }
+    const ms = Date.now() - started;
+    const response = await client.response(3_000);
+    client.destroy();
+    await server.stop();
+    return { cid, response, ms };
+  }
+
+  /** Neither a pin nor anything in staging is left of a refused upload. */
+  async function assertNothingKept(cid: string): Promise<void> {
+    assert.equal(await v.pins.has(cid), false);
+    assert.deepEqual(readdirSync(join(v.pinsDir, "staging")), [], "the staging area is empty");
+  }
+
+  it("error: an upload trickling under the minimum rate (yet inside the idle limit) → 408 HTTP_TOO_SLOW after the grace period, nothing kept", async () => {
+    // 10 bytes every 100 ms = 100 B/s against a minimum of 2,000 B/s after 300 ms.
+    const { cid, response, ms } = await trickle({ uploadMinBytesPerSecond: 2_000, uploadGraceMs: 300 }, 10, 100, 4_000);
+    assertHttpError(response, 408, "HTTP_TOO_SLOW");
+    assert.ok(response.closed);
+    assert.ok(ms < 2_000, `refused after ${ms} ms, while the client was still trickling`);
+    await assertNothingKept(cid);
+  });
+
+  it("error: an upload over uploadTimeoutMs at an acceptable rate → 408 HTTP_TIMEOUT, nothing kept", async () => {
+    // 100 bytes every 50 ms = 2,000 B/s, over the minimum; the whole body may take 800 ms.
+    const { cid, response, ms } = await trickle({ uploadMinBytesPerSecond: 1_000, uploadGraceMs: 200, uploadTimeoutMs: 800 }, 100, 50, 4_000);
+    assertHttpError(response, 408, "HTTP_TIMEOUT");
+    assert.ok(response.closed);
+    assert.ok(ms >= 700 && ms < 2_000, `refused after ${ms} ms`);
+    await assertNothingKept(cid);
   });
 
   it("error: wrong content type → 415; not a CID → 400; unknown CID download → 404", async () => {

@@ -1,6 +1,6 @@
 /**
  * A validator's HTTP API over real pieces for the HTTP tests: the rewrap test network
- * (chain + contracts + Ponder indexer, test/node/rewrap/helpers.ts) and its validator (real
+ * (chain + contracts + Ponder indexer, test/node/validator/rewrap/helpers.ts) and its validator (real
  * store, real indexer client, real rewrap service), a real pin store in a temp dir, a real
  * metrics registry, and the server on a loopback port. Plus raw-socket clients for what fetch
  * will not do (trickled headers, lying Content-Length, chunked floods).
@@ -9,15 +9,25 @@ import { connect, type Socket } from "node:net";
 import { join } from "node:path";
 import { CID } from "multiformats/cid";
 import { keccak256, toHex, type HDAccount, type Hex } from "viem";
-import { createValidatorHttpServer, type ReadinessCheck, type ValidatorHttpComponents, type ValidatorHttpOptions, type ValidatorHttpServer, type ValidatorInfo } from "../../../../node/validator/http/index.js";
+import {
+  createValidatorHttpServer,
+  type ReadinessCheck,
+  type ValidatorHttpComponents,
+  type ValidatorHttpOptions,
+  type ValidatorHttpServer,
+  type ValidatorInfo,
+} from "../../../../node/validator/http/index.js";
 import { createPinStore, type PinStore } from "../../../../node/ipfs/index.js";
 import { createMetricsRegistry, type MetricsRegistry } from "../../../../node/validator/metrics/index.js";
 import type { RewrapServiceOptions } from "../../../../node/validator/rewrap/index.js";
 import { startValidator, tempDir, type TestNet, type TestValidator } from "../rewrap/helpers.js";
+import type { Logger } from "../../../../node/protocol/logger.js";
 
 export interface HttpValidator {
   validator: TestValidator;
   pins: PinStore;
+  /** The pin store's directory (staging/ holds in-flight uploads). */
+  pinsDir: string;
   metrics: MetricsRegistry;
   server: ValidatorHttpServer;
   url: string;
@@ -38,10 +48,13 @@ export async function startHttpValidator(
   options: { http?: ValidatorHttpOptions; service?: RewrapServiceOptions } = {},
 ): Promise<HttpValidator> {
   const validator = await startValidator(net, account, operator, { service: options.service });
-  const pins = await createPinStore({ dir: join(tempDir("dekmesh-http-"), "pins") });
+  const pinsDir = join(tempDir("dekmesh-http-"), "pins");
+  const pins = await createPinStore({ dir: pinsDir });
   const metrics = createMetricsRegistry();
   const logs: string[] = [];
   const log = (level: string) => (message: string, fields?: Record<string, unknown>) => void logs.push(JSON.stringify({ level, message, ...fields }));
+  // Raw lines, without the JSON logger's redaction: the test must see anything a part logs.
+  const logger: Logger = { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error"), child: () => logger };
   const checks: Record<string, ReadinessCheck> = { store: { ok: true }, indexer: { ok: true } };
   const info: ValidatorInfo = {
     address: account.address.toLowerCase(),
@@ -61,7 +74,7 @@ export async function startHttpValidator(
     info: () => info,
     readiness: async () => ({ ready: Object.values(checks).every((c) => c.ok), checks: structuredClone(checks) }),
     metrics,
-    logger: { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") },
+    logger,
   };
   const servers: ValidatorHttpServer[] = [];
   async function serve(overrides: Partial<ValidatorHttpComponents>, httpOptions: ValidatorHttpOptions | undefined) {
@@ -75,6 +88,7 @@ export async function startHttpValidator(
     return {
       validator,
       pins,
+      pinsDir,
       metrics,
       server,
       url: server.url,
@@ -109,6 +123,8 @@ export interface RawResponse {
   body: string;
   /** The server closed the connection after answering. */
   closed: boolean;
+  /** The whole answer's size on the wire: status line, headers and body. */
+  bytes: number;
 }
 
 /** A raw TCP client: what it writes is exactly what the server sees. */
@@ -193,7 +209,7 @@ export class RawClient {
     if (this.#data.length < end + 4 + length) return undefined;
     const body = this.#data.subarray(end + 4, end + 4 + length).toString("utf8");
     this.#data = this.#data.subarray(end + 4 + length);
-    return { status: Number(statusLine!.split(" ")[1]), headers, body };
+    return { status: Number(statusLine!.split(" ")[1]), headers, body, bytes: end + 4 + length };
   }
 
   #wait(ms: number): Promise<void> {

@@ -9,9 +9,9 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { Agent, request as httpRequest } from "node:http";
 import { after, before, describe, it } from "node:test";
-import type { Hex } from "viem";
+import { type Hex, bytesToHex, hexToBytes } from "viem";
+import { type RewrapCallOptions } from "../../../../node/validator/rewrap/index.js";
 import {
-  bytesToHex,
   decodeBulkAnswer,
   decodeRefusal,
   decodeRewrapAnswer,
@@ -19,15 +19,17 @@ import {
   encodeBulkRequest,
   encodeRewrapRequest,
   encodeSessionGrant,
-  hexToBytes,
   MAX_BULK_ANSWER_BYTES,
   REFUSAL_BYTES,
-  type RewrapCallOptions,
+  REWRAP_ENVELOPE_LENGTH,
+  RewrapError,
+  type RewrapErrorCode,
   type SignedRewrapRequest,
-} from "../../../../node/validator/rewrap/index.js";
+} from "../../../../node/protocol/rewrap/index.js";
+import { REFUSAL_HEAD_BYTES, REWRAP_STATUS } from "../../../../node/validator/http/index.js";
 import { parseExposition, sampleValue } from "../metrics/exposition.js";
 import { devAccount, hex, Reader, removeTempDirs, TestNet } from "../rewrap/helpers.js";
-import { chunk, head, RawClient, sleep, startHttpValidator, type HttpValidator } from "./helpers.js";
+import { chunk, head, RawClient, sleep, startHttpValidator, type HttpValidator, type RawResponse } from "./helpers.js";
 
 const TIMEOUT_MS = 600;
 let net: TestNet;
@@ -164,6 +166,101 @@ describe("rewrap routes", () => {
   });
 });
 
+describe("refusals are one size on the wire", () => {
+  /** One request on a fresh connection, the whole answer as the socket carried it. */
+  async function raw(url: string, path: string, body: string, headers: Record<string, string | number> = {}): Promise<RawResponse> {
+    const client = await RawClient.open(url);
+    await client.write(head("POST", path, { "content-type": "application/json", "content-length": Buffer.byteLength(body), ...headers }) + body);
+    const response = await client.response();
+    client.destroy();
+    return response;
+  }
+
+  /** Every answer is a refusal of the expected code, all the same number of bytes, none with Retry-After. */
+  function assertOneSize(answers: { what: string; code: string; response: RawResponse }[]): void {
+    for (const { what, code, response } of answers) {
+      assert.equal(decodeRefusal(response.body).code, code, what);
+      assert.equal(response.headers["retry-after"], undefined, what);
+    }
+    const sizes = answers.map(({ what, response }) => `${what}: ${response.status} ${response.bytes} B`);
+    assert.equal(new Set(answers.map(({ response }) => response.bytes)).size, 1, `refusals differ in size:\n${sizes.join("\n")}`);
+    assert.equal(answers[0]!.response.bytes, REFUSAL_HEAD_BYTES + REFUSAL_BYTES);
+    // Kept-alive answers carry one header set (a closing answer has no Keep-Alive hint).
+    const kept = answers.filter(({ response }) => response.headers.connection === "keep-alive");
+    assert.equal(new Set(kept.map(({ response }) => Object.keys(response.headers).sort().join())).size, 1);
+  }
+
+  it("every refusal class of the real service, kept alive or closing: the same total bytes, no Retry-After", async () => {
+    const reader = cleared();
+    const once = remember(await reader.request(content));
+    assert.equal((await post("/v1/rewrap", encodeRewrapRequest(once))).status, 200);
+    const good = JSON.parse(encodeRewrapRequest(remember(await reader.request(content))));
+    const expiredGrant = await reader.startSession({ expiry: Math.floor(Date.now() / 1000) - 1 });
+    const rewrap = async (signed: SignedRewrapRequest, headers?: Record<string, string>) => raw(v.url, "/v1/rewrap", encodeRewrapRequest(remember(signed)), headers);
+    const answers = [
+      { what: "malformed", code: "REWRAP_MALFORMED", response: await raw(v.url, "/v1/rewrap", "{not json") },
+      { what: "malformed bulk", code: "REWRAP_MALFORMED", response: await raw(v.url, "/v1/rewrap/bulk", "[]") },
+      { what: "too large for the wire format", code: "REWRAP_TOO_LARGE", response: await raw(v.url, "/v1/rewrap", JSON.stringify(good).replace("{", `{${" ".repeat(8 * 1024)}`)) },
+      { what: "expired", code: "REWRAP_EXPIRED", response: await rewrap(await reader.request(content, { expiry: Math.floor(Date.now() / 1000) - 1 })) },
+      { what: "forged signature", code: "REWRAP_SIGNATURE_INVALID", response: await rewrap(await reader.request(content, { signer: devAccount(5) })) },
+      { what: "expired grant", code: "REWRAP_SESSION_EXPIRED", response: await raw(v.url, "/v1/session", encodeSessionGrant(expiredGrant)) },
+      { what: "replayed", code: "REWRAP_REPLAYED", response: await rewrap(once) },
+      { what: "unknown content", code: "REWRAP_CONTENT_NOT_FOUND", response: await rewrap(await reader.request(bytesToHex(randomBytes(32)))) },
+      { what: "access denied", code: "REWRAP_ACCESS_DENIED", response: await rewrap(await uncleared().request(content)) },
+      { what: "access denied, client asks to close", code: "REWRAP_ACCESS_DENIED", response: await rewrap(await uncleared().request(content), { connection: "close" }) },
+    ];
+    // Declared over the HTTP limit: refused unread, so the connection closes.
+    const declared = await RawClient.open(v.url);
+    await declared.write(head("POST", "/v1/rewrap", { "content-type": "application/json", "content-length": 17 * 1024 }));
+    answers.push({ what: "too large (declared)", code: "REWRAP_TOO_LARGE", response: await declared.response() });
+    assert.deepEqual(
+      answers.map(({ response }) => response.status),
+      [400, 400, 413, 401, 401, 401, 409, 404, 403, 403, 413],
+    );
+    assert.equal(answers.at(-1)!.response.headers.connection, "close");
+    assertOneSize(answers);
+  });
+
+  it("every rewrap refusal code on every rewrap route, 503 and 500 included: the same total bytes", async () => {
+    let code: RewrapErrorCode = "REWRAP_MALFORMED";
+    const refuse = async (): Promise<never> => {
+      throw new RewrapError(code, code === "REWRAP_ACCESS_DENIED" ? { reason: "MissingAttribute" } : {});
+    };
+    const refusing = await v.extraServer({
+      rewrap: { rewrap: refuse, rewrapBulk: refuse, registerSession: refuse },
+      recovery: { accept: refuse },
+    });
+    const reader = cleared();
+    const bodies: Record<string, () => Promise<string>> = {
+      "/v1/rewrap": async () => encodeRewrapRequest(remember(await reader.request(content))),
+      "/v1/rewrap/bulk": async () => encodeBulkRequest(await reader.bulk([content])),
+      "/v1/session": async () => encodeSessionGrant(await reader.startSession()),
+      "/v1/recover": async () =>
+        JSON.stringify({
+          contentId: content,
+          validator: v.validator.account.address,
+          kid: `0x${"01".repeat(8)}`,
+          nonce: "1",
+          expiry: Math.floor(Date.now() / 1000) + 60,
+          signature: `0x${"11".repeat(65)}`,
+          envelope: `0x${"22".repeat(REWRAP_ENVELOPE_LENGTH)}`,
+        }),
+    };
+    const answers: { what: string; code: string; response: RawResponse }[] = [];
+    for (const [path, body] of Object.entries(bodies)) {
+      for (const c of Object.keys(REWRAP_STATUS) as RewrapErrorCode[]) {
+        code = c;
+        const response = await raw(refusing.url, path, await body());
+        assert.equal(response.status, REWRAP_STATUS[c], `${path} ${c}`);
+        answers.push({ what: `${path} ${c}`, code: c, response });
+      }
+    }
+    assert.ok(answers.some(({ response }) => response.status === 503) && answers.some(({ response }) => response.status === 500));
+    assertOneSize(answers);
+    await refusing.stop();
+  });
+});
+
 describe("transport limits", () => {
   it("error: a declared Content-Length over the limit is refused before the body is sent", async () => {
     const client = await RawClient.open(v.url);
@@ -205,6 +302,18 @@ describe("transport limits", () => {
     const response = await client.response(3_000);
     assertHttpError(response, 408, "HTTP_TIMEOUT");
     assert.ok(response.closed);
+  });
+
+  it("error: a JSON body trickled in (each piece inside any idle limit) → 408 HTTP_TIMEOUT at the whole-body deadline", async () => {
+    const client = await RawClient.open(v.url);
+    await client.write(head("POST", "/v1/rewrap", { "content-type": "application/json", "content-length": 1_000 }));
+    const started = Date.now();
+    for (let i = 0; i < 40 && !client.closed; i++) {
+      await client.write(" ");
+      await sleep(50);
+    }
+    assertHttpError(await client.response(3_000), 408, "HTTP_TIMEOUT");
+    assert.ok(Date.now() - started < TIMEOUT_MS * 3, "refused at the deadline, while the client was still trickling");
   });
 
   it("error: wrong method → 405 with Allow; unknown route → 404; wrong content type → 415", async () => {
@@ -289,6 +398,46 @@ describe("transport limits", () => {
     await capped.stop();
   });
 
+  it("maxConnectionsPerIp: a connection over the cap for its address is closed at accept, the others are served", async () => {
+    const capped = await v.extraServer({}, { maxConnectionsPerIp: 2 });
+    const open = [await RawClient.open(capped.url), await RawClient.open(capped.url)];
+    await sleep(50);
+    const third = await RawClient.open(capped.url);
+    assert.ok(await third.waitClosed(2_000), "the third connection from 127.0.0.1 was closed");
+    await open[0]!.write(head("GET", "/health"));
+    assert.equal((await open[0]!.response()).status, 200);
+    open[1]!.destroy();
+    await sleep(50);
+    const again = await RawClient.open(capped.url);
+    await again.write(head("GET", "/health"));
+    assert.equal((await again.response()).status, 200, "a slot freed by a close is taken again");
+    for (const c of [...open, again]) c.destroy();
+    const families = parseExposition(await v.metrics.render());
+    assert.ok((sampleValue(families, "dekmesh_http_connections_refused_total") ?? 0) >= 1);
+    await capped.stop();
+  });
+
+  it("maxRequestsPerConnection: the last answer (a refusal too, still one size) closes the connection", async () => {
+    const capped = await v.extraServer({}, { maxRequestsPerConnection: 2 });
+    const client = await RawClient.open(capped.url);
+    await client.write(head("GET", "/health"));
+    const first = await client.response();
+    assert.equal(first.headers.connection, "keep-alive");
+    assert.equal(first.headers["keep-alive"], "timeout=5, max=2");
+    await client.write(head("POST", "/v1/rewrap", { "content-type": "application/json", "content-length": 9 }) + "{not json");
+    const last = await client.response();
+    assertRefusal({ status: last.status, text: last.body }, 400, "REWRAP_MALFORMED");
+    assert.equal(last.headers.connection, "close");
+    assert.equal(last.bytes, REFUSAL_HEAD_BYTES + REFUSAL_BYTES);
+    assert.ok(last.closed);
+    await capped.stop();
+  });
+
+  it("a connection that never sends a request is closed within the headers timeout", async () => {
+    const client = await RawClient.open(v.url);
+    assert.ok(await client.waitClosed(TIMEOUT_MS * 4), "the silent connection was closed");
+  });
+
   it("a client that disconnects aborts the signal its rewrap runs under", async () => {
     const signals: AbortSignal[] = [];
     const service = v.validator.service;
@@ -335,7 +484,16 @@ describe("status routes", () => {
     v.checks.indexer = { ok: false, detail: "indexed head 12 blocks behind" };
     response = await fetch(`${v.url}/ready`);
     assert.equal(response.status, 503);
-    assert.deepEqual(await response.json(), { ready: false, checks: { store: { ok: true }, indexer: { ok: false, detail: "indexed head 12 blocks behind" } } });
+    assert.deepEqual(await response.json(), { ready: false, degraded: [], checks: { store: { ok: true }, indexer: { ok: false, detail: "indexed head 12 blocks behind" } } });
+    // A failing check the node serves without (the chain decides access): ready, and named as degraded.
+    v.checks.indexer = { ok: false, detail: "INDEXER_UNAVAILABLE", degraded: true };
+    response = await fetch(`${v.url}/ready`);
+    assert.equal(response.status, 200);
+    assert.deepEqual(await response.json(), {
+      ready: true,
+      degraded: ["indexer"],
+      checks: { store: { ok: true }, indexer: { ok: false, detail: "INDEXER_UNAVAILABLE", degraded: true } },
+    });
     v.checks.indexer = { ok: true };
     assert.equal((await fetch(`${v.url}/ready`)).status, 200);
   });

@@ -1,8 +1,9 @@
 /**
  * A strict reader of the Prometheus text format 0.0.4, written from the format's grammar (not
- * from our renderer) so the tests check the output a real scraper would read: every line is a
- * HELP, a TYPE or a sample; label values are unescaped; every sample belongs to the family
- * TYPEd before it; histogram buckets are cumulative and end in +Inf = _count.
+ * from the renderer) so the tests check the output a real scraper would read: every line is
+ * empty (ignored), a HELP, a TYPE or a sample; values are what Go's ParseFloat reads; label
+ * values are unescaped; every sample belongs to the family TYPEd before it; histogram buckets
+ * are cumulative and end in +Inf = _count.
  */
 import assert from "node:assert/strict";
 
@@ -25,7 +26,8 @@ const SAMPLE = new RegExp(`^(${NAME})(\\{(.*)\\})? (\\S+)$`);
 function parseValue(text: string): number {
   if (text === "+Inf") return Infinity;
   if (text === "-Inf") return -Infinity;
-  if (text === "NaN") return Number.NaN;
+  // Go's ParseFloat takes NaN in any case (prom-client writes "Nan").
+  if (text.toLowerCase() === "nan") return Number.NaN;
   assert.match(text, /^-?[0-9.]+(e[-+]?[0-9]+)?$/i, `bad value ${text}`);
   return Number(text);
 }
@@ -74,6 +76,7 @@ export function parseExposition(text: string): Map<string, Family> {
   assert.ok(text.endsWith("\n"), "exposition ends with a line feed");
   const families = new Map<string, Family>();
   for (const line of text.slice(0, -1).split("\n")) {
+    if (line.length === 0) continue;
     if (line.startsWith("# HELP ")) {
       const m = new RegExp(`^# HELP (${NAME}) (.*)$`).exec(line);
       assert.ok(m, `bad HELP line: ${line}`);

@@ -40,7 +40,7 @@ export class Network {
    */
   async node(options: P2pNodeOptions = {}, allow: AllowList = this.allow): Promise<P2pNode> {
     const node = await createP2pNode(
-      { privateKey: await generateKeyPair("Ed25519"), isAllowedPeer: allow.isAllowedPeer },
+      { privateKey: await generateKeyPair("secp256k1"), isAllowedPeer: allow.isAllowedPeer },
       { inboundConnectionsPerHostPerSecond: 1_000, ...options },
     );
     this.allow.allow(node.peerId);
@@ -55,7 +55,7 @@ export class Network {
    */
   async rawPeer(): Promise<Libp2p> {
     const peer = await createLibp2p({
-      privateKey: await generateKeyPair("Ed25519"),
+      privateKey: await generateKeyPair("secp256k1"),
       addresses: { listen: ["/ip4/127.0.0.1/tcp/0"] },
       transports: [tcp()],
       connectionEncrypters: [noise()],

@@ -8,7 +8,6 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { Address, Hex } from "viem";
 import { createRecoverySeed, encodeRecoverySeed } from "../../../../node/sdk/index.js";
-import { P256PrivateKey } from "../../../../node/crypto/keys/index.js";
 import { PROTOCOL_REPLICATE, P2pError } from "../../../../node/validator/p2p/index.js";
 import { encodeContentRequest, xorReplicaSet } from "../../../../node/validator/replication/index.js";
 import type { Validator } from "../../../../node/validator/index.js";
@@ -166,38 +165,42 @@ test("a pull that reaches the initial validator before its pass derived the DEK 
 });
 
 test("xor: a holder outside the replica set, known only by its DHT provider record, is a pull source", async () => {
-  // The header is sealed to a key no validator has, so the registered initial validator can never
-  // derive the DEK. Its publisher re-seeds it (POST /v1/recover) at a validator outside the set,
-  // which announces it in the DHT. xor holdings leave nothing on chain or in the indexer: the
-  // member finds that holder through the provider record or not at all.
+  // The initial validator is gone (stopped, still active on chain), so nobody derives the DEK.
+  // Its publisher re-seeds it (POST /v1/recover) at a validator outside the set, which announces
+  // it in the DHT. xor holdings leave nothing on chain or in the indexer: the member finds that
+  // holder through the provider record or not at all. (A header sealed to a key no validator has
+  // would not do: its initial validator reports it unusable, and nobody pulls it — junk.test.ts.)
+  const gone = await net.startValidator(N + 1);
+  const initial = { address: lower(gone.address), kasPublicKey: gone.store.currentKasKey()!.publicKey, httpUrl: gone.httpUrl };
+  await gone.stop();
   const policyId = await net.createPolicy(publisher, "xor", 1);
   const active = (await validators[0]!.indexer.activeValidators()).validators.map((v) => lower(v.node));
   const running = (address: Address) => validators.find((v) => lower(v.address) === address);
-  // A content whose one-member set is a running validator (an earlier test left a stopped one active).
+  // A content whose one-member set is a running validator (stopped ones are still active).
   let prepared: Awaited<ReturnType<Net["prepareContentFor"]>>;
   do {
-    prepared = await net.prepareContentFor(policyId, { kasPublicKey: P256PrivateKey.generate().publicKey, httpUrl: validators[0]!.httpUrl });
+    prepared = await net.prepareContentFor(policyId, initial);
   } while (running(xorReplicaSet(prepared.contentId, active, 1)[0]!) === undefined);
   const { contentId, cid, header, dek } = prepared;
   const member = running(xorReplicaSet(contentId, active, 1)[0]!)!;
-  const [initial, holder] = validators.filter((v) => v !== member);
-  await net.send(publisher, "ContentRegistry", "register", [cid, policyId, initial!.address, header, "0x"]);
+  const holder = validators.find((v) => v !== member)!;
+  await net.send(publisher, "ContentRegistry", "register", [cid, policyId, initial.address, header, "0x"]);
   await net.synced();
   const before = member.replication.stats();
 
-  const kas = holder!.store.currentKasKey()!;
+  const kas = holder.store.currentKasKey()!;
   const seed = await createRecoverySeed({
     account: publisher,
     domain: { chainId: BigInt(net.stack.chain.chainId), verifyingContract: net.addresses.RewrapAuditLog },
     contentId,
-    validator: holder!.address,
+    validator: holder.address,
     kasPublicKey: kas.publicKey,
     kid: `0x${Buffer.from(kas.kid).toString("hex")}`,
     dek,
     nonce: BigInt(Date.now()),
     expiry: Math.floor(Date.now() / 1000) + 120,
   });
-  const response = await fetch(`${holder!.httpUrl}/v1/recover`, { method: "POST", headers: { "content-type": "application/json" }, body: encodeRecoverySeed(seed) });
+  const response = await fetch(`${holder.httpUrl}/v1/recover`, { method: "POST", headers: { "content-type": "application/json" }, body: encodeRecoverySeed(seed) });
   assert.equal(response.status, 200, await response.text());
 
   // The stat moves once the DEK is durable; the store shows the row a few ms earlier, while
@@ -205,6 +208,5 @@ test("xor: a holder outside the replica set, known only by its DHT provider reco
   await eventually(() => member.replication.stats().pulledFromProviders > before.pulledFromProviders, 30_000, "the member pulled from the provider");
   assert.deepEqual(member.store.getDek(contentId), dek);
   assert.equal(member.replication.stats().pulledFromProviders - before.pulledFromProviders, 1);
-  assert.equal(initial!.store.hasDek(contentId), false);
   for (const v of validators) if (v !== member && v !== holder) assert.equal(v.store.hasDek(contentId), false, `${v.address} holds it`);
 });

@@ -6,7 +6,7 @@
  * only validator work is timed. HTTP is not involved; `npm run bench:rewrap` (issue 5) will
  * measure over HTTP.
  *
- *   npx node --import tsx test/node/rewrap/bench.ts [seconds-per-phase]
+ *   npx node --import tsx test/node/validator/rewrap/bench.ts [seconds-per-phase]
  *
  * Last line: {"bench":"rewrap-inprocess",...}
  */
@@ -18,16 +18,10 @@ import { join } from "node:path";
 import type { AccessDecision, IndexerClientError } from "../../../../node/indexer-client/index.js";
 import { P256PrivateKey, verifyP256Signature } from "../../../../node/crypto/keys/index.js";
 import { addressFromPrivateKey, signHash } from "../../../../node/crypto/keys/ethereum.js";
-import {
-  bytesToHex,
-  createRewrapService,
-  RewrapHasher,
-  type Address,
-  type Hex,
-  type RewrapIndexer,
-  type SignedRewrapBulkRequest,
-  type SignedRewrapRequest,
-} from "../../../../node/validator/rewrap/index.js";
+import { createRewrapService, type RewrapAccess, type RewrapIndexer } from "../../../../node/validator/rewrap/index.js";
+import { type Address, type Hex, bytesToHex } from "viem";
+import { type SignedRewrapBulkRequest, type SignedRewrapRequest } from "../../../../node/protocol/rewrap/index.js";
+import { RewrapHasher } from "../../../../node/crypto/keys/eip712.js";
 import { DekStore } from "../../../../node/validator/store/index.js";
 
 const seconds = Number(process.argv[2] ?? 5);
@@ -51,10 +45,12 @@ const decision = (contentId: Hex, account: Address): AccessDecision => ({
   at: BigInt(nowS()),
   block: { number: 1, timestamp: nowS() },
 });
-const indexer: RewrapIndexer = {
+const access: RewrapAccess = {
   access: async (contentId, account) => decision(contentId as Hex, account as Address),
   cachedAccess: (contentId, account) => decision(contentId as Hex, account as Address),
   accessMany: async (ids, account) => new Map<Hex, AccessDecision | IndexerClientError>(ids.map((id) => [id as Hex, decision(id as Hex, account as Address)])),
+};
+const indexer: RewrapIndexer = {
   holders: async () => {
     throw new Error("not used");
   },
@@ -62,7 +58,7 @@ const indexer: RewrapIndexer = {
 
 const dir = mkdtempSync(join(tmpdir(), "dekmesh-rewrap-bench-"));
 const store = DekStore.open({ directory: join(dir, "store"), storageKey: randomBytes(32) });
-const service = createRewrapService({ store, indexer, chainId: domain.chainId, auditLog: domain.verifyingContract }, { cryptoWorkers });
+const service = createRewrapService({ store, access, indexer, chainId: domain.chainId, auditLog: domain.verifyingContract }, { cryptoWorkers });
 await service.start();
 
 const contentIds: Hex[] = Array.from({ length: CONTENTS }, () => bytesToHex(randomBytes(32)));

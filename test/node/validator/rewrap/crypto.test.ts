@@ -5,7 +5,13 @@ import { after, describe, it } from "node:test";
 import { unwrapRewrap } from "../../../../node/crypto/envelopes/index.js";
 import { P256PrivateKey } from "../../../../node/crypto/keys/index.js";
 import { addressFromPrivateKey, signHash } from "../../../../node/crypto/keys/ethereum.js";
-import { InlineRewrapCrypto, WorkerRewrapCrypto, type Address, type RewrapCrypto, type WrapOutcome } from "../../../../node/validator/rewrap/index.js";
+import {
+  InlineRewrapCrypto,
+  WorkerRewrapCrypto,
+  type RewrapCrypto,
+  type WrapOutcome,
+} from "../../../../node/validator/rewrap/index.js";
+import { type Address } from "viem";
 
 const pool = new WorkerRewrapCrypto(2);
 const p256 = (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => ({ kind: "p256", publicKey, message, signature }) as const;

@@ -6,9 +6,10 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
-import type { Hex } from "viem";
+import { type Hex, bytesToHex, hexToBytes } from "viem";
 import { P2pRemoteError, PROTOCOL_REWRAP } from "../../../../node/validator/p2p/index.js";
-import { bulkItemDigest, bytesToHex, hexToBytes, rewrapRequestToJson } from "../../../../node/validator/rewrap/index.js";
+import { rewrapRequestToJson } from "../../../../node/protocol/rewrap/index.js";
+import { bulkItemDigest } from "../../../../node/crypto/keys/eip712.js";
 import { devAccount, hex, Reader, refused, removeTempDirs, startValidator, TestNet, type TestValidator } from "./helpers.js";
 
 let net: TestNet;

@@ -10,33 +10,42 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateKeyPair } from "@libp2p/crypto/keys";
-import { peerIdFromPrivateKey, peerIdFromString } from "@libp2p/peer-id";
+import type { PrivateKey } from "@libp2p/interface";
 import { CID } from "multiformats/cid";
 import { sha256 } from "multiformats/hashes/sha2";
-import { createPublicClient, createWalletClient, http, keccak256, toHex, type Address, type Hex, type HDAccount, type PublicClient } from "viem";
+import {
+  createPublicClient,
+  createWalletClient,
+  http,
+  keccak256,
+  toHex,
+  type Address,
+  type Hex,
+  type HDAccount,
+  type PublicClient,
+  hexToBytes,
+} from "viem";
 import { hardhat } from "viem/chains";
 import { CONTRACT_ABIS } from "../../../../node/chain/abis.js";
+import { createPeerIdProof } from "../../../../node/chain/index.js";
 import { devAccount, rpcRequest, startStack, type Stack } from "../../../../node/devnet/index.js";
 import { unwrapRewrap } from "../../../../node/crypto/envelopes/index.js";
 import { createIndexerClient, type IndexerClient, type IndexerClientOptions } from "../../../../node/indexer-client/index.js";
+import { createAccessDecider, type AccessDecider, type AccessDeciderOptions } from "../../../../node/validator/access/index.js";
 import { P256PrivateKey } from "../../../../node/crypto/keys/index.js";
 import { createP2pNode, type P2pNode } from "../../../../node/validator/p2p/index.js";
+import { createRewrapService, type RewrapService, type RewrapServiceOptions } from "../../../../node/validator/rewrap/index.js";
 import {
-  bulkItemDigest,
-  createRewrapService,
-  hexToBytes,
   RewrapError,
-  RewrapHasher,
   rewrapBulkRequestTypedData,
   rewrapRequestTypedData,
   sessionGrantTypedData,
   type RewrapDomain,
-  type RewrapService,
-  type RewrapServiceOptions,
   type SignedRewrapBulkRequest,
   type SignedRewrapRequest,
   type SignedSessionGrant,
-} from "../../../../node/validator/rewrap/index.js";
+} from "../../../../node/protocol/rewrap/index.js";
+import { bulkItemDigest, RewrapHasher } from "../../../../node/crypto/keys/eip712.js";
 import { DekStore } from "../../../../node/validator/store/index.js";
 
 const ABIS = CONTRACT_ABIS;
@@ -99,12 +108,16 @@ export class TestNet {
   }
 
   /** Registers and stakes `node` (with its real libp2p identity when it has one). */
-  async activateValidator(node: HDAccount, operator: HDAccount, network: { peerId?: string; multiaddrs?: string[] } = {}) {
-    const peerId: string = network.peerId ?? peerIdFromPrivateKey(await generateKeyPair("Ed25519")).toString();
-    const peerIdBytes = toHex(peerIdFromString(peerId).toMultihash().bytes);
+  async activateValidator(node: HDAccount, operator: HDAccount, network: { libp2pPrivateKey?: PrivateKey; multiaddrs?: string[] } = {}) {
+    const { peerId, peerIdProof } = await createPeerIdProof({
+      chainId: this.domain.chainId,
+      registry: this.addresses.ValidatorRegistry,
+      node: node.address,
+      libp2pPrivateKey: network.libp2pPrivateKey ?? (await generateKeyPair("secp256k1")),
+    });
     const kasKey = toHex(P256PrivateKey.generate().publicKey);
     const multiaddrs = network.multiaddrs ?? ["/ip4/127.0.0.1/tcp/1"];
-    await this.send(node, "ValidatorRegistry", "register", [operator.address, kasKey, peerIdBytes, multiaddrs, "http://127.0.0.1:1"]);
+    await this.send(node, "ValidatorRegistry", "register", [operator.address, kasKey, peerId, peerIdProof, multiaddrs, "http://127.0.0.1:1"]);
     await this.send(devAccount(0), "StakeToken", "mint", [operator.address, MIN_STAKE]);
     await this.send(operator, "StakeToken", "approve", [this.addresses.ValidatorRegistry, MIN_STAKE]);
     await this.send(operator, "ValidatorRegistry", "stake", [node.address, MIN_STAKE]);
@@ -177,11 +190,12 @@ export class TestNet {
   }
 }
 
-/** A validator's rewrap side: store, indexer client, optional p2p node, the service. */
+/** A validator's rewrap side: store, indexer client, access decider, optional p2p node, the service. */
 export interface TestValidator {
   account: HDAccount;
   store: DekStore;
   indexer: IndexerClient;
+  access: AccessDecider;
   p2p: P2pNode | undefined;
   service: RewrapService;
   missing: Hex[];
@@ -192,22 +206,24 @@ export async function startValidator(
   net: TestNet,
   account: HDAccount,
   operator: HDAccount,
-  options: { p2p?: boolean; service?: RewrapServiceOptions; indexer?: Partial<IndexerClientOptions> } = {},
+  options: { p2p?: boolean; service?: RewrapServiceOptions; indexer?: Partial<IndexerClientOptions>; access?: AccessDeciderOptions } = {},
 ): Promise<TestValidator> {
   const store = DekStore.open({ directory: join(tempDir(), "store"), storageKey: randomBytes(32) });
   const indexer = net.indexerClient(options.indexer);
+  const access = createAccessDecider({ indexer }, options.access);
   let p2p: P2pNode | undefined;
+  const libp2pPrivateKey = await generateKeyPair("secp256k1");
   if (options.p2p) {
     p2p = await createP2pNode(
-      { privateKey: await generateKeyPair("Ed25519"), isAllowedPeer: (peer) => indexer.isActiveValidatorPeer(peer) },
+      { privateKey: libp2pPrivateKey, isAllowedPeer: (peer) => indexer.isActiveValidatorPeer(peer) },
       { revalidateIntervalMs: 0, inboundConnectionsPerHostPerSecond: 100 },
     );
     await p2p.start();
   }
-  await net.activateValidator(account, operator, p2p ? { peerId: p2p.peerId, multiaddrs: p2p.getMultiaddrs().map((m) => m.toString()) } : {});
+  await net.activateValidator(account, operator, { libp2pPrivateKey, ...(p2p ? { multiaddrs: p2p.getMultiaddrs().map((m) => m.toString()) } : {}) });
   const missing: Hex[] = [];
   const service = createRewrapService(
-    { store, indexer, p2p, chainId: net.domain.chainId, auditLog: net.domain.verifyingContract, onMissingDek: (id) => missing.push(id) },
+    { store, access, indexer, p2p, chainId: net.domain.chainId, auditLog: net.domain.verifyingContract, onMissingDek: (id) => missing.push(id) },
     options.service,
   );
   await service.start();
@@ -215,6 +231,7 @@ export async function startValidator(
     account,
     store,
     indexer,
+    access,
     p2p,
     service,
     missing,

@@ -1,6 +1,6 @@
 /**
  * The rewrap service against a real chain and indexer: a validator that holds DEKs serves
- * readers the policy allows (per-request EIP-712, session, bulk), and refuses every SPEC §10
+ * readers the policy allows (per-request EIP-712, session, bulk), and refuses every docs/architecture.md#threats
  * attack on the rewrap path with its reason code. One stack for the whole file.
  */
 import assert from "node:assert/strict";
@@ -9,28 +9,39 @@ import { getEventListeners } from "node:events";
 import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import type { Address, Hex } from "viem";
+import { type Address, type Hex, bytesToHex, hexToBytes } from "viem";
 import {
-  bulkItemDigest,
-  bytesToHex,
-  decodeBulkRequest,
-  decodeRewrapRequest,
-  encodeRefusal,
-  encodeRewrapRequest,
-  hexToBytes,
-  MAX_BULK_CONTENTS,
-  REFUSAL_BYTES,
   createRewrapService,
-  RewrapError,
-  rewrapRequestTypedData,
-  type RewrapAnswer,
   type RewrapCrypto,
   type RewrapService,
   WorkerRewrapCrypto,
 } from "../../../../node/validator/rewrap/index.js";
+import { createAccessDecider } from "../../../../node/validator/access/index.js";
+import {
+  decodeBulkRequest,
+  decodeRewrapRequest,
+  encodeRefusal,
+  encodeRewrapRequest,
+  MAX_BULK_CONTENTS,
+  REFUSAL_BYTES,
+  RewrapError,
+  rewrapRequestTypedData,
+  type RewrapAnswer,
+} from "../../../../node/protocol/rewrap/index.js";
+import { bulkItemDigest } from "../../../../node/crypto/keys/eip712.js";
 import { DekStore } from "../../../../node/validator/store/index.js";
 import { P256PrivateKey } from "../../../../node/crypto/keys/index.js";
-import { devAccount, hex, Reader, refused, removeTempDirs, startValidator, tempDir, TestNet, type TestValidator } from "./helpers.js";
+import {
+  devAccount,
+  hex,
+  Reader,
+  refused,
+  removeTempDirs,
+  startValidator,
+  tempDir,
+  TestNet,
+  type TestValidator,
+} from "./helpers.js";
 
 const nowS = () => Math.floor(Date.now() / 1000);
 
@@ -158,7 +169,7 @@ describe("serving", () => {
   });
 });
 
-describe("SPEC §10: refusals with reason codes", () => {
+describe("docs/architecture.md#threats: refusals with reason codes", () => {
   it("error: a reader without the attribute (MissingAttribute), per request, session and bulk", async () => {
     const reader = uncleared();
     await refuse(validator.service.rewrap(await reader.request(secretContent)), "REWRAP_ACCESS_DENIED", "MissingAttribute");
@@ -184,7 +195,8 @@ describe("SPEC §10: refusals with reason codes", () => {
     await serve(reader, validator.service.rewrap(await reader.request(secretContent)));
     await net.revokeGrant(publisher, clearance, reader.address, 1);
     const revokedAt = Date.now();
-    const { maxStalenessBlocks, chainHeadTtlMs, accessCacheTtlMs } = validator.indexer.options;
+    const { maxStalenessBlocks, chainHeadTtlMs } = validator.indexer.options;
+    const { accessCacheTtlMs } = validator.access.options;
     // 1-second blocks: the bound in time is maxStalenessBlocks seconds, plus both caches, plus 1 s slack.
     const bound = maxStalenessBlocks * 1_000 + chainHeadTtlMs + accessCacheTtlMs + 1_000;
     for (;;) {
@@ -215,7 +227,8 @@ describe("SPEC §10: refusals with reason codes", () => {
     const readsBefore = validator.indexer.stats().accessReads;
     await net.revokePolicy(publisher, policy);
     const revokedAt = Date.now();
-    const { maxStalenessBlocks, chainHeadTtlMs, accessCacheTtlMs } = validator.indexer.options;
+    const { maxStalenessBlocks, chainHeadTtlMs } = validator.indexer.options;
+    const { accessCacheTtlMs } = validator.access.options;
     const bound = maxStalenessBlocks * 1_000 + chainHeadTtlMs + accessCacheTtlMs + 1_000;
     let rounds = 0;
     for (;; rounds++) {
@@ -360,9 +373,11 @@ describe("SPEC §10: refusals with reason codes", () => {
   it("error: indexed state too far behind the chain head (STATE_STALE)", async () => {
     // A node whose RPC reports a head 50 blocks past what the indexer has: state it must not use.
     const ahead = { getBlockNumber: async () => (await net.public.getBlockNumber({ cacheTime: 0 })) + 50n };
+    const indexer = net.indexerClient({}, ahead);
     const service = createRewrapService({
       store: validator.store,
-      indexer: net.indexerClient({}, ahead),
+      access: createAccessDecider({ indexer }),
+      indexer,
       chainId: net.domain.chainId,
       auditLog: net.domain.verifyingContract,
     });
@@ -384,7 +399,7 @@ describe("SPEC §10: refusals with reason codes", () => {
     await serve(inWindow, validator.service.rewrap(await inWindow.request(content)));
     await net.increaseTime(60);
     await net.synced();
-    await new Promise((resolve) => setTimeout(resolve, validator.indexer.options.accessCacheTtlMs));
+    await new Promise((resolve) => setTimeout(resolve, validator.access.options.accessCacheTtlMs));
     await refuse(validator.service.rewrap(await cleared().request(content)), "REWRAP_ACCESS_DENIED", "Expired");
     await refuse(validator.service.rewrap(await reader.request(secretContent)), "REWRAP_ACCESS_DENIED", "MissingAttribute");
   });
@@ -421,7 +436,8 @@ describe("the wrap done in the signature check's crypto trip", () => {
       close: () => crypto.close(),
     };
     store = DekStore.open({ directory: join(tempDir(), "store"), storageKey: randomBytes(32) });
-    service = createRewrapService({ store, indexer: net.indexerClient(), crypto: recorded, chainId: net.domain.chainId, auditLog: net.domain.verifyingContract });
+    const indexer = net.indexerClient();
+    service = createRewrapService({ store, access: createAccessDecider({ indexer }), indexer, crypto: recorded, chainId: net.domain.chainId, auditLog: net.domain.verifyingContract });
     await service.start();
     content = await net.registerContent(publisher, secretPolicy, validator.account.address);
     const dek = new Uint8Array(randomBytes(32));
@@ -521,7 +537,7 @@ describe("cancellation", () => {
     store = DekStore.open({ directory: join(tempDir(), "store"), storageKey: randomBytes(32) });
     await store.putDek(secretContent, deks.get(secretContent)!, { policyId: secretPolicy, mode: "all", source: "initial" });
     const indexer = net.indexerClient({ url: `http://127.0.0.1:${port}`, timeoutMs: 60_000 });
-    service = createRewrapService({ store, indexer, chainId: net.domain.chainId, auditLog: net.domain.verifyingContract });
+    service = createRewrapService({ store, access: createAccessDecider({ indexer }), indexer, chainId: net.domain.chainId, auditLog: net.domain.verifyingContract });
     await service.start();
   });
 

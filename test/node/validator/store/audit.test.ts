@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { readdirSync, readlinkSync } from "node:fs";
 import { describe, it } from "node:test";
-import { AUDIT_RECORD_BYTES, decodeAuditRecords } from "../../../../node/chain/auditRecords.js";
+import { AUDIT_RECORD_BYTES, decodeAuditRecords } from "../../../../node/protocol/auditRecords.js";
 import { DekStore } from "../../../../node/validator/store/index.js";
 import { address, auditRecord, hex32, openStore, rejectsWith, tempDir } from "./helpers.js";
 

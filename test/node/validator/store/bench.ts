@@ -1,5 +1,5 @@
 /**
- * Store benchmark (not a test): npx node --import tsx test/node/store/bench.ts [seconds]
+ * Store benchmark (not a test): npx node --import tsx test/node/validator/store/bench.ts [seconds]
  * Prints one JSON line per measurement and a summary line last.
  */
 import { createHash, randomBytes } from "node:crypto";

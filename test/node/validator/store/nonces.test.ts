@@ -4,9 +4,9 @@ import { describe, it } from "node:test";
 import { DekStore } from "../../../../node/validator/store/index.js";
 import { address, auditRecord, openStore, rejectsWith, tempDir } from "./helpers.js";
 
-function clockedStore(maxNonces?: number): { store: DekStore; clock: { now: number } } {
+function clockedStore(maxNonces?: number, maxNoncesPerAccount?: number): { store: DekStore; clock: { now: number } } {
   const clock = { now: 1_000 };
-  return { store: openStore({ now: () => clock.now, maxNonces }), clock };
+  return { store: openStore({ now: () => clock.now, maxNonces, maxNoncesPerAccount }), clock };
 }
 
 describe("replay nonces", () => {
@@ -34,6 +34,26 @@ describe("replay nonces", () => {
     clock.now = 2_000;
     assert.equal(store.nonceSeen(alice, 1n), false, "expired");
     assert.equal(store.rememberNonce(alice, 1n, 3_000), true);
+    store.close();
+  });
+
+  it("error: a requester that holds its share of the table is refused; others are not, and its share frees as its nonces expire", async () => {
+    const { store, clock } = clockedStore(1_000, 10);
+    const flooder = address("flooder");
+    for (let i = 0; i < 10; i++) assert.equal(store.rememberNonce(flooder, BigInt(i), 1_100), true);
+    await rejectsWith(() => store.rememberNonce(flooder, 10n, 1_100), "STORE_NONCES_ACCOUNT_FULL");
+    assert.equal(store.stats().nonces, 10, "the refused nonce was not recorded");
+    for (let i = 0; i < 10; i++) assert.equal(store.rememberNonce(address(`reader${i}`), 1n, 1_100), true, "other requesters are served");
+    assert.equal(store.rememberNonce(flooder, 3n, 1_100), false, "a replay is still a replay");
+    // After a prune the in-memory count restarts, but the table itself bounds the flooder.
+    clock.now = 1_050;
+    store.pruneNonces();
+    for (let i = 10; i < 20; i++) assert.equal(store.rememberNonce(flooder, BigInt(i), 1_200), true);
+    await rejectsWith(() => store.rememberNonce(flooder, 20n, 1_200), "STORE_NONCES_ACCOUNT_FULL");
+    // Its first ten expire at 1,100: its share frees.
+    clock.now = 1_100;
+    store.pruneNonces();
+    assert.equal(store.rememberNonce(flooder, 21n, 1_200), true);
     store.close();
   });
 

@@ -1,5 +1,5 @@
 /**
- * Durable group commits off the event loop (node/store/walSync.ts): a write resolves only after
+ * Durable group commits off the event loop (node/validator/store/walSync.ts): a write resolves only after
  * an fsync of the WAL that started after its commit, the event loop keeps running meanwhile,
  * flush() is durable on return, durable() and the writes and reads the tx submitter uses wait
  * for an fsync without blocking, and a failed fsync fails the writes and stops the store from

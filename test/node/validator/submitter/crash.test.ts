@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import type { Hex } from "viem";
-import { TxSubmitter } from "../../../../node/chain/index.js";
+import { TxSubmitter } from "../../../../node/validator/submitter/index.js";
 import { DekStore } from "../../../../node/validator/store/index.js";
 import {
   countDigests,

@@ -13,7 +13,8 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { setTimeout as delay } from "node:timers/promises";
 import type { Address, Hex } from "viem";
-import { createChainClients, loadDeployment, TxSubmitter } from "../../../../node/chain/index.js";
+import { createChainClients, loadDeployment } from "../../../../node/chain/index.js";
+import { TxSubmitter } from "../../../../node/validator/submitter/index.js";
 import { devAccount } from "../../../../node/devnet/index.js";
 import { DekStore } from "../../../../node/validator/store/index.js";
 

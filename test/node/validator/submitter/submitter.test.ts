@@ -13,10 +13,9 @@ import {
   confirmHoldingsRequest,
   getNextBatchId,
   recordRewraps,
-  TxSubmitter,
-  type ChainLogger,
-  type TxSubmitterOptions,
 } from "../../../../node/chain/index.js";
+import { type Logger } from "../../../../node/protocol/logger.js";
+import { TxSubmitter, type TxSubmitterOptions } from "../../../../node/validator/submitter/index.js";
 import { rpcRequest } from "../../../../node/devnet/index.js";
 import { MAX_AUDIT_IN_FLIGHT } from "../../../../node/validator/submitter/auditLane.js";
 import type { DekStore } from "../../../../node/validator/store/index.js";
@@ -47,7 +46,7 @@ after(async () => {
 const logLines: string[] = [];
 const jsonLogger = Object.fromEntries(
   (["debug", "info", "warn", "error"] as const).map((level) => [level, (message: string, fields?: Record<string, unknown>) => void logLines.push(JSON.stringify({ level, message, ...fields }))]),
-) as unknown as ChainLogger;
+) as unknown as Logger;
 
 function submitterFor(validator: TestValidator, store: DekStore, options: TxSubmitterOptions = {}): TxSubmitter {
   return new TxSubmitter({ clients: validator.node, store, logger: jsonLogger }, { idlePollMs: 20, minBackoffMs: 20, maxBackoffMs: 200, ...options });

@@ -1,0 +1,40 @@
+/**
+ * Hand-off of an exiting validator (before `withdraw`): its stake slots are repaired away by its
+ * own passes; this reports what is left — slots still naming it, and held contents that no other
+ * active validator is known to hold (confirmed on chain, or answering `has`).
+ */
+import type { Address, Hex } from "viem";
+import type { ReplicationPeer, ReplicationWork } from "../../indexer-client/index.js";
+import type { HandOffResult } from "./types.js";
+
+export interface HandOffStatusParameters {
+  /** This node, lowercase. */
+  me: Address;
+  /** A work list read for this call. */
+  work: ReplicationWork;
+  hasDek(contentId: Hex): boolean;
+  /** `has` over p2p; a failure counts as "does not hold". */
+  askHas(peer: ReplicationPeer, contentId: Hex): Promise<boolean>;
+}
+
+export async function handOffStatus(p: HandOffStatusParameters): Promise<HandOffResult> {
+  const { me, work } = p;
+  const active = new Set(work.peers.filter((peer) => peer.status === "active").map((peer) => peer.node));
+  const peers = new Map(work.peers.map((peer) => [peer.node, peer]));
+  let slots = 0;
+  let unprotected = 0;
+  for (const content of work.contents) {
+    if (content.mode === "stake" && content.replicaSet.includes(me)) slots++;
+    if (!p.hasDek(content.contentId)) continue;
+    if (content.holders.some((h) => h !== me && active.has(h))) continue;
+    let held = false;
+    for (const member of content.replicaSet) {
+      const peer = member === null || member === me ? undefined : peers.get(member);
+      if (peer === undefined || !active.has(peer.node)) continue;
+      held = await p.askHas(peer, content.contentId).catch(() => false);
+      if (held) break;
+    }
+    if (!held) unprotected++;
+  }
+  return { slots, unprotected };
+}

@@ -1,0 +1,84 @@
+/**
+ * What the single and the bulk rewrap paths share: the service's components, options, crypto
+ * and counters, and the checks both make in the same words — freshness, replay, refusals.
+ */
+import type { RewrapHasher } from "../../crypto/keys/eip712.js";
+import type { RequestAuthenticator } from "./auth.js";
+import type { RewrapCrypto } from "./crypto.js";
+import { RewrapError, type RewrapErrorCode } from "../../protocol/rewrap/errors.js";
+import type { Forwarder } from "./forward.js";
+import type { ResolvedRewrapServiceOptions, RewrapServiceComponents } from "./options.js";
+import { toRewrapError } from "./refusal.js";
+import type { Address, Hex } from "../../protocol/rewrap/types.js";
+import type { Logger } from "../../protocol/logger.js";
+
+/** The counters the paths add to (the service's `stats()` reports them with its parts' own). */
+export interface RewrapCounters {
+  served: number;
+  forwarded: number;
+  inboundForwards: number;
+  discardedWraps: number;
+  refused: Partial<Record<RewrapErrorCode, number>>;
+}
+
+export interface RewrapContext {
+  components: RewrapServiceComponents;
+  options: ResolvedRewrapServiceOptions;
+  hasher: RewrapHasher;
+  auth: RequestAuthenticator;
+  crypto: RewrapCrypto;
+  /** Undefined without p2p: a content this node lacks is then refused REWRAP_NOT_HOLDER. */
+  forwarder: Forwarder | undefined;
+  logger: Logger;
+  clock: () => number;
+  stats: RewrapCounters;
+}
+
+export function nowS(ctx: RewrapContext): number {
+  return Math.floor(ctx.clock() / 1000);
+}
+
+/** Expiry in (now, now + maxRequestLifetimeS]. */
+export function assertFresh(ctx: RewrapContext, expiry: number, now: number): void {
+  if (expiry <= now) throw new RewrapError("REWRAP_EXPIRED");
+  if (expiry > now + ctx.options.maxRequestLifetimeS) throw new RewrapError("REWRAP_EXPIRY_TOO_FAR");
+}
+
+/** Records the (account, nonce) pair, or refuses it as a replay. */
+export function rememberNonce(ctx: RewrapContext, account: Address, nonce: bigint, expiry: number): void {
+  if (!ctx.components.store.rememberNonce(account, nonce, expiry)) throw new RewrapError("REWRAP_REPLAYED");
+}
+
+/** Tells the onMissingDek hook (the replication engine's cue); a failing hook is only logged. */
+export function reportMissing(ctx: RewrapContext, contentId: Hex): void {
+  const hook = ctx.components.onMissingDek;
+  if (hook === undefined) return;
+  try {
+    hook(contentId);
+  } catch (error) {
+    ctx.logger.warn("onMissingDek hook failed", { contentId, error: String(error) });
+  }
+}
+
+export function countRefusal(ctx: RewrapContext, code: RewrapErrorCode): void {
+  ctx.stats.refused[code] = (ctx.stats.refused[code] ?? 0) + 1;
+}
+
+/** Whatever went wrong as the typed refusal the caller sees, counted and logged. */
+export function refused(ctx: RewrapContext, error: unknown): RewrapError {
+  const refusal = toRewrapError(error);
+  countRefusal(ctx, refusal.code);
+  if (refusal.code === "REWRAP_INTERNAL" || refusal.code === "REWRAP_UNAVAILABLE") {
+    ctx.logger.warn("rewrap refused", { code: refusal.code, cause: causeOf(refusal) });
+  } else {
+    ctx.logger.debug("rewrap refused", { code: refusal.code });
+  }
+  return refusal;
+}
+
+function causeOf(error: RewrapError): string {
+  const cause = error.cause;
+  if (cause === undefined) return "";
+  if (cause instanceof Error) return "code" in cause ? `${String(cause.code)}: ${cause.message}` : cause.message;
+  return String(cause);
+}
