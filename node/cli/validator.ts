@@ -155,10 +155,11 @@ ${IDENTITY_HELP}`,
     if (before.status !== "none") {
       throw new CliError(EXIT.REFUSED, "CLI_ALREADY_REGISTERED", `validator ${node} is already registered (${before.status})`, { details: { node } });
     }
-    const result = await chain.registerValidator(await ctx.node(), {
+    const nodeClients = await ctx.node();
+    const result = await chain.registerValidator(nodeClients, {
       operator: ctx.identity.operatorAccount.address,
       kasPublicKey: ctx.identity.keys.kasKey.publicKey,
-      peerId: ctx.identity.peerIdBytes,
+      ...(await chain.signPeerIdProof(nodeClients, { node, libp2pPrivateKey: ctx.identity.keys.libp2pPrivateKey })),
       multiaddrs,
       endpoint,
     });

@@ -1,7 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { DevnetError } from "./errors.js";
-import { DEPLOYED_CONTRACTS, readDeploymentFile, type DeploymentFile } from "./deployment.js";
+import { readDeploymentFile } from "./deployment.js";
+import { DEPLOYED_CONTRACTS, type DeploymentFile } from "../protocol/deployment.js";
 import { ABI_DIR, HARDHAT_CLI, REPO_ROOT } from "./paths.js";
 import { startProcess } from "./process.js";
 import type { ChainHandle } from "./chain.js";

@@ -10,12 +10,7 @@
 export { devAccount, HARDHAT_ACCOUNT_COUNT, HARDHAT_MNEMONIC } from "./accounts.js";
 export { startChain, type ChainHandle, type StartChainOptions } from "./chain.js";
 export { deployContracts, type DeployContractsOptions, type DevnetDeployment } from "./deploy.js";
-export {
-  DEPLOYED_CONTRACTS,
-  readDeploymentFile,
-  type DeployedContractName,
-  type DeploymentFile,
-} from "./deployment.js";
+export { readDeploymentFile } from "./deployment.js";
 export { DevnetError, type DevnetErrorCode } from "./errors.js";
 export { startIndexer, type IndexedHead, type IndexerHandle, type StartIndexerOptions } from "./indexer.js";
 export { freePort, LOOPBACK, stablePort } from "./ports.js";
@@ -25,5 +20,18 @@ export { startStack, type Stack, type StartStackOptions } from "./stack.js";
 export { findPostgresBinaries, startPostgres, type PostgresHandle, type StartPostgresOptions } from "./postgres.js";
 export { releaseStalePonderLock } from "./pglite.js";
 export { startDevIpfs, DEFAULT_FIND_TIMEOUT_MS, MAX_ADD_BYTES, type DevIpfs, type StartDevIpfsOptions } from "./ipfs.js";
-export { DEV_VALIDATOR_STAKE, devValidatorAddress, startDevValidators, stopValidators, type StartDevValidatorsOptions } from "./validators.js";
-export { DEMO_ACCOUNT_INDEX, startDevnet, writeEndpoints, type Devnet, type DevnetEndpoints, type StartDevnetOptions } from "./network.js";
+export {
+  DEV_VALIDATOR_STAKE,
+  devValidatorAddress,
+  startDevValidators,
+  stopValidators,
+  type StartDevValidatorsOptions,
+} from "./validators.js";
+export {
+  DEMO_ACCOUNT_INDEX,
+  startDevnet,
+  writeEndpoints,
+  type Devnet,
+  type DevnetEndpoints,
+  type StartDevnetOptions,
+} from "./network.js";

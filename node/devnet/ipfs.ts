@@ -6,16 +6,18 @@
  * over bitswap (its multiaddrs are in `.devnet/endpoints.json`).
  *
  * Why not a Kubo daemon: none can be installed here (no Debian package; the `kubo` npm package
- * downloads a binary at install time). Adds are parsed with the platform's `formData()`, which
- * holds one upload in memory; MAX_ADD_BYTES bounds it (the SDK's streaming API with its default
- * embedded Helia has no such limit).
+ * downloads a binary at install time). An add's multipart body is parsed as it arrives and its
+ * `file` part streamed into Helia, counted on the way: an upload over `maxAddBytes` is refused
+ * (413) as soon as that many bytes have arrived, declared length or not. (Reading the body
+ * whole with the platform's `formData()` first let a 32 MiB chunked add grow the devnet
+ * process by 96 MB before any limit applied.) Blocks already written for a refused add stay in
+ * the blockstore unpinned, for Helia's garbage collection.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { Readable } from "node:stream";
 import { createHeliaContentStore, IpfsError, KUBO_ADD_OPTIONS, type HeliaContentStore } from "../ipfs/index.js";
-import { addAnswer, addedFile, catAnswer, kuboError, kuboRpcListener } from "./kuboRpcWire.js";
+import { addAnswer, addedFileStream, catAnswer, kuboError, kuboRpcListener, MultipartError } from "./kuboRpcWire.js";
 import { LOOPBACK } from "./ports.js";
 
 export const MAX_ADD_BYTES = 512 * 1024 * 1024;
@@ -53,10 +55,25 @@ export interface StartDevIpfsOptions {
   port?: number;
   /** DEFAULT_FIND_TIMEOUT_MS unless given. */
   findTimeoutMs?: number;
+  /** Largest add, in bytes: MAX_ADD_BYTES unless given. */
+  maxAddBytes?: number;
+}
+
+/** An add's content went over the limit. */
+class AddTooLarge extends Error {}
+
+/** `chunks`, failing with AddTooLarge as soon as more than `max` bytes have passed. */
+async function* limited(chunks: AsyncIterable<Uint8Array>, max: number, counted: { bytes: number }): AsyncGenerator<Uint8Array> {
+  for await (const chunk of chunks) {
+    counted.bytes += chunk.byteLength;
+    if (counted.bytes > max) throw new AddTooLarge();
+    yield chunk;
+  }
 }
 
 export async function startDevIpfs(options: StartDevIpfsOptions): Promise<DevIpfs> {
   const store = await createHeliaContentStore({ dir: path.join(options.dir, "ipfs") });
+  const maxAddBytes = options.maxAddBytes ?? MAX_ADD_BYTES;
 
   async function add(req: IncomingMessage, res: ServerResponse, query: URLSearchParams): Promise<void> {
     // Only the content definition's own parameters are accepted: another chunker or CID
@@ -65,11 +82,20 @@ export async function startDevIpfs(options: StartDevIpfsOptions): Promise<DevIpf
       const given = query.get(name);
       if (given !== null && given !== value) return kuboError(res, 400, `this node only adds with ${name}=${value}`);
     }
-    if (Number(req.headers["content-length"] ?? 0) > MAX_ADD_BYTES) return kuboError(res, 413, `adds are limited to ${MAX_ADD_BYTES} bytes`);
-    const file = await addedFile(req);
-    if (file === undefined) return kuboError(res, 400, "file argument 'path' is required");
-    if (file.size > MAX_ADD_BYTES) return kuboError(res, 413, `adds are limited to ${MAX_ADD_BYTES} bytes`);
-    addAnswer(res, await store.add(Readable.fromWeb(file.stream() as never) as AsyncIterable<Uint8Array>), file.size);
+    const tooLarge = () => refuseUpload(req, res, 413, `adds are limited to ${maxAddBytes} bytes`);
+    if (Number(req.headers["content-length"] ?? 0) > maxAddBytes) return tooLarge();
+    const counted = { bytes: 0 };
+    try {
+      const file = await addedFileStream(req);
+      if (file === undefined) return kuboError(res, 400, "file argument 'path' is required");
+      addAnswer(res, await store.add(limited(file, maxAddBytes, counted)), counted.bytes);
+    } catch (error) {
+      // Thrown while Helia reads the upload, they reach here as the store's error's cause.
+      const why = [error, (error as { cause?: unknown } | undefined)?.cause];
+      if (why.some((e) => e instanceof AddTooLarge)) return tooLarge();
+      if (why.some((e) => e instanceof MultipartError)) return refuseUpload(req, res, 400, "the body is not a multipart form with a file part");
+      throw error;
+    }
   }
 
   async function cat(res: ServerResponse, query: URLSearchParams): Promise<void> {
@@ -125,6 +151,21 @@ export async function startDevIpfs(options: StartDevIpfsOptions): Promise<DevIpf
         await store.stop();
       })()),
   };
+}
+
+/** How long a refused upload's connection stays open for the client to read the refusal. */
+const REFUSAL_LINGER_MS = 1_000;
+
+/**
+ * Answers a refused upload and closes the connection shortly after: the rest of the body is
+ * never kept (dropped if it flows, else left unread so the client's send stalls), and the
+ * socket stays open long enough for the client to read the refusal before it is reset.
+ */
+function refuseUpload(req: IncomingMessage, res: ServerResponse, status: number, message: string): void {
+  res.setHeader("connection", "close");
+  kuboError(res, status, message);
+  req.resume();
+  setTimeout(() => req.destroy(), REFUSAL_LINGER_MS).unref();
 }
 
 /** A read whose first chunk was taken to decide the answer's status, whole again. */

@@ -64,7 +64,8 @@ export async function startDevValidators(stack: Stack, options: StartDevValidato
           ...options.config?.(index),
         },
       });
-      validators.push(await startValidator(config, options.logger ? { logger: options.logger(index) } : {}));
+      // One process, one set of process metrics: validator 0's /metrics has them.
+      validators.push(await startValidator(config, { processMetrics: index === 0, ...(options.logger ? { logger: options.logger(index) } : {}) }));
     }
     return validators;
   } catch (error) {

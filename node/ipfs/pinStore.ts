@@ -1,5 +1,5 @@
 /**
- * The validator's pin store (SPEC §7 upload): ciphertexts a publisher PUTs to its initial
+ * The validator's pin store (docs/architecture.md#the-validator-node upload): ciphertexts a publisher PUTs to its initial
  * validator, kept as UnixFS blocks under the content definition (cid.ts) in a blockstore-fs
  * directory, and served back as byte streams.
  *

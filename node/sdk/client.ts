@@ -1,5 +1,5 @@
 /**
- * createClient (SPEC §8): what publishers and readers call. See docs/client.md.
+ * createClient (docs/architecture.md#client-sdk-and-cli): what publishers and readers call. See docs/client.md.
  *
  *   const client = await createClient({ chain: { rpcUrl }, deployment, indexerUrl, ipfs, account });
  *   const cid = await client.upload(bytes, { attributes: ["clearance/secret"], replication: "all" });
@@ -9,12 +9,12 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { privateKeyToAccount } from "viem/accounts";
-import type { Address, Hex, LocalAccount } from "viem";
-import { createChainClients, loadDeployment, type ChainDeployment } from "../chain/index.js";
+import { type Address, type Hex, type LocalAccount, hexToBytes } from "viem";
+import { createChainClients, loadDeployment, type ChainClients } from "../chain/index.js";
+import { type ChainDeployment } from "../protocol/deployment.js";
 import { deriveRecoveryKey, recoveryKeyMessage } from "../crypto/envelopes/index.js";
-import { createIndexerClient, type HoldersInfo, type PolicyInfo } from "../indexer-client/index.js";
+import { createIndexerClient, type HoldersInfo, type IndexerClient, type PolicyInfo } from "../indexer-client/index.js";
 import { createHeliaContentStore, createKuboContentStore, type ByteSource, type ContentStore } from "../ipfs/index.js";
-import { hexToBytes } from "../validator/rewrap/index.js";
 import type { P256PrivateKey } from "../crypto/keys/index.js";
 import { fromReadableStream } from "../crypto/tdf/index.js";
 import { Attributes, type AttributeRule } from "./attributes.js";
@@ -85,33 +85,15 @@ async function openIpfs(option: IpfsOption | undefined): Promise<ContentStore | 
 }
 
 export async function createClient(options: CreateClientOptions): Promise<DekmeshClient> {
-  const account = typeof options.account === "string" ? privateKeyToAccount(options.account) : options.account;
-  if (account?.type !== "local") throw new DekmeshClientError("CLIENT_INVALID_ARGUMENT", "account must be a private key or a viem local account");
-  let deployment: ChainDeployment;
-  try {
-    deployment = typeof options.deployment === "string" ? loadDeployment(options.deployment) : options.deployment;
-  } catch (error) {
-    throw clientError("CLIENT_INVALID_ARGUMENT", "cannot load the deployment", error);
-  }
+  const account = localAccount(options.account);
+  const deployment = resolveDeployment(options.deployment);
   const chain = createChainClients({ rpcUrl: options.chain.rpcUrl, chainId: options.chain.chainId, deployment, account });
-  let indexer;
-  try {
-    indexer = createIndexerClient(
-      { chain: chain.publicClient },
-      // A client only picks validators and holders from the indexer; the chain refuses a registration to an inactive
-      // validator and every validator checks access on fresh state itself, so a busy indexer a few blocks behind is
-      // no reason to fail an upload or a decrypt (validators keep the strict bound of their config).
-      { url: options.indexerUrl, holdersCacheTtlMs: 0, validatorsCacheTtlMs: 1_000, maxStalenessBlocks: CLIENT_MAX_STALENESS_BLOCKS, timeoutMs: 15_000 },
-    );
-  } catch (error) {
-    throw clientError("CLIENT_INVALID_ARGUMENT", "bad indexer url", error);
-  }
+  const indexer = openIndexer(chain, options.indexerUrl);
   const ipfs = await openIpfs(options.ipfs);
   const attributes = new Attributes(chain);
   const policies = new Policies(chain, attributes, indexer);
   const signer = new RewrapSigner(account, { chainId: BigInt(deployment.chainId), verifyingContract: deployment.addresses.rewrapAuditLog }, options.rewrap);
-  let recoveryKey: Promise<P256PrivateKey> | undefined;
-  let spool: Promise<string> | undefined;
+  const spool = spoolDirectory();
   const ctx: ClientContext = {
     account,
     chain,
@@ -120,31 +102,85 @@ export async function createClient(options: CreateClientOptions): Promise<Dekmes
     attributes,
     policies,
     signer,
-    recoveryKey: () =>
-      (recoveryKey ??= (async () => {
-        const chainId = BigInt(deployment.chainId);
-        const signature = await account.signMessage({ message: recoveryKeyMessage(account.address, chainId) });
-        return deriveRecoveryKey({ publisher: account.address, chainId, signature: hexToBytes(signature) });
-      })()),
-    spoolDir: () => (spool ??= mkdtemp(join(tmpdir(), "dekmesh-client-"))),
-    timeouts: {
-      validatorMs: options.timeouts?.validatorMs ?? 10_000,
-      uploadMs: options.timeouts?.uploadMs ?? 60 * 60_000,
-      ipfsFirstByteMs: options.timeouts?.ipfsFirstByteMs ?? 10_000,
+    recoveryKey: lazyRecoveryKey(account, BigInt(deployment.chainId)),
+    spoolDir: spool.dir,
+    timeouts: withDefaultTimeouts(options.timeouts),
+  };
+  return clientApi(ctx, spool.remove);
+}
+
+function localAccount(option: LocalAccount | Hex): LocalAccount {
+  const account = typeof option === "string" ? privateKeyToAccount(option) : option;
+  if (account?.type !== "local") throw new DekmeshClientError("CLIENT_INVALID_ARGUMENT", "account must be a private key or a viem local account");
+  return account;
+}
+
+function resolveDeployment(option: string | ChainDeployment): ChainDeployment {
+  try {
+    return typeof option === "string" ? loadDeployment(option) : option;
+  } catch (error) {
+    throw clientError("CLIENT_INVALID_ARGUMENT", "cannot load the deployment", error);
+  }
+}
+
+function openIndexer(chain: ChainClients, url: string): IndexerClient {
+  try {
+    return createIndexerClient(
+      { chain: chain.publicClient },
+      // A client only picks validators and holders from the indexer; the chain refuses a registration to an inactive
+      // validator and every validator checks access on fresh state itself, so a busy indexer a few blocks behind is
+      // no reason to fail an upload or a decrypt (validators keep the strict bound of their config).
+      { url, holdersCacheTtlMs: 0, validatorsCacheTtlMs: 1_000, maxStalenessBlocks: CLIENT_MAX_STALENESS_BLOCKS, timeoutMs: 15_000 },
+    );
+  } catch (error) {
+    throw clientError("CLIENT_INVALID_ARGUMENT", "bad indexer url", error);
+  }
+}
+
+/** The publisher's recovery key, derived from a signature on first use only (it asks the account to sign). */
+function lazyRecoveryKey(account: LocalAccount, chainId: bigint): () => Promise<P256PrivateKey> {
+  let recoveryKey: Promise<P256PrivateKey> | undefined;
+  return () =>
+    (recoveryKey ??= (async () => {
+      const signature = await account.signMessage({ message: recoveryKeyMessage(account.address, chainId) });
+      return deriveRecoveryKey({ publisher: account.address, chainId, signature: hexToBytes(signature) });
+    })());
+}
+
+/** A temporary directory for upload spools, made on first use and removed on close. */
+function spoolDirectory(): { dir: () => Promise<string>; remove: () => Promise<void> } {
+  let spool: Promise<string> | undefined;
+  return {
+    dir: () => (spool ??= mkdtemp(join(tmpdir(), "dekmesh-client-"))),
+    async remove() {
+      if (spool !== undefined) await rm(await spool, { recursive: true, force: true }).catch(() => {});
     },
   };
+}
+
+function withDefaultTimeouts(timeouts: CreateClientOptions["timeouts"]): ClientContext["timeouts"] {
+  return {
+    validatorMs: timeouts?.validatorMs ?? 10_000,
+    uploadMs: timeouts?.uploadMs ?? 60 * 60_000,
+    ipfsFirstByteMs: timeouts?.ipfsFirstByteMs ?? 10_000,
+  };
+}
+
+const byteSource = (input: ByteSource | ReadableStream<Uint8Array>): ByteSource =>
+  typeof (input as ReadableStream<Uint8Array>).getReader === "function" ? fromReadableStream(input as ReadableStream<Uint8Array>) : (input as ByteSource);
+
+/** The DekmeshClient over `ctx`: every operation refuses once the client is closed. */
+function clientApi(ctx: ClientContext, removeSpool: () => Promise<void>): DekmeshClient {
+  const { attributes, policies, indexer, ipfs } = ctx;
   let closed = false;
   const open = (): void => {
     if (closed) throw new DekmeshClientError("CLIENT_CLOSED", "the client is closed");
   };
-  const source = (input: ByteSource | ReadableStream<Uint8Array>): ByteSource =>
-    typeof (input as ReadableStream<Uint8Array>).getReader === "function" ? fromReadableStream(input as ReadableStream<Uint8Array>) : (input as ByteSource);
-
   const client: DekmeshClient = {
-    address: account.address,
+    address: ctx.account.address,
     async publish(input, uploadOptions) {
       open();
-      return uploadStream(ctx, source(input), uploadOptions);
+      return uploadStream(ctx, byteSource(input), uploadOptions);
     },
     async uploadStream(input, uploadOptions) {
       return (await client.publish(input, uploadOptions)).cid;
@@ -186,7 +222,7 @@ export async function createClient(options: CreateClientOptions): Promise<Dekmes
       if (closed) return;
       closed = true;
       await ipfs?.stop();
-      if (spool !== undefined) await rm(await spool, { recursive: true, force: true }).catch(() => {});
+      await removeSpool();
     },
   };
   return client;

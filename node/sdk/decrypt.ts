@@ -1,5 +1,5 @@
 /**
- * decrypt (SPEC §8): fetch the ciphertext, discover holders, rewrap with failover, decrypt
+ * decrypt (docs/architecture.md#client-sdk-and-cli): fetch the ciphertext, discover holders, rewrap with failover, decrypt
  * and verify — streaming, so a file of any size decrypts in constant memory.
  *
  * - Ciphertext: the configured IPFS first (a first byte within `ipfsFirstByteMs`), else the
@@ -18,7 +18,8 @@ import { IndexerClientError, type Holder, type HoldersInfo } from "../indexer-cl
 import { IpfsError, parseContentCid, verifyCid } from "../ipfs/index.js";
 import { keccak256 } from "../crypto/keys/ethereum.js";
 import { P256PrivateKey } from "../crypto/keys/index.js";
-import { bytesToHex, type Address, type Hex, type RewrapErrorCode } from "../validator/rewrap/index.js";
+import { type Address, type Hex, bytesToHex } from "viem";
+import { type RewrapErrorCode } from "../protocol/rewrap/index.js";
 import { decryptStream as decryptNanoTdfStream, TdfError } from "../crypto/tdf/index.js";
 import type { ClientContext, OnProgress } from "./context.js";
 import { clientError, DekmeshClientError } from "./errors.js";

@@ -1,6 +1,6 @@
 import { DekmeshError } from "../protocol/errors.js";
-import type { AccessReason } from "../indexer-client/index.js";
-import type { RewrapErrorCode } from "../validator/rewrap/index.js";
+import type { AccessReason } from "../protocol/accessReasons.js";
+import type { RewrapErrorCode } from "../protocol/rewrap/index.js";
 
 /** Stable codes of the client SDK; switch on `code` (and `rewrapCode`/`reason` for refusals). */
 export type DekmeshClientErrorCode =

@@ -1,5 +1,5 @@
 /**
- * The dekmesh client SDK (SPEC §8): upload once, decrypt anywhere. See docs/client.md.
+ * The dekmesh client SDK (docs/architecture.md#client-sdk-and-cli): upload once, decrypt anywhere. See docs/client.md.
  */
 export { createClient, type CreateClientOptions, type DekmeshClient, type IpfsOption } from "./client.js";
 export { DekmeshClientError, type DekmeshClientErrorCode } from "./errors.js";

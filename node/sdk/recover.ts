@@ -3,10 +3,9 @@
  * The registration (header, recovery envelope, publisher, policy) is read from the chain's
  * ContentRegistered event — the source of truth, and still there when no holder is.
  */
-import type { Address, Hex } from "viem";
+import { type Address, type Hex, hexToBytes } from "viem";
 import { getContentRegistration } from "../chain/index.js";
 import { openRecovery } from "../crypto/envelopes/index.js";
-import { hexToBytes } from "../validator/rewrap/index.js";
 import { decodeHeader, verifyHeaderPolicy } from "../crypto/tdf/index.js";
 import type { ClientContext } from "./context.js";
 import { contentIdOf } from "./decrypt.js";

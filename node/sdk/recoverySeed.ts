@@ -1,15 +1,15 @@
 /**
- * The publisher's half of re-seeding a DEK (SPEC §4, docs/client.md "Recovery"): sealing a
+ * The publisher's half of re-seeding a DEK (docs/architecture.md#on-chain-state, docs/client.md "Recovery"): sealing a
  * recovery seed for one validator. The message itself — typed data, digest, JSON — is shared
- * with the validator's half in node/replication/recoverySeed.ts; the validator's checks are
- * node/replication/recovery.ts (POST /v1/recover).
+ * with the validator's half in node/protocol/recoverySeed.ts; the validator's checks are
+ * node/validator/replication/recovery.ts (POST /v1/recover).
  */
-import type { Address, Hex, LocalAccount } from "viem";
+import { type Address, type Hex, type LocalAccount, bytesToHex } from "viem";
 import { wrapForClient } from "../crypto/envelopes/index.js";
-import { recoverySeedDigest, recoverySeedTypedData, type RecoverySeed } from "../validator/replication/recoverySeed.js";
-import { bytesToHex, type RewrapDomain } from "../validator/rewrap/index.js";
+import { recoverySeedDigest, recoverySeedTypedData, type RecoverySeed } from "../protocol/recoverySeed.js";
+import { type RewrapDomain } from "../protocol/rewrap/index.js";
 
-export { DEK_RECOVERY_TYPES, encodeRecoverySeed, type RecoverySeed } from "../validator/replication/recoverySeed.js";
+export { DEK_RECOVERY_TYPES, encodeRecoverySeed, type RecoverySeed } from "../protocol/recoverySeed.js";
 
 /** A seed carrying `dek` to the validator's KAS key `kid`, signed by the publisher's account. */
 export async function createRecoverySeed(params: {

@@ -1,24 +1,21 @@
 /**
- * Signing rewrap requests the way validators verify them (node/rewrap eip712.ts and auth.ts):
+ * Signing rewrap requests the way validators verify them (node/validator/rewrap eip712.ts and auth.ts):
  * by default one EIP-712 SessionGrant binds a short-lived P-256 session key to the account
  * (one wallet signature per session), and each request is then signed by the session key over
  * its EIP-712 digest (cheap for the validator: a native P-256 verify instead of a secp256k1
  * recovery). `session: false` signs every request with the account instead.
  */
 import { randomBytes } from "node:crypto";
-import type { LocalAccount } from "viem";
+import { type LocalAccount, type Address, type Hex, hexToBytes } from "viem";
 import { P256PrivateKey } from "../crypto/keys/index.js";
 import {
-  hexToBytes,
-  RewrapHasher,
   rewrapRequestTypedData,
   sessionGrantTypedData,
-  type Address,
-  type Hex,
   type RewrapDomain,
   type SignedRewrapRequest,
   type SignedSessionGrant,
-} from "../validator/rewrap/index.js";
+} from "../protocol/rewrap/index.js";
+import { RewrapHasher } from "../crypto/keys/eip712.js";
 
 export interface RewrapSignerOptions {
   /** Default true. */

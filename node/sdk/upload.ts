@@ -1,5 +1,5 @@
 /**
- * upload (SPEC §8): policy, initial validator, NanoTDF encryption, CID, registration, pin.
+ * upload (docs/architecture.md#client-sdk-and-cli): policy, initial validator, NanoTDF encryption, CID, registration, pin.
  *
  * In constant memory whatever the size: the ciphertext is encrypted once, streamed into the
  * configured IPFS (or a local spool) which computes its CID on the way; the registration then
@@ -9,15 +9,14 @@
  * initial validator holds the DEK (derived from the registered header) and the ciphertext, so
  * the publisher may go offline.
  */
-import { rm } from "node:fs/promises";
-import { mkdtemp } from "node:fs/promises";
+import { rm, mkdtemp } from "node:fs/promises";
 import { join } from "node:path";
 import { CID } from "multiformats/cid";
 import { contentRegistryAbi, sendContractWrite } from "../chain/index.js";
 import { sealRecovery } from "../crypto/envelopes/index.js";
 import { counted, createLocalContentStore, type ByteSource, type ContentStore } from "../ipfs/index.js";
 import { keccak256 } from "../crypto/keys/ethereum.js";
-import { bytesToHex, hexToBytes, type Address } from "../validator/rewrap/index.js";
+import { type Address, bytesToHex, hexToBytes } from "viem";
 import { encryptStream } from "../crypto/tdf/index.js";
 import type { ClientContext, OnProgress } from "./context.js";
 import { clientError, DekmeshClientError } from "./errors.js";

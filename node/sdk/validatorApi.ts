@@ -1,13 +1,20 @@
 /**
- * The client side of the validator HTTP API (docs/client.md; the contract B's node/http
- * serves): rewrap, content upload and download. Rewrap bodies use node/rewrap's wire codecs;
- * refusals come back as node/rewrap's padded refusal and are decoded with them.
+ * The client side of the validator HTTP API (docs/client.md; the contract B's node/validator/http
+ * serves): rewrap, content upload and download. Rewrap bodies use node/validator/rewrap's wire codecs;
+ * refusals come back as node/validator/rewrap's padded refusal and are decoded with them.
  */
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { decodeRefusal, decodeRewrapAnswer, encodeRewrapRequest, RewrapError, type RewrapAnswer, type SignedRewrapRequest } from "../validator/rewrap/index.js";
+import {
+  decodeRefusal,
+  decodeRewrapAnswer,
+  encodeRewrapRequest,
+  RewrapError,
+  type RewrapAnswer,
+  type SignedRewrapRequest,
+} from "../protocol/rewrap/index.js";
 import type { ByteSource } from "../ipfs/index.js";
 import { DekmeshClientError } from "./errors.js";
 

@@ -1,6 +1,6 @@
 // Closed-loop HTTP load for the benchmarks: `concurrency` keep-alive connections, each sending
-// its next GET as soon as the previous answer is complete, for `durationMs`; latency = request
-// written → last byte of the answer read.
+// its next GET (or POST of `postJson`) as soon as the previous answer is complete, for
+// `durationMs`; latency = request written → last byte of the answer read.
 //
 // The client runs on its own worker thread (own event loop, own heap) and speaks minimal
 // HTTP/1.1 over raw sockets: request bytes are prebuilt and answers are framed by
@@ -22,6 +22,8 @@ export interface LoadOptions {
   paths: readonly string[];
   durationMs: number;
   concurrency: number;
+  /** POST this JSON body to the paths instead of a GET. */
+  postJson?: string;
 }
 
 export interface LoadResult {
@@ -129,9 +131,11 @@ class Connection {
   }
 }
 
-async function load({ base, paths, durationMs, concurrency }: LoadOptions): Promise<LoadResult> {
+async function load({ base, paths, durationMs, concurrency, postJson }: LoadOptions): Promise<LoadResult> {
   const url = new URL(base);
-  const requests = paths.map((path) => Buffer.from(`GET ${path} HTTP/1.1\r\nHost: ${url.host}\r\n\r\n`, "latin1"));
+  const method = postJson === undefined ? "GET" : "POST";
+  const body = postJson === undefined ? "" : `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(postJson)}\r\n\r\n${postJson}`;
+  const requests = paths.map((path) => Buffer.from(`${method} ${path} HTTP/1.1\r\nHost: ${url.host}\r\n${body || "\r\n"}`, "utf8"));
   const connections = await Promise.all(
     Array.from({ length: concurrency }, () => Connection.open(url.hostname, Number(url.port))),
   );
@@ -147,7 +151,7 @@ async function load({ base, paths, durationMs, concurrency }: LoadOptions): Prom
           const t0 = performance.now();
           const status = await connection.request(requests[i]!);
           latencies.push(performance.now() - t0);
-          if (status < 200 || status > 299) throw new Error(`GET ${paths[i]}: HTTP ${status}`);
+          if (status < 200 || status > 299) throw new Error(`${method} ${paths[i]}: HTTP ${status}`);
         }
       }),
     );

@@ -13,10 +13,26 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { bytesToHex, createPublicClient, createWalletClient, http, numberToHex, parseEther, type Address, type HDAccount } from "viem";
+import {
+  bytesToHex,
+  createPublicClient,
+  createWalletClient,
+  http,
+  numberToHex,
+  parseEther,
+  type Address,
+  type HDAccount,
+} from "viem";
 import { hardhat } from "viem/chains";
 import { stakeTokenAbi } from "../../../node/chain/abis.js";
-import { devAccount, HARDHAT_MNEMONIC, rpcRequest, startDevnet, writeEndpoints, type Devnet } from "../../../node/devnet/index.js";
+import {
+  devAccount,
+  HARDHAT_MNEMONIC,
+  rpcRequest,
+  startDevnet,
+  writeEndpoints,
+  type Devnet,
+} from "../../../node/devnet/index.js";
 import { REPO_ROOT } from "../../../node/devnet/paths.js";
 import { deriveIdentity } from "../../../node/validator/index.js";
 

@@ -16,9 +16,15 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { after, before, describe, it } from "node:test";
-import type { Address, HDAccount } from "viem";
-import { createClient, createRecoverySeed, DekmeshClientError, encodeRecoverySeed, type DekmeshClient } from "../../../node/sdk/index.js";
-import { decodeRefusal, hexToBytes } from "../../../node/validator/rewrap/index.js";
+import { type Address, type HDAccount, hexToBytes } from "viem";
+import {
+  createClient,
+  createRecoverySeed,
+  DekmeshClientError,
+  encodeRecoverySeed,
+  type DekmeshClient,
+} from "../../../node/sdk/index.js";
+import { decodeRefusal } from "../../../node/protocol/rewrap/index.js";
 import type { Validator } from "../../../node/validator/index.js";
 import { liveSetBytes } from "../helpers/liveSet.js";
 import { content } from "../ipfs/helpers.js";
