@@ -390,7 +390,7 @@ contract ValidatorRegistry is IValidatorRegistry, AccessControl, EIP712 {
     }
 
     /// @dev KID = first 8 bytes of SHA-256(compressed P-256 key): short, stable, and computable
-    /// off chain by anyone holding the key (node/keys uses the same definition).
+    /// off chain by anyone holding the key (node/crypto/keys uses the same definition).
     function _kidOf(bytes calldata kasPublicKey) private pure returns (bytes8) {
         if (kasPublicKey.length != 33 || (kasPublicKey[0] != 0x02 && kasPublicKey[0] != 0x03)) {
             revert ValidatorRegistryInvalidKasKey();

@@ -3,7 +3,7 @@ pragma solidity ^0.8.24;
 
 /// @title IAttributeRegistry
 /// @notice Attribute namespaces (e.g. `clearance`), their ordered values and the grants of
-/// values to accounts (SPEC §4). A namespace is identified by `keccak256(bytes(name))`, so
+/// values to accounts (docs/architecture.md#on-chain-state). A namespace is identified by `keccak256(bytes(name))`, so
 /// clients derive ids offline from names; a value is identified by its index in the
 /// namespace's value list. The first creator of a namespace is its authority: it adds
 /// values, grants and revokes them, and may hand the namespace to another authority.

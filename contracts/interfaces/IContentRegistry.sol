@@ -6,7 +6,7 @@ import {IReplicaAssignments} from "./IReplicaAssignments.sol";
 
 /// @title IContentRegistry
 /// @notice Encrypted contents registered under policies, their stake-drawn replica sets and
-/// the validators' holder confirmations (SPEC §4, §5). A content is keyed by
+/// the validators' holder confirmations (docs/architecture.md#on-chain-state, #replication). A content is keyed by
 /// `contentId = keccak256(cid)` where `cid` is the binary CIDv1 of the NanoTDF file.
 interface IContentRegistry is IReplicaAssignments {
     /// @notice Why a content's initial validator found its registration unusable: a property of

@@ -5,7 +5,7 @@ import {AccessReason, ReplicationMode} from "../types/DekmeshTypes.sol";
 import {IAttributeRegistry} from "./IAttributeRegistry.sol";
 
 /// @title IPolicyRegistry
-/// @notice Access policies owned by their publisher (SPEC §4, §5): required attribute values,
+/// @notice Access policies owned by their publisher (docs/architecture.md#on-chain-state, #replication): required attribute values,
 /// an optional reader allowlist, a validity window, a revoked flag and the replication spec.
 /// Access rule: the publisher always; anyone else needs the policy unrevoked, the window
 /// open, a place on the allowlist if there is one, and every attribute requirement met.

@@ -2,7 +2,7 @@
 pragma solidity ^0.8.24;
 
 /// @title IRewrapAuditLog
-/// @notice The on-chain audit trail of rewraps (SPEC §6). Validators submit the rewraps they
+/// @notice The on-chain audit trail of rewraps (docs/architecture.md#rewrap-and-forwarding). Validators submit the rewraps they
 /// served in numbered batches, so that a validator that crashes and resubmits can never record
 /// a batch twice; each batch is one `RewrapBatchRecorded` event carrying all of its records.
 ///

@@ -5,7 +5,7 @@ import {ValidatorStatus} from "../types/DekmeshTypes.sol";
 
 /// @title IValidatorRegistry
 /// @notice The validator set: registration, staking, lifecycle, keys, and stake-weighted
-/// selection (SPEC §2, §4). A validator is identified by its node account, the address
+/// selection (docs/architecture.md#identities-and-keys, #on-chain-state). A validator is identified by its node account, the address
 /// that signs its holder confirmations and audit batches. Its operator owns the stake and
 /// manages its keys.
 ///

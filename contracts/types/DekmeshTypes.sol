@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-/// @notice How a content's DEK spreads among validators (SPEC §5). Fixed when a policy is
+/// @notice How a content's DEK spreads among validators (docs/architecture.md#replication). Fixed when a policy is
 /// created; only the member list of `Explicit` may change later.
 enum ReplicationMode {
     /// Every active validator holds the DEK.
@@ -35,7 +35,7 @@ enum AccessReason {
     MissingAttribute
 }
 
-/// @notice Lifecycle of a validator (SPEC §4). Only `Active` validators are drawn, hold
+/// @notice Lifecycle of a validator (docs/architecture.md#on-chain-state). Only `Active` validators are drawn, hold
 /// stake-assigned replicas, confirm holdings and write audit records.
 enum ValidatorStatus {
     None,

@@ -1,5 +1,5 @@
 /**
- * Typed reads of the indexer's HTTP API (SPEC §7, §9) for the validator node, the SDK and the
+ * Typed reads of the indexer's HTTP API (docs/architecture.md#the-validator-node, #indexer-api) for the validator node, the SDK and the
  * CLI, with the bounded staleness check: state whose indexed block is more than
  * `maxStalenessBlocks` behind the chain head the node knows is never used for a decision
  * (STATE_STALE). The chain head itself is read at most every `chainHeadTtlMs`, by one request

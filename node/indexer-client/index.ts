@@ -1,6 +1,6 @@
 /**
  * Typed reads of the indexer's HTTP API for the validator node, the SDK and the CLI, with small
- * caches and the bounded staleness check (SPEC §7: refuse to decide on state older than a
+ * caches and the bounded staleness check (docs/architecture.md#the-validator-node: refuse to decide on state older than a
  * configurable number of blocks). See docs/rewrap.md ("What is cached") and docs/indexer.md.
  */
 export {

@@ -1,5 +1,5 @@
 /**
- * Whether an account may have a content's DEK now (SPEC §6 step 4), as the rewrap service asks
+ * Whether an account may have a content's DEK now (docs/architecture.md#rewrap-and-forwarding step 4), as the rewrap service asks
  * it: per the indexer (GET /access, bounded staleness), or per the chain when the indexer lags.
  *
  * Access decisions are cached per (policy, account), not per (content, account): a content's

@@ -1,5 +1,5 @@
 /**
- * Access decisions for the rewrap path (SPEC §6 step 4): per the indexer with bounded
+ * Access decisions for the rewrap path (docs/architecture.md#rewrap-and-forwarding step 4): per the indexer with bounded
  * staleness, cached per (policy, account), or per the chain when the indexer lags. See
  * docs/rewrap.md ("What is cached").
  */

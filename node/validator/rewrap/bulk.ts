@@ -1,5 +1,5 @@
 /**
- * The bulk rewrap path (SPEC §6): up to 1,000 contents under one signature and one nonce. The
+ * The bulk rewrap path (docs/architecture.md#rewrap-and-forwarding): up to 1,000 contents under one signature and one nonce. The
  * request's own checks (shape, freshness, signature, replay) refuse it as a whole; after them
  * each content gets its own answer — wrapped here, forwarded to a holder, or refused — and the
  * audit records of the wraps are durable before any answer leaves.

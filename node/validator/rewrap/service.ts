@@ -1,5 +1,5 @@
 /**
- * The rewrap service (SPEC §6): checks a signed request in the specified order and answers with
+ * The rewrap service (docs/architecture.md#rewrap-and-forwarding): checks a signed request in the specified order and answers with
  * the DEK wrapped to the reader's key, after the audit record is durable.
  *
  *   1. shape, freshness (expiry in (now, now + maxRequestLifetimeS]), signature

@@ -1,5 +1,5 @@
 /**
- * The validator's transaction submitter (docs/architecture.md#rewrap-and-forwarding audit, §5 holder confirmations): drains the
+ * The validator's transaction submitter (docs/architecture.md: #rewrap-and-forwarding for audit records, #replication for holder confirmations): drains the
  * store's audit outbox into numbered RewrapAuditLog batches and confirms held DEKs on
  * ContentRegistry, through one serialized sender that owns the node account's nonces.
  * Guarantees and failure behaviour: docs/chain.md.
