@@ -164,8 +164,8 @@ export class Planner {
       return;
     }
     if (plan.derive && verdicts.has(id)) {
-      // Nobody can derive it: reported (or being reported) until the indexer drops it.
-      if (verdicts.pending(id)) pass.pending++;
+      // Nobody can derive it: reported (or being reported, by an active node) until the indexer drops it.
+      if (verdicts.pending(id) && pass.myStatus === "active") pass.pending++;
       return;
     }
     if ((plan.derive || plan.pull) && retries.waiting(id, pass.now, plan.pull ? pullSituation(content) : "")) {

@@ -110,10 +110,12 @@ export class UnusableReports {
   /**
    * Sends the reports that are due, as the current work list shows their contents (a stake set
    * repaired since the verdict is sent as it is now); forgets verdicts on contents the list no
-   * longer has — the indexed report took them out.
+   * longer has — the indexed report took them out. Only an active validator may report: one that
+   * is exiting keeps its verdicts unsent (its members then retry with back-off).
    */
   send(work: ReplicationWork, now: number): void {
     const listed = new Map(work.contents.map((c) => [c.contentId, c]));
+    const active = work.node?.status === "active" && !work.node.revoked;
     for (const [id, verdict] of this.#verdicts) {
       const content = listed.get(id);
       if (content === undefined) {
@@ -121,7 +123,7 @@ export class UnusableReports {
         this.#retries.succeeded(id);
         continue;
       }
-      if (verdict.reported || verdict.sending || this.#sends.size >= MAX_REPORTS_IN_FLIGHT || this.#retries.waiting(id, now)) continue;
+      if (!active || verdict.reported || verdict.sending || this.#sends.size >= MAX_REPORTS_IN_FLIGHT || this.#retries.waiting(id, now)) continue;
       verdict.sending = true;
       const sent: Promise<void> = this.#send(content, verdict).finally(() => {
         verdict.sending = false;

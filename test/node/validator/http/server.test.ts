@@ -30,6 +30,8 @@ import { REFUSAL_HEAD_BYTES, REWRAP_STATUS } from "../../../../node/validator/ht
 import { parseExposition, sampleValue } from "../metrics/exposition.js";
 import { devAccount, hex, Reader, removeTempDirs, TestNet } from "../rewrap/helpers.js";
 import { chunk, head, RawClient, sleep, startHttpValidator, type HttpValidator, type RawResponse } from "./helpers.js";
+import { createMetricsRegistry } from "../../../../node/validator/metrics/index.js";
+import { METRICS_RENDER_MAX_AGE_MS } from "../../../../node/validator/http/routes/status.js";
 
 const TIMEOUT_MS = 600;
 let net: TestNet;
@@ -517,6 +519,21 @@ describe("status routes", () => {
     assert.ok(sampleValue(families, "dekmesh_http_request_duration_seconds_count", { route: "/v1/rewrap" })! >= 5);
     assert.equal(sampleValue(families, "dekmesh_http_requests_in_flight"), 1, "only this scrape is in flight");
     assert.ok(sampleValue(families, "dekmesh_http_client_errors_total", { code: "HTTP_TIMEOUT" })! >= 1);
+  });
+
+  it("GET /metrics: scrapes in a loop share one render a second", async () => {
+    let renders = 0;
+    const metrics = createMetricsRegistry({ processMetrics: false });
+    const render = metrics.render.bind(metrics);
+    metrics.render = async () => (renders++, render());
+    const server = await v.extraServer({ metrics });
+    const scrape = async () => (await fetch(`${server.url}/metrics`)).text();
+    const texts = await Promise.all(Array.from({ length: 20 }, scrape));
+    for (let i = 0; i < 20; i++) texts.push(await scrape());
+    assert.ok(renders <= 2, `${renders} renders for 40 scrapes`);
+    await new Promise((resolve) => setTimeout(resolve, METRICS_RENDER_MAX_AGE_MS + 50));
+    assert.notEqual(await scrape(), texts.at(-1), "a page older than the limit is rendered again");
+    await server.stop();
   });
 
   it("no log line holds a signature or a request body", () => {
