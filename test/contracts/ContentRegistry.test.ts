@@ -454,6 +454,19 @@ describe("ContentRegistry", () => {
       expect(await sys.content.isUnusable(ethers.id("unknown"))).to.equal(false);
     });
 
+    it("reportUnusable_releasesASetWithVacantSlots", async () => {
+      const sys = await loadFixture(deployFixture);
+      const [a, b] = sys.nodes;
+      await addValidator(sys, a!);
+      await addValidator(sys, b!);
+      const policyId = await createPolicy(sys, sys.publisher, { mode: Mode.Stake, k: 4 });
+      const { contentId } = await registerContent(sys, sys.publisher, policyId, a!.address);
+      const members = await assignedSet(sys, contentId);
+      expect(members.filter((m) => m === ethers.ZeroAddress)).to.have.length(2);
+      await sys.content.connect(a!).reportUnusable(contentId, Reason.MalformedHeader, members);
+      expect(await assignedTotal(sys, [a!.address, b!.address])).to.equal(0n);
+    });
+
     it("reportUnusable_releasedSlotsLetAnExitingMemberWithdraw", async () => {
       const sys = await loadFixture(stakeFixture);
       const initial = sys.active[0]!;
