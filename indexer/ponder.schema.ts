@@ -1,4 +1,4 @@
-// The indexer's tables: every piece of dekmesh state the contracts emit (SPEC §9).
+// The indexer's tables: every piece of dekmesh state the contracts emit (docs/architecture.md#indexer-api).
 //
 // Conventions: addresses, ids and byte strings are lowercase 0x-hex; every uint64/uint256
 // event field is `bigint` (numeric), because the contracts accept any uint64 (a validator may
@@ -49,7 +49,7 @@ export const validator = onchainTable(
     peerIdBytes: t.hex().notNull(),
     multiaddrs: t.text().array().notNull(),
     endpoint: t.text().notNull(),
-    /** keccak256 of the node address: the validator's id in XOR placement (node/replication/placement.ts). */
+    /** keccak256 of the node address: the validator's id in XOR placement (node/protocol/placement.ts). */
     xorId: t.hex().notNull(),
     /** When unbonding ends (exit, slash or revocation); 0 if never left the active set. */
     unbondingEndsAt: t.bigint().notNull(),
@@ -266,6 +266,14 @@ export const content = onchainTable(
     registeredBlock: t.int8({ mode: "bigint" }).notNull(),
     registeredAt: t.int8({ mode: "bigint" }).notNull(),
     txHash: t.hex().notNull(),
+    /**
+     * Why the initial validator reported the content unusable (ContentReportedUnusable:
+     * MalformedHeader, UnknownKasKey, PolicyMismatch); null while it is usable. Work lists leave
+     * an unusable content out, and /holders lists nobody for it.
+     */
+    unusableReason: t.text(),
+    unusableBlock: t.int8({ mode: "bigint" }),
+    unusableAt: t.int8({ mode: "bigint" }),
   }),
   (table) => ({
     cidIndex: index().on(table.cid),

@@ -1,8 +1,9 @@
 // Where the indexer reads the chain and the contract addresses from, and where it stores its
 // database. Everything comes from environment variables (documented in docs/indexer.md) so
 // the same config serves the devnet, the tests and any testnet.
+import fs from "node:fs";
 import path from "node:path";
-import { readDeploymentFile, type DeploymentFile } from "../node/devnet/deployment.js";
+import { parseDeploymentText, type DeploymentFile } from "../node/protocol/deployment.js";
 
 /** Hardhat's chain id: the local devnet. */
 export const LOCAL_CHAIN_ID = 31337;
@@ -34,6 +35,16 @@ function positiveInteger(env: NodeJS.ProcessEnv, name: string): number | undefin
   return Number(raw);
 }
 
+function readDeployment(file: string): DeploymentFile {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch {
+    throw new IndexerSettingsError(`cannot read deployment file ${file}`);
+  }
+  return parseDeploymentText(text, file);
+}
+
 /**
  * Reads the settings. The deployment file is `DEKMESH_DEPLOYMENT` if set, else
  * `deployments/<DEKMESH_CHAIN_ID or 31337>.json`; its chain id must match DEKMESH_CHAIN_ID.
@@ -44,7 +55,7 @@ export function loadIndexerSettings(env: NodeJS.ProcessEnv, cwd = process.cwd())
     cwd,
     env.DEKMESH_DEPLOYMENT || path.join("deployments", `${requestedChainId ?? LOCAL_CHAIN_ID}.json`),
   );
-  const deployment = readDeploymentFile(deploymentFile);
+  const deployment = readDeployment(deploymentFile);
   if (requestedChainId !== undefined && requestedChainId !== deployment.chainId) {
     throw new IndexerSettingsError(
       `DEKMESH_CHAIN_ID is ${requestedChainId} but ${deploymentFile} is for chain ${deployment.chainId}`,

@@ -2,13 +2,13 @@
 // ContentRegistry.canAccessContent) at the same state and time — test/indexer/access.test.ts
 // compares the two on random scenarios — so it follows the contract check by check.
 
-import { ACCESS_REASONS, type AccessReasonName } from "../../node/chain/accessReasons.js";
+import { ACCESS_REASONS, type AccessReason } from "../../node/protocol/accessReasons.js";
 
-export { ACCESS_REASONS, type AccessReasonName };
+export { ACCESS_REASONS, type AccessReason };
 
 export interface AccessDecision {
   allowed: boolean;
-  reason: AccessReasonName;
+  reason: AccessReason;
   reasonCode: number;
 }
 
@@ -38,7 +38,7 @@ const RULE_ALL_OF = 0;
 const RULE_ANY_OF = 1;
 const RULE_HIERARCHY = 2;
 
-const decide = (reason: AccessReasonName): AccessDecision => ({
+const decide = (reason: AccessReason): AccessDecision => ({
   allowed: reason === "Granted" || reason === "Publisher",
   reason,
   reasonCode: ACCESS_REASONS.indexOf(reason),

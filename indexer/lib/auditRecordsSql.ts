@@ -3,13 +3,13 @@
 //
 //   contentId (32) ‖ requester (20) ‖ requestDigest (32) ‖ servedAt (uint64, big endian, 8)
 //
-// (node/chain/auditRecords.ts). The `rewrap` view and GET /audit both read records with these
+// (node/protocol/auditRecords.ts). The `rewrap` view and GET /audit both read records with these
 // expressions, so the two cannot disagree on a field. Why packed and not a row per record:
 // Ponder journals every row it writes (a reorg shadow row and a live-query trigger each), and at
 // thousands of rewraps a second those per-row costs were the indexer's largest load and the
 // validator's largest source of latency on a shared machine (docs/indexer.md, docs/http.md).
 import { sql } from "ponder";
-import { AUDIT_RECORD_BYTES } from "../../node/chain/auditRecords.js";
+import { AUDIT_RECORD_BYTES } from "../../node/protocol/auditRecords.js";
 
 type SQL = ReturnType<typeof sql>;
 

@@ -12,13 +12,24 @@ export type ApiErrorCode =
   | "policy_not_found"
   | "not_found"
   | "not_ready"
-  | "internal";
+  | "internal"
+  // SQL over HTTP (/sql/*) and the public query gate
+  | "invalid_sql"
+  | "sql_not_allowed"
+  | "sql_too_expensive"
+  | "sql_failed"
+  | "sql_disabled"
+  | "busy";
 
-/** A refusal with its HTTP status: 400 for bad parameters, 404 for unknown ids, 503 before the first block. */
+/**
+ * A refusal with its HTTP status: 400 for bad parameters, 403 for a surface turned off, 404 for
+ * unknown ids, 503 before the first block or when too many queries wait. The message is fixed
+ * per cause: it never repeats what the caller sent or what the database said.
+ */
 export class ApiError extends Error {
   override readonly name = "ApiError";
   constructor(
-    readonly status: 400 | 404 | 500 | 503,
+    readonly status: 400 | 403 | 404 | 500 | 503,
     readonly code: ApiErrorCode,
     message: string,
   ) {

@@ -4,10 +4,10 @@ import { CID } from "multiformats/cid";
 import { isAddress, type Address, type Hex } from "viem";
 import { contentIdOfCid } from "./codec.js";
 import { badRequest } from "./errors.js";
+import { isContentId } from "../../node/protocol/ids.js";
 
 /** Longest CID text accepted (a CIDv1 with a 64-byte digest in base32 is ~110 chars). */
 const MAX_CID_TEXT = 256;
-const CONTENT_ID = /^0x[0-9a-fA-F]{64}$/;
 const UINT = /^\d+$/;
 const UINT64_MAX = (1n << 64n) - 1n;
 
@@ -29,7 +29,7 @@ const parsedCids = new Map<string, ContentRef>();
 const MAX_PARSED_CIDS = 10_000;
 
 export function parseContentRef(raw: string): ContentRef {
-  if (CONTENT_ID.test(raw)) return { contentId: raw.toLowerCase() as Hex, cid: undefined };
+  if (isContentId(raw)) return { contentId: raw.toLowerCase() as Hex, cid: undefined };
   const known = parsedCids.get(raw);
   if (known) return known;
   const ref = parseCid(raw);
@@ -44,7 +44,7 @@ function parseCid(raw: string): ContentRef {
   try {
     cid = CID.parse(raw);
   } catch {
-    throw badRequest("invalid_cid", `not a CID or a 0x contentId: "${raw.slice(0, 80)}"`);
+    throw badRequest("invalid_cid", "expected a CID or a 0x contentId");
   }
   return { contentId: contentIdOfCid(cid), cid: cid.toString() };
 }
@@ -84,6 +84,6 @@ export function parseLimit(raw: string | undefined): number {
 /** Refuses query parameters the endpoint does not know: a typo must not silently widen a query. */
 export function rejectUnknownParameters(query: Record<string, string>, known: readonly string[]): void {
   for (const name of Object.keys(query)) {
-    if (!known.includes(name)) throw badRequest("unknown_parameter", `unknown query parameter "${name}"`);
+    if (!known.includes(name)) throw badRequest("unknown_parameter", "the request has a query parameter this endpoint does not take");
   }
 }

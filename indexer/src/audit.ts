@@ -1,8 +1,8 @@
 // RewrapAuditLog: the numbered audit batches, one row each with its records packed as the
-// RewrapBatchRecorded event carries them (node/chain/auditRecords.ts); the `rewrap` view
+// RewrapBatchRecorded event carries them (node/protocol/auditRecords.ts); the `rewrap` view
 // unpacks them into one row per served rewrap.
 import { hexToBytes } from "viem";
-import { decodeAuditRecords } from "../../node/chain/auditRecords.js";
+import { decodeAuditRecords } from "../../node/protocol/auditRecords.js";
 import { on } from "./on.js";
 import { rewrapBatch, validator } from "ponder:schema";
 

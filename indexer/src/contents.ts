@@ -1,7 +1,9 @@
-// ContentRegistry: registrations, stake-drawn replica sets and their repairs, holder confirmations.
+// ContentRegistry: registrations, stake-drawn replica sets and their repairs, holder
+// confirmations, and initial validators' verdicts on unusable contents.
 import { on } from "./on.js";
 import { content, holding, replicaRepair, replicaSet, replicaSlot } from "ponder:schema";
 import { zeroAddress, type Hex } from "viem";
+import { unusableReasonName } from "../../node/protocol/unusableReasons.js";
 import { cidText, replicationModeName } from "../lib/codec.js";
 
 /** Vacant replica slots are address(0) on chain and null here. */
@@ -76,4 +78,16 @@ on("ContentRegistry:HoldingConfirmed", async ({ event, context }) => {
       confirmations: 1,
     })
     .onConflictDoUpdate((row) => ({ lastConfirmedBlock: event.block.number, confirmations: row.confirmations + 1 }));
+});
+
+// The initial validator found that nobody can derive the DEK from the header. The chain released
+// a stake content's slots (assignedReplicas) without ReplicaRepaired events; its replica_slot
+// rows stay as they were, and the content's unusable columns tell readers to ignore them.
+on("ContentRegistry:ContentReportedUnusable", async ({ event, context }) => {
+  const { contentId, reason } = event.args;
+  await context.db.update(content, { contentId }).set({
+    unusableReason: unusableReasonName(reason) ?? String(reason),
+    unusableBlock: event.block.number,
+    unusableAt: event.block.timestamp,
+  });
 });

@@ -10,7 +10,7 @@ import { evaluateAccess } from "../../indexer/lib/access.js";
 import { decodeCursor, encodeCursor } from "../../indexer/lib/cursor.js";
 import { ApiError } from "../../indexer/lib/errors.js";
 import { parseAddress, parseContentRef, parseLimit } from "../../indexer/lib/params.js";
-import { xorDistance, xorId, xorReplicaSet } from "../../node/validator/replication/placement.js";
+import { xorDistance, xorId, xorReplicaSet } from "../../node/protocol/placement.js";
 import * as reference from "../contracts/helpers/accessModel.js";
 
 const address = fc.uint8Array({ minLength: 20, maxLength: 20 }).map((b) => `0x${Buffer.from(b).toString("hex")}` as Address);

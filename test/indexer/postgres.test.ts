@@ -3,7 +3,15 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { findPostgresBinaries, startIndexer, startPostgres, startStack, type IndexerHandle, type PostgresHandle, type Stack } from "../../node/devnet/index.js";
+import {
+  findPostgresBinaries,
+  startIndexer,
+  startPostgres,
+  startStack,
+  type IndexerHandle,
+  type PostgresHandle,
+  type Stack,
+} from "../../node/devnet/index.js";
 import { get, synced } from "./helpers/api.js";
 import { Driver } from "./helpers/driver.js";
 import { dumpIndexer } from "./helpers/dump.js";

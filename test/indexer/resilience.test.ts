@@ -9,7 +9,7 @@ import path from "node:path";
 import { after, before, test } from "node:test";
 import type { Address, Hex } from "viem";
 import { contentRegistryAbi, rewrapAuditLogAbi } from "../../build/abi/index.js";
-import { decodeAuditRecords } from "../../node/chain/auditRecords.js";
+import { decodeAuditRecords } from "../../node/protocol/auditRecords.js";
 import { rpcRequest, startIndexer, startStack, type IndexerHandle, type Stack } from "../../node/devnet/index.js";
 import { get } from "./helpers/api.js";
 import { Driver } from "./helpers/driver.js";

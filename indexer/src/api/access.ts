@@ -52,7 +52,7 @@ export function registerAccess(app: Hono): void {
       const account = parseAddress(c.req.param("account"), "account");
       const at = query.at === undefined ? undefined : parseUint64(query.at, "at", "invalid_time");
       const { head, value } = await cache.get(`${contentId}/${account}`, (db) => loadInputs(db, contentId, account));
-      if (!value.found) throw new ApiError(404, "content_not_found", `no content ${contentId}`);
+      if (!value.found) throw new ApiError(404, "content_not_found", "no content with this id");
       // The chain evaluates with block.timestamp; by default so does this, for the indexed head.
       const now = at ?? BigInt(head.timestamp);
       const decision = evaluateAccess(value.policy, account, now, {

@@ -1,7 +1,9 @@
-// GET /holders/:cid — who can serve a content's DEK now, and who should fetch it.
+// GET /holders/:cid — who can serve a content's DEK now, and who should fetch it. For a content
+// its initial validator reported unusable (nobody can derive the DEK from its header) the answer
+// says so in `content.unusable` and lists nobody: validators no longer replicate it.
 import type { Hono } from "hono";
 import type { Hex } from "viem";
-import { allReplicaSet, xorReplicaSet } from "../../../node/validator/replication/placement.js";
+import { allReplicaSet, xorReplicaSet } from "../../../node/protocol/placement.js";
 import { ApiError } from "../../lib/errors.js";
 import { parseContentRef, rejectUnknownParameters } from "../../lib/params.js";
 import { VersionedCache } from "./cache.js";
@@ -36,8 +38,10 @@ function replicaSetOf(data: HoldersData, contentId: Hex): (Hex | null)[] {
 async function loadHolders(db: Reader, contentId: Hex): Promise<{ version: Version; value: Found }> {
   const { version, row } = await readHolders(db, contentId);
   const c = row.content;
-  if (!c) return { version, value: { notFound: new ApiError(404, "content_not_found", `no content ${contentId}`) } };
-  const replicaSet = replicaSetOf(row, contentId);
+  if (!c) return { version, value: { notFound: new ApiError(404, "content_not_found", "no content with this id") } };
+  const { unusableReason, unusableBlock, ...registered } = c;
+  const unusable = unusableReason === null ? null : { reason: unusableReason, block: unusableBlock };
+  const replicaSet = unusable === null ? replicaSetOf(row, contentId) : [];
 
   const states = new Map<Hex, HolderState>();
   const offer = (node: Hex, state: HolderState) => {
@@ -53,7 +57,7 @@ async function loadHolders(db: Reader, contentId: Hex): Promise<{ version: Versi
   const confirmedAt = new Map(row.holdings.map((h) => [h.validator, h.firstConfirmedBlock]));
   // Only active validators serve or pull; everything else is dropped here.
   const holders = row.active
-    .filter((v) => states.has(v.node))
+    .filter((v) => unusable === null && states.has(v.node))
     .map((v) => ({
       node: v.node,
       state: states.get(v.node)!,
@@ -69,8 +73,8 @@ async function loadHolders(db: Reader, contentId: Hex): Promise<{ version: Versi
     }))
     .sort((a, b) => STATE_RANK[a.state] - STATE_RANK[b.state] || (a.node < b.node ? -1 : 1));
 
-  const { mode, k, explicitMembers: _members, ...content } = c;
-  return { version, value: { body: stringify({ content, replication: { mode, k, replicaSet }, holders }) } };
+  const { mode, k, explicitMembers: _members, ...content } = registered;
+  return { version, value: { body: stringify({ content: { ...content, unusable }, replication: { mode, k, replicaSet }, holders }) } };
 }
 
 const cache = new VersionedCache<Found>(["validators", "policies", "contents"]);

@@ -10,7 +10,7 @@ import type { Reader, Version } from "./version.js";
 async function loadPolicy(db: Reader, id: bigint): Promise<{ version: Version; value: Found }> {
   const { version, row } = await readPolicy(db, id);
   const p = row.policy;
-  if (!p) return { version, value: { notFound: new ApiError(404, "policy_not_found", `no policy ${id}`) } };
+  if (!p) return { version, value: { notFound: new ApiError(404, "policy_not_found", "no policy with this id") } };
   const nsById = new Map(row.namespaces.map((n) => [n.id, n]));
   const valueName = new Map(row.values.map((v) => [`${v.namespace}/${v.value}`, v.name]));
   const { mode, k, explicitMembers, requirements, ...rest } = p;

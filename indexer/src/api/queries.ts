@@ -55,6 +55,9 @@ export interface HoldersData {
     publisher: Hex;
     initialValidator: Hex;
     registeredBlock: number;
+    /** Set once the initial validator reported the content unusable (ContentReportedUnusable). */
+    unusableReason: string | null;
+    unusableBlock: number | null;
     mode: "all" | "stake" | "xor" | "explicit";
     k: number;
     explicitMembers: Hex[];
@@ -69,6 +72,7 @@ export function readHolders(db: Reader, contentId: Hex): Promise<{ version: Vers
     db,
     sql`(SELECT json_build_object('contentId', c.content_id, 'cid', c.cid, 'policyId', c.policy_id::text,
            'publisher', c.publisher, 'initialValidator', c.initial_validator, 'registeredBlock', c.registered_block,
+           'unusableReason', c.unusable_reason, 'unusableBlock', c.unusable_block,
            'mode', p.mode, 'k', p.k, 'explicitMembers', p.explicit_members)
          FROM ${content} c JOIN ${policy} p ON p.id = c.policy_id WHERE c.content_id = ${contentId}) AS content,
        ${activeSet} AS active,

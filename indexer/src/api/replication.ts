@@ -1,17 +1,19 @@
 // GET /replication/:node — a validator's replication work list (docs/replication.md): the
 // contents whose replica set includes the node, that name it as initial validator, or that it
 // confirmed, each with its replica set, confirmed holders and registered header (the initial
-// validator derives the DEK from it; a puller checks a received DEK against its policy binding).
-// Also the node's own record and
-// the validators a node may talk to (active, and exiting but not revoked: an exiting validator
-// still serves pulls while it hands off). One statement, one snapshot; xor/all replica sets are
-// computed with node/replication/placement.ts exactly like /holders.
+// validator derives the DEK from it; a puller checks a received DEK against its policy binding)
+// — except contents their initial validator reported unusable: nobody can derive their DEK, so
+// nobody is to pull them. Also the node's own record (with every KAS key id it ever registered:
+// a header naming none of them was never sealed to it) and the validators a node may talk to
+// (active, and exiting but not revoked: an exiting validator still serves pulls while it hands
+// off). One statement, one snapshot; xor/all replica sets are computed with
+// node/protocol/placement.ts exactly like /holders.
 import { createHash } from "node:crypto";
 import type { Hono } from "hono";
-import { content, holding, policy, replicaSlot, validator } from "ponder:schema";
+import { content, holding, kasKey, policy, replicaSlot, validator } from "ponder:schema";
 import { sql } from "ponder";
 import type { Hex } from "viem";
-import { allReplicaSet, xorReplicaSet } from "../../../node/validator/replication/placement.js";
+import { allReplicaSet, xorReplicaSet } from "../../../node/protocol/placement.js";
 import { badRequest } from "../../lib/errors.js";
 import { parseAddress, rejectUnknownParameters } from "../../lib/params.js";
 import { VersionedCache } from "./cache.js";
@@ -48,6 +50,7 @@ interface ContentRow {
 
 interface Row {
   self: PeerRow | null;
+  selfKids: Hex[];
   peers: PeerRow[];
   contents: ContentRow[];
 }
@@ -84,6 +87,7 @@ function readReplication(db: Reader, node: Hex, after: Position | undefined, lim
   return selectWithVersion<Row>(
     db,
     sql`(SELECT ${peerJson} FROM ${validator} v WHERE v.node = ${node}) AS self,
+       (SELECT coalesce(json_agg(k.kid ORDER BY k.added_block, k.kid), '[]') FROM ${kasKey} k WHERE k.node = ${node}) AS "selfKids",
        (SELECT coalesce(json_agg(${peerJson} ORDER BY v.node), '[]') FROM ${validator} v
          WHERE v.status = 'active' OR (v.status = 'exiting' AND NOT v.revoked)) AS peers,
        (SELECT coalesce(json_agg(x ORDER BY x."registeredBlock", x."contentId"), '[]') FROM (
@@ -95,6 +99,7 @@ function readReplication(db: Reader, node: Hex, after: Position | undefined, lim
            (SELECT coalesce(json_agg(h.validator ORDER BY h.validator), '[]') FROM ${holding} h WHERE h.content_id = c.content_id) AS holders
          FROM ${content} c JOIN ${policy} p ON p.id = c.policy_id
          WHERE (c.registered_block > ${afterBlock} OR (c.registered_block = ${afterBlock} AND c.content_id > ${afterId}))
+           AND c.unusable_reason IS NULL
            AND (p.mode IN ('xor', 'all') OR c.initial_validator = ${node} OR ${node} = ANY(p.explicit_members)
              OR EXISTS (SELECT 1 FROM ${replicaSlot} s WHERE s.content_id = c.content_id AND s.validator = ${node})
              OR EXISTS (SELECT 1 FROM ${holding} h WHERE h.content_id = c.content_id AND h.validator = ${node}))
@@ -140,7 +145,7 @@ async function loadReplication(db: Reader, node: Hex, after: Position | undefine
   const nextCursor = row.contents.length === limit && last ? encodeCursor({ block: BigInt(last.registeredBlock), contentId: last.contentId }) : null;
   const strip = ({ xorId: _xorId, revoked: _revoked, ...peer }: PeerRow) => peer;
   const body = stringify({
-    node: row.self ? { ...strip(row.self), revoked: row.self.revoked } : null,
+    node: row.self ? { ...strip(row.self), revoked: row.self.revoked, kids: row.selfKids } : null,
     peers: row.peers.map(strip),
     contents,
     nextCursor,

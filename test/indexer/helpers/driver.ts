@@ -16,9 +16,10 @@ import {
   type PublicClient,
   type TransactionReceipt,
 } from "viem";
+import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
 import { CONTRACT_ABIS } from "../../../node/chain/abis.js";
-import { encodeAuditRecords } from "../../../node/chain/auditRecords.js";
+import { encodeAuditRecords } from "../../../node/protocol/auditRecords.js";
 import { devAccount, rpcRequest, type Stack } from "../../../node/devnet/index.js";
 
 export const ABIS = CONTRACT_ABIS;
@@ -68,8 +69,19 @@ export async function randomCid(): Promise<CID> {
 
 /** A compressed-point-shaped KAS key (the registry checks length and prefix only). */
 export const randomKasKey = (): Hex => toHex(Buffer.concat([Buffer.from([2 + (randomBytes(1)[0]! & 1)]), randomBytes(32)]));
-/** A sha2-256 multihash, the shape of a libp2p peer id. */
-export const randomPeerId = (): Hex => toHex(Buffer.concat([Buffer.from([0x12, 0x20]), randomBytes(32)]));
+/** A libp2p secp256k1 identity: the key and its peer id, as ValidatorRegistry requires them. */
+export interface PeerIdentity {
+  key: PrivateKeyAccount;
+  /** The identity multihash of the protobuf-encoded compressed public key (39 bytes). */
+  peerId: Hex;
+}
+
+export function randomPeerIdentity(): PeerIdentity {
+  const key = privateKeyToAccount(generatePrivateKey());
+  const point = Buffer.from(key.publicKey.slice(2), "hex"); // 0x04 ‖ x ‖ y
+  const compressed = Buffer.concat([Buffer.from([2 + (point[64]! & 1)]), point.subarray(1, 33)]);
+  return { key, peerId: toHex(Buffer.concat([Buffer.from("002508021221", "hex"), compressed])) };
+}
 /** KID = first 8 bytes of SHA-256 of the key (ValidatorRegistry._kidOf). */
 export const kidOf = async (kasKey: Hex): Promise<Hex> =>
   toHex((await sha256.digest(Buffer.from(kasKey.slice(2), "hex"))).digest.subarray(0, 8));
@@ -128,12 +140,24 @@ export class Driver {
   }
 
   // ---------------------------------------------------------------- validators
+  /** The libp2p key's EIP-712 signature that lets `node` claim its peer id (ValidatorRegistry.peerIdProofDigest). */
+  peerIdProof(node: Address, identity: PeerIdentity): Promise<Hex> {
+    return identity.key.signTypedData({
+      domain: { name: "dekmesh", version: "1", chainId: this.stack.chain.chainId, verifyingContract: this.addresses.ValidatorRegistry },
+      types: { PeerIdProof: [{ name: "node", type: "address" }, { name: "peerId", type: "bytes" }] },
+      primaryType: "PeerIdProof",
+      message: { node, peerId: identity.peerId },
+    });
+  }
+
   async registerValidator(node: Address, operator: Address, opts: { endpoint?: string; kasKey?: Hex } = {}) {
     const kasKey = opts.kasKey ?? randomKasKey();
-    const peerId = randomPeerId();
+    const identity = randomPeerIdentity();
+    const { peerId } = identity;
     const multiaddrs = [`/ip4/127.0.0.1/tcp/${4000 + this.accounts.indexOf(node)}`];
     const endpoint = opts.endpoint ?? `http://127.0.0.1:${5000 + this.accounts.indexOf(node)}`;
-    await this.send(node, "ValidatorRegistry", "register", [operator, kasKey, peerId, multiaddrs, endpoint]);
+    const proof = await this.peerIdProof(node, identity);
+    await this.send(node, "ValidatorRegistry", "register", [operator, kasKey, peerId, proof, multiaddrs, endpoint]);
     return { kasKey, kid: await kidOf(kasKey), peerId, multiaddrs, endpoint };
   }
 

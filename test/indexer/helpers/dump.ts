@@ -34,13 +34,24 @@ export async function dumpIndexer(url: string, accounts: readonly string[], at: 
   return { tables, rest };
 }
 
+/** A view is read in pages (the public SQL limits, docs/operations.md). */
+const VIEW_PAGE = 1_000;
+
 /** Every row of every table and view, sorted, through @ponder/client's SQL over HTTP. */
 export async function dumpTables(url: string): Promise<Record<string, unknown[]>> {
   const client = createClient(`${url}/sql`, { schema });
   const out: Record<string, unknown[]> = {};
   for (const [name, table] of Object.entries(schema)) {
     if (!isTable(table) && !isPgView(table)) continue;
-    const rows = await client.db.select().from(table as never);
+    const rows: unknown[] = [];
+    if (isTable(table)) rows.push(...(await client.db.select().from(table as never)));
+    else {
+      for (;;) {
+        const page = await client.db.select().from(table as never).limit(VIEW_PAGE).offset(rows.length);
+        rows.push(...page);
+        if (page.length < VIEW_PAGE) break;
+      }
+    }
     out[name] = (rows as unknown[])
       .map((r) => JSON.parse(JSON.stringify(r, (_k, v) => (typeof v === "bigint" ? v.toString() : v))))
       .sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));

@@ -2,11 +2,12 @@
 // validators join, top up, rotate and revoke keys, update addresses, exit, get slashed and
 // revoked; authorities create namespaces, add values, hand a namespace over, grant (with and
 // without expiry) and revoke; publishers create, update and revoke policies of every
-// replication mode and register contents under them; validators confirm holdings; a departed
-// replica is repaired and its stake withdrawn; validators record audit batches.
+// replication mode and register contents under them; an initial validator reports a content
+// unusable; validators confirm holdings; a departed replica is repaired and its stake withdrawn;
+// validators record audit batches.
 import type { Address, Hex } from "viem";
 import type { CID } from "multiformats/cid";
-import { Driver } from "./driver.js";
+import { Driver, randomPeerIdentity } from "./driver.js";
 
 export interface ScenarioContent {
   cid: CID;
@@ -33,6 +34,8 @@ export interface Scenario {
   readers: Address[];
   policies: Record<"all" | "stake" | "xor" | "explicit" | "revoked" | "closing" | "future" | "stake2", bigint>;
   contents: Record<"all" | "stake" | "xor" | "explicit" | "revoked" | "closing" | "future" | "stake2", ScenarioContent>;
+  /** A stake2 content its initial validator (v5) reported unusable (PolicyMismatch) right after registering it. */
+  unusable: ScenarioContent;
   /** Confirmations sent: contentId → validators. */
   confirmed: Map<Hex, Address[]>;
   /** Audit records in the order they were recorded. */
@@ -64,9 +67,11 @@ export async function runScenario(d: Driver): Promise<Scenario> {
   const newKid = (await d.read<{ currentKid: Hex }>("ValidatorRegistry", "validator", [v2])).currentKid;
   await d.send(operators[1]!, "ValidatorRegistry", "revokeKasKey", [v2, oldKid]);
   const endpoint = "https://v3.example.org/rewrap";
+  const identity = randomPeerIdentity();
   await d.send(operators[2]!, "ValidatorRegistry", "updateNetwork", [
     v3,
-    `0x1220${"cd".repeat(32)}`,
+    identity.peerId,
+    await d.peerIdProof(v3, identity),
     ["/ip4/127.0.0.1/tcp/9003", "/ip4/127.0.0.1/tcp/9004/ws"],
     endpoint,
   ]);
@@ -123,6 +128,9 @@ export async function runScenario(d: Driver): Promise<Scenario> {
     future: await register("future", v4),
     stake2: await register("stake2", v4, pub2),
   };
+  // The initial validator's verdict (its slots released before anyone leaves): nobody can derive the DEK.
+  const unusable = await register("stake2", v5, pub2);
+  await d.send(v5, "ContentRegistry", "reportUnusable", [unusable.contentId, 3, await d.replicaSet(unusable.contentId)]);
   await d.updatePolicy(pub1, policies.explicit, {
     mode: "explicit",
     explicitMembers: [v3, v4],
@@ -193,6 +201,7 @@ export async function runScenario(d: Driver): Promise<Scenario> {
     readers,
     policies,
     contents,
+    unusable,
     confirmed,
     audit,
     smartAccountBatch: { validator: v3, txHash: smartAccountBatch.transactionHash, records: smartAccountRows.length },
