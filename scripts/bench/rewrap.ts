@@ -10,11 +10,11 @@
  *
  *   1. session rewraps: 50 keep-alive connections, closed loop, ≥ `--seconds` (10), after 5 s
  *      of the same load to warm up;
- *   2. hostile: the session load again, while a second client sends the indexer's most expensive
+ *   2. per-request EIP-712 rewraps: the same, `--eip712-seconds` (5);
+ *   3. bulk: one session-signed bulk of 1,000 contents (cold), then three more (warm);
+ *   4. hostile: the session load again, while a second client sends the indexer's most expensive
  *      public SQL and GraphQL and scrapes /metrics (./rewrap/hostile.ts): `hostile_p99_ms`,
- *      goal ≤ 2 × `session_p99_ms` (`hostile_p99_ratio`), and `hostile_errors` = 0;
- *   3. per-request EIP-712 rewraps: the same, `--eip712-seconds` (5);
- *   4. bulk: one session-signed bulk of 1,000 contents (cold), then three more (warm).
+ *      goal ≤ 2 × `session_p99_ms` (`hostile_p99_ratio`), and `hostile_errors` = 0.
  *
  * Every request is signed and serialized before the clock starts. The load generator runs on a
  * worker thread (its own event loop on the second core) and speaks minimal HTTP/1.1 over raw
