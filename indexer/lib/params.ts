@@ -1,10 +1,10 @@
 // Parsing and validation of REST parameters. Pure: the API handlers call these before they
 // touch the database, and test/indexer unit-tests them directly.
 import { CID } from "multiformats/cid";
-import { isAddress, type Address, type Hex } from "viem";
+import { isAddress as hasChecksum, type Address, type Hex } from "viem";
 import { contentIdOfCid } from "./codec.js";
 import { badRequest } from "./errors.js";
-import { isContentId } from "../../node/protocol/ids.js";
+import { isAddress, isContentId } from "../../node/protocol/ids.js";
 
 /** Longest CID text accepted (a CIDv1 with a 64-byte digest in base32 is ~110 chars). */
 const MAX_CID_TEXT = 256;
@@ -55,10 +55,10 @@ function parseCid(raw: string): ContentRef {
  * refused rather than looked up as someone else.
  */
 export function parseAddress(raw: string, name: string): Address {
-  if (!/^0x[0-9a-fA-F]{40}$/.test(raw)) throw badRequest("invalid_address", `${name} must be a 0x address`);
+  if (!isAddress(raw)) throw badRequest("invalid_address", `${name} must be a 0x address`);
   const body = raw.slice(2);
   const uniform = body === body.toLowerCase() || body === body.toUpperCase();
-  if (!uniform && !isAddress(raw, { strict: true })) {
+  if (!uniform && !hasChecksum(raw, { strict: true })) {
     throw badRequest("invalid_address", `${name} has a wrong EIP-55 checksum`);
   }
   return raw.toLowerCase() as Address;

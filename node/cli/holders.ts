@@ -1,4 +1,5 @@
 /** `dekmesh holders <cid>`: who holds (or should hold) a content's DEK, from the indexer. */
+import { isContentId, toContentId } from "../protocol/ids.js";
 import { defineCommand } from "./command.js";
 import { UsageError } from "./exitCodes.js";
 import { openIndexer } from "./network.js";
@@ -16,7 +17,7 @@ computed) the content's DEK, strongest claim first, as the indexer sees it at a 
   async run({ positionals, settings, out }) {
     const ref = positionals[0]!;
     let contentId: string;
-    if (/^0x[0-9a-fA-F]{64}$/.test(ref)) contentId = ref.toLowerCase();
+    if (isContentId(ref)) contentId = toContentId(ref);
     else {
       try {
         const { contentIdOf } = await import("../sdk/decrypt.js");
