@@ -1,8 +1,21 @@
+import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** The repository root (the directory with hardhat.config.ts and ponder.config.ts). */
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+/**
+ * The package root: the nearest directory above this file whose package.json is dekmesh's. From
+ * the sources that is two levels up (node/devnet/), compiled three (dist/node/devnet/); in a
+ * checkout it is the repository (with hardhat.config.ts and ponder.config.ts).
+ */
+function packageRoot(from: string): string {
+  for (let dir = from; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const manifest = path.join(dir, "package.json");
+    if (fs.existsSync(manifest) && (JSON.parse(fs.readFileSync(manifest, "utf8")) as { name?: string }).name === "dekmesh") return dir;
+  }
+  throw new Error(`no dekmesh package.json above ${from}`);
+}
+
+export const REPO_ROOT = packageRoot(path.dirname(fileURLToPath(import.meta.url)));
 
 /**
  * CLI entry points, run with this process's Node binary rather than through `npx`/PATH:
