@@ -1,17 +1,12 @@
 /** `dekmesh attr create|grant|revoke`: attribute namespaces and grants in the AttributeRegistry. */
 import type { AttributeRule } from "../sdk/index.js";
+import { addressArg, attributeArg, timeArg } from "./args.js";
 import { defineCommand, listOf, stringOf, type Command } from "./command.js";
 import { UsageError } from "./exitCodes.js";
 import { withClient } from "./network.js";
 import { formatTime } from "./output.js";
-import { addressArg } from "./policyTerms.js";
 
 const RULES: readonly AttributeRule[] = ["allOf", "anyOf", "hierarchy"];
-
-function attribute(value: string): string {
-  if (!/^[^/\s]+\/[^/\s]+$/.test(value)) throw new UsageError(`an attribute is namespace/value, not ${JSON.stringify(value.slice(0, 64))}`);
-  return value;
-}
 
 const create = defineCommand({
   name: "attr create",
@@ -43,15 +38,10 @@ const grant = defineCommand({
   options: { expires: { type: "string" } },
   positionals: { min: 2, max: 2, names: "<ns/value> <account>" },
   async run({ positionals, values, settings, out }) {
-    const attr = attribute(positionals[0]!);
+    const attr = attributeArg(positionals[0]!);
     const account = addressArg(positionals[1]!, "<account>");
     const raw = stringOf(values.expires);
-    let expiresAt = 0n;
-    if (raw !== undefined) {
-      if (/^\d{1,20}$/.test(raw)) expiresAt = BigInt(raw);
-      else if (!Number.isNaN(Date.parse(raw))) expiresAt = BigInt(Math.floor(Date.parse(raw) / 1000));
-      else throw new UsageError("--expires must be unix seconds or an ISO date");
-    }
+    const expiresAt = raw === undefined ? 0n : timeArg(raw, "--expires");
     await withClient(settings, (client) => client.attributes.grant(attr, account, expiresAt));
     out.result({ attribute: attr, account, expiresAt }, () => `granted ${attr} to ${account}${expiresAt > 0n ? ` until ${formatTime(expiresAt)}` : ""}`);
   },
@@ -63,7 +53,7 @@ const revoke = defineCommand({
   help: `usage: dekmesh attr revoke <ns/value> <account> [--json]`,
   positionals: { min: 2, max: 2, names: "<ns/value> <account>" },
   async run({ positionals, settings, out }) {
-    const attr = attribute(positionals[0]!);
+    const attr = attributeArg(positionals[0]!);
     const account = addressArg(positionals[1]!, "<account>");
     await withClient(settings, (client) => client.attributes.revokeGrant(attr, account));
     out.result({ attribute: attr, account, revoked: true }, () => `revoked ${attr} from ${account}`);

@@ -1,22 +1,16 @@
 /** `dekmesh audit`: the rewrap audit trail from the indexer, newest first, a page at a time. */
-import { isAddress, type Address } from "viem";
 import type { AuditQuery } from "../sdk/audit.js";
+import { addressArg, timeArg } from "./args.js";
 import { defineCommand, stringOf } from "./command.js";
 import { UsageError } from "./exitCodes.js";
 import { formatTime, table } from "./output.js";
 
-function address(value: string | undefined, flag: string): Address | undefined {
-  if (value === undefined) return undefined;
-  if (!isAddress(value, { strict: false })) throw new UsageError(`--${flag} must be a 0x address`);
-  return value as Address;
+function address(value: string | undefined, flag: string) {
+  return value === undefined ? undefined : addressArg(value, `--${flag}`);
 }
 
 function time(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (/^\d{1,12}$/.test(value)) return Number(value);
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms)) throw new UsageError(`--${flag} must be unix seconds or an ISO date`);
-  return Math.floor(ms / 1000);
+  return value === undefined ? undefined : Number(timeArg(value, `--${flag}`));
 }
 
 export const auditCommand = defineCommand({

@@ -3,11 +3,11 @@ import fs from "node:fs";
 import path from "node:path";
 import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { addressArg } from "./args.js";
 import { defineCommand, stringOf } from "./command.js";
 import { UsageError } from "./exitCodes.js";
 import { withClient } from "./network.js";
 import { formatBytes } from "./output.js";
-import { addressArg } from "./policyTerms.js";
 import { progressBar } from "./progress.js";
 
 export const decryptCommand = defineCommand({

@@ -1,5 +1,5 @@
 /** `dekmesh holders <cid>`: who holds (or should hold) a content's DEK, from the indexer. */
-import { isContentId, toContentId } from "../protocol/ids.js";
+import { contentArg } from "./args.js";
 import { defineCommand } from "./command.js";
 import { UsageError } from "./exitCodes.js";
 import { openIndexer } from "./network.js";
@@ -15,15 +15,15 @@ computed) the content's DEK, strongest claim first, as the indexer sees it at a 
 <cid> is the CID text or the 0x contentId.`,
   positionals: { min: 1, max: 1, names: "<cid>" },
   async run({ positionals, settings, out }) {
-    const ref = positionals[0]!;
+    const ref = await contentArg(positionals[0]!);
     let contentId: string;
-    if (isContentId(ref)) contentId = toContentId(ref);
+    if ("contentId" in ref) contentId = ref.contentId;
     else {
+      const { contentIdOf } = await import("../sdk/decrypt.js");
       try {
-        const { contentIdOf } = await import("../sdk/decrypt.js");
-        contentId = contentIdOf(ref).contentId;
+        contentId = contentIdOf(ref.cid).contentId;
       } catch {
-        throw new UsageError(`not a CID or a 0x contentId: ${JSON.stringify(ref.slice(0, 80))}`);
+        throw new UsageError(`${ref.cid} is a CID but not a dekmesh content CID (CIDv1, raw or dag-pb, sha2-256)`);
       }
     }
     const info = await (await openIndexer(settings)).holders(contentId);

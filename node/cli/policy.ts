@@ -1,15 +1,13 @@
 /** `dekmesh policy create|update|revoke|show`: access policies in the PolicyRegistry. */
 import type { PolicyInfo } from "../indexer-client/index.js";
+import { policyIdArg } from "./args.js";
 import { defineCommand, type Command } from "./command.js";
 import { UsageError } from "./exitCodes.js";
 import { openIndexer, withClient } from "./network.js";
 import { fields, formatTime } from "./output.js";
 import { policyTermsOf, POLICY_TERM_OPTIONS, POLICY_TERMS_HELP } from "./policyTerms.js";
 
-function policyId(value: string): bigint {
-  if (!/^\d{1,20}$/.test(value) || BigInt(value) >= 1n << 64n) throw new UsageError(`not a policy id: ${JSON.stringify(value.slice(0, 40))}`);
-  return BigInt(value);
-}
+const policyId = (value: string) => policyIdArg(value);
 
 const create = defineCommand({
   name: "policy create",
@@ -86,7 +84,8 @@ const show = defineCommand({
   help: `usage: dekmesh policy show <id> [--json]`,
   positionals: { min: 1, max: 1, names: "<id>" },
   async run({ positionals, settings, out }) {
-    const policy = await (await openIndexer(settings)).policy(policyId(positionals[0]!));
+    const id = policyId(positionals[0]!);
+    const policy = await (await openIndexer(settings)).policy(id);
     out.result(policy, () => describe(policy));
   },
 });

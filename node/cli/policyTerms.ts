@@ -1,6 +1,6 @@
 /** The policy terms `upload` and `policy create|update` take, from flags to the SDK's PolicyTerms. */
-import { getAddress, isAddress, type Address } from "viem";
 import type { PolicyTerms, ReplicationSpec } from "../sdk/index.js";
+import { addressArg, attributeArg, timeArg } from "./args.js";
 import { listOf, stringOf } from "./command.js";
 import { UsageError } from "./exitCodes.js";
 
@@ -17,20 +17,6 @@ export const POLICY_TERMS_HELP = `  --attr <ns/value>      a required attribute 
   --replication <spec>   all (default) | stake:K | xor:K | explicit:ADDR,ADDR…
   --not-before <time>    readable from (unix seconds or ISO date; inclusive)
   --not-after <time>     readable until (unix seconds or ISO date; inclusive)`;
-
-export function addressArg(value: string, what: string): Address {
-  // Mixed case must be a valid checksum: a mistyped checksummed address is refused, not used.
-  if (!isAddress(value, { strict: true })) throw new UsageError(`${what} must be a 0x address (valid EIP-55 checksum if mixed case)`);
-  return getAddress(value);
-}
-
-function timeArg(value: string | undefined, what: string): bigint | undefined {
-  if (value === undefined) return undefined;
-  if (/^\d{1,20}$/.test(value)) return BigInt(value);
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms)) throw new UsageError(`${what} must be unix seconds or an ISO date`);
-  return BigInt(Math.floor(ms / 1000));
-}
 
 export function replicationArg(value: string): ReplicationSpec {
   if (value === "all" || value === "validators") return value;
@@ -49,11 +35,15 @@ export function replicationArg(value: string): ReplicationSpec {
 
 export function policyTermsOf(values: Record<string, string | boolean | string[] | undefined>): PolicyTerms {
   const attributes = listOf(values.attr);
-  for (const a of attributes) if (!/^[^/\s]+\/[^/\s]+$/.test(a)) throw new UsageError(`--attr must be namespace/value, not ${JSON.stringify(a.slice(0, 64))}`);
+  for (const a of attributes) attributeArg(a, "--attr");
   const allowlist = listOf(values.allow).map((a) => addressArg(a, "--allow"));
   const replication = stringOf(values.replication);
-  const notBefore = timeArg(stringOf(values["not-before"]), "--not-before");
-  const notAfter = timeArg(stringOf(values["not-after"]), "--not-after");
+  const time = (flag: string) => {
+    const value = stringOf(values[flag]);
+    return value === undefined ? undefined : timeArg(value, `--${flag}`);
+  };
+  const notBefore = time("not-before");
+  const notAfter = time("not-after");
   return {
     ...(attributes.length > 0 ? { attributes } : {}),
     ...(allowlist.length > 0 ? { allowlist } : {}),

@@ -7,7 +7,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { isHex, type Hex } from "viem";
+import type { Hex } from "viem";
 import { REPO_ROOT } from "../devnet/paths.js";
 import type { DevnetEndpoints } from "../devnet/index.js";
 import { CliError, EXIT, UsageError } from "./exitCodes.js";
@@ -115,19 +115,28 @@ export function resolveSettings(flags: NetworkFlags, env: NodeJS.ProcessEnv = pr
     },
     privateKey: () => {
       let key: string | undefined;
+      let source: string;
       if (flags["key-file"] !== undefined) {
+        source = `the key file ${flags["key-file"]}`;
         try {
           key = fs.readFileSync(flags["key-file"], "utf8").trim();
         } catch (cause) {
-          throw new CliError(EXIT.NOT_FOUND, "CLI_KEY_FILE", `cannot read the key file ${flags["key-file"]}`, { cause });
+          throw new CliError(EXIT.NOT_FOUND, "CLI_KEY_FILE", `cannot read ${source}: check the path given to --key-file`, { cause });
         }
+      } else if (env.DEKMESH_PRIVATE_KEY !== undefined) {
+        source = "the environment variable DEKMESH_PRIVATE_KEY";
+        key = env.DEKMESH_PRIVATE_KEY.trim();
       } else {
-        key = env.DEKMESH_PRIVATE_KEY ?? fromFile().demoAccount?.privateKey;
+        source = `demoAccount.privateKey of ${endpointsFile}`;
+        key = fromFile().demoAccount?.privateKey;
       }
-      if (key === undefined) missing("account key", "key-file", "DEKMESH_PRIVATE_KEY");
-      // Never echo the value: it is a secret even when malformed.
-      if (!isHex(key) || key.length !== 66) throw new UsageError("the account key must be 0x followed by 64 hex digits");
-      return key as Hex;
+      if (key === undefined) return missing("account key", "key-file", "DEKMESH_PRIVATE_KEY");
+      // As cast does, 64 hex digits with or without 0x. Never echo the value: it is a secret even when malformed.
+      const digits = key.startsWith("0x") || key.startsWith("0X") ? key.slice(2) : key;
+      if (!/^[0-9a-fA-F]{64}$/.test(digits)) {
+        throw new UsageError(`the account key in ${source} is not a private key: it must be 64 hex digits (0x optional), one per file`);
+      }
+      return `0x${digits.toLowerCase()}` as Hex;
     },
   };
 }

@@ -5,7 +5,8 @@ import { defineCommand, stringOf } from "./command.js";
 import { CliError, EXIT, UsageError } from "./exitCodes.js";
 import { withClient } from "./network.js";
 import { fields, formatBytes } from "./output.js";
-import { policyTermsOf, POLICY_TERM_OPTIONS, POLICY_TERMS_HELP, addressArg } from "./policyTerms.js";
+import { addressArg, policyIdArg } from "./args.js";
+import { policyTermsOf, POLICY_TERM_OPTIONS, POLICY_TERMS_HELP } from "./policyTerms.js";
 import { progressBar } from "./progress.js";
 
 export const uploadCommand = defineCommand({
@@ -34,11 +35,10 @@ ${POLICY_TERMS_HELP}`,
       throw new CliError(EXIT.NOT_FOUND, "CLI_FILE_NOT_FOUND", `cannot read ${file}`, { cause: error });
     }
     const policy = stringOf(values.policy);
-    if (policy !== undefined && !/^\d{1,20}$/.test(policy)) throw new UsageError("--policy must be a policy id (a decimal integer)");
     const validator = stringOf(values.validator);
     const options: UploadOptions = {
       ...policyTermsOf(values),
-      ...(policy !== undefined ? { policyId: BigInt(policy) } : {}),
+      ...(policy !== undefined ? { policyId: policyIdArg(policy, "--policy") } : {}),
       ...(validator !== undefined ? { validator: addressArg(validator, "--validator") } : {}),
     };
     const bar = progressBar(process.stderr, size);

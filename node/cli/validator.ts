@@ -7,7 +7,6 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { formatUnits, parseUnits } from "viem";
 import type { ChainClients } from "../chain/index.js";
 import type { NodeIdentity } from "../validator/index.js";
 import { defineCommand, listOf, stringOf, type Command, type CommandInput } from "./command.js";
@@ -172,6 +171,7 @@ async function parseAmount(clients: ChainClients, raw: string, stakeTokenAbi: ty
   const decimals = Number(
     await clients.publicClient.readContract({ address: clients.deployment.addresses.stakeToken, abi: stakeTokenAbi, functionName: "decimals" }),
   );
+  const { parseUnits } = await import("viem");
   let wei: bigint;
   if (/^\d{1,78}wei$/.test(raw)) wei = BigInt(raw.slice(0, -3));
   else if (/^\d{1,60}(\.\d{1,18})?$/.test(raw)) wei = parseUnits(raw, decimals);
@@ -197,6 +197,7 @@ ${IDENTITY_HELP}`,
     const operator = await ctx.operator();
     const { wei, decimals } = await parseAmount(operator, raw, chain.stakeTokenAbi);
     const node = ctx.identity.address;
+    const { formatUnits } = await import("viem");
     const result = await chain.stake(operator, { node, amount: wei });
     const after = await chain.getValidator(operator, { node });
     const value = { node, amount: wei, stake: after.stake, status: after.status, transactionHash: result.hash };
