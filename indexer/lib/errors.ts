@@ -8,6 +8,8 @@ export type ApiErrorCode =
   | "invalid_cursor"
   | "invalid_limit"
   | "unknown_parameter"
+  | "invalid_body"
+  | "body_too_large"
   | "content_not_found"
   | "policy_not_found"
   | "not_found"
@@ -23,13 +25,13 @@ export type ApiErrorCode =
 
 /**
  * A refusal with its HTTP status: 400 for bad parameters, 403 for a surface turned off, 404 for
- * unknown ids, 503 before the first block or when too many queries wait. The message is fixed
- * per cause: it never repeats what the caller sent or what the database said.
+ * unknown ids, 413 for a body over its limit, 503 before the first block or when too many
+ * queries wait. The message is fixed per cause: it never repeats what the caller sent or what the database said.
  */
 export class ApiError extends Error {
   override readonly name = "ApiError";
   constructor(
-    readonly status: 400 | 403 | 404 | 500 | 503,
+    readonly status: 400 | 403 | 404 | 413 | 500 | 503,
     readonly code: ApiErrorCode,
     message: string,
   ) {

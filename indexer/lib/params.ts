@@ -71,6 +71,26 @@ export function parseUint64(raw: string, name: string, code: "invalid_policy_id"
   return BigInt(raw);
 }
 
+/** Most content ids one POST /contents/policies may name (a bulk rewrap's largest batch). */
+export const MAX_POLICY_LOOKUP_IDS = 1_000;
+
+/**
+ * The body of POST /contents/policies: `{ "contentIds": ["0x…", …] }` with 1 to 1,000 0x
+ * contentIds, returned lowercase and without repeats.
+ */
+export function parseContentIdList(body: unknown): Hex[] {
+  const ids = (body as { contentIds?: unknown } | null)?.contentIds;
+  const keys = typeof body === "object" && body !== null ? Object.keys(body) : [];
+  if (!Array.isArray(ids) || keys.length !== 1) throw badRequest("invalid_body", 'expected { "contentIds": ["0x…", …] }');
+  if (ids.length === 0 || ids.length > MAX_POLICY_LOOKUP_IDS) {
+    throw badRequest("invalid_body", `contentIds must name 1 to ${MAX_POLICY_LOOKUP_IDS} contents`);
+  }
+  if (!ids.every((id) => typeof id === "string" && isContentId(id))) {
+    throw badRequest("invalid_body", "every contentId must be a 0x-prefixed 32-byte hex string");
+  }
+  return [...new Set(ids.map((id: string) => id.toLowerCase() as Hex))];
+}
+
 /** `limit`: default 50; 1 to 500, larger values are capped at 500; anything else is refused. */
 export function parseLimit(raw: string | undefined): number {
   if (raw === undefined) return DEFAULT_AUDIT_LIMIT;

@@ -21,7 +21,7 @@ import {
   type IndexerClientOptions,
   type ResolvedIndexerClientOptions,
 } from "./options.js";
-import { lookupPolicies, type GraphqlReader, type PolicyLookup } from "./policy-lookup.js";
+import { lookupPolicies, type PolicyLookup, type PolicyReader } from "./policy-lookup.js";
 import {
   parseReplication,
   replicationPath,
@@ -67,7 +67,7 @@ export interface IndexerClientStats {
   headReads: number;
   /** Answers refused as too far behind the chain head (STATE_STALE). */
   stale: number;
-  /** GraphQL requests of policy lookups. */
+  /** Requests of bulk policy lookups (POST /contents/policies). */
   policyLookups: number;
   chainHead: bigint | undefined;
 }
@@ -187,34 +187,19 @@ export class IndexerClient {
   }
 
   /**
-   * The policies of many contents in one GraphQL query (plus one for the indexer's head), not
-   * cached: the ids it does not return are unregistered as of a fresh block, or STATE_STALE
-   * (policy-lookup.ts). Throws if GraphQL fails.
+   * The policies of many contents in one POST /contents/policies per 1,000, not cached: the ids
+   * it does not return are unregistered as of a fresh block, or STATE_STALE (policy-lookup.ts).
    */
   async lookupPolicies(contentIds: readonly string[], options: ReadOptions = {}): Promise<PolicyLookup> {
     const ids = contentIds.map(normalizeContentId);
-    const reader: GraphqlReader = {
-      graphql: (query, variables, signal) => this.#graphql(query, variables, signal),
+    const reader: PolicyReader = {
+      post: (path, json, signal) => {
+        this.#stats.policyLookups++;
+        return this.#request(path, { signal }, json);
+      },
       assertFresh: (block, o) => this.assertFresh(block, o),
     };
     return lookupPolicies(reader, ids, options.signal);
-  }
-
-  async #graphql(query: string, variables: Record<string, unknown>, signal: AbortSignal | undefined) {
-    this.#stats.policyLookups++;
-    const response = await requestJson({
-      fetch: this.#fetch,
-      url: this.options.url,
-      path: "/graphql",
-      timeoutMs: this.options.timeoutMs,
-      maxResponseBytes: this.options.maxResponseBytes,
-      signal,
-      json: { query, variables },
-    });
-    if (response.status === 200 && Fields.of(response.body, "graphql").value.errors !== undefined) {
-      throw new IndexerClientError("INDEXER_BAD_RESPONSE", "indexer GraphQL query failed", { details: { path: "/graphql" } });
-    }
-    return response;
   }
 
   // ------------------------------------------------------------------ holders, validators, policies
@@ -313,6 +298,11 @@ export class IndexerClient {
   }
 
   #get(path: string, options: ReadOptions = {}) {
+    return this.#request(path, options);
+  }
+
+  /** A GET, or a POST when `json` is given. */
+  #request(path: string, options: ReadOptions, json?: unknown) {
     return requestJson({
       fetch: this.#fetch,
       url: this.options.url,
@@ -320,6 +310,7 @@ export class IndexerClient {
       timeoutMs: this.options.timeoutMs,
       maxResponseBytes: this.options.maxResponseBytes,
       signal: options.signal,
+      json,
     });
   }
 }

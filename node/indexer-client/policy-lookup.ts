@@ -1,12 +1,16 @@
 /**
- * Content ids → policy ids over the indexer's GraphQL API, many at once (a bulk rewrap asks
- * about up to 1,000 contents). A content's policy never changes (ContentRegistry has no way to
- * move it), so what this returns is a fact callers may keep.
+ * Content ids → policy ids over the indexer's REST API, many at once (a bulk rewrap asks about
+ * up to 1,000 contents): POST /contents/policies. A content's policy never changes
+ * (ContentRegistry has no way to move it), so what this returns is a fact callers may keep.
  *
- * The indexer's head is read first, so the contents read afterwards reflect at least that
- * block: if it is fresh, the ids GraphQL does not return are unregistered as of a fresh block
- * (INDEXER_NOT_FOUND, like a 404 from /access), and need no read of their own. If it is stale,
- * they are STATE_STALE — no point asking the same stale indexer about each of them.
+ * The answer's block is the head its rows were read at: if it is fresh, the ids it does not
+ * return are unregistered as of a fresh block (INDEXER_NOT_FOUND, like a 404 from /access),
+ * and need no read of their own. If it is stale, they are STATE_STALE — no point asking the
+ * same stale indexer about each of them.
+ *
+ * REST rather than GraphQL: GraphQL is a public query surface that waits behind the indexer's
+ * public query gate (indexer/src/api/gate.ts), where anyone's expensive queries would delay a
+ * validator's rewraps.
  */
 import { IndexerClientError } from "./errors.js";
 import { unexpectedStatus, type HttpResponse } from "./http.js";
@@ -19,32 +23,31 @@ export interface PolicyLookup {
   unresolved: Map<Hex, IndexerClientError>;
 }
 
-/** What the lookup needs of the client: one GraphQL request, and the staleness check. */
-export interface GraphqlReader {
-  graphql(query: string, variables: Record<string, unknown>, signal: AbortSignal | undefined): Promise<HttpResponse>;
+/** What the lookup needs of the client: one POST, and the staleness check. */
+export interface PolicyReader {
+  post(path: string, json: unknown, signal: AbortSignal | undefined): Promise<HttpResponse>;
   assertFresh(block: IndexedBlock, options: { signal?: AbortSignal }): Promise<void>;
 }
 
-/** Ponder's GraphQL caps a page at 1,000 rows. */
-const GRAPHQL_PAGE = 1_000;
-const META_QUERY = "query { _meta { status } }";
-const POLICY_LOOKUP_QUERY =
-  "query($ids: [String!]) { contents(where: { contentId_in: $ids }, limit: 1000) { items { contentId policyId } } }";
+const PATH = "/contents/policies";
+/** The endpoint's limit per request (indexer/lib/params.ts MAX_POLICY_LOOKUP_IDS). */
+const PAGE = 1_000;
 
-/** Looks up the policies of `ids` (normalized); throws if GraphQL fails or answers out of shape. */
-export async function lookupPolicies(reader: GraphqlReader, ids: readonly Hex[], signal: AbortSignal | undefined): Promise<PolicyLookup> {
-  const stale = await indexedHeadStaleness(reader, signal);
+/** Looks up the policies of `ids` (normalized); throws if the indexer fails or answers out of shape. */
+export async function lookupPolicies(reader: PolicyReader, ids: readonly Hex[], signal: AbortSignal | undefined): Promise<PolicyLookup> {
   const policies = new Map<Hex, bigint>();
-  for (let start = 0; start < ids.length; start += GRAPHQL_PAGE) {
-    const page = ids.slice(start, start + GRAPHQL_PAGE);
-    const { status, body } = await reader.graphql(POLICY_LOOKUP_QUERY, { ids: page }, signal);
-    if (status !== 200) throw unexpectedStatus("/graphql", status, body);
+  let stale: IndexerClientError | undefined;
+  for (let start = 0; start < ids.length; start += PAGE) {
+    const page = ids.slice(start, start + PAGE);
+    const { status, body } = await reader.post(PATH, { contentIds: page }, signal);
+    if (status !== 200) throw unexpectedStatus(PATH, status, body);
+    stale ??= await staleness(reader, parseBlock(body, "contents"), signal);
     const wanted = new Set(page);
-    const items = Fields.of(body, "graphql").object("data").object("contents").array("items");
-    for (const [i, item] of items.entries()) {
-      const row = Fields.of(item, `graphql.items[${i}]`);
+    const rows = Fields.of(body, "contents").array("contents");
+    for (const [i, item] of rows.entries()) {
+      const row = Fields.of(item, `contents[${i}]`);
       const contentId = row.bytes32("contentId");
-      if (!wanted.has(contentId)) throw new IndexerClientError("INDEXER_BAD_RESPONSE", "GraphQL returned an unrequested content");
+      if (!wanted.has(contentId)) throw new IndexerClientError("INDEXER_BAD_RESPONSE", "the indexer returned an unrequested content");
       policies.set(contentId, row.uint("policyId"));
     }
   }
@@ -53,20 +56,14 @@ export async function lookupPolicies(reader: GraphqlReader, ids: readonly Hex[],
     if (policies.has(id)) continue;
     unresolved.set(
       id,
-      stale ?? new IndexerClientError("INDEXER_NOT_FOUND", "the indexer does not know it", { details: { path: "/graphql", code: "content_not_found" } }),
+      stale ?? new IndexerClientError("INDEXER_NOT_FOUND", "the indexer does not know it", { details: { path: PATH, code: "content_not_found" } }),
     );
   }
   return { policies, unresolved };
 }
 
-/** The STATE_STALE error if the indexer's head (the lowest over its chains) is too far behind, else undefined. */
-async function indexedHeadStaleness(reader: GraphqlReader, signal: AbortSignal | undefined): Promise<IndexerClientError | undefined> {
-  const { status, body } = await reader.graphql(META_QUERY, {}, signal);
-  if (status !== 200) throw unexpectedStatus("/graphql", status, body);
-  const chains = Object.values(Fields.of(body, "graphql").object("data").object("_meta").object("status").value);
-  if (chains.length === 0) throw new IndexerClientError("INDEXER_UNAVAILABLE", "the indexer has not indexed a block yet");
-  const blocks = chains.map((chain, i) => parseBlock(chain, `graphql._meta.status[${i}]`));
-  const head = blocks.reduce((a, b) => (b.number < a.number ? b : a));
+/** The STATE_STALE error if the answer's head is too far behind, else undefined. */
+async function staleness(reader: PolicyReader, head: IndexedBlock, signal: AbortSignal | undefined): Promise<IndexerClientError | undefined> {
   try {
     await reader.assertFresh(head, { signal });
     return undefined;

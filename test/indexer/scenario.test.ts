@@ -8,7 +8,7 @@ import { hexToBigInt, keccak256, parseEventLogs, zeroAddress, type Hex } from "v
 import * as schema from "../../indexer/ponder.schema.js";
 import { decodeAuditRecords } from "../../node/protocol/auditRecords.js";
 import { startStack, type Stack } from "../../node/devnet/index.js";
-import { get, synced } from "./helpers/api.js";
+import { get, post, synced } from "./helpers/api.js";
 import { ABIS, Driver } from "./helpers/driver.js";
 import { runScenario, type Scenario, type ScenarioContent } from "./helpers/scenario.js";
 
@@ -246,6 +246,41 @@ describe("policies and access", () => {
     const before = await get(url, `/access/${s.contents.all.contentId}/${r26}?at=${expiresAt - 1n}`);
     assert.equal(before.body.reason, "Granted");
     assert.equal(before.body.at, String(expiresAt - 1n));
+  });
+});
+
+describe("POST /contents/policies", () => {
+  test("the policies of the named contents; unknown ids left out, repeats and case folded", async () => {
+    const named = Object.values(s.contents);
+    const unknown = `0x${"ab".repeat(32)}`;
+    const ids = [...named.map((c) => c.contentId), named[0]!.contentId.toUpperCase().replace("0X", "0x"), unknown];
+    const r = await post(url, "/contents/policies", { contentIds: ids });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.ok(r.body.block.number >= head);
+    const got = new Map(r.body.contents.map((c: { contentId: string; policyId: string }) => [c.contentId, c.policyId]));
+    assert.deepEqual(got, new Map(named.map((c) => [c.contentId, String(c.policyId)])));
+  });
+
+  test("refusals: typed, and nothing read", async () => {
+    const id = s.contents.all.contentId;
+    const cases: [unknown, number, string][] = [
+      ["not json", 400, "invalid_body"],
+      [[id], 400, "invalid_body"],
+      [{}, 400, "invalid_body"],
+      [{ contentIds: [] }, 400, "invalid_body"],
+      [{ contentIds: [id], more: 1 }, 400, "invalid_body"],
+      [{ contentIds: ["0x1234"] }, 400, "invalid_body"],
+      [{ contentIds: [42] }, 400, "invalid_body"],
+      [{ contentIds: Array.from({ length: 1_001 }, (_, i) => `0x${i.toString(16).padStart(64, "0")}`) }, 400, "invalid_body"],
+      [{ contentIds: [id], pad: "x".repeat(200_000) }, 413, "body_too_large"],
+    ];
+    for (const [body, status, code] of cases) {
+      const r = await post(url, "/contents/policies", body);
+      assert.equal(r.status, status, JSON.stringify(r.body).slice(0, 200));
+      assert.equal(r.body.error.code, code);
+      assert.ok(!JSON.stringify(r.body).includes("0x1234"), "a refusal does not repeat the input");
+    }
+    assert.equal((await post(url, "/contents/policies?x=1", { contentIds: [id] })).body.error.code, "unknown_parameter");
   });
 });
 

@@ -150,6 +150,22 @@ export function readPolicy(db: Reader, id: bigint): Promise<{ version: Version; 
   );
 }
 
+// ---------------------------------------------------------------- /contents/policies
+
+export interface ContentPolicyJson {
+  contentId: Hex;
+  policyId: string;
+}
+
+/** The policies of up to 1,000 contents: the ids are one JSON parameter, so the statement's text never varies. */
+export function readContentPolicies(db: Reader, contentIds: readonly Hex[]): Promise<{ version: Version; row: { contents: ContentPolicyJson[] } }> {
+  return selectWithVersion(
+    db,
+    sql`(SELECT coalesce(json_agg(json_build_object('contentId', c.content_id, 'policyId', c.policy_id::text)), '[]')
+         FROM ${content} c WHERE c.content_id IN (SELECT json_array_elements_text(${JSON.stringify(contentIds)}::json))) AS contents`,
+  );
+}
+
 export interface AccessData {
   policy: PolicyJson | null;
   /** Whether the content exists (its policy may in principle be missing). */

@@ -18,6 +18,18 @@ export async function get<T = any>(baseUrl: string, path: string): Promise<ApiRe
   return { status: response.status, body: body as T };
 }
 
+/** A POST with a JSON body (text as is when `body` is a string). */
+export async function post<T = any>(baseUrl: string, path: string, body: unknown): Promise<ApiResponse<T>> {
+  const response = await fetch(baseUrl + path, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await response.text();
+  return { status: response.status, body: JSON.parse(text) as T };
+}
+
 /**
  * Waits until the REST API answers for the chain's current block (GET /head, which reports
  * the head the REST responses are labelled with); returns that block number.
