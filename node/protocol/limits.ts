@@ -12,6 +12,10 @@ export const MAX_CONFIRMATION_BATCH = 500;
 export const MAX_REPAIR_BATCH = 100;
 /** PolicyRegistry.MAX_REPLICATION_FACTOR: the largest k of stake(k) and xor(k). */
 export const MAX_REPLICATION_FACTOR = 16n;
+/** PolicyRegistry.MIN_THRESHOLD: the smallest m of threshold(m, n). */
+export const MIN_THRESHOLD = 2;
+/** PolicyRegistry.MAX_THRESHOLD_MEMBERS: the largest n of threshold(m, n). */
+export const MAX_THRESHOLD_MEMBERS = 16;
 
 /** ReplicationMode in contracts/types/DekmeshTypes.sol, by its numeric value. */
 export const REPLICATION_MODES = ["all", "stake", "xor", "explicit"] as const;

@@ -1,0 +1,110 @@
+/**
+ * Shares of a content key and the Feldman commitments they are checked against
+ * (docs/threshold.md#dealing). The content key k_c is f(0) of a polynomial f of degree m − 1
+ * over the P-256 scalar field; member i holds the share f(i); the registration publishes
+ * C_j = a_j·G for each coefficient a_j, so C_0 is the content public key K_c, and anyone can
+ * check a share: f(i)·G = Σ C_j·i^j. The arithmetic is @noble/curves' RFC 9591 (FROST)
+ * toolkit for P-256; this file fixes dekmesh's encodings around it.
+ */
+import { p256, p256_FROST } from "@noble/curves/nist.js";
+import { MAX_THRESHOLD_MEMBERS, MIN_THRESHOLD } from "../../protocol/limits.js";
+import { concatByteArrays } from "../keys/bytes.js";
+import { P256_PUBLIC_KEY_LENGTH } from "../keys/p256.js";
+import { ThresholdError } from "./errors.js";
+
+export const SHARE_LENGTH = 32;
+/** Indexes travel as uint16: slot i starts at index i, a repaired slot takes a fresh index. */
+export const MAX_SHARE_INDEX = 0xffff;
+
+type Point = InstanceType<typeof p256.Point>;
+const Fn = p256_FROST.utils.Fn;
+
+/** Member `index`'s share f(index), a 32-byte big-endian scalar. A secret. */
+export interface Share {
+  index: number;
+  value: Uint8Array;
+}
+
+/** Throws THRESHOLD_INVALID_ARGUMENT unless 2 ≤ m ≤ n ≤ 16. */
+export function checkThresholdParameters(m: number, n: number): void {
+  if (!Number.isInteger(m) || !Number.isInteger(n) || m < MIN_THRESHOLD || m > n || n > MAX_THRESHOLD_MEMBERS) {
+    throw new ThresholdError("THRESHOLD_INVALID_ARGUMENT", `threshold(m, n) needs ${MIN_THRESHOLD} ≤ m ≤ n ≤ ${MAX_THRESHOLD_MEMBERS}`, { details: { m, n } });
+  }
+}
+
+export function checkShareIndex(index: number): void {
+  if (!Number.isInteger(index) || index < 1 || index > MAX_SHARE_INDEX) {
+    throw new ThresholdError("THRESHOLD_INVALID_ARGUMENT", "share index must be an integer in 1..65535", { details: { index } });
+  }
+}
+
+/** The Feldman commitments as the registration carries them: m compressed points, C_0 first. */
+export function encodeCommitments(commitments: readonly Uint8Array[]): Uint8Array {
+  return concatByteArrays(commitments);
+}
+
+/** Splits and checks registered commitments: every one a point on P-256, their count m in range. */
+export function decodeCommitments(encoded: Uint8Array): Uint8Array[] {
+  const m = encoded.length / P256_PUBLIC_KEY_LENGTH;
+  if (!Number.isInteger(m) || m < MIN_THRESHOLD || m > MAX_THRESHOLD_MEMBERS) {
+    throw new ThresholdError("THRESHOLD_MALFORMED", "commitments must be 2 to 16 compressed P-256 points", { details: { length: encoded.length } });
+  }
+  const commitments = Array.from({ length: m }, (_, j) => encoded.slice(j * P256_PUBLIC_KEY_LENGTH, (j + 1) * P256_PUBLIC_KEY_LENGTH));
+  commitments.forEach(parsePoint);
+  return commitments;
+}
+
+function parsePoint(bytes: Uint8Array): Point {
+  try {
+    const point = p256.Point.fromBytes(bytes);
+    point.assertValidity();
+    if (bytes.length !== P256_PUBLIC_KEY_LENGTH) throw new Error("not compressed");
+    return point;
+  } catch (cause) {
+    throw new ThresholdError("THRESHOLD_MALFORMED", "commitment is not a compressed P-256 point", { cause });
+  }
+}
+
+export function identifier(index: number): string {
+  checkShareIndex(index);
+  return p256_FROST.Identifier.fromNumber(index);
+}
+
+/** The FROST public package the library's checks take; only the commitments matter to them. */
+export function frostPublic(commitments: readonly Uint8Array[], members = MAX_THRESHOLD_MEMBERS) {
+  return { signers: { min: commitments.length, max: Math.max(commitments.length, members) }, commitments: [...commitments], verifyingShares: {} };
+}
+
+/** Whether `share` is f(index) for the committed polynomial (RFC 9591 vss_verify). */
+export function isValidShare(commitments: readonly Uint8Array[], share: Share): boolean {
+  if (share.value.length !== SHARE_LENGTH) return false;
+  try {
+    p256_FROST.validateSecret({ identifier: identifier(share.index), signingShare: share.value }, frostPublic(commitments));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** S_i = f(i)·G = Σ C_j·i^j, by Horner's rule: the public point of member i's share. */
+export function sharePoint(commitments: readonly Uint8Array[], index: number): Point {
+  checkShareIndex(index);
+  const x = BigInt(index);
+  let acc = p256.Point.ZERO;
+  for (let j = commitments.length - 1; j >= 0; j--) acc = acc.multiplyUnsafe(x).add(parsePoint(commitments[j]!));
+  return acc;
+}
+
+/** λ_i(x) = Π_{j ≠ i} (x − j)/(i − j) over the index set: f(x) = Σ λ_i(x)·f(i). */
+export function lagrangeCoefficient(indexes: readonly number[], i: number, x: number): bigint {
+  let num = Fn.ONE;
+  let den = Fn.ONE;
+  for (const j of indexes) {
+    if (j === i) continue;
+    num = Fn.mul(num, Fn.sub(Fn.create(BigInt(x)), Fn.create(BigInt(j))));
+    den = Fn.mul(den, Fn.sub(Fn.create(BigInt(i)), Fn.create(BigInt(j))));
+  }
+  return Fn.div(num, den);
+}
+
+export { Fn as scalarField, type Point };
