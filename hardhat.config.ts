@@ -87,6 +87,9 @@ const config: HardhatUserConfig = {
       mining: process.env.DEKMESH_BLOCK_INTERVAL_MS
         ? { auto: true, interval: Number(process.env.DEKMESH_BLOCK_INTERVAL_MS) }
         : undefined,
+      // Several blocks in one second share its timestamp, as on a real chain, instead of each
+      // taking its parent's + 1 s, which ran the devnet's clock minutes ahead of the wall clock.
+      allowBlocksWithSameTimestamp: Boolean(process.env.DEKMESH_BLOCK_INTERVAL_MS),
     },
     localhost: { url: process.env.DEKMESH_LOCAL_RPC_URL ?? "http://127.0.0.1:8545" },
     ...testnet,

@@ -67,6 +67,7 @@ export async function startChain(options: StartChainOptions): Promise<ChainHandl
         await child.stop();
         throw new DevnetError("REQUEST_FAILED", `expected chain id ${HARDHAT_CHAIN_ID}, got ${chainId}`, { logFile });
       }
+      await alignClock(url);
       return {
         url,
         port,
@@ -84,4 +85,17 @@ export async function startChain(options: StartChainOptions): Promise<ChainHandl
     }
   }
   throw lastError;
+}
+
+/**
+ * Hardhat fixes its clock's offset while it starts, so on a busy machine the chain began seconds
+ * behind the wall clock. One block stamped with the current second sets the offset to zero; the
+ * blocks after it follow the wall clock (hardhat.config.ts lets blocks share a second).
+ */
+async function alignClock(url: string): Promise<void> {
+  const latest = await rpcRequest<{ timestamp: string }>(url, "eth_getBlockByNumber", ["latest", false]);
+  const now = Math.floor(Date.now() / 1000);
+  if (Number(latest.timestamp) >= now) return;
+  await rpcRequest(url, "evm_setNextBlockTimestamp", [now]);
+  await rpcRequest(url, "evm_mine", []);
 }
