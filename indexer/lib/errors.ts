@@ -12,6 +12,11 @@ export type ApiErrorCode =
   | "body_too_large"
   | "content_not_found"
   | "policy_not_found"
+  // the audit explorer's endpoints (indexer/src/api/explorer.ts)
+  | "invalid_batch_id"
+  | "invalid_buckets"
+  | "batch_not_found"
+  | "validator_not_found"
   | "not_found"
   | "not_ready"
   | "internal"

@@ -64,7 +64,7 @@ export function parseAddress(raw: string, name: string): Address {
   return raw.toLowerCase() as Address;
 }
 
-export function parseUint64(raw: string, name: string, code: "invalid_policy_id" | "invalid_time"): bigint {
+export function parseUint64(raw: string, name: string, code: "invalid_policy_id" | "invalid_time" | "invalid_batch_id"): bigint {
   if (!UINT.test(raw) || raw.length > 20 || BigInt(raw) > UINT64_MAX) {
     throw badRequest(code, `${name} must be an unsigned 64-bit decimal integer`);
   }

@@ -11,6 +11,7 @@ import { loadPublicLimits } from "../../lib/publicLimits.js";
 import { registerAccess } from "./access.js";
 import { registerAudit } from "./audit.js";
 import { registerContents } from "./contents.js";
+import { registerExplorer } from "./explorer.js";
 import { QueryGate } from "./gate.js";
 import { graphqlGuard } from "./graphql.js";
 import { registerHolders } from "./holders.js";
@@ -36,6 +37,7 @@ registerContents(app);
 registerAccess(app);
 registerAudit(app);
 registerReplication(app);
+registerExplorer(app, gate);
 
 // Ponder's own answers to an unknown path and to a thrown error repeat the path, the error's
 // message and the source file; these say neither.
