@@ -2,7 +2,9 @@
  * The bulk rewrap path (docs/architecture.md#rewrap-and-forwarding): up to 1,000 contents under one signature and one nonce. The
  * request's own checks (shape, freshness, signature, replay) refuse it as a whole; after them
  * each content gets its own answer — wrapped here, forwarded to a holder, or refused — and the
- * audit records of the wraps are durable before any answer leaves.
+ * audit records of the wraps are durable before any answer leaves. The nonce is recorded once
+ * access allows at least one content (a request refused for every content takes no slot of
+ * the replay table, as in the single path).
  */
 import type { AccessDecision } from "../../indexer-client/index.js";
 import { bytesToHex } from "viem";
@@ -11,7 +13,7 @@ import type { RewrapErrorCode } from "../../protocol/rewrap/errors.js";
 import { assertBulkRequestShape } from "../../protocol/rewrap/shape.js";
 import { toRewrapError } from "./refusal.js";
 import type { Address, BulkItem, Hex, RewrapBulkAnswer, SignedRewrapBulkRequest } from "../../protocol/rewrap/types.js";
-import { assertFresh, countRefusal, nowS, refused, rememberNonce, reportMissing, type RewrapContext } from "./context.js";
+import { assertFresh, assertUnseen, countRefusal, nowS, refused, rememberNonce, reportMissing, type RewrapContext } from "./context.js";
 
 /** A bulk request whose own checks passed: its digest, signer, and the indices this node serves. */
 export interface VerifiedBulk {
@@ -29,7 +31,7 @@ export async function verifyBulk(ctx: RewrapContext, signed: SignedRewrapBulkReq
   assertFresh(ctx, request.expiry, now);
   const digest = ctx.hasher.bulk(request);
   const { account } = await ctx.auth.verify(digest, auth, now);
-  rememberNonce(ctx, account, request.nonce, request.expiry);
+  assertUnseen(ctx, account, request.nonce);
   return { digest, account, indices };
 }
 
@@ -40,7 +42,7 @@ export async function verifyBulk(ctx: RewrapContext, signed: SignedRewrapBulkReq
 export async function serveBulk(ctx: RewrapContext, signed: SignedRewrapBulkRequest, verified: VerifiedBulk, signal: AbortSignal, forwarded: boolean): Promise<RewrapBulkAnswer> {
   const { digest, indices } = verified;
   const results = new BulkResults(ctx, signed.request.contentIds, indices);
-  const { local, missing } = await sortByHolding(ctx, results, verified.account, signal);
+  const { local, missing } = await sortByHolding(ctx, signed, results, verified.account, signal);
   for (const k of missing) reportMissing(ctx, results.contentId(k));
 
   // Forward what this node lacks while it wraps what it holds.
@@ -113,8 +115,11 @@ class BulkResults {
   }
 }
 
-/** Access decisions for every served content (one indexer read): refuses the denied, and sorts the rest into held and missing. */
-async function sortByHolding(ctx: RewrapContext, results: BulkResults, account: Address, signal: AbortSignal): Promise<{ local: { k: number; dek: Uint8Array }[]; missing: number[] }> {
+/**
+ * Access decisions for every served content (one indexer read): refuses the denied, records the
+ * nonce if any content is allowed, and sorts the allowed into held and missing.
+ */
+async function sortByHolding(ctx: RewrapContext, signed: SignedRewrapBulkRequest, results: BulkResults, account: Address, signal: AbortSignal): Promise<{ local: { k: number; dek: Uint8Array }[]; missing: number[] }> {
   const ids = Array.from({ length: results.size }, (_, k) => results.contentId(k));
   let decisions: Awaited<ReturnType<RewrapContext["components"]["access"]["accessMany"]>>;
   try {
@@ -122,22 +127,27 @@ async function sortByHolding(ctx: RewrapContext, results: BulkResults, account: 
   } catch (error) {
     throw refused(ctx, error);
   }
-  const local: { k: number; dek: Uint8Array }[] = [];
-  const missing: number[] = [];
+  const allowed: number[] = [];
   ids.forEach((id, k) => {
     const decision = decisions.get(id);
-    if (decision === undefined || !("allowed" in decision)) {
-      results.refuse(k, toRewrapError(decision).code);
-      return;
+    if (decision === undefined || !("allowed" in decision)) results.refuse(k, toRewrapError(decision).code);
+    else if (!decision.allowed) results.refuse(k, "REWRAP_ACCESS_DENIED", decision.reason);
+    else allowed.push(k);
+  });
+  if (allowed.length > 0) {
+    try {
+      rememberNonce(ctx, account, signed.request.nonce, signed.request.expiry);
+    } catch (error) {
+      throw refused(ctx, error);
     }
-    if (!decision.allowed) {
-      results.refuse(k, "REWRAP_ACCESS_DENIED", decision.reason);
-      return;
-    }
-    const dek = ctx.components.store.getDek(id);
+  }
+  const local: { k: number; dek: Uint8Array }[] = [];
+  const missing: number[] = [];
+  for (const k of allowed) {
+    const dek = ctx.components.store.getDek(ids[k]!);
     if (dek !== undefined) local.push({ k, dek });
     else missing.push(k);
-  });
+  }
   return { local, missing };
 }
 

@@ -44,7 +44,17 @@ export function assertFresh(ctx: RewrapContext, expiry: number, now: number): vo
   if (expiry > now + ctx.options.maxRequestLifetimeS) throw new RewrapError("REWRAP_EXPIRY_TOO_FAR");
 }
 
-/** Records the (account, nonce) pair, or refuses it as a replay. */
+/**
+ * Refuses a replay before any read: the (account, nonce) pair is not held. Recording it waits
+ * until access allows the request (`rememberNonce`), so a refused request takes no slot of the
+ * replay table — accounts anyone can create cannot fill it with requests that are refused
+ * anyway, and replaying a refused request only earns the same refusal again.
+ */
+export function assertUnseen(ctx: RewrapContext, account: Address, nonce: bigint): void {
+  if (ctx.components.store.nonceSeen(account, nonce)) throw new RewrapError("REWRAP_REPLAYED");
+}
+
+/** Records the (account, nonce) pair, or refuses it as a replay (a copy that got here first). */
 export function rememberNonce(ctx: RewrapContext, account: Address, nonce: bigint, expiry: number): void {
   if (!ctx.components.store.rememberNonce(account, nonce, expiry)) throw new RewrapError("REWRAP_REPLAYED");
 }

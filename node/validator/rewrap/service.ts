@@ -3,8 +3,10 @@
  * the DEK wrapped to the reader's key, after the audit record is durable.
  *
  *   1. shape, freshness (expiry in (now, now + maxRequestLifetimeS]), signature
- *   2. replay: the (account, nonce) pair is new (store.rememberNonce)
- *   3. content registered, 4. policy allows the account now (indexer, bounded staleness)
+ *   2. replay: the (account, nonce) pair is new (store.nonceSeen)
+ *   3. content registered, 4. policy allows the account now (indexer, bounded staleness);
+ *      only then is the pair recorded (store.rememberNonce, atomic: a concurrent copy is
+ *      refused as a replay), so refused requests take no slot of the replay table
  *   5. this node holds the DEK — else forward to a holder (never for a forwarded request)
  *   6. wrap (fresh P-256 key, ECDH, HKDF, AES-GCM), 7. append the audit record, await it, answer
  *
@@ -28,7 +30,7 @@ import { RewrapHasher } from "../../crypto/keys/eip712.js";
 import { RewrapError, type RewrapErrorCode } from "../../protocol/rewrap/errors.js";
 import { assertRewrapRequestShape, assertSessionGrantShape } from "../../protocol/rewrap/shape.js";
 import { serveBulk, verifyBulk, type VerifiedBulk } from "./bulk.js";
-import { assertFresh, nowS, refused, rememberNonce, reportMissing, type RewrapContext } from "./context.js";
+import { assertFresh, assertUnseen, nowS, refused, rememberNonce, reportMissing, type RewrapContext } from "./context.js";
 import { Forwarder } from "./forward.js";
 import {
   resolveOptions,
@@ -200,11 +202,12 @@ export class RewrapService {
       } finally {
         ahead?.dek.fill(0);
       }
-      rememberNonce(ctx, account, request.nonce, request.expiry);
+      assertUnseen(ctx, account, request.nonce);
       link = this.#signal(options.signal);
       const { signal } = link;
       const decision = await ctx.components.access.access(request.contentId, account, { signal });
       assertAllowed(decision);
+      rememberNonce(ctx, account, request.nonce, request.expiry);
 
       const store = ctx.components.store;
       let envelope: Uint8Array;

@@ -10,6 +10,8 @@ import { createServer, type AddressInfo, type Server, type Socket } from "node:n
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type Address, type Hex, bytesToHex, hexToBytes } from "viem";
+import { mnemonicToAccount } from "viem/accounts";
+import { HARDHAT_MNEMONIC } from "../../../../node/devnet/accounts.js";
 import {
   createRewrapService,
   type RewrapCrypto,
@@ -293,10 +295,28 @@ describe("docs/architecture.md#threats: refusals with reason codes", () => {
     await refuse(validator.service.rewrap(await reader.request(other, { nonce: signed.request.nonce })), "REWRAP_REPLAYED");
     await reader.startSession();
     await refuse(validator.service.rewrap(reader.sessionRequest(other, { nonce: signed.request.nonce })), "REWRAP_REPLAYED");
-    // A request refused for access still uses up its nonce.
+  });
+
+  it("a refused request takes no slot of the replay table: fresh accounts cannot fill it; its replay gets the same refusal", async () => {
+    const held = validator.store.stats().nonces;
+    for (let i = 0; i < 20; i++) {
+      // Accounts anyone can make: unfunded, never granted anything.
+      const stranger = new Reader(mnemonicToAccount(HARDHAT_MNEMONIC, { accountIndex: 1, addressIndex: i }), net.domain);
+      await refuse(validator.service.rewrap(await stranger.request(secretContent)), "REWRAP_ACCESS_DENIED", "MissingAttribute");
+      await refuse(validator.service.rewrap(await stranger.request(`0x${"ee".repeat(32)}`)), "REWRAP_CONTENT_NOT_FOUND");
+      const bulk = await validator.service.rewrapBulk(await stranger.bulk([secretContent, `0x${"ee".repeat(32)}`]));
+      assert.deepEqual(bulk.results.map((r) => ("error" in r ? r.error.code : "served")), ["REWRAP_ACCESS_DENIED", "REWRAP_CONTENT_NOT_FOUND"]);
+    }
+    assert.equal(validator.store.stats().nonces, held, "no refused request left a nonce");
     const denied = await uncleared().request(secretContent);
     await refuse(validator.service.rewrap(denied), "REWRAP_ACCESS_DENIED", "MissingAttribute");
-    await refuse(validator.service.rewrap(denied), "REWRAP_REPLAYED");
+    await refuse(validator.service.rewrap(denied), "REWRAP_ACCESS_DENIED", "MissingAttribute");
+    // An allowed request's nonce is held: its replay is refused as one.
+    const reader = cleared();
+    const signed = await reader.request(secretContent);
+    await serve(reader, validator.service.rewrap(signed));
+    assert.equal(validator.store.stats().nonces, held + 1);
+    await refuse(validator.service.rewrap(signed), "REWRAP_REPLAYED");
   });
 
   it("error: an expired request (EXPIRED) and one that expires too far ahead (EXPIRY_TOO_FAR)", async () => {
