@@ -47,20 +47,30 @@ export function policyIdArg(value: string, what = "a policy id"): bigint {
   return BigInt(value);
 }
 
-/**
- * A content as the user names it: a 0x contentId, or CID text (only its syntax is checked
- * here; the SDK checks that it is a content CID and derives its contentId).
- */
-export type ContentRef = { contentId: ContentId } | { cid: string };
+/** A content as the user names it: its CID text (when given) and its contentId. */
+export interface ContentRef {
+  cid?: string;
+  contentId: ContentId;
+}
 
+/**
+ * A 0x contentId, or a CID and its contentId: keccak-256 of the CID's bytes (ContentRegistry's
+ * key). The SDK's contentIdOf says the same but loads the IPFS stack (over a second here) to
+ * also check the CID's codec; a CID that is not a content's is simply never registered.
+ */
 export async function contentArg(value: string): Promise<ContentRef> {
   if (isContentId(value)) return { contentId: toContentId(value) };
+  // No CID text starts with 0x (base16 CIDs start with f).
+  if (value.startsWith("0x")) throw new UsageError(`not a CID or a 0x contentId (0x and 64 hex digits): ${quoted(value, 80)}`);
   const { CID } = await import("multiformats/cid");
+  let cid;
   try {
-    return { cid: CID.parse(value).toString() };
+    cid = CID.parse(value);
   } catch {
     throw new UsageError(`not a CID or a 0x contentId: ${quoted(value, 80)}`);
   }
+  const hex = Array.from(keccak256(cid.bytes), (byte) => byte.toString(16).padStart(2, "0")).join("");
+  return { cid: cid.toString(), contentId: toContentId(`0x${hex}`) };
 }
 
 /** An attribute value's name, `namespace/value`. */

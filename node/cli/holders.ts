@@ -15,17 +15,7 @@ computed) the content's DEK, strongest claim first, as the indexer sees it at a 
 <cid> is the CID text or the 0x contentId.`,
   positionals: { min: 1, max: 1, names: "<cid>" },
   async run({ positionals, settings, out }) {
-    const ref = await contentArg(positionals[0]!);
-    let contentId: string;
-    if ("contentId" in ref) contentId = ref.contentId;
-    else {
-      const { contentIdOf } = await import("../sdk/decrypt.js");
-      try {
-        contentId = contentIdOf(ref.cid).contentId;
-      } catch {
-        throw new UsageError(`${ref.cid} is a CID but not a dekmesh content CID (CIDv1, raw or dag-pb, sha2-256)`);
-      }
-    }
+    const { contentId } = await contentArg(positionals[0]!);
     const info = await (await openIndexer(settings)).holders(contentId);
     out.result(info, () =>
       [

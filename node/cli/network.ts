@@ -7,16 +7,42 @@
 import type { LocalAccount } from "viem";
 import type { ChainClients } from "../chain/index.js";
 import type { DekmeshClient } from "../sdk/index.js";
-import type { IndexerClient } from "../indexer-client/index.js";
+import type { ChainHeadReader, IndexerClient } from "../indexer-client/index.js";
 import { CliError, EXIT } from "./exitCodes.js";
 import type { Settings } from "./settings.js";
 
+/**
+ * The chain head by one eth_blockNumber call: all the indexer client's freshness check asks of
+ * the chain. Not a viem client: loading viem takes 0.2-1 s here, which read-only commands
+ * (holders, policy show) would pay at every start for this one request.
+ */
+function chainHeadReader(rpcUrl: string): ChainHeadReader {
+  return {
+    async getBlockNumber() {
+      let body: { result?: unknown; error?: { message?: unknown } };
+      try {
+        const response = await fetch(rpcUrl, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_blockNumber", params: [] }),
+          signal: AbortSignal.timeout(10_000),
+        });
+        body = (await response.json()) as typeof body;
+      } catch (cause) {
+        throw new CliError(EXIT.UNAVAILABLE, "CLI_CHAIN_UNREACHABLE", `cannot reach the chain at ${rpcUrl}: is it running (npm start), or is --rpc-url wrong?`, { cause });
+      }
+      if (typeof body.result !== "string" || !/^0x[0-9a-f]+$/i.test(body.result)) {
+        throw new CliError(EXIT.UNAVAILABLE, "CLI_CHAIN_UNREACHABLE", `the chain at ${rpcUrl} did not answer eth_blockNumber`, { details: { rpcUrl } });
+      }
+      return BigInt(body.result);
+    },
+  };
+}
+
 /** Indexer reads, checked for freshness against the chain head (a stale indexer is an error, not an answer). */
 export async function openIndexer(settings: Settings): Promise<IndexerClient> {
-  const { createPublicClient, http } = await import("viem");
   const { createIndexerClient } = await import("../indexer-client/index.js");
-  const chain = createPublicClient({ transport: http(settings.rpcUrl(), { retryCount: 0, timeout: 10_000 }) });
-  return createIndexerClient({ chain }, { url: settings.indexerUrl(), holdersCacheTtlMs: 0 });
+  return createIndexerClient({ chain: chainHeadReader(settings.rpcUrl()) }, { url: settings.indexerUrl(), holdersCacheTtlMs: 0 });
 }
 
 async function loadDeploymentFile(settings: Settings) {

@@ -78,7 +78,8 @@ describe("startup", () => {
 
   it("usage errors are found before anything heavy loads", async () => {
     const cases: [string[], RegExp][] = [
-      [["holders", "0xzz"], /not a CID or a 0x contentId: "0xzz"/],
+      [["holders", "0xzz"], /not a CID or a 0x contentId .*: "0xzz"/],
+      [["holders", "bafnotacid"], /not a CID or a 0x contentId: "bafnotacid"/],
       [["attr", "grant", "clearance/secret", "0x1234"], /<account> must be a 0x address of 40 hex digits, not "0x1234"/],
       [["upload", "/etc/hostname", "--replication", "sideways:3"], /--replication must be all, stake:K/],
       [["policy", "show", "twelve"], /a policy id is a decimal integer, not "twelve"/],
