@@ -26,17 +26,19 @@ export type ApiErrorCode =
   | "sql_too_expensive"
   | "sql_failed"
   | "sql_disabled"
-  | "busy";
+  | "busy"
+  | "rate_limited";
 
 /**
  * A refusal with its HTTP status: 400 for bad parameters, 403 for a surface turned off, 404 for
- * unknown ids, 413 for a body over its limit, 503 before the first block or when too many
- * queries wait. The message is fixed per cause: it never repeats what the caller sent or what the database said.
+ * unknown ids, 413 for a body over its limit, 429 for a client over its public query rate,
+ * 503 before the first block or when too many queries wait. The message is fixed per cause:
+ * it never repeats what the caller sent or what the database said.
  */
 export class ApiError extends Error {
   override readonly name = "ApiError";
   constructor(
-    readonly status: 400 | 403 | 404 | 413 | 500 | 503,
+    readonly status: 400 | 403 | 404 | 413 | 429 | 500 | 503,
     readonly code: ApiErrorCode,
     message: string,
   ) {

@@ -51,6 +51,8 @@ export interface PublicLimits {
   sql: SqlLimits;
   graphql: GraphqlLimits;
   gate: GateLimits;
+  /** Requests per client address and second over GraphQL and SQL together (src/api/rateLimit.ts); 0 = no rate. */
+  ratePerSecond: number;
 }
 
 export const DEFAULT_SQL_LIMITS: SqlLimits = {
@@ -76,6 +78,8 @@ export const DEFAULT_GRAPHQL_LIMITS: GraphqlLimits = {
 
 export const DEFAULT_GATE_LIMITS: GateLimits = { concurrency: 1, maxQueued: 64, maxWaitMs: 5_000 };
 
+export const DEFAULT_RATE_PER_SECOND = 50;
+
 export class PublicLimitsError extends Error {
   override readonly name = "PublicLimitsError";
 }
@@ -87,6 +91,13 @@ function positive(env: NodeJS.ProcessEnv, name: string, fallback: number): numbe
   return Number(raw);
 }
 
+function nonNegative(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (!/^(0|[1-9]\d{0,9})$/.test(raw)) throw new PublicLimitsError(`${name} must be a non-negative integer`);
+  return Number(raw);
+}
+
 function onOff(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
@@ -95,7 +106,10 @@ function onOff(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean
   throw new PublicLimitsError(`${name} must be "on" or "off"`);
 }
 
-/** The limits, from `DEKMESH_PUBLIC_SQL`, `DEKMESH_SQL_MAX_COST`, `DEKMESH_SQL_TIMEOUT_MS`, `DEKMESH_SQL_MAX_LIVE`. */
+/**
+ * The limits, from `DEKMESH_PUBLIC_SQL`, `DEKMESH_SQL_MAX_COST`, `DEKMESH_SQL_TIMEOUT_MS`,
+ * `DEKMESH_SQL_MAX_LIVE` and `DEKMESH_PUBLIC_RATE`.
+ */
 export function loadPublicLimits(env: NodeJS.ProcessEnv): PublicLimits {
   return {
     sql: {
@@ -107,5 +121,6 @@ export function loadPublicLimits(env: NodeJS.ProcessEnv): PublicLimits {
     },
     graphql: DEFAULT_GRAPHQL_LIMITS,
     gate: DEFAULT_GATE_LIMITS,
+    ratePerSecond: nonNegative(env, "DEKMESH_PUBLIC_RATE", DEFAULT_RATE_PER_SECOND),
   };
 }

@@ -6,7 +6,7 @@ import { describe, test } from "node:test";
 import { parse } from "graphql";
 import { ApiError } from "../../indexer/lib/errors.js";
 import { graphqlCost, GraphqlRefusal } from "../../indexer/lib/graphqlCost.js";
-import { DEFAULT_GRAPHQL_LIMITS, DEFAULT_SQL_LIMITS, loadPublicLimits, PublicLimitsError } from "../../indexer/lib/publicLimits.js";
+import { DEFAULT_GRAPHQL_LIMITS, DEFAULT_RATE_PER_SECOND, DEFAULT_SQL_LIMITS, loadPublicLimits, PublicLimitsError } from "../../indexer/lib/publicLimits.js";
 import { checkParameters, checkReadStatement, type ParseTree, type Relations } from "../../indexer/lib/sqlPolicy.js";
 
 const relations: Relations = new Map([
@@ -146,7 +146,10 @@ describe("limits from the environment", () => {
     assert.deepEqual(loadPublicLimits({}).sql, DEFAULT_SQL_LIMITS);
     const limits = loadPublicLimits({ DEKMESH_PUBLIC_SQL: "off", DEKMESH_SQL_MAX_COST: "100000", DEKMESH_SQL_TIMEOUT_MS: "500", DEKMESH_SQL_MAX_LIVE: "4" });
     assert.deepEqual([limits.sql.enabled, limits.sql.maxCost, limits.sql.timeoutMs, limits.sql.maxLive], [false, 100_000, 500, 4]);
-    for (const env of [{ DEKMESH_PUBLIC_SQL: "no" }, { DEKMESH_SQL_MAX_COST: "0" }, { DEKMESH_SQL_TIMEOUT_MS: "1e3" }]) {
+    assert.equal(loadPublicLimits({}).ratePerSecond, DEFAULT_RATE_PER_SECOND);
+    assert.equal(loadPublicLimits({ DEKMESH_PUBLIC_RATE: "0" }).ratePerSecond, 0, "0 turns the rate off");
+    assert.equal(loadPublicLimits({ DEKMESH_PUBLIC_RATE: "500" }).ratePerSecond, 500);
+    for (const env of [{ DEKMESH_PUBLIC_SQL: "no" }, { DEKMESH_SQL_MAX_COST: "0" }, { DEKMESH_SQL_TIMEOUT_MS: "1e3" }, { DEKMESH_PUBLIC_RATE: "-1" }, { DEKMESH_PUBLIC_RATE: "ten" }]) {
       assert.throws(() => loadPublicLimits(env), PublicLimitsError);
     }
   });

@@ -5,9 +5,11 @@
 //   PGlite's one thread, and the REST reads validators make timed out meanwhile;
 // - write: `COMMENT ON` ran through /sql/db (PGlite's handle is the read-write one);
 // - leak: every refused /sql/live request kept one of Ponder's live-query slots;
-// - errors: GraphQL answered with internal messages, REST repeated the caller's input.
+// - errors: GraphQL answered with internal messages, REST repeated the caller's input;
+// - rate: a client looping on cheap refusals spent the indexer's thread as fast as it could send.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { request as httpRequest } from "node:http";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import superjson from "superjson";
@@ -28,10 +30,16 @@ let w: TrafficWorld;
 let url: string;
 let postgres: PostgresHandle | undefined;
 let onPostgres: IndexerHandle | undefined;
+/** An indexer with a low per-client rate, following the same chain. */
+let rated: IndexerHandle | undefined;
+const RATE = 10;
 const bin = findPostgresBinaries();
 
 before(async () => {
-  stack = await startStack({ chain: { blockIntervalMs: 1000 } });
+  // The tests below send more public queries than one client may (the live-slot test alone
+  // sends 1,001 at once): the main indexer runs without a per-client rate, so what they show
+  // holds without it; the rate has its own indexer and test.
+  stack = await startStack({ chain: { blockIntervalMs: 1000 }, indexer: { env: { DEKMESH_PUBLIC_RATE: "0" } } });
   url = stack.indexer!.url;
   d = await Driver.connect(stack);
   // Four validators: a 13-way cross join of them is 4^13 = 67 million rows.
@@ -46,6 +54,7 @@ before(async () => {
 });
 
 after(async () => {
+  await rated?.stop();
   await onPostgres?.stop();
   await postgres?.stop();
   await stack?.stop();
@@ -373,5 +382,61 @@ describe("errors: codes and fixed messages", () => {
       assert.ok(!text.includes(marker) && !text.includes("987654321") && !text.includes("abababab"), `${path} echoed: ${text}`);
       assert.doesNotMatch(text, /invalid input syntax|does not exist|occurred in/, path);
     }
+  });
+});
+
+/** POST /graphql from a given local address (127.0.0.0/8 is all loopback): another client as the indexer sees it. */
+function graphqlFrom(base: string, localAddress: string, query: string): Promise<{ status: number; body: any; ms: number }> {
+  const started = performance.now();
+  const target = new URL(`${base}/graphql`);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      { host: target.hostname, port: target.port, path: target.pathname, method: "POST", localAddress, headers: { "content-type": "application/json" }, timeout: 10_000 },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("end", () => resolve({ status: res.statusCode!, body: JSON.parse(Buffer.concat(chunks).toString("utf8")), ms: performance.now() - started }));
+      },
+    );
+    req.on("error", reject);
+    req.end(JSON.stringify({ query }));
+  });
+}
+
+describe("rate: a client over its public query rate is slowed and refused; other clients and REST reads are not", () => {
+  test(`${RATE}/s per client address over GraphQL and SQL together; a refusal waits for the client's next second`, async () => {
+    rated = await startIndexer(stack.chain, stack.deployment, { dir: path.join(stack.dir, "rated-indexer"), env: { DEKMESH_PUBLIC_RATE: String(RATE) } });
+    const base = rated.url;
+    const query = "{ validators(limit: 5) { items { node } } }";
+    const seconds = 2;
+    const answers: { status: number; code: string; ms: number }[] = [];
+    const until = Date.now() + seconds * 1_000;
+    // Four loops from 127.0.0.1, each sending its next query when the last is answered.
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        while (Date.now() < until) {
+          const r = await graphqlFrom(base, "127.0.0.1", query);
+          answers.push({ status: r.status, code: r.body.errors?.[0]?.extensions?.code ?? "answered", ms: r.ms });
+        }
+      }),
+    );
+    const answered = answers.filter((a) => a.code === "answered").length;
+    const refused = answers.filter((a) => a.status === 429 && a.code === "RATE_LIMITED");
+    console.log(`rate: ${answers.length} requests in ${seconds} s: ${answered} answered, ${refused.length} refused`);
+    assert.equal(answered + refused.length, answers.length, JSON.stringify(answers.filter((a) => a.code !== "answered" && a.status !== 429)));
+    assert.ok(answered <= RATE * (seconds + 1), `${answered} answered`);
+    assert.ok(refused.length > 0);
+    // Without the hold, four loops of cheap refusals send thousands of requests in 2 s.
+    assert.ok(answers.length <= 4 * (RATE + 4) * (seconds + 1), `${answers.length} requests: the refusals did not slow the client`);
+
+    // The same address over SQL: the count is shared.
+    const sql = await sqlDb(base, "SELECT node FROM validator LIMIT 1");
+    assert.ok(sql.status === 429 ? sql.body.error.code === "rate_limited" : sql.status === 200, JSON.stringify(sql.body));
+    // Another address, and REST reads, are not limited meanwhile.
+    const other = await graphqlFrom(base, "127.0.0.2", query);
+    assert.equal(other.status, 200);
+    assert.ok(Array.isArray(other.body.data.validators.items));
+    const rest = await get(base, `/holders/${w.contents[0]}`);
+    assert.equal(rest.status, 200);
   });
 });

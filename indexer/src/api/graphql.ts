@@ -24,6 +24,7 @@ type Code =
   | "GRAPHQL_VALIDATION_FAILED"
   | "BAD_USER_INPUT"
   | "BUSY"
+  | "RATE_LIMITED"
   | "QUERY_FAILED";
 
 const MESSAGES: Record<Exclude<Code, GraphqlRefusalCode>, string> = {
@@ -33,6 +34,7 @@ const MESSAGES: Record<Exclude<Code, GraphqlRefusalCode>, string> = {
   GRAPHQL_VALIDATION_FAILED: "the query does not match the schema",
   BAD_USER_INPUT: "a variable, argument or operation name is invalid",
   BUSY: "too many queries are waiting; retry later",
+  RATE_LIMITED: "too many public queries from this address; retry in a second",
   QUERY_FAILED: "the query could not be answered; check its arguments (cursors, orderBy, where)",
 };
 
@@ -68,6 +70,9 @@ async function readBody(c: Context, max: number): Promise<string | undefined> {
   }
   return Buffer.concat(chunks).toString("utf8");
 }
+
+/** The refusal of a request over the client's public query rate (rateLimit.ts). */
+export const graphqlRateLimited = (c: Context): Response => c.body(errorBody("RATE_LIMITED"), 429, JSON_TYPE);
 
 /** Ponder's answer with each error's message replaced by its code's. */
 function maskErrors(text: string): string {

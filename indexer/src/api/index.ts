@@ -13,10 +13,11 @@ import { registerAudit } from "./audit.js";
 import { registerContents } from "./contents.js";
 import { registerExplorer } from "./explorer.js";
 import { QueryGate } from "./gate.js";
-import { graphqlGuard } from "./graphql.js";
+import { graphqlGuard, graphqlRateLimited } from "./graphql.js";
 import { registerHolders } from "./holders.js";
 import { errorResponse } from "./http.js";
 import { registerPolicies } from "./policies.js";
+import { publicRate } from "./rateLimit.js";
 import { registerReplication } from "./replication.js";
 import { sqlGuard } from "./sql.js";
 import { registerValidators } from "./validators.js";
@@ -26,6 +27,9 @@ const gate = new QueryGate(limits.gate);
 
 const app = new Hono();
 
+const rate = publicRate(limits.ratePerSecond);
+app.use("/graphql", rate(graphqlRateLimited));
+app.use("/sql/*", rate((c) => errorResponse(c, new ApiError(429, "rate_limited", "too many public queries from this address; retry in a second"))));
 app.use("/graphql", graphqlGuard(limits.graphql, gate, graphql({ db, schema })));
 app.use("/sql/*", sqlGuard(limits.sql, gate));
 app.use("/sql/*", client({ db, schema }));
