@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { Agent, request as httpRequest } from "node:http";
+import { Agent, get as httpGet, request as httpRequest } from "node:http";
 import { after, before, describe, it } from "node:test";
 import { type Hex, bytesToHex, hexToBytes } from "viem";
 import { type RewrapCallOptions } from "../../../../node/validator/rewrap/index.js";
@@ -31,7 +31,7 @@ import { parseExposition, sampleValue } from "../metrics/exposition.js";
 import { devAccount, hex, Reader, removeTempDirs, TestNet } from "../rewrap/helpers.js";
 import { chunk, head, RawClient, sleep, startHttpValidator, type HttpValidator, type RawResponse } from "./helpers.js";
 import { createMetricsRegistry } from "../../../../node/validator/metrics/index.js";
-import { METRICS_RENDER_MAX_AGE_MS } from "../../../../node/validator/http/routes/status.js";
+import { METRICS_MIN_INTERVAL_MS, METRICS_RENDER_MAX_AGE_MS } from "../../../../node/validator/http/routes/status.js";
 
 const TIMEOUT_MS = 600;
 let net: TestNet;
@@ -521,18 +521,33 @@ describe("status routes", () => {
     assert.ok(sampleValue(families, "dekmesh_http_client_errors_total", { code: "HTTP_TIMEOUT" })! >= 1);
   });
 
-  it("GET /metrics: scrapes in a loop share one render a second", async () => {
+  it("GET /metrics: one client address is answered every 250 ms at most, and its scrapes share one render a second", async () => {
     let renders = 0;
     const metrics = createMetricsRegistry({ processMetrics: false });
     const render = metrics.render.bind(metrics);
     metrics.render = async () => (renders++, render());
     const server = await v.extraServer({ metrics });
-    const scrape = async () => (await fetch(`${server.url}/metrics`)).text();
-    const texts = await Promise.all(Array.from({ length: 20 }, scrape));
-    for (let i = 0; i < 20; i++) texts.push(await scrape());
-    assert.ok(renders <= 2, `${renders} renders for 40 scrapes`);
+    /** A scrape from `localAddress` (127.0.0.0/8 is all loopback: another client as the server sees it). */
+    const scrape = (localAddress = "127.0.0.1") =>
+      new Promise<{ text: string; ms: number }>((resolve, reject) => {
+        const started = performance.now();
+        httpGet(`${server.url}/metrics`, { localAddress }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (chunk: Buffer) => chunks.push(chunk));
+          res.on("end", () => resolve({ text: Buffer.concat(chunks).toString("utf8"), ms: performance.now() - started }));
+        }).on("error", reject);
+      });
+    const n = 8;
+    const looping = Promise.all(Array.from({ length: n }, () => scrape()));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const other = await scrape("127.0.0.2");
+    assert.ok(other.ms < METRICS_MIN_INTERVAL_MS, `another client waited ${other.ms.toFixed(0)} ms`);
+    const texts = await looping;
+    const slowest = Math.max(...texts.map((t) => t.ms));
+    assert.ok(slowest >= (n - 1) * METRICS_MIN_INTERVAL_MS - 20, `${n} scrapes from one address all answered within ${slowest.toFixed(0)} ms`);
+    assert.ok(renders <= 3, `${renders} renders for ${n + 1} scrapes over ${slowest.toFixed(0)} ms`);
     await new Promise((resolve) => setTimeout(resolve, METRICS_RENDER_MAX_AGE_MS + 50));
-    assert.notEqual(await scrape(), texts.at(-1), "a page older than the limit is rendered again");
+    assert.notEqual((await scrape()).text, texts.at(-1)!.text, "a page older than the limit is rendered again");
     await server.stop();
   });
 
