@@ -4,7 +4,8 @@
  * Starts a Hardhat node (1-second blocks), deploys every contract, starts the Ponder indexer,
  * the shared IPFS node and 4 validators (registered, staked, each with its own data directory),
  * seeds a demo attribute (`clearance`, granted `secret` to the demo account), writes
- * `.devnet/endpoints.json` for scripts and the CLI, and runs until Ctrl-C, which stops
+ * `.devnet/endpoints.json` for scripts and the CLI, the key files of the demo and outsider
+ * accounts and the validators' operator mnemonic, and runs until Ctrl-C, which stops
  * everything in reverse order. Each start begins from a fresh chain: the Hardhat node keeps its
  * state in memory, so `.devnet/` (logs, deployment, databases, validator stores) is recreated.
  */
@@ -84,14 +85,20 @@ dekmesh devnet ready in ${seconds} s
   indexer     ${endpoints.indexerUrl}  (GraphQL at /graphql, SQL at /sql, REST e.g. /validators/active)
   ipfs        ${endpoints.ipfs?.rpcUrl}  (Kubo RPC: add, cat)
 ${endpoints.validators.map((v, i) => `  validator ${i} ${v.endpoint}  ${v.address}`).join("\n")}
-  endpoints   ${rel(endpointsFile)}  (demo account ${endpoints.demoAccount.address} holds clearance/secret)
+  endpoints   ${rel(endpointsFile)}
+
+Accounts (funded; keys in the format --key-file reads):
+  demo        ${endpoints.demoAccount.address}  holds clearance/secret, the CLI's default  ${rel(endpoints.demoAccount.keyFile)}
+  outsider    ${endpoints.outsiderAccount.address}  no attributes                             ${rel(endpoints.outsiderAccount.keyFile)}
+  operator    ${endpoints.operator.address}  runs the validators (mnemonic)            ${rel(endpoints.operator.mnemonicFile)}
 
 Try (in another terminal):
   echo "hello dekmesh" > hello.txt
-  npx dekmesh upload hello.txt --attr clearance/secret --replication stake:3
-  npx dekmesh holders <cid>
-  npx dekmesh decrypt <cid> -o hello.out
-  npx dekmesh audit --cid <cid>
+  cid=$(npx dekmesh upload hello.txt --attr clearance/secret --replication stake:3)
+  npx dekmesh holders "$cid"
+  npx dekmesh decrypt "$cid" -o hello.out
+  npx dekmesh decrypt "$cid" -o denied.out --key-file ${rel(endpoints.outsiderAccount.keyFile)}   # refused: exit 2
+  npx dekmesh audit --cid "$cid"
 
 Ctrl-C stops everything.`);
 }

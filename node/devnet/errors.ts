@@ -15,7 +15,9 @@ export type DevnetErrorCode =
   /** The build output the indexer needs (exported ABIs) is missing and could not be made. */
   | "BUILD_MISSING"
   /** An HTTP/JSON-RPC request to a devnet process failed. */
-  | "REQUEST_FAILED";
+  | "REQUEST_FAILED"
+  /** A dev-chain-only action (minting gas or stake tokens) was pointed at another chain. */
+  | "NOT_A_DEV_CHAIN";
 
 /**
  * The one error class of the devnet harness. `logFile` names the child process log that

@@ -11,6 +11,7 @@ export { devAccount, HARDHAT_ACCOUNT_COUNT, HARDHAT_MNEMONIC } from "./accounts.
 export { startChain, type ChainHandle, type StartChainOptions } from "./chain.js";
 export { deployContracts, type DeployContractsOptions, type DevnetDeployment } from "./deploy.js";
 export { readDeploymentFile } from "./deployment.js";
+export { fundAccount, type FundAccountParameters, type FundAccountReturnType } from "./fund.js";
 export { DevnetError, type DevnetErrorCode } from "./errors.js";
 export { startIndexer, type IndexedHead, type IndexerHandle, type StartIndexerOptions } from "./indexer.js";
 export { freePort, LOOPBACK, stablePort } from "./ports.js";
@@ -29,9 +30,11 @@ export {
 } from "./validators.js";
 export {
   DEMO_ACCOUNT_INDEX,
+  OUTSIDER_ACCOUNT_INDEX,
   startDevnet,
   writeEndpoints,
   type Devnet,
+  type DevnetAccount,
   type DevnetEndpoints,
   type StartDevnetOptions,
 } from "./network.js";

@@ -2,13 +2,22 @@ import fs from "node:fs";
 import path from "node:path";
 import { bytesToHex } from "viem";
 import { createJsonLogger, type LogLevel, type PartialConfig, type Validator } from "../validator/index.js";
-import { devAccount } from "./accounts.js";
+import { devAccount, HARDHAT_MNEMONIC } from "./accounts.js";
 import { startDevIpfs, type DevIpfs } from "./ipfs.js";
 import { startStack, type Stack, type StartStackOptions } from "./stack.js";
 import { startDevValidators, stopValidators } from "./validators.js";
 
 /** The funded account the devnet's examples use (account 0 deployed the contracts and runs the validators). */
 export const DEMO_ACCOUNT_INDEX = 1;
+/** A second funded account with no attributes: a reader to see refusals with. */
+export const OUTSIDER_ACCOUNT_INDEX = 2;
+
+/** A dev account as endpoints.json lists it; `keyFile` holds the key in the format `--key-file` reads. */
+export interface DevnetAccount {
+  address: string;
+  privateKey: string;
+  keyFile: string;
+}
 
 /** `.devnet/endpoints.json`: everything a script or the CLI needs to use a running devnet. */
 export interface DevnetEndpoints {
@@ -18,7 +27,12 @@ export interface DevnetEndpoints {
   indexerUrl: string;
   ipfs: { rpcUrl: string; peerId: string; multiaddrs: string[] } | null;
   validators: { address: string; endpoint: string; peerId: string; multiaddrs: string[] }[];
-  demoAccount: { address: string; privateKey: string };
+  /** Holds the demo attribute (clearance/secret); the CLI's account by default. */
+  demoAccount: DevnetAccount;
+  /** Funded, no attributes. */
+  outsiderAccount: DevnetAccount;
+  /** The validators' operator (account 0, which also deployed the contracts) and its mnemonic's file. */
+  operator: { address: string; mnemonicFile: string };
 }
 
 export interface StartDevnetOptions extends Omit<StartStackOptions, "indexer"> {
@@ -79,7 +93,6 @@ export async function startDevnet(options: StartDevnetOptions): Promise<Devnet> 
     await stop();
     throw error;
   }
-  const demo = devAccount(DEMO_ACCOUNT_INDEX);
   const endpoints: DevnetEndpoints = {
     rpcUrl: stack.chain.url,
     chainId: stack.chain.chainId,
@@ -87,9 +100,25 @@ export async function startDevnet(options: StartDevnetOptions): Promise<Devnet> 
     indexerUrl: stack.indexer!.url,
     ipfs: ipfs ? { rpcUrl: ipfs.rpcUrl, peerId: ipfs.peerId, multiaddrs: ipfs.multiaddrs } : null,
     validators: validators.map((v) => ({ address: v.address, endpoint: v.httpUrl, peerId: v.peerId, multiaddrs: v.multiaddrs })),
-    demoAccount: { address: demo.address, privateKey: bytesToHex(demo.getHdKey().privateKey!) },
+    demoAccount: writeAccountKey(options.dir, "demo", DEMO_ACCOUNT_INDEX),
+    outsiderAccount: writeAccountKey(options.dir, "outsider", OUTSIDER_ACCOUNT_INDEX),
+    operator: { address: devAccount(0).address, mnemonicFile: writeSecret(path.join(options.dir, "operator.mnemonic"), HARDHAT_MNEMONIC) },
   };
   return { dir: options.dir, stack, validators, ipfs, endpoints, stop };
+}
+
+/** A secret in a file only its owner may read, one line; returns the path. */
+function writeSecret(file: string, secret: string): string {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return file;
+}
+
+/** Dev account `index`'s key in `<dir>/keys/<name>.key`: 0x and 64 hex digits on one line, what `--key-file` reads. */
+function writeAccountKey(dir: string, name: string, index: number): DevnetAccount {
+  const account = devAccount(index);
+  const privateKey = bytesToHex(account.getHdKey().privateKey!);
+  return { address: account.address, privateKey, keyFile: writeSecret(path.join(dir, "keys", `${name}.key`), privateKey) };
 }
 
 /** Writes `<dir>/endpoints.json` atomically (readers never see half a file); returns its path. */
