@@ -245,6 +245,11 @@ export function readAudit(db: Reader, q: AuditFilter): Promise<{ version: Versio
     record.push(sql`(s.block_number, s.log_index, s.i) < (${blockNumber}, ${logIndex}, ${recordIndex})`);
   }
   const and = (conditions: Fragment[]) => sql.join(conditions, sql` AND `);
+  // The batches found, newest first, before any is unpacked: a GIN (cid, requester) or time
+  // index gives them unordered, and unordered batches made the planner unpack every record of
+  // every one of them to sort the page (20,000 records for a content in every batch; 29 ms on
+  // PGlite). Ordered, an incremental sort stops after the batches the page needs (1.4 ms).
+  const batches = sql`(SELECT * FROM ${rewrapBatch} b WHERE ${and(batch)} ORDER BY b.block_number DESC, b.log_index DESC)`;
   // One more than asked for: its presence says another page exists. The page is chosen on the
   // records' bytes; only its own records are unpacked into columns.
   return selectWithVersion<{ records: AuditRecordJson[] }>(
@@ -254,7 +259,7 @@ export function readAudit(db: Reader, q: AuditFilter): Promise<{ version: Versio
            'batchId', r.batch_id::text, 'blockNumber', r.block_number, 'logIndex', r.log_index, 'recordIndex', r.record_index,
            'blockTimestamp', r.block_timestamp, 'txHash', r.tx_hash) ORDER BY r.block_number DESC, r.log_index DESC, r.record_index DESC), '[]')
          FROM (SELECT ${recordColumns("p")}
-               FROM (SELECT * FROM ${pageRecords(sql`${rewrapBatch}`, and(batch))} s WHERE ${and(record)}
+               FROM (SELECT * FROM ${pageRecords(batches, sql`TRUE`)} s WHERE ${and(record)}
                      ORDER BY s.block_number DESC, s.log_index DESC, s.i DESC LIMIT ${q.limit + 1}) p) r
          LEFT JOIN ${content} c ON c.content_id = r.content_id) AS records`,
   );
