@@ -1,10 +1,12 @@
 // GET /audit?cid=&requester=&validator=&from=&to=&cursor=&limit= — the rewrap audit trail,
-// newest first, in pages with stable cursors.
+// newest first, in pages with stable cursors. The auditors' surface (the validators never read
+// it) and the explorer's: a cache miss waits for the public query gate (gate.ts).
 import type { Hono } from "hono";
 import { decodeCursor, encodeCursor } from "../../lib/cursor.js";
 import { badRequest } from "../../lib/errors.js";
 import { parseAddress, parseContentRef, parseLimit, parseUint64, rejectUnknownParameters } from "../../lib/params.js";
 import { VersionedCache } from "./cache.js";
+import type { QueryGate } from "./gate.js";
 import { errorResponse, respond, stringify } from "./http.js";
 import { readAudit, type AuditFilter } from "./queries.js";
 import type { Reader, Version } from "./version.js";
@@ -43,11 +45,11 @@ async function loadPage(db: Reader, q: AuditQuery): Promise<{ version: Version; 
 
 const cache = new VersionedCache<string>(["audit", "contents"]);
 
-export function registerAudit(app: Hono): void {
+export function registerAudit(app: Hono, gate: QueryGate): void {
   app.get("/audit", async (c) => {
     try {
       const query = parseQuery(c.req.query());
-      const { head, value } = await cache.get(stringify(query), (db) => loadPage(db, query));
+      const { head, value } = await cache.get(stringify(query), (db) => gate.run(() => loadPage(db, query)));
       return respond(c, head, value);
     } catch (error) {
       return errorResponse(c, error);

@@ -39,7 +39,7 @@ registerValidators(app);
 registerPolicies(app);
 registerContents(app);
 registerAccess(app);
-registerAudit(app);
+registerAudit(app, gate);
 registerReplication(app);
 registerExplorer(app, gate);
 
