@@ -20,11 +20,34 @@ import { VersionedCache } from "./cache.js";
 import { readBatch, readBatches, readSeries, readValidator, type BatchFilter, type SeriesQuery } from "./explorerQueries.js";
 import type { QueryGate } from "./gate.js";
 import { answer, errorResponse, respond, stringify, type Found } from "./http.js";
-import type { Reader, Version } from "./version.js";
+import { currentVersion, type IndexedBlock, type Reader, type Version } from "./version.js";
 
 /** Most buckets a series may have (the chart's resolution). */
 export const MAX_SERIES_BUCKETS = 500;
 const DEFAULT_SERIES_BUCKETS = 60;
+/** Longest a series answer is held (chain seconds), however long its step. */
+const MAX_SERIES_HOLD_S = 15;
+
+/**
+ * Series answers held for a while after they were read. Every audit batch changes the data a
+ * series reads, so per data version it would be read again every block, and a content's series
+ * unpacks every record of the batches that name it; but a point covers `step` seconds, so an
+ * answer a few seconds old draws the same chart. An answer is held while the indexed head's time
+ * is less than min(step, 15 s) past the head it was read at, and is labelled with that head.
+ */
+class HeldSeries {
+  #held = new Map<string, { head: IndexedBlock; value: string }>();
+
+  async get(key: string, holdSeconds: number, read: () => Promise<{ head: IndexedBlock; value: string }>): Promise<{ head: IndexedBlock; value: string }> {
+    const now = (await currentVersion()).head;
+    const held = this.#held.get(key);
+    if (held && now.timestamp - held.head.timestamp < holdSeconds && now.number >= held.head.number) return held;
+    const fresh = await read();
+    if (this.#held.size >= 10_000) this.#held.clear();
+    this.#held.set(key, fresh);
+    return fresh;
+  }
+}
 
 // ---------------------------------------------------------------- the page
 
@@ -140,6 +163,7 @@ export function registerExplorer(app: Hono, gate: QueryGate): void {
   const batchCache = new VersionedCache<Found>(["audit", "contents"]);
   const validatorCache = new VersionedCache<Found>(["validators", "contents", "audit"]);
   const seriesCache = new VersionedCache<string>(["audit"]);
+  const heldSeries = new HeldSeries();
 
   app.get("/audit/batches", async (c) => {
     try {
@@ -170,10 +194,12 @@ export function registerExplorer(app: Hono, gate: QueryGate): void {
   app.get("/audit/series", async (c) => {
     try {
       const query = parseSeries(c.req.query());
-      const { head, value } = await seriesCache.get(stringify(query), gated(async (db) => {
+      const key = stringify(query);
+      const hold = Math.min(Number(query.step), MAX_SERIES_HOLD_S);
+      const { head, value } = await heldSeries.get(key, hold, () => seriesCache.get(key, gated(async (db) => {
         const { version, row } = await readSeries(db, query);
         return { version, value: stringify({ from: query.from, to: query.to, step: query.step, points: row.points }) };
-      }));
+      })));
       return respond(c, head, value);
     } catch (error) {
       return errorResponse(c, error);
