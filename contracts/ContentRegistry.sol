@@ -5,13 +5,14 @@ import {IContentRegistry} from "./interfaces/IContentRegistry.sol";
 import {IReplicaAssignments} from "./interfaces/IReplicaAssignments.sol";
 import {IPolicyRegistry} from "./interfaces/IPolicyRegistry.sol";
 import {IValidatorRegistry} from "./interfaces/IValidatorRegistry.sol";
-import {AccessReason, ReplicationMode} from "./types/DekmeshTypes.sol";
+import {ThresholdShares} from "./libraries/ThresholdShares.sol";
+import {AccessReason, ReplicationMode, thresholdOf} from "./types/DekmeshTypes.sol";
 
 /// @title ContentRegistry
-/// @notice Registration of encrypted contents, stake-weighted replica sets, holder
-/// confirmations and initial validators' verdicts on unusable contents. Each content costs one
-/// storage slot: its policy id, for `stake(k)` contents a commitment to its replica set, and a
-/// tag of its initial validator. Everything else lives in events.
+/// @notice Registration of encrypted contents, stake-weighted replica sets, threshold members,
+/// holder confirmations and initial validators' verdicts on unusable contents. Each content costs
+/// one storage slot: its policy id, for `stake(k)` and `threshold(m, n)` contents a commitment to
+/// its members, and a tag of its initial validator. Everything else lives in events.
 contract ContentRegistry is IContentRegistry {
     uint256 private constant MAX_CID_BYTES = 128;
     uint256 private constant MAX_HEADER_BYTES = 1024;
@@ -27,8 +28,10 @@ contract ContentRegistry is IContentRegistry {
 
     /// @dev Record layout (`_records`), written once at registration:
     ///   bits 255..192  policy id
-    ///   bits 191..96   replica-set commitment: stake(k) only, 0 for other modes and once released
-    ///   bits  95..1    initial-validator tag
+    ///   bits 191..96   replica-set commitment: stake(k) members, threshold(m, n) slots; 0 for
+    ///                  other modes and once released
+    ///   bits  95..1    initial-validator tag; 0 for threshold(m, n), which has no initial
+    ///                  validator: a zero tag under a set commitment marks a threshold record
     ///   bit        0   reported unusable
     /// Commitment and tag are keccak256 truncated to 96 and 95 bits, each over the content id
     /// and its subject, so forging one means a second preimage for that one content (2^96,
@@ -56,10 +59,9 @@ contract ContentRegistry is IContentRegistry {
         bytes calldata header,
         bytes calldata recoveryEnvelope
     ) external returns (bytes32 contentId) {
-        if (cid.length == 0 || cid.length > MAX_CID_BYTES) revert ContentRegistryInvalidCid();
-        if (header.length == 0 || header.length > MAX_HEADER_BYTES) revert ContentRegistryInvalidHeader();
-        if (recoveryEnvelope.length > MAX_RECOVERY_BYTES) revert ContentRegistryInvalidRecoveryEnvelope();
+        _checkContentBytes(cid, header, recoveryEnvelope);
         (ReplicationMode mode, uint8 k) = _checkPolicy(policyId);
+        if (mode == ReplicationMode.Threshold) revert ContentRegistryWrongMode(policyId, mode);
         if (!validators.isActive(initialValidator)) revert ContentRegistryValidatorNotActive(initialValidator);
 
         contentId = keccak256(cid);
@@ -68,6 +70,74 @@ contract ContentRegistry is IContentRegistry {
         _records[contentId] =
             (uint256(policyId) << 192) | (uint256(commitment) << SET_SHIFT) | _tag(contentId, initialValidator);
         emit ContentRegistered(contentId, msg.sender, policyId, initialValidator, mode, cid, header, recoveryEnvelope);
+    }
+
+    /// @inheritdoc IContentRegistry
+    function registerThreshold(ThresholdRegistration calldata r) external returns (bytes32 contentId) {
+        _checkContentBytes(r.cid, r.header, r.recoveryEnvelope);
+        (ReplicationMode mode, uint8 k) = _checkPolicy(r.policyId);
+        if (mode != ReplicationMode.Threshold) revert ContentRegistryWrongMode(r.policyId, mode);
+        (uint256 m, uint256 n) = thresholdOf(k);
+        ThresholdShares.checkCommitments(r.commitments, m);
+        contentId = keccak256(r.cid);
+        if (_records[contentId] != 0) revert ContentRegistryAlreadyRegistered(contentId);
+        uint256 seed = ThresholdShares.drawSeed(r.drawBlock, contentId);
+        address[] memory members = validators.sample(seed, n, new address[](0));
+        // Every share is sealed to a drawn member: a threshold set has no vacant slots.
+        if (members.length < n) revert ContentRegistryNotEnoughValidators(n, members.length);
+        ThresholdShares.checkSealedShares(r.sealedShares, members);
+        ThresholdSlot[] memory slots = new ThresholdSlot[](n);
+        for (uint256 i; i < n; ++i) {
+            // i < n <= 16, so i + 1 fits the uint16 index.
+            slots[i] = ThresholdSlot({member: members[i], index: uint16(i + 1), previous: address(0)});
+            ++_assignedReplicas[members[i]];
+        }
+        _records[contentId] = (uint256(r.policyId) << 192) | (uint256(ThresholdShares.commit(contentId, slots)) << SET_SHIFT);
+        emit ContentRegistered(contentId, msg.sender, r.policyId, address(0), mode, r.cid, r.header, r.recoveryEnvelope);
+        emit ThresholdSharesDealt(contentId, uint8(m), members, r.drawBlock, seed, r.commitments, r.sealedShares);
+    }
+
+    /// @inheritdoc IContentRegistry
+    function repairThreshold(bytes32 contentId, ThresholdSlot[] calldata slots)
+        external
+        returns (ThresholdSlot[] memory repaired)
+    {
+        uint256 record = _thresholdRecord(contentId, slots);
+        (address[] memory staying, uint256 vacatedSlots, uint16 lastIndex) = _partitionSlots(slots);
+        if (vacatedSlots == 0) revert ContentRegistryNothingToRepair(contentId);
+        uint256 seed = uint256(keccak256(abi.encode(block.prevrandao, blockhash(block.number - 1), contentId, record)));
+        address[] memory drawn = validators.sample(seed, slots.length - staying.length, staying);
+        if (drawn.length == 0) revert ContentRegistryNothingToRepair(contentId);
+        repaired = slots;
+        uint256 next;
+        for (uint256 i; i < slots.length && next < drawn.length; ++i) {
+            if (vacatedSlots & (1 << i) == 0) continue;
+            ThresholdSlot calldata slot = slots[i];
+            address replacement = drawn[next++];
+            // A replacement that left before it confirmed never held a share the slot needs; the
+            // member it was replacing stays the one to release.
+            address previous = slot.previous;
+            if (previous == address(0)) previous = slot.member;
+            else --_assignedReplicas[slot.member];
+            ++_assignedReplicas[replacement];
+            repaired[i] = ThresholdSlot({member: replacement, index: ++lastIndex, previous: previous});
+            emit ThresholdSlotRepaired(contentId, i, slot.member, replacement, lastIndex);
+        }
+        _storeSlots(contentId, record, repaired);
+    }
+
+    /// @inheritdoc IContentRegistry
+    function confirmEnrollment(bytes32 contentId, ThresholdSlot[] calldata slots, uint256 slot) external {
+        uint256 record = _thresholdRecord(contentId, slots);
+        if (slot >= slots.length || slots[slot].previous == address(0)) revert ContentRegistryNotEnrolling(contentId, slot);
+        ThresholdSlot calldata enrolled = slots[slot];
+        if (enrolled.member != msg.sender) revert ContentRegistryNotSlotMember(contentId, slot, msg.sender);
+        if (!validators.isActive(msg.sender)) revert ContentRegistryValidatorNotActive(msg.sender);
+        --_assignedReplicas[enrolled.previous];
+        ThresholdSlot[] memory updated = slots;
+        updated[slot].previous = address(0);
+        _storeSlots(contentId, record, updated);
+        emit ThresholdEnrollmentConfirmed(contentId, slot, msg.sender, enrolled.index, enrolled.previous);
     }
 
     /// @inheritdoc IContentRegistry
@@ -146,6 +216,13 @@ contract ContentRegistry is IContentRegistry {
     }
 
     /// @inheritdoc IContentRegistry
+    function isThresholdSlots(bytes32 contentId, ThresholdSlot[] calldata slots) external view returns (bool) {
+        uint256 record = _records[contentId];
+        return record & TAG_MASK == 0 && _setCommitment(record) != 0
+            && _setCommitment(record) == ThresholdShares.commit(contentId, slots);
+    }
+
+    /// @inheritdoc IContentRegistry
     function isUnusable(bytes32 contentId) external view returns (bool) {
         return _records[contentId] & UNUSABLE != 0;
     }
@@ -166,7 +243,52 @@ contract ContentRegistry is IContentRegistry {
     function _stakeRecord(bytes32 contentId) private view returns (uint256 record) {
         record = _records[contentId];
         if (record == 0) revert ContentRegistryUnknownContent(contentId);
-        if (record & (SET_MASK | UNUSABLE) == 0) revert ContentRegistryNotStakeMode(contentId);
+        if (record & (SET_MASK | UNUSABLE) == 0 || record & TAG_MASK == 0) revert ContentRegistryNotStakeMode(contentId);
+    }
+
+    /// @dev The record of a registered `threshold(m, n)` content whose current slots are `slots`;
+    /// reverts for anything else.
+    function _thresholdRecord(bytes32 contentId, ThresholdSlot[] calldata slots) private view returns (uint256 record) {
+        record = _records[contentId];
+        if (record == 0) revert ContentRegistryUnknownContent(contentId);
+        if (record & TAG_MASK != 0) revert ContentRegistryNotThresholdMode(contentId);
+        if (ThresholdShares.commit(contentId, slots) != _setCommitment(record)) {
+            revert ContentRegistryReplicaSetMismatch(contentId);
+        }
+    }
+
+    /// @dev Active members stay; the other slots are re-drawn. Also the highest index in use:
+    /// indexes only grow, so the next fresh one is never a share anyone held before.
+    function _partitionSlots(ThresholdSlot[] calldata slots)
+        private
+        view
+        returns (address[] memory staying, uint256 vacatedSlots, uint16 lastIndex)
+    {
+        staying = new address[](slots.length);
+        uint256 count;
+        for (uint256 i; i < slots.length; ++i) {
+            if (slots[i].index > lastIndex) lastIndex = slots[i].index;
+            if (validators.isActive(slots[i].member)) staying[count++] = slots[i].member;
+            else vacatedSlots |= 1 << i;
+        }
+        assembly ("memory-safe") {
+            // Shrink the array to the members that stay (count <= length, so no memory is exposed).
+            mstore(staying, count)
+        }
+    }
+
+    function _storeSlots(bytes32 contentId, uint256 record, ThresholdSlot[] memory slots) private {
+        _records[contentId] = (record & ~SET_MASK) | (uint256(ThresholdShares.commit(contentId, slots)) << SET_SHIFT);
+    }
+
+    /// @dev The sizes every registration's bytes must have.
+    function _checkContentBytes(bytes calldata cid, bytes calldata header, bytes calldata recoveryEnvelope)
+        private
+        pure
+    {
+        if (cid.length == 0 || cid.length > MAX_CID_BYTES) revert ContentRegistryInvalidCid();
+        if (header.length == 0 || header.length > MAX_HEADER_BYTES) revert ContentRegistryInvalidHeader();
+        if (recoveryEnvelope.length > MAX_RECOVERY_BYTES) revert ContentRegistryInvalidRecoveryEnvelope();
     }
 
     /// @dev Re-draws the slots of `members` (already checked against the commitment) whose member

@@ -3,7 +3,7 @@ pragma solidity ^0.8.24;
 
 import {IPolicyRegistry} from "./interfaces/IPolicyRegistry.sol";
 import {IAttributeRegistry} from "./interfaces/IAttributeRegistry.sol";
-import {AccessReason, ReplicationMode} from "./types/DekmeshTypes.sol";
+import {AccessReason, ReplicationMode, thresholdOf} from "./types/DekmeshTypes.sol";
 
 /// @title PolicyRegistry
 /// @notice Access policies owned by their publishers. A policy costs two slots (the record
@@ -19,6 +19,10 @@ contract PolicyRegistry is IPolicyRegistry {
     uint256 public constant MAX_REPLICATION_FACTOR = 16;
     /// @notice Maximum number of members of an `Explicit` policy.
     uint256 public constant MAX_EXPLICIT_MEMBERS = 32;
+    /// @notice Smallest m of a `Threshold` policy: with m = 1 every member could decrypt alone.
+    uint256 public constant MIN_THRESHOLD = 2;
+    /// @notice Largest n of a `Threshold` policy (the packing of `k` allows no more).
+    uint256 public constant MAX_THRESHOLD_MEMBERS = 16;
 
     /// @dev Everything `registrationInfo` returns plus the current version, in one slot
     /// (20 + 4 + 1 + 1 + 1 bytes), so registration costs a single SLOAD.
@@ -212,12 +216,15 @@ contract PolicyRegistry is IPolicyRegistry {
         }
     }
 
-    /// @dev Stake/Xor need 1 ≤ k ≤ 16; All/Explicit take no k. Only Explicit has members.
+    /// @dev Stake/Xor need 1 ≤ k ≤ 16; Threshold a packed 2 ≤ m ≤ n ≤ 16 (n ≤ 16 by the packing);
+    /// All/Explicit take no k. Only Explicit has members.
     function _checkReplication(ReplicationMode mode, uint8 k, address[] calldata members) internal pure {
         bool counted = mode == ReplicationMode.Stake || mode == ReplicationMode.Xor;
-        if (counted ? (k == 0 || k > MAX_REPLICATION_FACTOR) : k != 0) {
-            revert PolicyRegistryInvalidReplicationFactor(mode, k);
-        }
+        (uint256 m, uint256 n) = thresholdOf(k);
+        bool valid = mode == ReplicationMode.Threshold
+            ? m >= MIN_THRESHOLD && m <= n
+            : counted ? k != 0 && k <= MAX_REPLICATION_FACTOR : k == 0;
+        if (!valid) revert PolicyRegistryInvalidReplicationFactor(mode, k);
         uint256 count = members.length;
         if (mode == ReplicationMode.Explicit ? (count == 0 || count > MAX_EXPLICIT_MEMBERS) : count != 0) {
             revert PolicyRegistryInvalidExplicitMemberCount(mode, count);

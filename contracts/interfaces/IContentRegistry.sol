@@ -23,6 +23,31 @@ interface IContentRegistry is IReplicaAssignments {
         PolicyMismatch
     }
 
+    /// @notice One slot of a `Threshold` content's member list: the member, the x of the share it
+    /// holds, and while it is being enrolled the member it replaces (released once it confirms).
+    struct ThresholdSlot {
+        address member;
+        uint16 index;
+        address previous;
+    }
+
+    /// @notice What a publisher sends to register a `Threshold` content (`registerThreshold`).
+    /// @param drawBlock A block among the last 64 whose hash, with the content id, seeds the
+    /// member draw the shares are sealed to.
+    /// @param commitments The m Feldman commitments, 33-byte compressed P-256 points; the first is
+    /// the content public key the header is made against.
+    /// @param sealedShares n sealed shares of 112 bytes in slot order: version 1, uint16 index
+    /// (slot + 1), the member's address, the KID of its KAS key, then the ECIES ciphertext.
+    struct ThresholdRegistration {
+        bytes cid;
+        uint64 policyId;
+        bytes header;
+        bytes recoveryEnvelope;
+        uint256 drawBlock;
+        bytes commitments;
+        bytes sealedShares;
+    }
+
     // ---------------------------------------------------------------- events
     /// @notice A publisher registered a content. `header` is the NanoTDF header the initial
     /// validator derives the DEK from; `recoveryEnvelope` is the DEK wrapped to the publisher.
@@ -43,6 +68,28 @@ interface IContentRegistry is IReplicaAssignments {
     /// (`address(0)` if no active validator was left to draw).
     event ReplicaRepaired(
         bytes32 indexed contentId, uint256 slot, address indexed previous, address indexed replacement
+    );
+    /// @notice A `Threshold` content's key was dealt: slot i of `members` holds share i + 1, sealed
+    /// in `sealedShares`; any `m` of them recover the key. `seed` = keccak256(blockhash(drawBlock),
+    /// contentId) drew the members.
+    event ThresholdSharesDealt(
+        bytes32 indexed contentId,
+        uint8 m,
+        address[] members,
+        uint256 drawBlock,
+        uint256 seed,
+        bytes commitments,
+        bytes sealedShares
+    );
+    /// @notice Slot `slot` of a `Threshold` content was re-drawn: `replacement` is to be enrolled
+    /// with the fresh share index `index` in place of `previous`.
+    event ThresholdSlotRepaired(
+        bytes32 indexed contentId, uint256 slot, address indexed previous, address indexed replacement, uint16 index
+    );
+    /// @notice `member` holds its enrolled share `index` of slot `slot`; `released`, the member it
+    /// replaced, no longer counts the slot.
+    event ThresholdEnrollmentConfirmed(
+        bytes32 indexed contentId, uint256 slot, address indexed member, uint16 index, address indexed released
     );
     /// @notice `validator` confirmed that it holds the DEK of `contentId` durably.
     event HoldingConfirmed(bytes32 indexed contentId, address indexed validator);
@@ -68,6 +115,17 @@ interface IContentRegistry is IReplicaAssignments {
     error ContentRegistryNotInitialValidator(bytes32 contentId, address account);
     error ContentRegistryReportedUnusable(bytes32 contentId);
     error ContentRegistryInvalidUnusableReason(uint8 reason);
+    /// @notice `register` got a `Threshold` policy, or `registerThreshold` another mode.
+    error ContentRegistryWrongMode(uint64 policyId, ReplicationMode mode);
+    error ContentRegistryNotThresholdMode(bytes32 contentId);
+    error ContentRegistryInvalidDrawBlock(uint256 drawBlock);
+    error ContentRegistryInvalidCommitments();
+    error ContentRegistryInvalidSealedShares();
+    /// @notice Sealed share `slot` is not share slot + 1 addressed to the member drawn for it.
+    error ContentRegistrySealedShareMismatch(uint256 slot);
+    error ContentRegistryNotEnoughValidators(uint256 needed, uint256 available);
+    error ContentRegistryNotEnrolling(bytes32 contentId, uint256 slot);
+    error ContentRegistryNotSlotMember(bytes32 contentId, uint256 slot, address account);
 
     // ---------------------------------------------------------------- functions
     /// @notice Registers a content under one of the caller's policies (the upload TX).
@@ -86,6 +144,33 @@ interface IContentRegistry is IReplicaAssignments {
         bytes calldata header,
         bytes calldata recoveryEnvelope
     ) external returns (bytes32 contentId);
+
+    /// @notice Registers a `Threshold` content in one transaction: the members are drawn by stake
+    /// from keccak256(blockhash(drawBlock), contentId), and the registration is accepted only if
+    /// sealed share i is share i + 1 addressed to the member drawn for slot i.
+    /// The publisher may go offline afterwards. Each member's slot counts in `assignedReplicas`.
+    /// @dev The publisher computes the same draw off chain before sealing; its only freedom is the
+    /// choice of one of 64 blocks (and re-encrypting to a new CID), see docs/threshold.md.
+    /// @return contentId keccak256(cid).
+    function registerThreshold(ThresholdRegistration calldata registration) external returns (bytes32 contentId);
+
+    /// @notice Re-draws every slot of a `Threshold` content whose member is no longer active, each
+    /// with a fresh share index. The member being replaced keeps counting the slot until its
+    /// replacement confirms enrollment; an unconfirmed replacement that left is replaced in turn.
+    /// Callable by anyone.
+    /// @param slots The current slots (checked against the stored commitment).
+    /// @return repaired The slots after the repair.
+    function repairThreshold(bytes32 contentId, ThresholdSlot[] calldata slots)
+        external
+        returns (ThresholdSlot[] memory repaired);
+
+    /// @notice The caller, the active member of slot `slot` being enrolled, confirms it holds its
+    /// share (checked against the commitments off chain); the member it replaced is released.
+    /// @param slots The current slots (checked against the stored commitment).
+    function confirmEnrollment(bytes32 contentId, ThresholdSlot[] calldata slots, uint256 slot) external;
+
+    /// @notice Whether `slots` are the current slots of `Threshold` content `contentId`.
+    function isThresholdSlots(bytes32 contentId, ThresholdSlot[] calldata slots) external view returns (bool);
 
     /// @notice Confirms that the caller, an active validator, durably holds the DEKs of
     /// `contentIds` (1–500 per batch).

@@ -25,7 +25,8 @@ interface IPolicyRegistry {
     /// @param notBefore Start of the validity window (0 = open start).
     /// @param notAfter End of the validity window, inclusive (0 = open end).
     /// @param mode Replication mode; fixed once the policy exists.
-    /// @param k Replica count for `Stake`/`Xor` (1–16); 0 for `All`/`Explicit`. Fixed.
+    /// @param k Replica count for `Stake`/`Xor` (1–16); for `Threshold` (m, n) packed as
+    /// (m − 1) << 4 | (n − 1) with 2 ≤ m ≤ n ≤ 16 (`thresholdOf`); 0 for `All`/`Explicit`. Fixed.
     /// @param explicitMembers `Explicit`: 1–32 distinct non-zero validator node accounts;
     /// other modes: empty.
     struct PolicyInput {

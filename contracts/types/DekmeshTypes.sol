@@ -11,7 +11,17 @@ enum ReplicationMode {
     /// The k active validators closest to the content id by XOR distance (computed off chain).
     Xor,
     /// The validators the publisher lists.
-    Explicit
+    Explicit,
+    /// n members drawn by stake at registration each hold one share of the content's key; any m
+    /// of them serve a reader together (docs/threshold.md). `k` packs (m, n), see `thresholdOf`.
+    Threshold
+}
+
+/// @notice threshold(m, n) as a policy's one-byte `k`: (m − 1) << 4 | (n − 1), so 2 ≤ m ≤ n ≤ 16
+/// fits the byte every other mode uses for its replica count, and policies keep one slot.
+function thresholdOf(uint8 k) pure returns (uint256 m, uint256 n) {
+    m = uint256(k >> 4) + 1;
+    n = uint256(k & 0x0f) + 1;
 }
 
 /// @notice Why an access decision came out the way it did. The numeric values are a stable

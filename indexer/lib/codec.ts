@@ -4,9 +4,9 @@ import { CID } from "multiformats/cid";
 import { base58btc } from "multiformats/bases/base58";
 import { hexToBytes, keccak256, type Hex } from "viem";
 
-/** contracts/types/DekmeshTypes.sol ReplicationMode, by numeric value. */
-export const REPLICATION_MODES = ["all", "stake", "xor", "explicit"] as const;
-export type ReplicationModeName = (typeof REPLICATION_MODES)[number];
+import { REPLICATION_MODES, type ReplicationModeName } from "../../node/protocol/limits.js";
+
+export { REPLICATION_MODES, type ReplicationModeName };
 
 /** IAttributeRegistry.AttributeRule, by numeric value. */
 export const ATTRIBUTE_RULES = ["allOf", "anyOf", "hierarchy"] as const;

@@ -42,6 +42,7 @@ ${POLICY_TERMS_HELP}`,
     if (terms.replication === undefined) {
       const current = await (await openIndexer(settings)).policy(id);
       if (current.mode === "explicit") throw new UsageError(`policy ${id} replicates to explicit members: restate them with --replication explicit:ADDR,…`);
+      if (current.mode === "threshold") throw new UsageError(`policy ${id} is a threshold policy, which this CLI cannot update yet (issue #24)`);
       terms.replication = current.mode === "all" ? "all" : (`${current.mode}:${current.k}` as const);
     }
     const version = await withClient(settings, (client) => client.policies.update(id, terms));

@@ -18,7 +18,7 @@ export const MIN_THRESHOLD = 2;
 export const MAX_THRESHOLD_MEMBERS = 16;
 
 /** ReplicationMode in contracts/types/DekmeshTypes.sol, by its numeric value. */
-export const REPLICATION_MODES = ["all", "stake", "xor", "explicit"] as const;
+export const REPLICATION_MODES = ["all", "stake", "xor", "explicit", "threshold"] as const;
 export type ReplicationModeName = (typeof REPLICATION_MODES)[number];
 
 /** ValidatorStatus in contracts/types/DekmeshTypes.sol, by its numeric value. */

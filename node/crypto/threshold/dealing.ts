@@ -8,7 +8,7 @@
 import { p256_FROST } from "@noble/curves/nist.js";
 import { randomBytes as systemRandomBytes } from "node:crypto";
 import { P256PrivateKey } from "../keys/p256.js";
-import { sealShare } from "./sealedShare.js";
+import { sealShare, type ShareRecipient } from "./sealedShare.js";
 import { checkThresholdParameters, identifier, type Share } from "./shares.js";
 
 /** A source of uniform random bytes; tests pass a seeded one to get known answers. */
@@ -48,7 +48,7 @@ export function dealShares({ m, n, randomBytes = systemRandomBytes }: DealShares
 export interface DealSealedSharesParameters {
   m: number;
   /** The drawn members in slot order: slot i (1-based) receives share i. */
-  members: readonly { kasPublicKey: Uint8Array }[];
+  members: readonly ShareRecipient[];
   contentId: Uint8Array;
   randomBytes?: RandomBytes;
 }
@@ -65,7 +65,7 @@ export function dealSealedShares(params: DealSealedSharesParameters): DealSealed
   const n = params.members.length;
   const { contentKey, commitments, shares } = dealShares({ m: params.m, n, randomBytes: params.randomBytes });
   try {
-    const sealedShares = shares.map((share, slot) => sealShare({ share, contentId: params.contentId, kasPublicKey: params.members[slot]!.kasPublicKey }));
+    const sealedShares = shares.map((share, slot) => sealShare({ share, contentId: params.contentId, member: params.members[slot]! }));
     return { contentKey, commitments, sealedShares };
   } finally {
     for (const share of shares) share.value.fill(0);

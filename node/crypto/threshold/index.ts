@@ -22,7 +22,7 @@ export {
   type DealSharesReturnType,
   type RandomBytes,
 } from "./dealing.js";
-export { SEALED_SHARE_LENGTH, decodeSealedShare, openSealedShare, sealShare } from "./sealedShare.js";
+export { SEALED_SHARE_LENGTH, decodeSealedShare, openSealedShare, sealShare, type ShareRecipient } from "./sealedShare.js";
 export { SHARE_ANSWER_LENGTH, answerShare, openShareAnswer, type OpenShareAnswerParameters } from "./shareAnswer.js";
 export { checkThresholdHeader, combineShares, deriveThresholdDek } from "./combine.js";
 export {

@@ -5,6 +5,7 @@
  */
 import type { Hex } from "viem";
 import type { DekSource } from "../store/index.js";
+import { invalidArgument } from "../store/codec.js";
 import { failureCode } from "./puller.js";
 import type { ReplicationContext, StoredContent } from "./types.js";
 
@@ -33,6 +34,7 @@ export class DekKeeper {
    */
   async store(content: StoredContent, dek: Uint8Array, source: DekSource): Promise<boolean> {
     const { mode } = content;
+    if (mode === "threshold") throw invalidArgument("mode", "a threshold content has no DEK to store", { contentId: content.contentId });
     const added = await this.#ctx.components.store.putDek(content.contentId, dek, { policyId: content.policyId, mode, source });
     if (mode === "stake" || mode === "explicit") this.#ctx.components.notifyHoldings();
     else this.provide(content.contentId);

@@ -9,11 +9,12 @@ import { toBlob, toInteger, toSeconds, invalidArgument, type BytesLike, type Hex
 import { bytesToHex } from "viem";
 import type { Committer } from "./committer.js";
 import { CONTENT_ID_LENGTH, DEK_LENGTH, TX_HASH_LENGTH } from "./constants.js";
-import { MAX_CONFIRMATION_BATCH } from "../../protocol/limits.js";
+import { MAX_CONFIRMATION_BATCH, type ReplicationModeName } from "../../protocol/limits.js";
 import { StoreError } from "./errors.js";
 import { openSealed } from "./sealing.js";
 
-export type ReplicationMode = "all" | "stake" | "xor" | "explicit";
+/** The modes whose contents have a DEK to store: threshold members hold shares (docs/threshold.md). */
+export type ReplicationMode = Exclude<ReplicationModeName, "threshold">;
 /** How this node obtained the DEK. */
 export type DekSource = "initial" | "replicated" | "recovered";
 

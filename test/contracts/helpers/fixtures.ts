@@ -21,6 +21,7 @@ export enum Mode {
   Stake = 1,
   Xor = 2,
   Explicit = 3,
+  Threshold = 4,
 }
 
 /** A fresh compressed P-256 public key, as validators publish for their KAS key. */

@@ -11,6 +11,8 @@ import {
   MAX_CONFIRMATION_BATCH,
   MAX_REPAIR_BATCH,
   MAX_REPLICATION_FACTOR,
+  MAX_THRESHOLD_MEMBERS,
+  MIN_THRESHOLD,
   NOT_ACTIVE_ERRORS,
   REPLICATION_MODES,
   VALIDATOR_STATUSES,
@@ -44,6 +46,8 @@ describe("protocol limits match the contracts", () => {
     assert.equal(BigInt(MAX_CONFIRMATION_BATCH), constant("ContentRegistry.sol", "MAX_BATCH"));
     assert.equal(BigInt(MAX_REPAIR_BATCH), constant("ContentRegistry.sol", "MAX_REPAIR_BATCH"));
     assert.equal(MAX_REPLICATION_FACTOR, constant("PolicyRegistry.sol", "MAX_REPLICATION_FACTOR"));
+    assert.equal(BigInt(MIN_THRESHOLD), constant("PolicyRegistry.sol", "MIN_THRESHOLD"));
+    assert.equal(BigInt(MAX_THRESHOLD_MEMBERS), constant("PolicyRegistry.sol", "MAX_THRESHOLD_MEMBERS"));
   });
 
   it("enums, by numeric value", () => {

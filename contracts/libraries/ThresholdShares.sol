@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {IContentRegistry} from "../interfaces/IContentRegistry.sol";
+
+/// @title ThresholdShares
+/// @notice What the content registry checks of a `Threshold` registration without doing any
+/// elliptic-curve arithmetic: the draw's seed, the shape of the Feldman commitments, and that
+/// every sealed share is addressed to the member drawn for its slot (docs/threshold.md). The
+/// members check the shares themselves against the commitments before they confirm.
+library ThresholdShares {
+    /// @dev Blocks back the publisher may pick its draw block from (its only grinding freedom).
+    uint256 internal constant DRAW_WINDOW = 64;
+    uint256 internal constant COMMITMENT_BYTES = 33;
+    /// @dev version 1 + uint16 index 2 + member 20 + KID 8 + ephemeral key 33 + AES-GCM(share) 48
+    /// (node/crypto/threshold/sealedShare.ts).
+    uint256 internal constant SEALED_SHARE_BYTES = 112;
+    uint8 internal constant SEALED_SHARE_VERSION = 1;
+
+    /// @dev keccak256(blockhash(drawBlock), contentId) for a block among the last 64.
+    function drawSeed(uint256 drawBlock, bytes32 contentId) internal view returns (uint256) {
+        if (drawBlock >= block.number || drawBlock + DRAW_WINDOW < block.number) {
+            revert IContentRegistry.ContentRegistryInvalidDrawBlock(drawBlock);
+        }
+        return uint256(keccak256(abi.encode(blockhash(drawBlock), contentId)));
+    }
+
+    /// @dev m compressed points (prefix 02 or 03); whether they lie on P-256 the members check.
+    function checkCommitments(bytes calldata commitments, uint256 m) internal pure {
+        if (commitments.length != m * COMMITMENT_BYTES) revert IContentRegistry.ContentRegistryInvalidCommitments();
+        for (uint256 offset; offset < commitments.length; offset += COMMITMENT_BYTES) {
+            bytes1 prefix = commitments[offset];
+            if (prefix != 0x02 && prefix != 0x03) revert IContentRegistry.ContentRegistryInvalidCommitments();
+        }
+    }
+
+    /// @dev Sealed share i must be version 1, index i + 1, addressed to members[i]. Its KID is
+    /// not looked up (five registry calls cost ≈ 12,500 gas): a share sealed to a key the member
+    /// does not hold hurts only the publisher, and the member reports it like an unusable header.
+    function checkSealedShares(bytes calldata sealedShares, address[] memory members) internal pure {
+        if (sealedShares.length != members.length * SEALED_SHARE_BYTES) {
+            revert IContentRegistry.ContentRegistryInvalidSealedShares();
+        }
+        for (uint256 i; i < members.length; ++i) {
+            uint256 offset = i * SEALED_SHARE_BYTES;
+            bool addressed = uint8(sealedShares[offset]) == SEALED_SHARE_VERSION
+                && uint16(bytes2(sealedShares[offset + 1:offset + 3])) == i + 1
+                && address(bytes20(sealedShares[offset + 3:offset + 23])) == members[i];
+            if (!addressed) revert IContentRegistry.ContentRegistrySealedShareMismatch(i);
+        }
+    }
+
+    /// @dev Commitment to a content's slots (record bits 191..96, as for a stake(k) set).
+    function commit(bytes32 contentId, IContentRegistry.ThresholdSlot[] memory slots) internal pure returns (uint96) {
+        return uint96(uint256(keccak256(abi.encode(contentId, slots))));
+    }
+}
