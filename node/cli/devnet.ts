@@ -12,16 +12,11 @@
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
-import { createPublicClient, createWalletClient, http, keccak256, toHex } from "viem";
-import { hardhat } from "viem/chains";
-import { attributeRegistryAbi } from "../chain/abis.js";
-import { devAccount, LOOPBACK, startDevnet, writeEndpoints, DEMO_ACCOUNT_INDEX, type Devnet } from "../devnet/index.js";
+import { LOOPBACK, seedDemoAttribute, startDevnet, writeEndpoints } from "../devnet/index.js";
 import { REPO_ROOT } from "../devnet/paths.js";
 
 const DEVNET_DIR = path.join(REPO_ROOT, ".devnet");
 const VALIDATORS = 4;
-/** The demo attribute: a hierarchy, highest rank first (AttributeRule.Hierarchy = 2). */
-const DEMO_NAMESPACE = { name: "clearance", rule: 2, values: ["topsecret", "secret", "confidential"], granted: 1 };
 
 /** The port if it is free on loopback now, else 0 (any free port). */
 async function preferredPort(port: number): Promise<number> {
@@ -30,20 +25,6 @@ async function preferredPort(port: number): Promise<number> {
     server.once("error", () => resolve(0));
     server.listen(port, LOOPBACK, () => server.close(() => resolve(port)));
   });
-}
-
-/** Account 0 (the deployer) is the demo authority of `clearance`; the demo account holds `secret`. */
-async function seedDemoAttribute(devnet: Devnet): Promise<void> {
-  const authority = devAccount(0);
-  const wallet = createWalletClient({ chain: hardhat, transport: http(devnet.stack.chain.url), account: authority });
-  const reader = createPublicClient({ chain: hardhat, transport: http(devnet.stack.chain.url), pollingInterval: 50 });
-  const address = devnet.stack.deployment.deployment.contracts.AttributeRegistry.address;
-  const send = async (functionName: "createNamespace" | "grant", args: readonly unknown[]) => {
-    const hash = await wallet.writeContract({ address, abi: attributeRegistryAbi, functionName, args } as never);
-    await reader.waitForTransactionReceipt({ hash, pollingInterval: 50 });
-  };
-  await send("createNamespace", [DEMO_NAMESPACE.name, DEMO_NAMESPACE.rule, DEMO_NAMESPACE.values]);
-  await send("grant", [keccak256(toHex(DEMO_NAMESPACE.name)), devAccount(DEMO_ACCOUNT_INDEX).address, DEMO_NAMESPACE.granted, 0n]);
 }
 
 async function main(): Promise<void> {

@@ -11,6 +11,7 @@ export { devAccount, HARDHAT_ACCOUNT_COUNT, HARDHAT_MNEMONIC } from "./accounts.
 export { startChain, type ChainHandle, type StartChainOptions } from "./chain.js";
 export { deployContracts, type DeployContractsOptions, type DevnetDeployment } from "./deploy.js";
 export { readDeploymentFile } from "./deployment.js";
+export { DEMO_NAMESPACE, seedDemoAttribute } from "./demo.js";
 export { fundAccount, type FundAccountParameters, type FundAccountReturnType } from "./fund.js";
 export { DevnetError, type DevnetErrorCode } from "./errors.js";
 export { startIndexer, type IndexedHead, type IndexerHandle, type StartIndexerOptions } from "./indexer.js";
