@@ -78,3 +78,23 @@ export function attributeArg(value: string, what = "an attribute"): string {
   if (!/^[^/\s]+\/[^/\s]+$/.test(value)) throw new UsageError(`${what} is namespace/value (clearance/secret), not ${quoted(value)}`);
   return value;
 }
+
+/** A token amount as people type it (1000, 0.5) or base units with a wei suffix; converted once the token's decimals are known. */
+export interface TokenAmount {
+  toUnits(decimals: number): Promise<bigint>;
+}
+
+export function tokenAmountArg(value: string, what: string): TokenAmount {
+  const wei = /^(\d{1,78})wei$/.exec(value);
+  if (wei === null && !/^\d{1,60}(\.\d{1,18})?$/.test(value)) {
+    throw new UsageError(`${what} is a token amount (1000 or 0.5) or base units with a wei suffix (1000000wei), not ${quoted(value, 40)}`);
+  }
+  if (/^[0.]+(wei)?$/.test(value)) throw new UsageError(`${what} must be more than 0`);
+  return {
+    async toUnits(decimals) {
+      if (wei !== null) return BigInt(wei[1]!);
+      const { parseUnits } = await import("viem");
+      return parseUnits(value, decimals);
+    },
+  };
+}

@@ -1,10 +1,11 @@
-/** `dekmesh attr create|grant|revoke`: attribute namespaces and grants in the AttributeRegistry. */
+/** `dekmesh attr create|grant|revoke|list|show`: attribute namespaces and grants in the AttributeRegistry. */
 import type { AttributeRule } from "../sdk/index.js";
 import { addressArg, attributeArg, timeArg } from "./args.js";
 import { defineCommand, listOf, stringOf, type Command } from "./command.js";
-import { UsageError } from "./exitCodes.js";
+import { CliError, EXIT, UsageError } from "./exitCodes.js";
 import { withClient } from "./network.js";
-import { formatTime } from "./output.js";
+import { listNamespaces, showNamespace } from "./indexerQueries.js";
+import { fields, formatTime, table } from "./output.js";
 
 const RULES: readonly AttributeRule[] = ["allOf", "anyOf", "hierarchy"];
 
@@ -60,4 +61,59 @@ const revoke = defineCommand({
   },
 });
 
-export const attrCommands: Command[] = [create, grant, revoke];
+const list = defineCommand({
+  name: "attr list",
+  summary: "attribute namespaces with their rule, values and authority, from the indexer",
+  help: `usage: dekmesh attr list [--json]`,
+  async run({ settings, out }) {
+    const { namespaces, block } = await listNamespaces(settings.indexerUrl());
+    out.result({ namespaces, block }, () =>
+      namespaces.length === 0
+        ? "no attribute namespaces yet (dekmesh attr create <namespace> --values …)"
+        : table(namespaces, [
+            { header: "NAMESPACE", value: (n) => n.name },
+            { header: "RULE", value: (n) => n.rule },
+            { header: "AUTHORITY", value: (n) => n.authority },
+            { header: "VALUES", value: (n) => n.values.join(", ") },
+          ]),
+    );
+  },
+});
+
+const show = defineCommand({
+  name: "attr show",
+  summary: "one namespace: its values in order and who holds which, from the indexer",
+  help: `usage: dekmesh attr show <namespace> [--json]
+
+Lists the namespace's values (for a hierarchy, the highest rank first) and its live grants.`,
+  positionals: { min: 1, max: 1, names: "<namespace>" },
+  async run({ positionals, settings, out }) {
+    const name = positionals[0]!;
+    const { namespace, grants, block } = await showNamespace(settings.indexerUrl(), name);
+    if (namespace === undefined) {
+      throw new CliError(EXIT.NOT_FOUND, "CLI_UNKNOWN_NAMESPACE", `no attribute namespace ${JSON.stringify(name.slice(0, 64))} (dekmesh attr list shows them)`, { details: { namespace: name } });
+    }
+    out.result({ ...namespace, grants, block }, () =>
+      [
+        fields([
+          ["namespace", namespace.name],
+          ["id", namespace.id],
+          ["rule", namespace.rule],
+          ["authority", namespace.authority],
+          ["values", namespace.values.join(", ")],
+          ["as of", `block ${block}`],
+        ]),
+        "",
+        grants.length === 0
+          ? "no live grants"
+          : table(grants, [
+              { header: "ACCOUNT", value: (g) => g.account },
+              { header: "VALUE", value: (g) => `${namespace.name}/${g.value}` },
+              { header: "EXPIRES", value: (g) => formatTime(BigInt(g.expiresAt)) },
+            ]),
+      ].join("\n"),
+    );
+  },
+});
+
+export const attrCommands: Command[] = [create, grant, revoke, list, show];

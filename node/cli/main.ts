@@ -12,6 +12,7 @@ import { EXIT, exitCodeOf, UsageError, type ExitCode } from "./exitCodes.js";
 import { holdersCommand } from "./holders.js";
 import { Output } from "./output.js";
 import { policyCommands } from "./policy.js";
+import { recoverCommand } from "./recover.js";
 import { uploadCommand } from "./upload.js";
 import { validatorCommands } from "./validator.js";
 
@@ -20,6 +21,7 @@ const COMMANDS: Command[] = [
   decryptCommand,
   holdersCommand,
   auditCommand,
+  recoverCommand,
   ...policyCommands,
   ...attrCommands,
   ...validatorCommands,

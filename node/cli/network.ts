@@ -55,14 +55,14 @@ async function loadDeploymentFile(settings: Settings) {
   }
 }
 
-/** Chain clients acting as `account` (an operator's or a node's). */
-export async function openChain(settings: Settings, account: LocalAccount): Promise<ChainClients> {
+/** Chain clients acting as `account` (an operator's or a node's); read-only without one. */
+export async function openChain(settings: Settings, account?: LocalAccount): Promise<ChainClients> {
   const { createChainClients } = await import("../chain/index.js");
   return createChainClients({
     rpcUrl: settings.rpcUrl(),
     chainId: settings.chainId(),
     deployment: await loadDeploymentFile(settings),
-    account,
+    ...(account !== undefined ? { account } : {}),
     pollingIntervalMs: 100,
   });
 }

@@ -60,11 +60,43 @@ export class Output {
   }
 }
 
-/** Left-aligned columns separated by two spaces. */
-export function table<Row>(rows: readonly Row[], columns: readonly Column<Row>[]): string {
-  const cells = [columns.map((c) => c.header), ...rows.map((row) => columns.map((c) => c.value(row)))];
-  const widths = columns.map((_, i) => Math.max(...cells.map((line) => line[i]!.length)));
-  return cells.map((line) => line.map((cell, i) => (i === line.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ")).join("\n");
+/** The width tables must fit: the terminal's (or COLUMNS), unlimited when stdout is a pipe or file. */
+export function terminalWidth(stream: NodeJS.WriteStream = process.stdout): number {
+  const fromEnv = Number(process.env.COLUMNS);
+  if (Number.isInteger(fromEnv) && fromEnv > 0) return fromEnv;
+  return stream.isTTY && stream.columns > 0 ? stream.columns : Number.POSITIVE_INFINITY;
+}
+
+/** 0x7099…79c8 and 16Uiu2HAm…BECk: addresses, ids and peer ids as the docs show them. */
+export function shorten(cell: string): string {
+  if (/^0x[0-9a-fA-F]{16,}$/.test(cell)) return `${cell.slice(0, 6)}…${cell.slice(-4)}`;
+  if (/^(16Uiu2|12D3Koo|Qm)[1-9A-HJ-NP-Za-km-z]{20,}$/.test(cell)) return `${cell.slice(0, 9)}…${cell.slice(-4)}`;
+  return cell;
+}
+
+const GAP = 2;
+
+/**
+ * Left-aligned columns separated by two spaces, fitted to `width`: too wide, long hex values and
+ * peer ids are shortened first (0x7099…79c8), then the widest columns are cut with "…".
+ */
+export function table<Row>(rows: readonly Row[], columns: readonly Column<Row>[], width = terminalWidth()): string {
+  let cells = [columns.map((c) => c.header), ...rows.map((row) => columns.map((c) => c.value(row)))];
+  const widthsOf = () => columns.map((_, i) => Math.max(...cells.map((line) => line[i]!.length)));
+  const total = (widths: number[]) => widths.reduce((sum, w) => sum + w, 0) + GAP * (widths.length - 1);
+  let widths = widthsOf();
+  if (total(widths) > width) {
+    cells = cells.map((line, r) => (r === 0 ? line : line.map(shorten)));
+    widths = widthsOf();
+  }
+  while (total(widths) > width) {
+    const widest = widths.indexOf(Math.max(...widths));
+    const target = Math.max(columns[widest]!.header.length, widths[widest]! - (total(widths) - width), 6);
+    if (target >= widths[widest]!) break;
+    cells = cells.map((line) => line.map((cell, i) => (i === widest && cell.length > target ? `${cell.slice(0, target - 1)}…` : cell)));
+    widths = widthsOf();
+  }
+  return cells.map((line) => line.map((cell, i) => (i === line.length - 1 ? cell : cell.padEnd(widths[i]!))).join(" ".repeat(GAP)).trimEnd()).join("\n");
 }
 
 /** `key  value` lines, keys aligned. */
@@ -76,6 +108,16 @@ export function fields(entries: readonly [string, string][]): string {
 export function formatTime(unixSeconds: number | bigint): string {
   const n = Number(unixSeconds);
   return n === 0 ? "-" : new Date(n * 1000).toISOString().replace(".000Z", "Z");
+}
+
+/** "in 6 days", "3 hours ago": how far `unixSeconds` is from now, roughly. */
+export function formatRelative(unixSeconds: number | bigint, now = Date.now()): string {
+  const seconds = Number(unixSeconds) - Math.floor(now / 1000);
+  const abs = Math.abs(seconds);
+  const [n, unit] = abs < 90 ? [abs, "second"] : abs < 5400 ? [abs / 60, "minute"] : abs < 129_600 ? [abs / 3600, "hour"] : [abs / 86_400, "day"];
+  const count = Math.round(n);
+  const span = `${count} ${unit}${count === 1 ? "" : "s"}`;
+  return seconds >= 0 ? `in ${span}` : `${span} ago`;
 }
 
 export function formatBytes(n: number): string {

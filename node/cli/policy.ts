@@ -1,10 +1,11 @@
-/** `dekmesh policy create|update|revoke|show`: access policies in the PolicyRegistry. */
+/** `dekmesh policy create|update|revoke|show|list`: access policies in the PolicyRegistry. */
 import type { PolicyInfo } from "../indexer-client/index.js";
-import { policyIdArg } from "./args.js";
-import { defineCommand, type Command } from "./command.js";
+import { addressArg, policyIdArg } from "./args.js";
+import { attributeNames, listPolicies } from "./indexerQueries.js";
+import { defineCommand, stringOf, type Command } from "./command.js";
 import { UsageError } from "./exitCodes.js";
 import { openIndexer, withClient } from "./network.js";
-import { fields, formatTime } from "./output.js";
+import { fields, formatTime, table } from "./output.js";
 import { policyTermsOf, POLICY_TERM_OPTIONS, POLICY_TERMS_HELP } from "./policyTerms.js";
 
 const policyId = (value: string) => policyIdArg(value);
@@ -64,18 +65,20 @@ Revokes your policy <id>. Validators refuse every rewrap for its contents from t
   },
 });
 
-function describe(p: PolicyInfo): string {
+const replicationOf = (p: { mode: string; k: number }) => (p.k > 0 ? `${p.mode}:${p.k}` : p.mode);
+
+function describe(p: PolicyInfo, attributes: string[]): string {
   return fields([
     ["policy", p.id.toString()],
     ["publisher", p.publisher],
     ["version", String(p.version)],
     ["revoked", p.revoked ? "yes" : "no"],
-    ["requires", p.requirements.length === 0 ? "-" : p.requirements.map((r) => `${r.namespace}#${r.value}`).join(", ")],
+    ["requires", attributes.length === 0 ? "-" : attributes.join(", ")],
     ["allowlist", p.allowlist.length === 0 ? "anyone" : p.allowlist.join(", ")],
     ["not before", formatTime(p.notBefore)],
     ["not after", formatTime(p.notAfter)],
-    ["replication", p.k > 0 ? `${p.mode}:${p.k}` : p.mode],
-    ["block", String(p.block.number)],
+    ["replication", replicationOf(p)],
+    ["as of", `block ${p.block.number}`],
   ]);
 }
 
@@ -87,8 +90,49 @@ const show = defineCommand({
   async run({ positionals, settings, out }) {
     const id = policyId(positionals[0]!);
     const policy = await (await openIndexer(settings)).policy(id);
-    out.result(policy, () => describe(policy));
+    const attributes = await attributeNames(settings.indexerUrl(), policy.requirements);
+    out.result({ ...policy, attributes }, () => describe(policy, attributes));
   },
 });
 
-export const policyCommands: Command[] = [create, update, revoke, show];
+const list = defineCommand({
+  name: "policy list",
+  summary: "your policies (or a publisher's, or everyone's), newest first, from the indexer",
+  help: `usage: dekmesh policy list [--publisher <addr> | --all] [--limit <n>] [--json]
+
+  --publisher <addr>     this publisher's policies (default: your account's)
+  --all                  every publisher's
+  --limit <n>            at most n policies, 1-1000 (default 50)`,
+  options: { publisher: { type: "string" }, all: { type: "boolean" }, limit: { type: "string" } },
+  async run({ values, settings, out }) {
+    const given = stringOf(values.publisher);
+    if (given !== undefined && values.all === true) throw new UsageError("--publisher and --all exclude each other");
+    const rawLimit = stringOf(values.limit) ?? "50";
+    if (!/^\d{1,4}$/.test(rawLimit) || Number(rawLimit) < 1 || Number(rawLimit) > 1000) throw new UsageError(`--limit is an integer from 1 to 1000, not ${JSON.stringify(rawLimit.slice(0, 20))}`);
+    let publisher: string | undefined;
+    if (given !== undefined) publisher = addressArg(given, "--publisher");
+    else if (values.all !== true) {
+      const { privateKeyToAccount } = await import("viem/accounts");
+      publisher = privateKeyToAccount(settings.privateKey()).address;
+    }
+    const { policies, block } = await listPolicies(settings.indexerUrl(), publisher, Number(rawLimit));
+    const names = await attributeNames(settings.indexerUrl(), policies.flatMap((p) => p.requirements));
+    let next = 0;
+    const rows = policies.map((p) => ({ ...p, attributes: p.requirements.map(() => names[next++]!) }));
+    out.result({ policies: rows, block }, () =>
+      rows.length === 0
+        ? `no policies${publisher !== undefined ? ` of ${publisher}` : ""} (dekmesh policy create, or upload with --attr, makes one)`
+        : table(rows, [
+            { header: "ID", value: (p) => p.id },
+            ...(publisher === undefined ? [{ header: "PUBLISHER", value: (p: (typeof rows)[number]) => p.publisher }] : []),
+            { header: "VERSION", value: (p) => String(p.version) },
+            { header: "REVOKED", value: (p) => (p.revoked ? "yes" : "no") },
+            { header: "REPLICATION", value: (p) => replicationOf(p) },
+            { header: "NOT AFTER", value: (p) => formatTime(BigInt(p.notAfter)) },
+            { header: "REQUIRES", value: (p) => (p.attributes.length === 0 ? "-" : p.attributes.join(", ")) },
+          ]),
+    );
+  },
+});
+
+export const policyCommands: Command[] = [create, update, revoke, show, list];

@@ -1,19 +1,16 @@
 /**
- * `dekmesh validator run|register|stake|exit|rotate-key`. `run` is the daemon (node/validator).
- * The others are an operator's one-off chain actions for one node, with keys derived from the
- * operator mnemonic and node index (docs/crypto.md): register (sent by the node account),
- * stake, exit and rotate-key (sent by the operator account). They read the same config file
- * and DEKMESH_* variables as `validator run`; flags win.
+ * `dekmesh validator run|register|rotate-key`. `run` is the daemon (node/validator); register
+ * (sent by the node account) and rotate-key (sent by the operator account) are an operator's
+ * one-off chain actions for one node (operator.ts says who they act as). Stake, exit, withdraw
+ * and status are in validatorStake.ts.
  */
 import fs from "node:fs";
 import path from "node:path";
-import type { ChainClients } from "../chain/index.js";
-import type { NodeIdentity } from "../validator/index.js";
-import { defineCommand, listOf, stringOf, type Command, type CommandInput } from "./command.js";
+import { defineCommand, listOf, stringOf, type Command } from "./command.js";
 import { CliError, EXIT, UsageError } from "./exitCodes.js";
-import { openChain } from "./network.js";
 import { fields } from "./output.js";
-import { resolveSettings, NETWORK_OPTIONS, type NetworkFlags, type Settings } from "./settings.js";
+import { IDENTITY_HELP, IDENTITY_OPTIONS, operatorContext } from "./operator.js";
+import { validatorStakeCommands } from "./validatorStake.js";
 
 const run = defineCommand({
   name: "validator run",
@@ -31,96 +28,6 @@ Runs the validator daemon (docs/validator.md). Exit: 0 after a clean stop (SIGIN
     return code === 0 ? EXIT.OK : code === 2 ? EXIT.USAGE : EXIT.UNAVAILABLE;
   },
 });
-
-const IDENTITY_OPTIONS = {
-  config: { type: "string", short: "c" },
-  "mnemonic-file": { type: "string" },
-  "node-index": { type: "string" },
-} as const;
-
-const IDENTITY_HELP = `  -c, --config <file>    the validator's config file (as for validator run)
-  --mnemonic-file <file> the operator mnemonic (DEKMESH_MNEMONIC_FILE; or the config's)
-  --node-index <n>       which node of the operator (DEKMESH_NODE_INDEX; default 0)`;
-
-interface OperatorContext {
-  identity: NodeIdentity;
-  settings: Settings;
-  file: Record<string, unknown>;
-  /** The node account's and the operator account's chain clients. */
-  node(): Promise<ChainClients>;
-  operator(): Promise<ChainClients>;
-}
-
-/** The config file as JSON, with its relative paths resolved against its directory (as node/validator does). */
-function readConfigFile(file: string | undefined): Record<string, unknown> {
-  if (file === undefined) return {};
-  let value: unknown;
-  try {
-    value = JSON.parse(fs.readFileSync(file, "utf8"));
-  } catch (cause) {
-    throw new CliError(EXIT.USAGE, "CLI_CONFIG", `cannot read the config file ${file} as JSON`, { cause });
-  }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new UsageError(`the config file ${file} is not a JSON object`);
-  const config = { ...(value as Record<string, unknown>) };
-  for (const key of ["deployment", "dataDir", "mnemonicFile"]) {
-    if (typeof config[key] === "string") config[key] = path.resolve(path.dirname(path.resolve(file)), config[key] as string);
-  }
-  return config;
-}
-
-async function operatorContext({ values }: CommandInput): Promise<OperatorContext> {
-  const { deriveIdentity } = await import("../validator/index.js");
-  const env = process.env;
-  const file = readConfigFile(stringOf(values.config));
-  const str = (key: string) => (typeof file[key] === "string" ? (file[key] as string) : undefined);
-  // The config file sits between the environment and .devnet/endpoints.json.
-  const flags: NetworkFlags = {};
-  for (const key of Object.keys(NETWORK_OPTIONS) as (keyof typeof NETWORK_OPTIONS)[]) {
-    if (typeof values[key] === "string") flags[key] = values[key] as string;
-  }
-  flags["rpc-url"] ??= env.DEKMESH_RPC_URL ?? str("rpcUrl");
-  flags.deployment ??= env.DEKMESH_DEPLOYMENT ?? str("deployment");
-  flags["indexer-url"] ??= env.DEKMESH_INDEXER_URL ?? str("indexerUrl");
-  if (flags["chain-id"] === undefined && env.DEKMESH_CHAIN_ID === undefined && file.chainId !== undefined) flags["chain-id"] = String(file.chainId);
-  const settings = resolveSettings(flags, env);
-
-  let mnemonic: string | undefined;
-  const mnemonicFile = stringOf(values["mnemonic-file"]) ?? env.DEKMESH_MNEMONIC_FILE;
-  if (mnemonicFile !== undefined) {
-    try {
-      mnemonic = fs.readFileSync(mnemonicFile, "utf8").trim();
-    } catch (cause) {
-      throw new CliError(EXIT.NOT_FOUND, "CLI_MNEMONIC_FILE", `cannot read the mnemonic file ${mnemonicFile}`, { cause });
-    }
-  } else if (env.DEKMESH_MNEMONIC !== undefined) mnemonic = env.DEKMESH_MNEMONIC;
-  else if (str("mnemonic") !== undefined) mnemonic = str("mnemonic");
-  else if (str("mnemonicFile") !== undefined) {
-    try {
-      mnemonic = fs.readFileSync(str("mnemonicFile")!, "utf8").trim();
-    } catch (cause) {
-      throw new CliError(EXIT.NOT_FOUND, "CLI_MNEMONIC_FILE", "cannot read the config's mnemonic file", { cause });
-    }
-  }
-  if (mnemonic === undefined) throw new UsageError("no operator mnemonic: pass --mnemonic-file, set DEKMESH_MNEMONIC_FILE, or use --config");
-  const rawIndex = stringOf(values["node-index"]) ?? env.DEKMESH_NODE_INDEX ?? (file.nodeIndex !== undefined ? String(file.nodeIndex) : "0");
-  if (!/^\d{1,10}$/.test(rawIndex)) throw new UsageError("--node-index must be a non-negative integer");
-  let identity: NodeIdentity;
-  try {
-    identity = deriveIdentity(mnemonic, Number(rawIndex));
-  } catch {
-    // The key layer's message could quote the mnemonic's words; say only what is wrong.
-    throw new UsageError("the operator mnemonic is not a valid BIP-39 mnemonic (or the node index is out of range)");
-  }
-  let node: Promise<ChainClients> | undefined;
-  let operator: Promise<ChainClients> | undefined;
-  return {
-    identity,
-    settings,
-    file,
-    node: () => (node ??= openChain(settings, identity.nodeAccount)),
-    operator: () => (operator ??= openChain(settings, identity.operatorAccount)),
-  };
-}
 
 const register = defineCommand({
   name: "validator register",
@@ -164,73 +71,6 @@ ${IDENTITY_HELP}`,
     });
     const value = { node, operator: ctx.identity.operatorAccount.address, peerId: ctx.identity.peerId, kid: result.kid, transactionHash: result.hash };
     input.out.result(value, () => fields(Object.entries(value)));
-  },
-});
-
-async function parseAmount(clients: ChainClients, raw: string, stakeTokenAbi: typeof import("../chain/index.js").stakeTokenAbi): Promise<{ wei: bigint; decimals: number }> {
-  const decimals = Number(
-    await clients.publicClient.readContract({ address: clients.deployment.addresses.stakeToken, abi: stakeTokenAbi, functionName: "decimals" }),
-  );
-  const { parseUnits } = await import("viem");
-  let wei: bigint;
-  if (/^\d{1,78}wei$/.test(raw)) wei = BigInt(raw.slice(0, -3));
-  else if (/^\d{1,60}(\.\d{1,18})?$/.test(raw)) wei = parseUnits(raw, decimals);
-  else throw new UsageError("--amount must be a token amount (e.g. 1000 or 0.5) or base units with a wei suffix");
-  if (wei === 0n) throw new UsageError("--amount must be positive");
-  return { wei, decimals };
-}
-
-const stakeCommand = defineCommand({
-  name: "validator stake",
-  summary: "deposit stake for the node (from the operator account)",
-  help: `usage: dekmesh validator stake --amount <tokens> [--config <file>] [--json]
-
-The operator approves and deposits stake for the node; at the minimum stake it becomes active.
-  --amount <tokens>      stake token amount (1000, 0.5) or base units (1000000wei)
-${IDENTITY_HELP}`,
-  options: { ...IDENTITY_OPTIONS, amount: { type: "string" } },
-  async run(input) {
-    const raw = stringOf(input.values.amount);
-    if (raw === undefined) throw new UsageError("--amount is required");
-    const ctx = await operatorContext(input);
-    const chain = await import("../chain/index.js");
-    const operator = await ctx.operator();
-    const { wei, decimals } = await parseAmount(operator, raw, chain.stakeTokenAbi);
-    const node = ctx.identity.address;
-    const { formatUnits } = await import("viem");
-    const result = await chain.stake(operator, { node, amount: wei });
-    const after = await chain.getValidator(operator, { node });
-    const value = { node, amount: wei, stake: after.stake, status: after.status, transactionHash: result.hash };
-    input.out.result(value, () =>
-      fields([
-        ["node", node],
-        ["staked", formatUnits(wei, decimals)],
-        ["total stake", formatUnits(after.stake, decimals)],
-        ["status", after.status],
-        ["transaction", result.hash],
-      ]),
-    );
-  },
-});
-
-const exit = defineCommand({
-  name: "validator exit",
-  summary: "take the node out of the active set (it unbonds)",
-  help: `usage: dekmesh validator exit [--config <file>] [--json]
-
-The operator requests the node's exit: it leaves the active set now and unbonds; its replicas
-are repaired to other validators. Stop the daemon only after its pending audit batches are
-on chain (it flushes them on a clean stop).
-${IDENTITY_HELP}`,
-  options: IDENTITY_OPTIONS,
-  async run(input) {
-    const ctx = await operatorContext(input);
-    const chain = await import("../chain/index.js");
-    const node = ctx.identity.address;
-    const result = await chain.requestExit(await ctx.operator(), { node });
-    const after = await chain.getValidator(await ctx.operator(), { node });
-    const value = { node, status: after.status, unbondingEndsAt: after.unbondingEndsAt, transactionHash: result.hash };
-    input.out.result(value, () => fields(Object.entries(value).map(([k, v]) => [k, String(v)])));
   },
 });
 
@@ -278,4 +118,4 @@ ${IDENTITY_HELP}`,
   },
 });
 
-export const validatorCommands: Command[] = [run, register, stakeCommand, exit, rotate];
+export const validatorCommands: Command[] = [run, register, ...validatorStakeCommands, rotate];

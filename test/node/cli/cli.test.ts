@@ -180,6 +180,18 @@ describe("publish and read through the CLI", () => {
     await fails(["attr", "grant", "nosuch/value", address(OUTSIDER), "--key-file", keyFile(AUTHORITY)], 3);
   });
 
+  it("lists namespaces and shows one with its live grants", async () => {
+    const listed = await json<{ namespaces: { name: string; rule: string; values: string[] }[] }>(["attr", "list"]);
+    assert.deepEqual(listed.namespaces.find((n) => n.name === "clearance"), { ...listed.namespaces.find((n) => n.name === "clearance")!, rule: "hierarchy", values: ["topsecret", "secret", "confidential"] });
+    const shown = await json<{ grants: { account: string; value: string }[] }>(["attr", "show", "clearance"]);
+    assert.deepEqual(shown.grants.map((g) => [g.account.toLowerCase(), g.value]), [[address(READER).toLowerCase(), "secret"]], "the outsider's revoked grant is not listed");
+    const human = await dekmesh(["attr", "show", "clearance"], { COLUMNS: "60" });
+    assert.equal(human.code, 0, human.stderr);
+    assert.match(human.stdout, /ACCOUNT\s+VALUE\s+EXPIRES\n0x[0-9a-f]{4}…[0-9a-f]{4}\s+clearance\/secret/, "addresses shortened to fit 60 columns");
+    const missing = await fails(["attr", "show", "clearence"], 3);
+    assert.match(missing.message, /"clearence".*dekmesh attr list/);
+  });
+
   it("uploads a file and prints its CID (the demo account publishes)", async () => {
     const file = path.join(dir, "secret.bin");
     fs.writeFileSync(file, plaintext);
@@ -216,6 +228,20 @@ describe("publish and read through the CLI", () => {
     assert.equal(policy.k, 2);
     assert.equal(policy.requirements.length, 1);
     assert.equal(policy.revoked, false);
+    const human = await dekmesh(["policy", "show", policyId]);
+    assert.match(human.stdout, /requires\s+clearance\/secret\n/, "attributes by name");
+    const mine = await json<{ policies: { id: string; attributes: string[] }[] }>(["policy", "list"]);
+    assert.deepEqual(mine.policies.find((p) => p.id === policyId)?.attributes, ["clearance/secret"]);
+    const others = await json<{ policies: unknown[] }>(["policy", "list", "--publisher", address(OUTSIDER)]);
+    assert.deepEqual(others.policies, []);
+  });
+
+  it("re-seeds the key for the publisher only", async () => {
+    const recovered = await json<{ validator: string; recovered: boolean }>(["recover", cid]);
+    assert.equal(recovered.recovered, true);
+    assert.ok(devnet.endpoints.validators.some((v) => v.address.toLowerCase() === recovered.validator.toLowerCase()));
+    const refused = await fails(["recover", cid, "--key-file", keyFile(READER)], 2);
+    assert.equal(refused.code, "CLIENT_RECOVERY_FAILED");
   });
 
   it("decrypts for a reader with the attribute, to a file and to stdout", async () => {
@@ -299,7 +325,9 @@ describe("validator operator commands", () => {
     await reader.waitForTransactionReceipt({ hash, pollingInterval: 50 });
   });
 
-  it("registers, stakes, rotates the KAS key and exits", async () => {
+  it("registers, stakes, rotates the KAS key, exits and shows the status at each step", async () => {
+    const before = await json<{ status: string; stake: string }>(["validator", "status", "--config", configFile]);
+    assert.deepEqual([before.status, before.stake], ["none", "0"]);
     const registered = await json<{ node: string; kid: string }>(["validator", "register", "--config", configFile, "--multiaddr", "/ip4/127.0.0.1/tcp/9"]);
     assert.equal(registered.node.toLowerCase(), node.toLowerCase());
     const again = await fails(["validator", "register", "--config", configFile], 2);
@@ -309,15 +337,23 @@ describe("validator operator commands", () => {
     const staked = await json<{ status: string; stake: string }>(["validator", "stake", "--config", configFile, "--amount", "1000"]);
     assert.equal(staked.status, "active");
     assert.equal(staked.stake, parseEther("1000").toString());
+    const status = await dekmesh(["validator", "status", node]);
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, /status\s+active\n/);
+    assert.match(status.stdout, /stake\s+1000 [A-Z]+\n/, "stake in tokens, not base units");
 
     const rotated = await json<{ kid: string; previousKid: string }>(["validator", "rotate-key", "--config", configFile]);
     assert.equal(rotated.previousKid, registered.kid);
     assert.notEqual(rotated.kid, registered.kid);
     assert.ok(fs.existsSync(path.join(dir, "validator-7", "store")), "the new key is kept in the node's store");
 
-    const exited = await json<{ status: string }>(["validator", "exit", "--config", configFile]);
-    assert.equal(exited.status, "exiting");
+    const exited = await dekmesh(["validator", "exit", "--config", configFile]);
+    assert.equal(exited.code, 0, exited.stderr);
+    assert.match(exited.stdout, /status\s+exiting\n/);
+    assert.match(exited.stdout, /unbonding ends\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \(in \d+ \w+\)/, "a date, not unix seconds");
     await fails(["validator", "exit", "--config", configFile], 2); // not active any more
+    const early = await fails(["validator", "withdraw", "--config", configFile], 2);
+    assert.match(early.message, /unbonding/i);
   });
 
   it("refuses a missing mnemonic and a node index that is not a number", async () => {
