@@ -278,6 +278,14 @@ contract ValidatorRegistry is IValidatorRegistry, AccessControl, EIP712 {
     }
 
     /// @inheritdoc IValidatorRegistry
+    function leftActiveSetAt(address node) external view returns (uint64) {
+        Validator storage v = _validators[node];
+        if (v.status != ValidatorStatus.Exiting || v.revoked) return 0;
+        // Exiting is entered only from Active, with unbondingEndsAt = exit time + unbondingPeriod.
+        return v.unbondingEndsAt - unbondingPeriod;
+    }
+
+    /// @inheritdoc IValidatorRegistry
     function kasKeyStatus(address node, bytes8 kid) external view returns (uint8) {
         return _kasKeys[node][kid];
     }

@@ -22,11 +22,15 @@ interface IRewrapAuditLog {
     event RewrapBatchRecorded(address indexed validator, uint64 indexed batchId, bytes records);
 
     error RewrapAuditLogValidatorNotActive(address validator);
+    /// @notice An exiting validator's batch has a record served after its exit (plus the grace).
+    error RewrapAuditLogServedAfterExit(address validator, uint64 servedAt, uint64 leftActiveSetAt);
     error RewrapAuditLogBatchOutOfOrder(address validator, uint64 expected, uint64 given);
     /// @notice `length` bytes is not 1–1,000 whole records.
     error RewrapAuditLogInvalidBatch(uint256 length);
 
-    /// @notice Records a batch of rewraps served by the caller, an active validator.
+    /// @notice Records a batch of rewraps served by the caller: an active validator, or one that is
+    /// exiting (not revoked) for records served by the time it left the active set plus
+    /// `EXIT_GRACE`, so no rewrap served before an exit goes unrecorded.
     /// @param batchId Must equal `nextBatchId(msg.sender)`; a replayed batch reverts.
     /// @param records 1–1,000 packed records of 92 bytes each.
     function recordRewraps(uint64 batchId, bytes calldata records) external;

@@ -151,6 +151,10 @@ interface IValidatorRegistry {
     /// @notice The stored record of `node`.
     function validator(address node) external view returns (Validator memory);
 
+    /// @notice When an Exiting, non-revoked node left the active set (Unix seconds); 0 for every
+    /// other node. The audit log accepts such a node's records of rewraps served before then.
+    function leftActiveSetAt(address node) external view returns (uint64);
+
     /// @notice The status of KAS key `kid` of `node`: 0 unknown, 1 valid, 2 revoked.
     function kasKeyStatus(address node, bytes8 kid) external view returns (uint8);
 

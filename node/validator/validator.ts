@@ -233,6 +233,8 @@ async function startRewrap(common: Common, p: RewrapParts): Promise<RewrapServic
       auditLog: p.deployment.addresses.rewrapAuditLog,
       logger: common.logger.child({ component: "rewrap" }),
       onMissingDek: (contentId: Hex) => p.replication.onMissingDek(contentId),
+      // Its status per the last work list (≤ one pass old); before the first, as registered.
+      mayServe: () => p.replication.status === undefined || p.replication.status === "active",
     },
     { cryptoWorkers: common.config.cryptoWorkers },
   );

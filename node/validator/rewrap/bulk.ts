@@ -13,7 +13,7 @@ import type { RewrapErrorCode } from "../../protocol/rewrap/errors.js";
 import { assertBulkRequestShape } from "../../protocol/rewrap/shape.js";
 import { toRewrapError } from "./refusal.js";
 import type { Address, BulkItem, Hex, RewrapBulkAnswer, SignedRewrapBulkRequest } from "../../protocol/rewrap/types.js";
-import { assertFresh, assertUnseen, countRefusal, nowS, refused, rememberNonce, reportMissing, type RewrapContext } from "./context.js";
+import { assertFresh, assertUnseen, countRefusal, nowS, refused, rememberNonce, reportMissing, servableDek, type RewrapContext } from "./context.js";
 
 /** A bulk request whose own checks passed: its digest, signer, and the indices this node serves. */
 export interface VerifiedBulk {
@@ -144,7 +144,7 @@ async function sortByHolding(ctx: RewrapContext, signed: SignedRewrapBulkRequest
   const local: { k: number; dek: Uint8Array }[] = [];
   const missing: number[] = [];
   for (const k of allowed) {
-    const dek = ctx.components.store.getDek(ids[k]!);
+    const dek = servableDek(ctx, ids[k]!);
     if (dek !== undefined) local.push({ k, dek });
     else missing.push(k);
   }

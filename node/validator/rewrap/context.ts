@@ -59,6 +59,12 @@ export function rememberNonce(ctx: RewrapContext, account: Address, nonce: bigin
   if (!ctx.components.store.rememberNonce(account, nonce, expiry)) throw new RewrapError("REWRAP_REPLAYED");
 }
 
+/** The DEK of `contentId` if this node holds it and may serve from it (not after leaving the active set). */
+export function servableDek(ctx: RewrapContext, contentId: Hex): Uint8Array | undefined {
+  const { mayServe, store } = ctx.components;
+  return mayServe === undefined || mayServe() ? store.getDek(contentId) : undefined;
+}
+
 /** Tells the onMissingDek hook (the replication engine's cue); a failing hook is only logged. */
 export function reportMissing(ctx: RewrapContext, contentId: Hex): void {
   const hook = ctx.components.onMissingDek;

@@ -44,6 +44,13 @@ export interface RewrapServiceComponents {
    * the replication engine's cue to pull the DEK if the node is in the replica set.
    */
   onMissingDek?: (contentId: Hex) => void;
+  /**
+   * Whether this node may serve from the DEKs it holds; default always. A validator that left
+   * the active set lost that power: it forwards every request to the content's active holders
+   * and refuses forwarded ones (REWRAP_NOT_HOLDER), so nothing it serves after its exit needs a
+   * record the chain would no longer accept.
+   */
+  mayServe?: () => boolean;
   /** Where signature checks and wraps run; default per `cryptoWorkers`. Not closed by the service. */
   crypto?: RewrapCrypto;
 }

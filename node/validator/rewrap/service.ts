@@ -30,7 +30,7 @@ import { RewrapHasher } from "../../crypto/keys/eip712.js";
 import { RewrapError, type RewrapErrorCode } from "../../protocol/rewrap/errors.js";
 import { assertRewrapRequestShape, assertSessionGrantShape } from "../../protocol/rewrap/shape.js";
 import { serveBulk, verifyBulk, type VerifiedBulk } from "./bulk.js";
-import { assertFresh, assertUnseen, nowS, refused, rememberNonce, reportMissing, type RewrapContext } from "./context.js";
+import { assertFresh, assertUnseen, nowS, refused, rememberNonce, reportMissing, servableDek, type RewrapContext } from "./context.js";
 import { Forwarder } from "./forward.js";
 import {
   resolveOptions,
@@ -216,7 +216,7 @@ export class RewrapService {
         wrappedAhead = undefined;
         envelope = envelopeOf(outcome);
       } else {
-        const dek = store.getDek(request.contentId);
+        const dek = servableDek(ctx, request.contentId);
         if (dek === undefined) {
           reportMissing(ctx, request.contentId);
           if (options.forwarded || ctx.forwarder === undefined) throw new RewrapError("REWRAP_NOT_HOLDER");
@@ -256,7 +256,7 @@ export class RewrapService {
     const { store, access } = this.#ctx.components;
     if (store.nonceSeen(account, request.nonce)) return undefined;
     if (access.cachedAccess(request.contentId, account)?.allowed !== true) return undefined;
-    const dek = store.getDek(request.contentId);
+    const dek = servableDek(this.#ctx, request.contentId);
     return dek === undefined ? undefined : { dek, clientPublicKey: request.clientPublicKey, requestDigest: digest };
   }
 

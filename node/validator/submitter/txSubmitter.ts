@@ -47,6 +47,8 @@ export class TxSubmitter {
   readonly #sender: TxSender;
   #running: Running | undefined;
   #halted: DekmeshError | undefined;
+  /** The holdings lane stopped because the validator is not active (the audit lane goes on). */
+  #holdingsStopped = false;
   #waiters: FlushWaiter[] = [];
 
   constructor(components: TxSubmitterComponents, options: TxSubmitterOptions = {}) {
@@ -97,6 +99,7 @@ export class TxSubmitter {
     }
     this.#sender.open();
     this.#halted = undefined;
+    this.#holdingsStopped = false;
     this.metrics.halted = false;
     const controller = new AbortController();
     const ctx: LaneContext = {
@@ -191,6 +194,18 @@ export class TxSubmitter {
       error instanceof DekmeshError
         ? error
         : new ChainError("CHAIN_RPC", `the ${lane} lane failed unexpectedly`, { cause: error, retryable: false });
+    // A validator that left the active set confirms no more holdings, but the audit log still
+    // takes the records of the rewraps it served before its exit (RewrapAuditLog.EXIT_GRACE):
+    // the audit lane goes on, so no served rewrap is left unrecorded. Flushes stop waiting for
+    // confirmations.
+    if (lane === "holdings" && halted.code === "CHAIN_NOT_ACTIVE") {
+      this.#holdingsStopped = true;
+      this.metrics.lastErrorCode = halted.code;
+      this.metrics.lastErrorAt = Date.now();
+      this.#logger.warn("holding confirmations stopped: the validator is not active; audit batches go on", errorFields(halted));
+      this.#checkWaiters();
+      return;
+    }
     if (this.#halted === undefined) {
       this.#halted = halted;
       this.metrics.halted = true;
@@ -198,7 +213,7 @@ export class TxSubmitter {
       this.metrics.lastErrorAt = Date.now();
       this.#logger.error("tx submitter halted; records stay in the store until it is restarted", { lane, ...errorFields(halted) });
     }
-    // One lane's non-retryable error stops both: the chain refuses a non-active validator on either.
+    // Any other non-retryable error stops both lanes.
     this.#running?.controller.abort(halted);
     this.#rejectWaiters(halted);
   }
@@ -214,7 +229,7 @@ export class TxSubmitter {
       }
       for (const contentId of waiter.holdings) {
         const state = store.getDekInfo(contentId)?.confirmation.state;
-        if (state === "confirmed" || state === undefined || this.#running?.holdings.skipped.has(contentId)) waiter.holdings.delete(contentId);
+        if (state === "confirmed" || state === undefined || this.#holdingsStopped || this.#running?.holdings.skipped.has(contentId)) waiter.holdings.delete(contentId);
         else return true;
       }
       waiter.resolve();

@@ -43,6 +43,7 @@ import {
   type ChainClients,
 } from "../../../node/chain/index.js";
 import { TxSubmitter } from "../../../node/validator/submitter/index.js";
+import type { DekStore } from "../../../node/validator/store/index.js";
 import {
   auditRecord,
   createPolicy,
@@ -310,59 +311,78 @@ describe("validator lifecycle actions", () => {
 });
 
 describe("a validator that leaves the active set", () => {
-  async function haltsWithNotActive(leave: (validator: TestValidator) => Promise<void>, nodeIndex: number, operatorIndex: number) {
+  const nowS = () => Math.floor(Date.now() / 1000);
+
+  async function withSubmitter(nodeIndex: number, operatorIndex: number, run: (validator: TestValidator, submitter: TxSubmitter, store: DekStore) => Promise<void>) {
     const validator = await setupValidator(chain, nodeIndex, operatorIndex);
     const { store } = openStore();
-    const submitter = new TxSubmitter({ clients: validator.node, store }, { auditBatchSize: 5, auditIntervalMs: 50, idlePollMs: 20, minBackoffMs: 20 });
+    const submitter = new TxSubmitter({ clients: validator.node, store }, { auditBatchSize: 5, auditIntervalMs: 50, idlePollMs: 20, minBackoffMs: 20, holdingsIntervalMs: 0 });
     await submitter.start();
     try {
-      await store.appendAudits(Array.from({ length: 10 }, (_, i) => auditRecord(`leave:${nodeIndex}:${i}`)));
-      await submitter.flush();
-      await leave(validator);
-      await store.appendAudits(Array.from({ length: 3 }, (_, i) => auditRecord(`late:${nodeIndex}:${i}`)));
-      submitter.notify();
-      const error = await submitter.flush().then(
-        () => assert.fail("flush should reject"),
-        (e: unknown) => e,
-      );
-      assert.ok(error instanceof ChainError && error.code === "CHAIN_NOT_ACTIVE", String(error));
-      assert.equal(error.retryable, false);
-      assert.equal(error.revert?.errorName, "RewrapAuditLogValidatorNotActive");
-      assert.equal(submitter.halted, error);
-      assert.equal(submitter.metrics.halted, true);
-      assert.equal(submitter.metrics.lastErrorCode, "CHAIN_NOT_ACTIVE");
-      await assert.rejects(submitter.flush(), (e: unknown) => e === error);
-
-      // The late records stay in the outbox, in a batch the chain never saw.
-      const pending = await store.pendingBatches();
-      assert.deepEqual(pending.flatMap((b) => store.batchRecords(b.batchId).map((r) => r.requestDigest)), [0, 1, 2].map((i) => auditRecord(`late:${nodeIndex}:${i}`).requestDigest));
-      const audit = await onChainAudit(validator.node, validator.address);
-      assert.equal(audit.digests.length, 10);
-      await delay(100);
-      assert.equal(submitter.metrics.auditBatchesSent, 2, "nothing more was sent");
+      await run(validator, submitter, store);
     } finally {
       await submitter.stop();
       store.close();
     }
   }
 
-  it("exit: the submitter halts with CHAIN_NOT_ACTIVE and keeps the records", async () => {
-    await haltsWithNotActive((v) => requestExit(v.operator, { node: v.address }).then(() => undefined), 23, 24);
+  /** flush() rejects with the submitter's halting error, which stays; the records it could not send stay in the outbox. */
+  async function haltedFlush(submitter: TxSubmitter, store: DekStore, code: string, errorName: string, unsent: Hex[]) {
+    submitter.notify();
+    const error = await submitter.flush().then(
+      () => assert.fail("flush should reject"),
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof ChainError && error.code === code, String(error));
+    assert.equal(error.retryable, false);
+    assert.equal(error.revert?.errorName, errorName);
+    assert.equal(submitter.halted, error);
+    assert.equal(submitter.metrics.halted, true);
+    await assert.rejects(submitter.flush(), (e: unknown) => e === error);
+    const pending = await store.pendingBatches();
+    assert.deepEqual(pending.flatMap((b) => store.batchRecords(b.batchId).map((r) => r.requestDigest)), unsent);
+  }
+
+  it("exit: rewraps served before the exit still go on chain; one served past the grace stops the audit lane and stays in the outbox", async () => {
+    await withSubmitter(23, 24, async (validator, submitter, store) => {
+      await store.appendAudits(Array.from({ length: 10 }, (_, i) => auditRecord(`leave:${i}`, nowS())));
+      await submitter.flush();
+      const servedBeforeExit = nowS();
+      await requestExit(validator.operator, { node: validator.address });
+      // Served just before the exit, recorded after it: what a busy validator has in its outbox.
+      await store.appendAudits(Array.from({ length: 3 }, (_, i) => auditRecord(`before-exit:${i}`, servedBeforeExit)));
+      submitter.notify();
+      await submitter.flush();
+      assert.equal((await onChainAudit(validator.node, validator.address)).digests.length, 13);
+
+      const late = auditRecord("after-exit", nowS() + 3_600);
+      await store.appendAudit(late);
+      await haltedFlush(submitter, store, "CHAIN_REVERTED", "RewrapAuditLogServedAfterExit", [late.requestDigest]);
+      assert.equal((await onChainAudit(validator.node, validator.address)).digests.length, 13, "nothing more was recorded");
+    });
   });
 
-  it("jail (slash): the same", async () => {
-    await haltsWithNotActive(async (v) => {
+  it("jail (slash): the submitter halts with CHAIN_NOT_ACTIVE and keeps the records", async () => {
+    await withSubmitter(25, 26, async (validator, submitter, store) => {
+      await store.appendAudits(Array.from({ length: 10 }, (_, i) => auditRecord(`jail:${i}`, nowS())));
+      await submitter.flush();
       await sendContractWrite(chain.clients(0), {
         address: chain.deployment.addresses.validatorRegistry,
         abi: validatorRegistryAbi,
         functionName: "slash",
-        args: [v.address, 1n, `0x${"00".repeat(32)}`],
+        args: [validator.address, 1n, `0x${"00".repeat(32)}`],
       });
-      assert.equal((await getValidator(v.node, { node: v.address })).status, "jailed");
-    }, 25, 26);
+      assert.equal((await getValidator(validator.node, { node: validator.address })).status, "jailed");
+      const late = Array.from({ length: 3 }, (_, i) => auditRecord(`jailed:${i}`, nowS()));
+      await store.appendAudits(late);
+      await haltedFlush(submitter, store, "CHAIN_NOT_ACTIVE", "RewrapAuditLogValidatorNotActive", late.map((r) => r.requestDigest));
+      assert.equal((await onChainAudit(validator.node, validator.address)).digests.length, 10);
+      await delay(100);
+      assert.equal(submitter.metrics.auditBatchesSent, 2, "nothing more was sent");
+    });
   });
 
-  it("holder confirmations of a validator that is not active halt the same way", async () => {
+  it("holder confirmations of an exiting validator stop; its audit batches go on", async () => {
     const validator = await setupValidator(chain, 27, 28);
     const publisher = chain.clients(29);
     const policyId = await createPolicy(publisher, "explicit", 0, [validator.address]);
@@ -370,14 +390,23 @@ describe("a validator that leaves the active set", () => {
     await requestExit(validator.operator, { node: validator.address });
     const { store } = openStore();
     await store.putDek(contentId, new Uint8Array(32).fill(3), { policyId, mode: "explicit", source: "initial" });
-    const submitter = new TxSubmitter({ clients: validator.node, store }, { holdingsIntervalMs: 0, idlePollMs: 20 });
+    const submitter = new TxSubmitter({ clients: validator.node, store }, { holdingsIntervalMs: 0, idlePollMs: 20, auditIntervalMs: 50 });
     await submitter.start();
     try {
-      await assert.rejects(submitter.flush(), (e: unknown) => e instanceof ChainError && e.code === "CHAIN_NOT_ACTIVE" && e.revert?.errorName === "ContentRegistryValidatorNotActive");
+      for (let i = 0; i < 500 && submitter.metrics.lastErrorCode !== "CHAIN_NOT_ACTIVE"; i++) await delay(20);
+      assert.equal(submitter.metrics.lastErrorCode, "CHAIN_NOT_ACTIVE", "the confirmation was refused");
+      await submitter.flush();
       assert.equal(store.getDekInfo(contentId)!.confirmation.state, "pending");
+      assert.equal(submitter.halted, undefined);
+      const record = auditRecord("served-before-exit", Math.floor(Date.now() / 1000) - 1);
+      await store.appendAudit(record);
+      submitter.notify();
+      await submitter.flush();
+      assert.deepEqual((await onChainAudit(validator.node, validator.address)).digests, [record.requestDigest]);
     } finally {
       await submitter.stop();
       store.close();
     }
   });
 });
+

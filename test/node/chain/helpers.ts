@@ -136,12 +136,12 @@ export async function registerContent(publisher: ChainClients, policyId: bigint,
 const hash = (text: string): Hex => `0x${createHash("sha256").update(text).digest("hex")}`;
 
 /** An audit record whose request digest identifies it (`label` must be unique). */
-export function auditRecord(label: string) {
+export function auditRecord(label: string, servedAt = 1_800_000_000) {
   return {
     contentId: hash(`content:${label}`),
     requester: hash(`reader:${label}`).slice(0, 42) as Address,
     requestDigest: hash(`digest:${label}`),
-    servedAt: 1_800_000_000,
+    servedAt,
   };
 }
 
