@@ -325,6 +325,48 @@ export const replicaRepair = onchainTable(
   }),
 );
 
+/**
+ * A threshold(m, n) content's dealing (ThresholdSharesDealt, emitted after ContentRegistered):
+ * the m Feldman commitments readers check shares against (C_0 is the content key the header is
+ * made against) and the draw its members came from (docs/threshold.md).
+ */
+export const thresholdDealing = onchainTable("threshold_dealing", (t) => ({
+  contentId: t.hex().primaryKey(),
+  m: t.integer().notNull(),
+  n: t.integer().notNull(),
+  /** m compressed P-256 points, 33 bytes each, C_0 first. */
+  commitments: t.hex().notNull(),
+  drawBlock: t.bigint().notNull(),
+  seed: t.bigint().notNull(),
+  dealtBlock: t.int8({ mode: "bigint" }).notNull(),
+  dealtAt: t.int8({ mode: "bigint" }).notNull(),
+}));
+
+/**
+ * The current slots of a threshold content, as ContentRegistry commits to them: the member, the
+ * index (x) of the share it holds, and while it is being enrolled the member it replaces
+ * (`previous`, null once ThresholdEnrollmentConfirmed). The dealt share sealed to the member is
+ * kept for the slots nobody repaired; an enrolled member got its share from the others.
+ */
+export const thresholdSlot = onchainTable(
+  "threshold_slot",
+  (t) => ({
+    contentId: t.hex().notNull(),
+    slot: t.integer().notNull(),
+    member: t.hex().notNull(),
+    shareIndex: t.integer().notNull(),
+    previous: t.hex(),
+    sealedShare: t.hex(),
+    assignedBlock: t.int8({ mode: "bigint" }).notNull(),
+    assignedAt: t.int8({ mode: "bigint" }).notNull(),
+    enrolledBlock: t.int8({ mode: "bigint" }),
+  }),
+  (table) => ({
+    pk: primaryKey({ columns: [table.contentId, table.slot] }),
+    memberIndex: index().on(table.member),
+  }),
+);
+
 /** Validators that confirmed holding a content's DEK (HoldingConfirmed). */
 export const holding = onchainTable(
   "holding",
@@ -456,6 +498,11 @@ export const contentRelations = relations(content, ({ one, many }) => ({
   replicaSlots: many(replicaSlot),
   repairs: many(replicaRepair),
   holdings: many(holding),
+  thresholdDealing: one(thresholdDealing, { fields: [content.contentId], references: [thresholdDealing.contentId] }),
+  thresholdSlots: many(thresholdSlot),
+}));
+export const thresholdSlotRelations = relations(thresholdSlot, ({ one }) => ({
+  content: one(content, { fields: [thresholdSlot.contentId], references: [content.contentId] }),
 }));
 export const replicaSlotRelations = relations(replicaSlot, ({ one }) => ({
   content: one(content, { fields: [replicaSlot.contentId], references: [content.contentId] }),

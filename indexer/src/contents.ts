@@ -1,5 +1,6 @@
 // ContentRegistry: registrations, stake-drawn replica sets and their repairs, holder
 // confirmations, and initial validators' verdicts on unusable contents.
+import type { Context } from "ponder:registry";
 import { on } from "./on.js";
 import { content, holding, replicaRepair, replicaSet, replicaSlot } from "ponder:schema";
 import { zeroAddress, type Hex } from "viem";
@@ -65,19 +66,28 @@ on("ContentRegistry:ReplicaRepaired", async ({ event, context }) => {
   });
 });
 
-on("ContentRegistry:HoldingConfirmed", async ({ event, context }) => {
-  const { contentId, validator } = event.args;
-  await context.db
+/** One more confirmation that `validator` holds what a content needs of it (its DEK, or its threshold share). */
+export async function recordHolding(
+  db: Context<"ContentRegistry:HoldingConfirmed">["db"],
+  contentId: Hex,
+  validator: Hex,
+  block: { number: bigint; timestamp: bigint },
+): Promise<void> {
+  await db
     .insert(holding)
     .values({
       contentId,
       validator,
-      firstConfirmedBlock: event.block.number,
-      firstConfirmedAt: event.block.timestamp,
-      lastConfirmedBlock: event.block.number,
+      firstConfirmedBlock: block.number,
+      firstConfirmedAt: block.timestamp,
+      lastConfirmedBlock: block.number,
       confirmations: 1,
     })
-    .onConflictDoUpdate((row) => ({ lastConfirmedBlock: event.block.number, confirmations: row.confirmations + 1 }));
+    .onConflictDoUpdate((row) => ({ lastConfirmedBlock: block.number, confirmations: row.confirmations + 1 }));
+}
+
+on("ContentRegistry:HoldingConfirmed", async ({ event, context }) => {
+  await recordHolding(context.db, event.args.contentId, event.args.validator, event.block);
 });
 
 // The initial validator found that nobody can derive the DEK from the header. The chain released

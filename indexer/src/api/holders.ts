@@ -1,6 +1,8 @@
 // GET /holders/:cid — who can serve a content's DEK now, and who should fetch it. For a content
 // its initial validator reported unusable (nobody can derive the DEK from its header) the answer
-// says so in `content.unusable` and lists nobody: validators no longer replicate it.
+// says so in `content.unusable` and lists nobody: validators no longer replicate it. For a
+// threshold(m, n) content the members are listed with the index of the share each holds, and
+// `replication.threshold` carries m, n, the commitments and the slots (docs/threshold.md).
 import type { Hono } from "hono";
 import type { Hex } from "viem";
 import { allReplicaSet, xorReplicaSet } from "../../../node/protocol/placement.js";
@@ -32,6 +34,8 @@ function replicaSetOf(data: HoldersData, contentId: Hex): (Hex | null)[] {
       return xorReplicaSet(contentId, data.active, c.k).map((v) => v.node);
     case "all":
       return allReplicaSet(data.active).map((v) => v.node);
+    case "threshold":
+      return data.thresholdSlots.map((s) => s.member);
   }
 }
 
@@ -48,13 +52,15 @@ async function loadHolders(db: Reader, contentId: Hex): Promise<{ version: Versi
     const current = states.get(node);
     if (current === undefined || STATE_RANK[state] < STATE_RANK[current]) states.set(node, state);
   };
-  const memberState: HolderState = c.mode === "stake" || c.mode === "explicit" ? "assigned" : "computed";
+  const memberState: HolderState = c.mode === "stake" || c.mode === "explicit" || c.mode === "threshold" ? "assigned" : "computed";
   for (const node of replicaSet) if (node) offer(node, memberState);
   offer(c.initialValidator, "initial");
   for (const h of row.holdings) offer(h.validator, "confirmed");
 
   const members = new Set(replicaSet.filter((n): n is Hex => n !== null));
   const confirmedAt = new Map(row.holdings.map((h) => [h.validator, h.firstConfirmedBlock]));
+  // A threshold member serves its own share: a reader asks m of them, each for its index.
+  const shareIndexes = c.mode === "threshold" ? new Map(row.thresholdSlots.map((s) => [s.member, s.index])) : undefined;
   // Only active validators serve or pull; everything else is dropped here.
   const holders = row.active
     .filter((v) => unusable === null && states.has(v.node))
@@ -70,11 +76,14 @@ async function loadHolders(db: Reader, contentId: Hex): Promise<{ version: Versi
       kasPublicKey: v.kasPublicKey,
       stake: v.stake,
       weight: v.weight,
+      ...(shareIndexes && { shareIndex: shareIndexes.get(v.node) ?? null }),
     }))
     .sort((a, b) => STATE_RANK[a.state] - STATE_RANK[b.state] || (a.node < b.node ? -1 : 1));
 
   const { mode, k, explicitMembers: _members, ...content } = registered;
-  return { version, value: { body: stringify({ content: { ...content, unusable }, replication: { mode, k, replicaSet }, holders }) } };
+  const threshold = row.threshold && { ...row.threshold, slots: row.thresholdSlots };
+  const replication = { mode, k, replicaSet, ...(threshold && { threshold }) };
+  return { version, value: { body: stringify({ content: { ...content, unusable }, replication, holders }) } };
 }
 
 const cache = new VersionedCache<Found>(["validators", "policies", "contents"]);

@@ -12,6 +12,8 @@ import {
   policy,
   replicaSlot,
   rewrapBatch,
+  thresholdDealing,
+  thresholdSlot,
   validator,
 } from "ponder:schema";
 import { sql } from "ponder";
@@ -58,13 +60,28 @@ export interface HoldersData {
     /** Set once the initial validator reported the content unusable (ContentReportedUnusable). */
     unusableReason: string | null;
     unusableBlock: number | null;
-    mode: "all" | "stake" | "xor" | "explicit";
+    mode: "all" | "stake" | "xor" | "explicit" | "threshold";
     k: number;
     explicitMembers: Hex[];
   } | null;
   active: ValidatorJson[];
   holdings: { validator: Hex; firstConfirmedBlock: number }[];
   slots: (Hex | null)[];
+  /** A threshold content's dealing (null for the other modes). */
+  threshold: { m: number; n: number; commitments: Hex } | null;
+  /**
+ * A threshold content's slots in order: member, share index, the member it replaces while
+ * enrolling, and the dealt share sealed to the member (null once the slot was repaired).
+ */
+  thresholdSlots: ThresholdSlotJson[];
+}
+
+export interface ThresholdSlotJson {
+  slot: number;
+  member: Hex;
+  index: number;
+  previous: Hex | null;
+  sealedShare: Hex | null;
 }
 
 export function readHolders(db: Reader, contentId: Hex): Promise<{ version: Version; row: HoldersData }> {
@@ -79,7 +96,13 @@ export function readHolders(db: Reader, contentId: Hex): Promise<{ version: Vers
        (SELECT coalesce(json_agg(json_build_object('validator', h.validator, 'firstConfirmedBlock', h.first_confirmed_block)), '[]')
          FROM ${holding} h WHERE h.content_id = ${contentId}) AS holdings,
        (SELECT coalesce(json_agg(s.validator ORDER BY s.slot), '[]')
-         FROM ${replicaSlot} s WHERE s.content_id = ${contentId}) AS slots`,
+         FROM ${replicaSlot} s WHERE s.content_id = ${contentId}) AS slots,
+       (SELECT json_build_object('m', d.m, 'n', d.n, 'commitments', d.commitments)
+         FROM ${thresholdDealing} d WHERE d.content_id = ${contentId}) AS threshold,
+       (SELECT coalesce(json_agg(json_build_object('slot', t.slot, 'member', t.member, 'index', t.share_index, 'previous', t.previous,
+             'sealedShare', t.sealed_share)
+           ORDER BY t.slot), '[]')
+         FROM ${thresholdSlot} t WHERE t.content_id = ${contentId}) AS "thresholdSlots"`,
   );
 }
 

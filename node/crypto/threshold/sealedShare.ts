@@ -20,15 +20,17 @@ import { eciesOpen, eciesSeal } from "../envelopes/ecies.js";
 import { bytesEqual, concatBytes, u16be, utf8 } from "../keys/bytes.js";
 import { addressToBytes, sameAddress, toChecksumAddress, type Address } from "../keys/ethereum.js";
 import { isAddress } from "../../protocol/ids.js";
+import { SEALED_SHARE_LENGTH } from "../../protocol/threshold.js";
 import { KasKeyRing } from "../keys/keyring.js";
 import { kasKeyId } from "../keys/kid.js";
 import type { P256PrivateKey } from "../keys/p256.js";
 import { ThresholdError } from "./errors.js";
 import { checkShareIndex, SHARE_LENGTH, type Share } from "./shares.js";
 
+export { SEALED_SHARE_LENGTH };
+
 export const SEALED_SHARE_VERSION = 1;
 const CLEAR_LENGTH = 1 + 2 + 20 + 8;
-export const SEALED_SHARE_LENGTH = CLEAR_LENGTH + 33 + 48;
 const DOMAIN = utf8("dekmesh/threshold/sealed-share/v1");
 
 /** The clear part (version, index, member, KID) followed by the content id. */

@@ -9,7 +9,7 @@
 import { p256, p256_FROST } from "@noble/curves/nist.js";
 import { MAX_THRESHOLD_MEMBERS, MIN_THRESHOLD } from "../../protocol/limits.js";
 import { concatByteArrays } from "../keys/bytes.js";
-import { P256_PUBLIC_KEY_LENGTH } from "../keys/p256.js";
+import { COMMITMENT_LENGTH, isThreshold } from "../../protocol/threshold.js";
 import { ThresholdError } from "./errors.js";
 
 export const SHARE_LENGTH = 32;
@@ -27,7 +27,7 @@ export interface Share {
 
 /** Throws THRESHOLD_INVALID_ARGUMENT unless 2 ≤ m ≤ n ≤ 16. */
 export function checkThresholdParameters(m: number, n: number): void {
-  if (!Number.isInteger(m) || !Number.isInteger(n) || m < MIN_THRESHOLD || m > n || n > MAX_THRESHOLD_MEMBERS) {
+  if (!isThreshold(m, n)) {
     throw new ThresholdError("THRESHOLD_INVALID_ARGUMENT", `threshold(m, n) needs ${MIN_THRESHOLD} ≤ m ≤ n ≤ ${MAX_THRESHOLD_MEMBERS}`, { details: { m, n } });
   }
 }
@@ -45,11 +45,11 @@ export function encodeCommitments(commitments: readonly Uint8Array[]): Uint8Arra
 
 /** Splits and checks registered commitments: every one a point on P-256, their count m in range. */
 export function decodeCommitments(encoded: Uint8Array): Uint8Array[] {
-  const m = encoded.length / P256_PUBLIC_KEY_LENGTH;
+  const m = encoded.length / COMMITMENT_LENGTH;
   if (!Number.isInteger(m) || m < MIN_THRESHOLD || m > MAX_THRESHOLD_MEMBERS) {
     throw new ThresholdError("THRESHOLD_MALFORMED", "commitments must be 2 to 16 compressed P-256 points", { details: { length: encoded.length } });
   }
-  const commitments = Array.from({ length: m }, (_, j) => encoded.slice(j * P256_PUBLIC_KEY_LENGTH, (j + 1) * P256_PUBLIC_KEY_LENGTH));
+  const commitments = Array.from({ length: m }, (_, j) => encoded.slice(j * COMMITMENT_LENGTH, (j + 1) * COMMITMENT_LENGTH));
   commitments.forEach(parsePoint);
   return commitments;
 }
@@ -58,7 +58,7 @@ function parsePoint(bytes: Uint8Array): Point {
   try {
     const point = p256.Point.fromBytes(bytes);
     point.assertValidity();
-    if (bytes.length !== P256_PUBLIC_KEY_LENGTH) throw new Error("not compressed");
+    if (bytes.length !== COMMITMENT_LENGTH) throw new Error("not compressed");
     return point;
   } catch (cause) {
     throw new ThresholdError("THRESHOLD_MALFORMED", "commitment is not a compressed P-256 point", { cause });

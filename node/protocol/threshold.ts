@@ -1,0 +1,26 @@
+/**
+ * threshold(m, n) facts several layers share (docs/threshold.md): how a policy's one-byte `k`
+ * carries (m, n), as contracts/types/DekmeshTypes.sol `thresholdOf` reads it, and the sizes of
+ * what a registration carries (contracts/libraries/ThresholdShares.sol checks the same).
+ */
+import { MAX_THRESHOLD_MEMBERS, MIN_THRESHOLD } from "./limits.js";
+
+/** One Feldman commitment: a compressed P-256 point. */
+export const COMMITMENT_LENGTH = 33;
+/** One sealed share: version 1, index 2, member address 20, KID 8, ECIES key 33, wrapped share 48. */
+export const SEALED_SHARE_LENGTH = 112;
+
+/** Whether 2 ≤ m ≤ n ≤ 16. */
+export function isThreshold(m: number, n: number): boolean {
+  return Number.isInteger(m) && Number.isInteger(n) && m >= MIN_THRESHOLD && m <= n && n <= MAX_THRESHOLD_MEMBERS;
+}
+
+/** The policy's k for threshold(m, n): (m − 1) << 4 | (n − 1). Undefined outside 2 ≤ m ≤ n ≤ 16. */
+export function thresholdK(m: number, n: number): number | undefined {
+  return isThreshold(m, n) ? ((m - 1) << 4) | (n - 1) : undefined;
+}
+
+/** (m, n) of a threshold policy's k. */
+export function thresholdOf(k: number): { m: number; n: number } {
+  return { m: (k >> 4) + 1, n: (k & 0x0f) + 1 };
+}
