@@ -5,7 +5,6 @@
  * must become active and serve the rewrap of the recipe's last block itself.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -13,31 +12,9 @@ import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { freePort, seedDemoAttribute, startDevnet, writeEndpoints, type Devnet } from "../../../node/devnet/index.js";
 import { REPO_ROOT } from "../../../node/devnet/paths.js";
-import { codeBlocks } from "../helpers/markdown.js";
+import { checkoutLike, codeBlocks, runShell } from "../helpers/docs.js";
 
 const NODE_4 = "0xCA5455b7a77E0c076C805A1c0da5782e457C7ADA";
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a shell block with `sh -e` in `cwd`; `detached` ones are left running. */
-function shell(script: string, cwd: string, options: { detached?: boolean; logFile?: string } = {}) {
-  const child = spawn("sh", ["-e", "-c", script], {
-    cwd,
-    env: { ...process.env, NO_COLOR: "1" },
-    detached: options.detached,
-    stdio: options.logFile ? ["ignore", fs.openSync(options.logFile, "a"), fs.openSync(options.logFile, "a")] : "pipe",
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout?.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<Run>((resolve) => child.on("exit", (code) => resolve({ code, stdout, stderr })));
-  return { child, exited };
-}
 
 describe("docs/validator.md: Add a validator to the devnet", () => {
   let dir: string;
@@ -45,14 +22,11 @@ describe("docs/validator.md: Add a validator to the devnet", () => {
   let devnet: Devnet;
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "dekmesh-add-validator-"));
-    checkout = path.join(dir, "checkout");
-    fs.mkdirSync(checkout);
     // Two validators rather than npm start's four: the recipe's node index 4 is as new, and the start is quicker.
     devnet = await startDevnet({ dir: path.join(dir, "devnet"), validators: 2, logLevel: "warn" });
     await seedDemoAttribute(devnet);
     writeEndpoints(devnet.dir, devnet.endpoints);
-    fs.symlinkSync(path.join(REPO_ROOT, "bin"), path.join(checkout, "bin"));
-    fs.symlinkSync(devnet.dir, path.join(checkout, ".devnet"));
+    checkout = checkoutLike(path.join(dir, "checkout"), devnet.dir);
   });
   after(async () => {
     await devnet?.stop();
@@ -72,11 +46,11 @@ describe("docs/validator.md: Add a validator to the devnet", () => {
     const [setup, register, run, use] = blocks as [string, string, string, string];
 
     for (const block of [setup, register]) {
-      const result = await shell(block, checkout).exited;
+      const result = await runShell(block, checkout).exited;
       assert.equal(result.code, 0, `${block}\nexited ${result.code}: ${result.stderr}${result.stdout}`);
     }
     const logFile = path.join(dir, "validator-4.log");
-    const daemon = shell(run, checkout, { detached: true, logFile });
+    const daemon = runShell(run, checkout, { detached: true, logFile });
     t.after(() => {
       try {
         process.kill(-daemon.child.pid!, "SIGINT");
@@ -92,7 +66,7 @@ describe("docs/validator.md: Add a validator to the devnet", () => {
     const info = (await (await fetch(`http://127.0.0.1:${httpPort}/v1/info`)).json()) as Record<string, unknown>;
     assert.equal(String(info.address).toLowerCase(), NODE_4.toLowerCase());
 
-    const result = await shell(use, checkout).exited;
+    const result = await runShell(use, checkout).exited;
     assert.equal(result.code, 0, `${use}\nexited ${result.code}: ${result.stderr}${result.stdout}`);
     assert.equal(result.stdout, "hello node 4\n");
     const metrics = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
