@@ -1,15 +1,16 @@
 // GET /audit?cid=&requester=&validator=&from=&to=&cursor=&limit= — the rewrap audit trail,
-// newest first, in pages with stable cursors. The auditors' surface (the validators never read
-// it) and the explorer's: a cache miss waits for the public query gate (gate.ts).
+// newest first, in pages with stable cursors. Pages are carried forward as batches arrive
+// (auditPages.ts). The auditors' surface and the explorer's (the validators never read it):
+// its statements wait for the public query gate (gate.ts).
+import { db } from "ponder:api";
 import type { Hono } from "hono";
-import { decodeCursor, encodeCursor } from "../../lib/cursor.js";
+import { decodeCursor } from "../../lib/cursor.js";
 import { badRequest } from "../../lib/errors.js";
 import { parseAddress, parseContentRef, parseLimit, parseUint64, rejectUnknownParameters } from "../../lib/params.js";
-import { VersionedCache } from "./cache.js";
+import { AuditPages } from "./auditPages.js";
 import type { QueryGate } from "./gate.js";
 import { errorResponse, respond, stringify } from "./http.js";
 import { readAudit, type AuditFilter } from "./queries.js";
-import type { Reader, Version } from "./version.js";
 
 const PARAMETERS = ["cid", "requester", "validator", "from", "to", "cursor", "limit"] as const;
 /** A parsed, normalised audit query: also the cache key. */
@@ -30,27 +31,13 @@ function parseQuery(q: Record<string, string>): AuditQuery {
   return query;
 }
 
-async function loadPage(db: Reader, q: AuditQuery): Promise<{ version: Version; value: string }> {
-  const { version, row } = await readAudit(db, q);
-  const page = row.records.slice(0, q.limit);
-  const last = page[page.length - 1];
-  const value = stringify({
-    limit: q.limit,
-    records: page,
-    // Another page exists exactly when the query found more than `limit` rows.
-    nextCursor: row.records.length > q.limit && last ? encodeCursor({ blockNumber: BigInt(last.blockNumber), logIndex: last.logIndex, recordIndex: last.recordIndex }) : null,
-  });
-  return { version, value };
-}
-
-const cache = new VersionedCache<string>(["audit", "contents"]);
-
 export function registerAudit(app: Hono, gate: QueryGate): void {
+  const pages = new AuditPages((read) => gate.run(read), readAudit);
   app.get("/audit", async (c) => {
     try {
       const query = parseQuery(c.req.query());
-      const { head, value } = await cache.get(stringify(query), (db) => gate.run(() => loadPage(db, query)));
-      return respond(c, head, value);
+      const { head, text } = await pages.get(db, stringify(query), query);
+      return respond(c, head, text);
     } catch (error) {
       return errorResponse(c, error);
     }
