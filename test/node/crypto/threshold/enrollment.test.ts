@@ -1,6 +1,7 @@
 /** Blinded enrollment: a replacement member gets f(r) from m helpers and learns no other share. */
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
+import { p256 } from "@noble/curves/nist.js";
 import { describe, it } from "node:test";
 import { P256PrivateKey } from "../../../../node/crypto/keys/index.js";
 import {
@@ -15,6 +16,7 @@ import {
 } from "../../../../node/crypto/threshold/index.js";
 import { scalarField as Fn } from "../../../../node/crypto/threshold/shares.js";
 import { assertCode, hex } from "../tdf/helpers.js";
+import { seededRandomBytes } from "./helpers.js";
 
 // threshold(3, 5); the member of slot 2 left and the chain gave its replacement index 6.
 const contentId = randomBytes(32);
@@ -40,6 +42,26 @@ const complete = (ctx: EnrollmentContext, contributions: Uint8Array[]) =>
 
 
 describe("blinded enrollment", () => {
+  it("known answer: the mask points of a fixed transcript (pins the pairwise mask derivation) cancel", () => {
+    const fixed = (label: string) => new Uint8Array(createHash("sha256").update(label).digest());
+    const key = (i: number) => P256PrivateKey.fromBytes(fixed(`kas-${i}`));
+    const dealt = dealShares({ m: 3, n: 5, randomBytes: seededRandomBytes("dekmesh enrollment vector 1") });
+    const ctx: EnrollmentContext = {
+      contentId: fixed("content"),
+      session: fixed("session"),
+      newMember: { index: 6, kasPublicKey: key(6).publicKey },
+      helpers: [1, 3, 4].map((index) => ({ index, kasPublicKey: key(index).publicKey })),
+    };
+    const maskPoints = [1, 3, 4].map((i) => contributeToEnrollment({ ...ctx, share: dealt.shares[i - 1]!, kasKey: key(i) }).subarray(3, 36));
+    assert.deepEqual(maskPoints.map(hex), [
+      "0326110b219d4a120c7a276ae19e20715253bfe88a5b5d4c64a2169dbdd09a21f9",
+      "028f0021811795f20ee5b549d8f2cfdacb3dcb0b961ac0b10e1e6ed9710cf91a92",
+      "0200ddc903cbadac0d9f2dd09b3443e9b6d151ca4014358479d72c92de28edcdb8",
+    ]);
+    const sum = maskPoints.map((bytes) => p256.Point.fromBytes(bytes)).reduce((a, b) => a.add(b));
+    assert.ok(sum.equals(p256.Point.ZERO));
+  });
+
   it("m helpers enroll the new member: its share checks against the commitments and recovers the key with m − 1 others", () => {
     const ctx = context([1, 3, 4]);
     const contributions = [4, 1, 3].map((i) => contribute(ctx, i));

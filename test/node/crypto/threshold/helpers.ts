@@ -14,7 +14,7 @@ export function seededRandomBytes(seed: string): RandomBytes {
   };
 }
 
-/** The indexes 1..n in a random order fixed by `order` (fast-check hands us the permutation keys). */
+/** `count` of `items`, taken in the order of their `keys` (fast-check draws the keys, so any subset can come up). */
 export function pick<T>(items: readonly T[], keys: readonly number[], count: number): T[] {
   return items
     .map((item, i) => ({ item, key: keys[i] ?? i }))
