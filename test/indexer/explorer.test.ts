@@ -213,6 +213,34 @@ describe("audit explorer", () => {
     });
   });
 
+  test("GET /audit: cached pages carried forward as batches arrive hold exactly the trail", async () => {
+    const [r1, r2, r3] = w.readers as [Address, Address, Address];
+    const [v1, , v3] = w.validators as [Address, Address, Address];
+    const since = sent[sent.length - 1]!.blockTimestamp;
+    const cases: [string, (r: Sent) => boolean, number?][] = [
+      ["", () => true],
+      [`cid=${contents[0]!.contentId}`, (r) => r.contentId === contents[0]!.contentId],
+      [`requester=${r2}`, (r) => r.requester === r2],
+      [`validator=${v1}`, (r) => r.validator === v1],
+      [`from=${since}`, (r) => r.blockTimestamp >= since],
+      [`cid=${contents[2]!.cid}&requester=${r3}`, (r) => r.contentId === contents[2]!.contentId && r.requester === r3],
+      ["limit=3", () => true, 3],
+    ];
+    const digests = async (query: string) => {
+      const body = (await (await fetch(`${base}/audit?${query}`)).json()) as { records: { requestDigest: string }[]; nextCursor: string | null };
+      return { digests: body.records.map((r) => r.requestDigest), nextCursor: body.nextCursor };
+    };
+    const expected = (pick: (r: Sent) => boolean, limit = 50) => newestFirst(sent.filter(pick)).slice(0, limit);
+    const olderPage = (await digests("limit=3")).nextCursor!;
+    const older = await digests(`limit=3&cursor=${olderPage}`);
+    for (const [query, pick, limit] of cases) assert.deepEqual((await digests(query)).digests, expected(pick, limit), query);
+    await record(v1, [{ content: 0, requester: r2 }, { content: 2, requester: r3 }]);
+    await record(v3, [{ content: 3, requester: r1 }]);
+    await synced(d);
+    for (const [query, pick, limit] of cases) assert.deepEqual((await digests(query)).digests, expected(pick, limit), `${query} after new batches`);
+    assert.deepEqual(await digests(`limit=3&cursor=${olderPage}`), older);
+  });
+
   test("the page and its data come from the indexer alone, under a policy that forbids anything else", async () => {
     const response = await fetch(`${base}/explorer`);
     assert.equal(response.status, 200);
