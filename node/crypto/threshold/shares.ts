@@ -8,7 +8,8 @@
  */
 import { p256, p256_FROST } from "@noble/curves/nist.js";
 import { MAX_THRESHOLD_MEMBERS, MIN_THRESHOLD } from "../../protocol/limits.js";
-import { concatByteArrays } from "../keys/bytes.js";
+import { bytesEqual, concatByteArrays } from "../keys/bytes.js";
+import { P256PrivateKey } from "../keys/p256.js";
 import { COMMITMENT_LENGTH, isThreshold } from "../../protocol/threshold.js";
 import { ThresholdError } from "./errors.js";
 
@@ -70,18 +71,18 @@ export function identifier(index: number): string {
   return p256_FROST.Identifier.fromNumber(index);
 }
 
-/** The FROST public package the library's checks take; only the commitments matter to them. */
-export function frostPublic(commitments: readonly Uint8Array[], members = MAX_THRESHOLD_MEMBERS) {
-  return { signers: { min: commitments.length, max: Math.max(commitments.length, members) }, commitments: [...commitments], verifyingShares: {} };
-}
-
-/** Whether `share` is f(index) for the committed polynomial (RFC 9591 vss_verify). */
+/**
+ * Whether `share` is f(index) for the committed polynomial: f(i)·G = Σ C_j·i^j (RFC 9591's
+ * vss_verify). s·G is computed natively and the right side by Horner's rule over the public
+ * commitments with small scalars: 2.4× the library's constant-time validateSecret on the
+ * reader's path (m checks per read, docs/threshold.md); the two are tested to agree.
+ */
 export function isValidShare(commitments: readonly Uint8Array[], share: Share): boolean {
   if (share.value.length !== SHARE_LENGTH) return false;
   try {
-    p256_FROST.validateSecret({ identifier: identifier(share.index), signingShare: share.value }, frostPublic(commitments));
-    return true;
+    return bytesEqual(P256PrivateKey.fromBytes(share.value).publicKey, sharePoint(commitments, share.index).toBytes(true));
   } catch {
+    // Not a scalar in 1..n−1, an index out of range, or f(i)·G the identity: not a share.
     return false;
   }
 }

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { p256 } from "@noble/curves/nist.js";
+import { p256, p256_FROST } from "@noble/curves/nist.js";
 import { P256PrivateKey } from "../../../../node/crypto/keys/index.js";
 import {
   combineShares,
@@ -98,9 +98,29 @@ describe("threshold dealing", () => {
     );
   });
 
-  it("sharePoint(i) is f(i)·G, the point the library's check compares against", () => {
-    const { commitments, shares } = dealShares({ m: 4, n: 7 });
-    for (const share of shares) assert.equal(hex(sharePoint(commitments, share.index).toBytes(true)), hex(point(Fn.fromBytes(share.value))));
+  it("isValidShare agrees with the library's check (RFC 9591 vss_verify) on shares and on anything else", () => {
+    const library = (commitments: Uint8Array[], share: Share) => {
+      try {
+        p256_FROST.validateSecret(
+          { identifier: p256_FROST.Identifier.fromNumber(share.index), signingShare: share.value },
+          { signers: { min: commitments.length, max: 16 }, commitments, verifyingShares: {} },
+        );
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 16 }), fc.nat(15), fc.option(fc.bigInt({ min: 1n, max: Fn.ORDER - 1n })), (m, which, delta) => {
+        const { commitments, shares } = dealShares({ m, n: 16 });
+        const share = shares[which]!;
+        const candidate = delta === null ? share : { index: share.index, value: Fn.toBytes(Fn.add(Fn.fromBytes(share.value), delta)) };
+        assert.equal(isValidShare(commitments, candidate), library(commitments, candidate));
+        assert.equal(isValidShare(commitments, candidate), delta === null);
+        assert.equal(hex(sharePoint(commitments, share.index).toBytes(true)), hex(point(Fn.fromBytes(share.value))));
+      }),
+      { numRuns: 30 },
+    );
   });
 
   it("commitments encode to m × 33 bytes and decode only when every one is a point", () => {
