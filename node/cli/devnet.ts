@@ -73,13 +73,13 @@ Accounts (funded; keys in the format --key-file reads):
   outsider    ${endpoints.outsiderAccount.address}  no attributes                             ${rel(endpoints.outsiderAccount.keyFile)}
   operator    ${endpoints.operator.address}  runs the validators (mnemonic)            ${rel(endpoints.operator.mnemonicFile)}
 
-Try (in another terminal):
+Try (in another terminal, from the checkout; README.md has the tour):
   echo "hello dekmesh" > hello.txt
-  cid=$(npx dekmesh upload hello.txt --attr clearance/secret --replication stake:3)
-  npx dekmesh holders "$cid"
-  npx dekmesh decrypt "$cid" -o hello.out
-  npx dekmesh decrypt "$cid" -o denied.out --key-file ${rel(endpoints.outsiderAccount.keyFile)}   # refused: exit 2
-  npx dekmesh audit --cid "$cid"
+  cid=$(bin/dekmesh upload hello.txt --attr clearance/secret --replication stake:3)
+  bin/dekmesh holders "$cid"
+  bin/dekmesh decrypt "$cid" -o hello.out
+  bin/dekmesh decrypt "$cid" -o denied.out --key-file ${rel(endpoints.outsiderAccount.keyFile)}   # refused: exit 2
+  bin/dekmesh audit --cid "$cid"
 
 Ctrl-C stops everything.`);
 }
