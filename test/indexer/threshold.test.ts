@@ -110,6 +110,10 @@ test("a threshold content's members, share indexes, confirmations, repair and en
   await d.send(members[0]!, "ContentRegistry", "confirmHoldings", [[contentId]]);
   body = await holdersWhen(cid.toString(), (b) => b.holders.some((h) => h.state === "confirmed"));
   assert.deepEqual(body.holders.filter((h) => h.state === "confirmed").map((h) => [h.node, h.shareIndex]), [[members[0], 1]]);
+  // A member holds a share, not the DEK: the content stays out of its DEK replication work list.
+  const work = await get(stack.indexer!.url, `/replication/${members[0]}`);
+  assert.equal(work.status, 200);
+  assert.ok(!(work.body as { contents: { contentId: Hex }[] }).contents.some((c) => c.contentId === contentId));
 
   // Slot 2's member exits; anyone repairs the slot; the replacement gets index 6 and, once enrolled, confirms.
   const leaver = members[1]!;

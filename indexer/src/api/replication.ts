@@ -100,6 +100,8 @@ function readReplication(db: Reader, node: Hex, after: Position | undefined, lim
          FROM ${content} c JOIN ${policy} p ON p.id = c.policy_id
          WHERE (c.registered_block > ${afterBlock} OR (c.registered_block = ${afterBlock} AND c.content_id > ${afterId}))
            AND c.unusable_reason IS NULL
+           -- A threshold content has no DEK to replicate: its members hold shares (docs/threshold.md).
+           AND p.mode <> 'threshold'
            AND (p.mode IN ('xor', 'all') OR c.initial_validator = ${node} OR ${node} = ANY(p.explicit_members)
              OR EXISTS (SELECT 1 FROM ${replicaSlot} s WHERE s.content_id = c.content_id AND s.validator = ${node})
              OR EXISTS (SELECT 1 FROM ${holding} h WHERE h.content_id = c.content_id AND h.validator = ${node}))
