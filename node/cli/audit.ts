@@ -3,7 +3,7 @@ import type { AuditQuery } from "../sdk/audit.js";
 import { addressArg, timeArg } from "./args.js";
 import { defineCommand, stringOf } from "./command.js";
 import { UsageError } from "./exitCodes.js";
-import { formatTime, table } from "./output.js";
+import { formatTime, shellWord, table } from "./output.js";
 
 function address(value: string | undefined, flag: string) {
   return value === undefined ? undefined : addressArg(value, `--${flag}`);
@@ -35,7 +35,7 @@ Rewrap records as recorded on chain, newest first. Filters combine with AND.
     limit: { type: "string" },
     cursor: { type: "string" },
   },
-  async run({ values, settings, out }) {
+  async run({ values, settings, out, argv }) {
     const limit = stringOf(values.limit);
     if (limit !== undefined && !/^\d{1,3}$/.test(limit)) throw new UsageError("--limit must be an integer from 1 to 500");
     const query: AuditQuery = {
@@ -61,6 +61,10 @@ Rewrap records as recorded on chain, newest first. Filters combine with AND.
             { header: "BATCH", value: (r) => r.batchId.toString() },
           ]),
     );
-    if (page.nextCursor !== null) out.note(`more: dekmesh audit … --cursor ${page.nextCursor}`);
+    if (page.nextCursor !== null) {
+      // The same command with the next cursor, ready to paste.
+      const kept = argv.filter((arg, i) => arg !== "--cursor" && argv[i - 1] !== "--cursor" && !arg.startsWith("--cursor=") && arg !== "--json");
+      out.note(`more: ${["dekmesh", "audit", ...kept, "--cursor", page.nextCursor].map(shellWord).join(" ")}`);
+    }
   },
 });

@@ -5,6 +5,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { UsageError, type ExitCode } from "./exitCodes.js";
+import { didYouMean } from "./explain.js";
 import { Output } from "./output.js";
 import { NETWORK_HELP, NETWORK_OPTIONS, resolveSettings, type NetworkFlags, type Settings } from "./settings.js";
 
@@ -42,22 +43,20 @@ export function defineCommand(command: Command): Command {
 
 export function helpOf(command: Command): string {
   const network = command.network === false ? "" : `\n${NETWORK_HELP}\n`;
-  return `${command.help.trimEnd()}\n  --json                 machine-readable output on stdout\n  -h, --help             this help\n${network}`;
+  return `${command.help.trimEnd()}\n  --json                 machine-readable output on stdout\n  -v, --verbose          errors with their codes, contract error names and causes\n  -h, --help             this help\n${network}`;
 }
 
 /** Parses `argv` for `command`: flags are checked strictly (unknown or malformed ones are usage errors). */
 export function parseCommand(command: Command, argv: string[]): { values: Values; positionals: string[] } {
   let parsed;
+  const options: Options = { ...NETWORK_OPTIONS, ...command.options, json: { type: "boolean" }, verbose: { type: "boolean", short: "v" }, help: { type: "boolean", short: "h" } };
   try {
-    parsed = parseArgs({
-      args: argv,
-      options: { ...NETWORK_OPTIONS, ...command.options, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
-      allowPositionals: true,
-      strict: true,
-    });
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (error) {
     // parseArgs' messages name the flag and say what is wrong with it; they hold no secrets.
-    throw new UsageError((error as Error).message.split("\n")[0]!.split(". To specify")[0]!);
+    const message = (error as Error).message.split("\n")[0]!.split(". To specify")[0]!;
+    const unknown = /^Unknown option '--([^']+)'/.exec(message);
+    throw new UsageError(unknown ? `${message}${didYouMean(unknown[1]!, Object.keys(options)).replace("mean ", "mean --")}` : message);
   }
   const { min, max } = command.positionals ?? { min: 0, max: 0 };
   if (!parsed.values.help) {
@@ -73,6 +72,7 @@ export async function runCommand(command: Command, argv: string[], out: Output):
   }
   const { values, positionals } = parseCommand(command, argv);
   out.json = values.json === true;
+  out.verbose = values.verbose === true;
   if (values.help) {
     out.stdout(helpOf(command));
     return 0;
@@ -81,7 +81,17 @@ export async function runCommand(command: Command, argv: string[], out: Output):
   for (const key of Object.keys(NETWORK_OPTIONS) as (keyof typeof NETWORK_OPTIONS)[]) {
     if (typeof values[key] === "string") network[key] = values[key] as string;
   }
-  return command.run({ values, positionals, settings: resolveSettings(network), out, argv });
+  const settings = resolveSettings(network);
+  try {
+    return await command.run({ values, positionals, settings, out, argv });
+  } catch (error) {
+    const { explain } = await import("./explain.js");
+    throw await explain(error, settings, async () => {
+      if (command.name.startsWith("validator ")) return undefined;
+      const { privateKeyToAccount } = await import("viem/accounts");
+      return privateKeyToAccount(settings.privateKey()).address;
+    });
+  }
 }
 
 /** A flag's string list (`multiple: true`), split on commas too: `--attr a/b,c/d` = `--attr a/b --attr c/d`. */

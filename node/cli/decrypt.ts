@@ -5,10 +5,31 @@ import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { addressArg } from "./args.js";
 import { defineCommand, stringOf } from "./command.js";
-import { UsageError } from "./exitCodes.js";
+import { CliError, EXIT, UsageError } from "./exitCodes.js";
 import { withClient } from "./network.js";
 import { formatBytes } from "./output.js";
 import { progressBar } from "./progress.js";
+
+/** Refuses an output path that cannot be written before anything is fetched: exit 3, naming the path. */
+function writableTarget(output: string): void {
+  const dir = path.dirname(path.resolve(output));
+  const fail = (why: string) => {
+    throw new CliError(EXIT.NOT_FOUND, "CLI_OUTPUT_PATH", `cannot write ${output}: ${why}`, { details: { output } });
+  };
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(dir);
+  } catch {
+    return fail(`the directory ${dir} does not exist (create it, or choose another -o)`);
+  }
+  if (!stat.isDirectory()) fail(`${dir} is not a directory`);
+  try {
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch {
+    fail(`the directory ${dir} is not writable by you (choose another -o)`);
+  }
+  if (fs.existsSync(output) && fs.statSync(output).isDirectory()) fail("it is a directory (give a file name)");
+}
 
 export const decryptCommand = defineCommand({
   name: "decrypt",
@@ -27,6 +48,7 @@ With --json (needs -o), stdout gets { cid, file, bytes }.`,
     const cid = positionals[0]!;
     const output = stringOf(values.output);
     if (out.json && output === undefined) throw new UsageError("--json needs -o <file> (stdout is for the JSON)");
+    if (output !== undefined) writableTarget(output);
     const validator = stringOf(values.validator);
     const options = validator !== undefined ? { validator: addressArg(validator, "--validator") } : {};
     const bar = progressBar(process.stderr);
@@ -41,8 +63,17 @@ With --json (needs -o), stdout gets { cid, file, bytes }.`,
       };
       try {
         if (output === undefined) {
+          // Plaintext to a terminal shares it with the bar: the bar goes before the first byte.
+          const toTerminal = process.stdout.isTTY;
           // Not process.stdout itself: pipeline would end it.
-          await pipeline(count, new Writable({ write: (chunk, _enc, done) => (process.stdout.write(chunk) ? done() : process.stdout.once("drain", () => done())) }));
+          const sink = new Writable({
+            write: (chunk, _enc, done) => {
+              if (toTerminal) bar.done();
+              if (process.stdout.write(chunk)) done();
+              else process.stdout.once("drain", () => done());
+            },
+          });
+          await pipeline(count, sink);
           return;
         }
         const target = path.resolve(output);

@@ -34,6 +34,7 @@ export interface PolicyRow {
   notAfter: string;
   mode: string;
   k: number;
+  explicitMembers: string[];
 }
 
 const MAX_ROWS = 1000;
@@ -116,7 +117,7 @@ export async function listPolicies(indexerUrl: string, publisher: string | undef
   const where = publisher === undefined ? "" : `, where: { publisher: ${JSON.stringify(publisher.toLowerCase())} }`;
   const { data, block } = await query<{ policys: { items: PolicyRow[] } }>(
     indexerUrl,
-    `policys(limit: ${limit}, orderBy: "id", orderDirection: "desc"${where}) { items { id publisher version revoked requirements allowlist notBefore notAfter mode k } }`,
+    `policys(limit: ${limit}, orderBy: "id", orderDirection: "desc"${where}) { items { id publisher version revoked requirements allowlist notBefore notAfter mode k explicitMembers } }`,
   );
   return { policies: data.policys.items, block };
 }

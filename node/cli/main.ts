@@ -9,6 +9,7 @@ import { helpOf, runCommand, type Command } from "./command.js";
 import { decryptCommand } from "./decrypt.js";
 import { devnetCommand } from "./devnet-command.js";
 import { EXIT, exitCodeOf, UsageError, type ExitCode } from "./exitCodes.js";
+import { didYouMean } from "./explain.js";
 import { holdersCommand } from "./holders.js";
 import { Output } from "./output.js";
 import { policyCommands } from "./policy.js";
@@ -73,15 +74,26 @@ export async function main(argv: string[], out = new Output()): Promise<ExitCode
         return second === undefined ? EXIT.USAGE : EXIT.OK;
       }
       command = COMMANDS.find((c) => c.name === `${first} ${second}`);
-      if (command === undefined) throw new UsageError(`unknown command: ${first} ${JSON.stringify(second.slice(0, 40))} (see dekmesh ${first} --help)`);
+      if (command === undefined) {
+        const members = COMMANDS.filter((c) => c.name.startsWith(`${first} `)).map((c) => c.name.split(" ")[1]!);
+        throw new UsageError(`unknown command: ${first} ${JSON.stringify(second.slice(0, 40))}${didYouMean(second, members)} (see dekmesh ${first} --help)`);
+      }
       rest = argv.slice(2);
     } else {
       command = COMMANDS.find((c) => c.name === first);
-      if (command === undefined) throw new UsageError(`unknown command ${JSON.stringify(first.slice(0, 40))} (see dekmesh --help)`);
+      if (command === undefined) {
+        const names = [...new Set(COMMANDS.map((c) => c.name.split(" ")[0]!))];
+        throw new UsageError(`unknown command ${JSON.stringify(first.slice(0, 40))}${didYouMean(first, names)} (see dekmesh --help)`);
+      }
       rest = argv.slice(1);
     }
     // Daemons (validator run, devnet) stop cleanly on their own signal handlers.
-    if (!command.raw) process.once("SIGINT", () => process.exit(EXIT.INTERRUPTED));
+    if (!command.raw) {
+      process.once("SIGINT", () => {
+        out.interrupted();
+        process.exit(EXIT.INTERRUPTED);
+      });
+    }
     try {
       return (await runCommand(command, rest, out)) ?? EXIT.OK;
     } catch (error) {

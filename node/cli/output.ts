@@ -19,6 +19,10 @@ export interface Column<Row> {
 export class Output {
   /** Set from --json once the command line is parsed. */
   json = false;
+  /** --verbose: errors with every detail (a revert's Solidity error name) and their causes. */
+  verbose = false;
+  /** What a command left behind so far, for the message on Ctrl-C (see interrupted()). */
+  interruptError: (() => unknown) | undefined;
 
   constructor(
     private readonly writeOut: (text: string) => void = (text) => process.stdout.write(text),
@@ -43,6 +47,17 @@ export class Output {
     if (!this.json) this.stderr(text);
   }
 
+  /** Something legal but probably not meant; on stderr, also with --json. */
+  warn(text: string): void {
+    this.stderr(`dekmesh: warning: ${text}`);
+  }
+
+  /** Ctrl-C: the error the command registered (what it left on chain, say), else a plain one. */
+  interrupted(): void {
+    const error = this.interruptError?.() ?? new DekmeshError("CLI_INTERRUPTED", "interrupted");
+    this.error(error, 130);
+  }
+
   /** The error that ended a command: `{ "error": { code, message, details } }` with --json. */
   error(error: unknown, exitCode: number): void {
     const code = error instanceof DekmeshError ? error.code : "CLI_INTERNAL";
@@ -51,11 +66,17 @@ export class Output {
     if (this.json) {
       this.stdout(toJson({ error: { code, message, exitCode, details } }));
     } else {
+      // The message says it in words; the contract's error name and the lower layers' codes only when asked.
+      const hidden = this.verbose ? [] : ["errorName", "args", "causeCode"];
       const extra = Object.entries(details)
-        .filter(([, v]) => v !== undefined && typeof v !== "object")
+        .filter(([k, v]) => v !== undefined && typeof v !== "object" && !hidden.includes(k))
         .map(([k, v]) => `${k}=${String(v)}`)
         .join(" ");
       this.stderr(`dekmesh: ${message} (${code}${extra ? `; ${extra}` : ""})`);
+      if (this.verbose) {
+        if (typeof details.errorName === "string") this.stderr(`  contract error: ${details.errorName}(${Array.isArray(details.args) ? details.args.join(", ") : ""})`);
+        for (let cause = (error as Error).cause; cause instanceof Error; cause = cause.cause) this.stderr(`  caused by: ${cause.message.split("\n")[0]}`);
+      }
     }
   }
 }
@@ -108,6 +129,11 @@ export function fields(entries: readonly [string, string][]): string {
 export function formatTime(unixSeconds: number | bigint): string {
   const n = Number(unixSeconds);
   return n === 0 ? "-" : new Date(n * 1000).toISOString().replace(".000Z", "Z");
+}
+
+/** `word` as a POSIX shell reads it back: bare when safe, else single-quoted. */
+export function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
 /** "in 6 days", "3 hours ago": how far `unixSeconds` is from now, roughly. */

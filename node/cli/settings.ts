@@ -51,7 +51,7 @@ function readEndpoints(file: string): Partial<DevnetEndpoints> {
   try {
     text = fs.readFileSync(file, "utf8");
   } catch (cause) {
-    throw new CliError(EXIT.NOT_FOUND, "CLI_ENDPOINTS", `cannot read the endpoints file ${file}`, { cause });
+    throw new CliError(EXIT.USAGE, "CLI_ENDPOINTS", `cannot read the endpoints file ${file}: start a devnet (npm start) or point --endpoints (DEKMESH_ENDPOINTS) at one`, { cause, details: { file } });
   }
   try {
     const value = JSON.parse(text) as unknown;
@@ -89,7 +89,7 @@ export function resolveSettings(flags: NetworkFlags, env: NodeJS.ProcessEnv = pr
   const fromFile = () => (endpoints ??= endpointsFile ? readEndpoints(endpointsFile) : {});
   const missing = (what: string, flag: string, variable: string): never => {
     throw new CliError(
-      EXIT.UNAVAILABLE,
+      EXIT.USAGE,
       "CLI_NOT_CONFIGURED",
       `no ${what}: pass --${flag}, set ${variable}, or start a devnet (npm start) so .devnet/endpoints.json exists`,
     );

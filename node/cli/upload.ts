@@ -1,13 +1,44 @@
-/** `dekmesh upload <file>`: encrypt, store, register; prints the CID. */
+/**
+ * `dekmesh upload <file>`: encrypt, store, register; prints the CID. The CID is printed as soon
+ * as the registration is sent, so Ctrl-C never leaves a registered content nobody saw the CID
+ * of; an interrupt says what was left on chain. The same terms reuse the account's policy.
+ */
 import fs from "node:fs";
-import type { UploadOptions } from "../sdk/index.js";
+import type { PolicyTerms, UploadOptions } from "../sdk/index.js";
+import { addressArg, policyIdArg } from "./args.js";
 import { defineCommand, stringOf } from "./command.js";
 import { CliError, EXIT, UsageError } from "./exitCodes.js";
 import { withClient } from "./network.js";
-import { fields, formatBytes } from "./output.js";
-import { addressArg, policyIdArg } from "./args.js";
+import { fields, formatBytes, formatTime, type Output } from "./output.js";
 import { policyTermsOf, POLICY_TERM_OPTIONS, POLICY_TERMS_HELP } from "./policyTerms.js";
 import { progressBar } from "./progress.js";
+import { findPolicyWithTerms } from "./samePolicy.js";
+
+function fileSize(file: string): number {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch (cause) {
+    throw new CliError(EXIT.NOT_FOUND, "CLI_FILE_NOT_FOUND", `cannot read ${file}: no such file (check the path)`, { cause, details: { file } });
+  }
+  if (!stat.isFile()) throw new UsageError(`${file} is not a file`);
+  return stat.size;
+}
+
+/** Warnings about terms that are legal but probably not meant: said before anything is sent. */
+async function warnAboutTerms(terms: PolicyTerms, out: Output, indexer: () => Promise<import("../indexer-client/index.js").IndexerClient>): Promise<void> {
+  const now = BigInt(Math.floor(Date.now() / 1000));
+  if (terms.notAfter !== undefined && BigInt(terms.notAfter) !== 0n && BigInt(terms.notAfter) < now) {
+    out.warn(`--not-after ${formatTime(BigInt(terms.notAfter))} is in the past: nobody will be able to read this content`);
+  }
+  const counted = typeof terms.replication === "string" ? /^stake:(\d+)$/.exec(terms.replication) : null;
+  if (counted !== null) {
+    const active = (await (await indexer()).activeValidators()).validators.length;
+    if (Number(counted[1]) > active) {
+      out.warn(`--replication stake:${counted[1]} asks for ${counted[1]} holders but only ${active} validator${active === 1 ? " is" : "s are"} active: the content gets ${active} until more join`);
+    }
+  }
+}
 
 export const uploadCommand = defineCommand({
   name: "upload",
@@ -17,7 +48,8 @@ export const uploadCommand = defineCommand({
 
 Encrypts <file> (streamed, any size) to NanoTDF under a policy, pins the ciphertext at the
 initial validator (and the configured IPFS), registers it and waits for the registration.
-Prints the CID. The same terms reuse the policy created for them in this run.
+Prints the CID as soon as the registration is sent. The same terms reuse your newest policy
+with exactly those terms (else a policy is created).
   --policy <id>          use this existing policy of yours instead of the terms below
   --validator <addr>     the initial validator (default: drawn by stake)
 ${POLICY_TERMS_HELP}`,
@@ -25,34 +57,75 @@ ${POLICY_TERMS_HELP}`,
   positionals: { min: 1, max: 1, names: "<file>" },
   async run({ positionals, values, settings, out }) {
     const file = positionals[0]!;
-    let size: number;
-    try {
-      const stat = fs.statSync(file);
-      if (!stat.isFile()) throw new UsageError(`${file} is not a file`);
-      size = stat.size;
-    } catch (error) {
-      if (error instanceof UsageError) throw error;
-      throw new CliError(EXIT.NOT_FOUND, "CLI_FILE_NOT_FOUND", `cannot read ${file}`, { cause: error });
-    }
-    const policy = stringOf(values.policy);
-    const validator = stringOf(values.validator);
-    const options: UploadOptions = {
-      ...policyTermsOf(values),
-      ...(policy !== undefined ? { policyId: policyIdArg(policy, "--policy") } : {}),
-      ...(validator !== undefined ? { validator: addressArg(validator, "--validator") } : {}),
+    const size = fileSize(file);
+    const given = stringOf(values.policy);
+    const policyId = given !== undefined ? policyIdArg(given, "--policy") : undefined;
+    const validatorFlag = stringOf(values.validator);
+    const validator = validatorFlag !== undefined ? addressArg(validatorFlag, "--validator") : undefined;
+    const terms = policyTermsOf(values);
+    const { openIndexer } = await import("./network.js");
+    let bar = progressBar(process.stderr, size);
+    // What is on chain so far, for the message on Ctrl-C.
+    let policyStep: "none" | "creating" = "none";
+    let sentCid: string | undefined;
+    out.interruptError = () => {
+      bar.done();
+      if (sentCid !== undefined) {
+        return new CliError(
+          EXIT.INTERRUPTED,
+          "CLI_INTERRUPTED",
+          `interrupted after the registration of ${sentCid} was sent: it may be on chain, but its ciphertext did not reach the initial validator, so nobody can read it (its validator reports it unusable); upload the file again`,
+          { details: { cid: sentCid, registration: "sent" } },
+        );
+      }
+      if (policyStep === "creating") {
+        return new CliError(EXIT.INTERRUPTED, "CLI_INTERRUPTED", "interrupted while the policy was being created: it may be on chain (dekmesh policy list); nothing was registered, and uploading again reuses it", {
+          details: { registration: "none" },
+        });
+      }
+      return new CliError(EXIT.INTERRUPTED, "CLI_INTERRUPTED", "interrupted before anything was sent: nothing is on chain", { details: { registration: "none" } });
     };
-    const bar = progressBar(process.stderr, size);
     const result = await withClient(settings, async (client) => {
+      let indexer: Promise<import("../indexer-client/index.js").IndexerClient> | undefined;
+      const reader = () => (indexer ??= openIndexer(settings));
+      await warnAboutTerms(terms, out, reader);
+      let reused = policyId;
+      if (reused === undefined) {
+        reused = await findPolicyWithTerms(settings.indexerUrl(), client.address, terms);
+        if (reused !== undefined) out.note(`reusing policy ${reused} (yours, with the same terms)`);
+      }
+      const options: UploadOptions = {
+        ...terms,
+        ...(reused !== undefined ? { policyId: reused } : {}),
+        ...(validator !== undefined ? { validator } : {}),
+        onProgress: (event) => {
+          if (event.phase === "policy") {
+            policyStep = "creating";
+            bar.status("creating the policy on chain");
+          } else if (event.phase === "registering") {
+            sentCid = event.cid;
+            bar.done();
+            // Human output: the CID now, on stdout (still the only thing there); --json: in the final document.
+            if (!out.json) out.stdout(event.cid!);
+            bar = progressBar(process.stderr, size);
+            bar.status("registering on chain");
+          } else bar.update(event);
+        },
+      };
       try {
-        return await client.publish(fs.createReadStream(file), { ...options, onProgress: (e) => bar.update(e) });
+        return await client.publish(fs.createReadStream(file), options);
       } finally {
         bar.done();
       }
     });
-    out.result(result, () => result.cid);
+    out.interruptError = undefined;
+    // bytes is the file's size, as in decrypt's output; the ciphertext's is ciphertextBytes.
+    if (out.json) out.result({ ...result, bytes: size, ciphertextBytes: result.bytes }, () => "");
+    else if (sentCid === undefined) out.stdout(result.cid);
     out.note(
       fields([
         ["bytes", formatBytes(size)],
+        ["ciphertext", formatBytes(result.bytes)],
         ["policy", result.policyId.toString()],
         ["validator", result.validator],
         ["transaction", result.transactionHash],

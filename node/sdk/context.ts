@@ -23,11 +23,16 @@ export interface ClientContext {
   timeouts: { validatorMs: number; uploadMs: number; ipfsFirstByteMs: number };
 }
 
-/** Progress of a long operation; `totalBytes` when known. */
+/**
+ * Progress of a long operation; `totalBytes` when known. An upload also reports the steps
+ * between its byte phases: "policy" while it creates the policy, "registering" (with the `cid`)
+ * just before it sends the registration, so a caller can show the CID before the chain has it.
+ */
 export interface ProgressEvent {
-  phase: "encrypting" | "uploading" | "downloading" | "decrypting";
+  phase: "policy" | "encrypting" | "registering" | "uploading" | "downloading" | "decrypting";
   bytes: number;
   totalBytes?: number;
+  cid?: string;
 }
 
 export type OnProgress = (event: ProgressEvent) => void;

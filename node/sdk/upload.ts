@@ -55,6 +55,7 @@ async function policyFor(ctx: ClientContext, options: UploadOptions): Promise<bi
   if (cache === undefined) policyCache.set(ctx, (cache = new Map()));
   const known = cache.get(key);
   if (known !== undefined) return known;
+  options.onProgress?.({ phase: "policy", bytes: 0 });
   const created = await ctx.policies.create(options);
   cache.set(key, created);
   return created;
@@ -102,6 +103,7 @@ export async function uploadStream(ctx: ClientContext, source: ByteSource, optio
     // The DEK is in the header (for the validator) and the envelope (for the publisher) now.
     encrypted.dek.fill(0);
     let transactionHash: `0x${string}`;
+    options.onProgress?.({ phase: "registering", bytes: 0, cid });
     try {
       const { hash } = await sendContractWrite(ctx.chain, {
         address: ctx.chain.deployment.addresses.contentRegistry,

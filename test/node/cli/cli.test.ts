@@ -208,16 +208,34 @@ describe("publish and read through the CLI", () => {
     assert.equal(human.code, 0, human.stderr);
     assert.match(human.stdout.trim(), /^baf[a-z0-9]+$/, "stdout is only the CID");
     assert.match(human.stderr, /policy\s+\d+/);
+    assert.equal(result.bytes, plaintext.length, "bytes is the file's size, as in decrypt");
+    // The same terms again, without --policy: the policy the first run created is reused.
+    const again = await json<{ policyId: string }>(["upload", file, "--attr", "clearance/secret", "--replication", "stake:2"]);
+    assert.equal(again.policyId, policyId);
+    const noted = await dekmesh(["upload", file, "--attr", "clearance/secret", "--replication", "stake:2"]);
+    assert.match(noted.stderr, new RegExp(`reusing policy ${policyId} `));
+  });
+
+  it("warns before stake:K above the active set and a --not-after in the past", async () => {
+    const file = path.join(dir, "warned.txt");
+    fs.writeFileSync(file, "late\n");
+    const run = await dekmesh(["upload", file, "--replication", "stake:7", "--not-after", "2020-01-01"]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /warning: --replication stake:7 asks for 7 holders but only 2 validators are active/);
+    assert.match(run.stderr, /warning: --not-after 2020-01-01T00:00:00Z is in the past/);
   });
 
   it("lists the holders", async () => {
-    const info = await json<{ contentId: string; policyId: string; holders: { node: string; state: string }[] }>(["holders", cid]);
+    const info = await json<{ contentId: string; policyId: string; k: number; vacant: number; pulled: number; holders: { node: string; state: string }[] }>(["holders", cid]);
     assert.equal(info.policyId, policyId);
+    assert.deepEqual([info.k, info.vacant], [2, 0]);
+    assert.ok(info.pulled >= 1, "the initial validator holds the key");
     assert.ok(info.holders.length >= 1);
     assert.ok(info.holders.every((h) => ["confirmed", "initial", "assigned", "computed"].includes(h.state)));
     const human = await dekmesh(["holders", info.contentId]);
     assert.equal(human.code, 0);
-    assert.match(human.stdout, /VALIDATOR\s+STATE\s+IN SET/);
+    assert.match(human.stdout, /VALIDATOR\s+STATE\s+IN SET\s+PULLED/);
+    assert.match(human.stdout, /replication\s+stake:2: 2 of 2 slots filled, 0 vacant\n/);
     assert.match(human.stdout, new RegExp(info.holders[0]!.node, "i"));
   });
 
@@ -285,6 +303,13 @@ describe("publish and read through the CLI", () => {
     const human = await dekmesh(["audit", "--cid", cid, "--limit", "1"]);
     assert.equal(human.code, 0);
     assert.match(human.stdout, /TIME\s+BLOCK\s+CID\s+REQUESTER/);
+    // Two rewraps (file and stdout) make a second page; the hint is the whole command.
+    const hint = /more: (dekmesh audit .*)\n/.exec(human.stderr);
+    assert.ok(hint, human.stderr);
+    const words = hint[1]!.split(" ");
+    assert.deepEqual(words.slice(0, 6), ["dekmesh", "audit", "--cid", cid, "--limit", "1"]);
+    const next = await dekmesh(words.slice(1));
+    assert.equal(next.code, 0, next.stderr);
     await fails(["audit", "--limit", "0"], 1);
   });
 
