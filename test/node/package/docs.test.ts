@@ -8,7 +8,9 @@
  *   devnet's ports in place of the defaults it names: the new validator must become active and
  *   serve the rewrap of its last block itself.
  *
- * The tarball's install takes about 45 s here (the SDK's ~620 dependency packages, from npm's
+ * The devnet is the compiled one of dist/, as `npm start` runs it.
+ *
+ * The tarball's install takes 45-60 s here (the SDK's ~620 dependency packages, from npm's
  * cache with --prefer-offline); it runs while the devnet starts. One devnet of three validators
  * serves all three (the tour's stake:3 draws three).
  */
@@ -20,9 +22,16 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
-import { freePort, seedDemoAttribute, startDevnet, writeEndpoints, type Devnet } from "../../../node/devnet/index.js";
+import type { Devnet } from "../../../node/devnet/index.js";
 import { REPO_ROOT } from "../../../node/devnet/paths.js";
 import { checkoutLike, codeBlocks, runShell } from "../helpers/docs.js";
+
+const DIST = path.join(REPO_ROOT, "dist");
+assert.ok(fs.existsSync(path.join(DIST, "node", "sdk", "index.js")), "dist/ is missing: run npm run build");
+// The devnet as npm start runs it: the compiled JavaScript of dist/.
+const { freePort, seedDemoAttribute, startDevnet, writeEndpoints } = (await import(
+  path.join(DIST, "node", "devnet", "index.js")
+)) as typeof import("../../../node/devnet/index.js");
 
 const README = path.join(REPO_ROOT, "README.md");
 /** Node 4 of the devnet's operator mnemonic, the validator docs/validator.md adds. */
@@ -33,7 +42,6 @@ const PATH = `${path.join(REPO_ROOT, "node_modules", ".bin")}${path.delimiter}${
 
 /** `npm pack` of this checkout (its dist/ as `npm run build` left it), installed into a fresh project. */
 async function installPackage(project: string): Promise<void> {
-  assert.ok(fs.existsSync(path.join(REPO_ROOT, "dist", "node", "sdk", "index.js")), "dist/ is missing: run npm run build");
   fs.mkdirSync(project, { recursive: true });
   fs.writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "readme-example", private: true, type: "module" }));
   const env = { ...process.env, PATH, npm_config_update_notifier: "false" };
