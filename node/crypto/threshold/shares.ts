@@ -55,15 +55,29 @@ export function decodeCommitments(encoded: Uint8Array): Uint8Array[] {
   return commitments;
 }
 
+/**
+ * Decompressed commitments by their bytes. A reader checks m shares against the same m points
+ * and decompressing one costs a modular square root, the larger part of a share check; the
+ * points are public, and the oldest entries go first beyond the bound.
+ */
+const decompressed = new Map<string, Point>();
+const DECOMPRESSED_CACHE_SIZE = 1024;
+
 function parsePoint(bytes: Uint8Array): Point {
+  const key = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
+  const cached = decompressed.get(key);
+  if (cached !== undefined) return cached;
+  let point: Point;
   try {
-    const point = p256.Point.fromBytes(bytes);
-    point.assertValidity();
     if (bytes.length !== COMMITMENT_LENGTH) throw new Error("not compressed");
-    return point;
+    point = p256.Point.fromBytes(bytes);
+    point.assertValidity();
   } catch (cause) {
     throw new ThresholdError("THRESHOLD_MALFORMED", "commitment is not a compressed P-256 point", { cause });
   }
+  if (decompressed.size >= DECOMPRESSED_CACHE_SIZE) decompressed.delete(decompressed.keys().next().value!);
+  decompressed.set(key, point);
+  return point;
 }
 
 export function identifier(index: number): string {
