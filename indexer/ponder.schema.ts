@@ -405,6 +405,8 @@ export const rewrapBatch = onchainTable(
     /** `count` records of 92 bytes, exactly the event's `records`. */
     records: t.bytes().notNull(),
     contentIds: t.hex().array().notNull(),
+    /** The batch's records of each of `contentIds`, in its order: a content's rewraps over time without unpacking. */
+    contentCounts: t.integer().array().notNull(),
     requesters: t.hex().array().notNull(),
   }),
   // The API pages newest-first by (blockNumber, logIndex, record index) under optional filters.

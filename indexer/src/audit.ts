@@ -1,7 +1,7 @@
 // RewrapAuditLog: the numbered audit batches, one row each with its records packed as the
 // RewrapBatchRecorded event carries them (node/protocol/auditRecords.ts); the `rewrap` view
 // unpacks them into one row per served rewrap.
-import { hexToBytes } from "viem";
+import { hexToBytes, type Hex } from "viem";
 import { decodeAuditRecords } from "../../node/protocol/auditRecords.js";
 import { on } from "./on.js";
 import { rewrapBatch, validator } from "ponder:schema";
@@ -11,6 +11,8 @@ on("RewrapAuditLog:RewrapBatchRecorded", async ({ event, context }) => {
   // The contract emits only whole records (it checks the length), so this cannot throw for a
   // real event; decoding also gives the batch's content ids and requesters for its indexes.
   const records = decodeAuditRecords(event.args.records);
+  const perContent = new Map<Hex, number>();
+  for (const r of records) perContent.set(r.contentId, (perContent.get(r.contentId) ?? 0) + 1);
   await context.db.insert(rewrapBatch).values({
     blockNumber: event.block.number,
     logIndex: event.log.logIndex,
@@ -21,7 +23,8 @@ on("RewrapAuditLog:RewrapBatchRecorded", async ({ event, context }) => {
     txHash: event.transaction.hash,
     records: hexToBytes(event.args.records),
     // decodeAuditRecords gives addresses and byte strings lowercase, the schema's convention.
-    contentIds: [...new Set(records.map((r) => r.contentId))],
+    contentIds: [...perContent.keys()],
+    contentCounts: [...perContent.values()],
     requesters: [...new Set(records.map((r) => r.requester))],
   });
   await context.db.update(validator, { node }).set({ auditBatches: batchId });

@@ -30,9 +30,8 @@ const MAX_SERIES_HOLD_S = 15;
 
 /**
  * Series answers held for a while after they were read. Every audit batch changes the data a
- * series reads, so per data version it would be read again every block, and a content's series
- * unpacks every record of the batches that name it; but a point covers `step` seconds, so an
- * answer a few seconds old draws the same chart. An answer is held while the indexed head's time
+ * series reads, so per data version every open chart's series would be read again every block;
+ * but a point covers `step` seconds, so an answer a few seconds old draws the same chart. An answer is held while the indexed head's time
  * is less than min(step, 15 s) past the head it was read at, and is labelled with that head.
  */
 class HeldSeries {

@@ -4,7 +4,6 @@
 import { content, holding, rewrapBatch, stakeChange, validator, validatorStatusChange } from "ponder:schema";
 import { sql } from "ponder";
 import type { Address, Hex } from "viem";
-import { pageRecords, recordFieldIs } from "../../lib/auditRecordsSql.js";
 import type { AuditPosition } from "../../lib/cursor.js";
 import { selectWithVersion, type Reader, type Version } from "./version.js";
 
@@ -142,20 +141,16 @@ export interface SeriesData {
 }
 
 /**
- * Rewraps over time per validator. Without a content, a batch's `count` is its rewraps, so the
- * batches' time index answers it without unpacking a record; with a content, the batches that
- * name it are unpacked and their records compared, as GET /audit?cid= does.
+ * Rewraps over time per validator, from the batches' time index without unpacking a record: a
+ * batch's `count` is its rewraps, and `content_counts` its rewraps of each content it names.
  */
 export function readSeries(db: Reader, q: SeriesQuery): Promise<{ version: Version; row: SeriesData }> {
   const where: Fragment[] = [sql`b.block_timestamp >= ${q.from}`, sql`b.block_timestamp <= ${q.to}`];
   if (q.validator) where.push(sql`b.validator = ${q.validator}`);
-  const bucket = (alias: string) => sql`((${sql.raw(alias)}.block_timestamp - ${q.from}) / ${q.step})::int`;
-  const counted = q.contentId
-    ? sql`(SELECT s.validator, ${bucket("s")} AS bucket, count(*)::int AS rewraps
-          FROM ${pageRecords(sql`${rewrapBatch}`, sql.join([...where, sql`b.content_ids @> ARRAY[${q.contentId}]::text[]`], sql` AND `))} s
-          WHERE ${recordFieldIs("s", 1, q.contentId)} GROUP BY 1, 2)`
-    : sql`(SELECT b.validator, ${bucket("b")} AS bucket, sum(b.count)::int AS rewraps
-          FROM ${rewrapBatch} b WHERE ${sql.join(where, sql` AND `)} GROUP BY 1, 2)`;
+  if (q.contentId) where.push(sql`b.content_ids @> ARRAY[${q.contentId}]::text[]`);
+  const rewraps = q.contentId ? sql`b.content_counts[array_position(b.content_ids, ${q.contentId}::text)]` : sql`b.count`;
+  const counted = sql`(SELECT b.validator, ((b.block_timestamp - ${q.from}) / ${q.step})::int AS bucket, sum(${rewraps})::int AS rewraps
+    FROM ${rewrapBatch} b WHERE ${sql.join(where, sql` AND `)} GROUP BY 1, 2)`;
   return selectWithVersion(
     db,
     sql`(SELECT coalesce(json_agg(json_build_object('validator', p.validator, 'bucket', p.bucket, 'rewraps', p.rewraps)
