@@ -8,7 +8,10 @@
 //     audit batch every block: /holders and /audit against two baselines in the same run,
 //     Ponder's /health (its HTTP stack, no database) and /status (one PGlite query), in
 //     alternating rounds; medians of the rounds' percentiles. (BENCH_NO_WRITER=1: no writes.)
-//  3. lag: a block is mined with an audit record; time until /audit shows it.
+//     The explorer's subject is the mix of requests its views make (docs/explorer.md).
+//  3. the explorer in headless Chromium: from navigation to the first page of records painted;
+//     then the whole trail walked page by page through the cursors, as "Older →" does.
+//  4. lag: a block is mined with an audit record; time until /audit shows it.
 // PGlite by default; BENCH_DATABASE=postgres runs the same on a throwaway PostgreSQL server.
 // The last line is the JSON summary.
 import fs from "node:fs";
@@ -16,6 +19,7 @@ import { keccak256, toHex, type Address, type Hex } from "viem";
 import { rewrapAuditLogAbi } from "../../build/abi/index.js";
 import { encodeAuditRecords } from "../../node/protocol/auditRecords.js";
 import { rpcRequest, startIndexer, startPostgres, startStack, type PostgresHandle } from "../../node/devnet/index.js";
+import { launchChromium } from "../../test/indexer/helpers/browser.js";
 import { Driver } from "../../test/indexer/helpers/driver.js";
 import { runLoad } from "./http-load.js";
 
@@ -26,6 +30,7 @@ const CONCURRENCY = 50;
 const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 4_000);
 const ROUNDS = 3;
 const LAG_SAMPLES = 20;
+const PAINT_SAMPLES = 7;
 
 const log = (...args: unknown[]) => console.log("#", ...args);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -116,11 +121,33 @@ try {
       default: return `/audit?requester=${readers[i % readers.length]}&from=0`;
     }
   };
+  // What the explorer's views ask for: the trail and its batches, a content's and a validator's
+  // pages and the chart, with time ranges rounded to a step as the page rounds them.
+  const { block: head0 } = (await (await fetch(`${indexer.url}/head`)).json()) as { block: { timestamp: number } };
+  const to = Math.ceil((head0.timestamp + 1) / 60) * 60 - 1;
+  const series = `from=${to + 1 - 3600}&to=${to}&buckets=60`;
+  const explorerPath = (i: number) => {
+    const c = contents[i % CONTENTS]!;
+    const v = validators[i % validators.length]!;
+    switch (i % 10) {
+      case 0: return "/head";
+      case 1: return "/audit";
+      case 2: return "/audit/batches?limit=8";
+      case 3: return `/holders/${c.cid}`;
+      case 4: return `/policies/${policies[i % policies.length]}`;
+      case 5: return `/audit?cid=${c.contentId}&limit=10`;
+      case 6: return `/audit/series?cid=${c.contentId}&${series}`;
+      case 7: return `/validators/${v}`;
+      case 8: return `/audit?validator=${v}&limit=10`;
+      default: return `/audit/series?${series}`;
+    }
+  };
   const subjects: Record<string, (i: number) => string> = {
     health: () => "/health",
     status: () => "/status",
     holders: (i) => `/holders/${contents[i % CONTENTS]!.cid}`,
     audit: auditPath,
+    explorer: explorerPath,
   };
   const results: Record<string, { p50: number[]; p99: number[]; count: number[]; client: number[] }> = {};
   for (let r = 0; r < ROUNDS; r++) {
@@ -135,13 +162,39 @@ try {
       result.client.push(clientUtilization);
     }
   }
+
+  // ---- 3. the explorer's first page in a browser, while blocks keep arriving
+  const browser = await launchChromium();
+  const paints: number[] = [];
+  try {
+    for (let i = 0; i < PAINT_SAMPLES; i++) {
+      const page = await browser.context.newPage();
+      await page.goto(`${indexer.url}/explorer`);
+      await page.waitForFunction(() => document.body.dataset.state === "ready" && document.querySelector("#records tbody tr[data-digest]") !== null);
+      // performance.now() counts from the navigation's start; the frame after the records were inserted paints them.
+      paints.push(await page.evaluate(() => new Promise<number>((resolve) => requestAnimationFrame(() => resolve(performance.now())))));
+      await page.close();
+    }
+  } finally {
+    await browser.close();
+  }
+  log(`explorer: records painted ${Math.round(median(paints))} ms after navigation (median of ${PAINT_SAMPLES}, ${Math.round(Math.min(...paints))}–${Math.round(Math.max(...paints))} ms)`);
   writing = false;
   await writer;
+  const walk: number[] = [];
+  for (let cursor: string | null = ""; cursor !== null; ) {
+    const t0 = performance.now();
+    const body = (await (await fetch(`${indexer.url}/audit?limit=50${cursor ? `&cursor=${cursor}` : ""}`)).json()) as { nextCursor: string | null };
+    walk.push(performance.now() - t0);
+    cursor = body.nextCursor;
+  }
+  const walkSorted = [...walk].sort((a, b) => a - b);
+  log(`walk: ${walk.length} pages of 50 to the oldest record, p50 ${round2(percentile(walkSorted, 50))} ms, p99 ${round2(percentile(walkSorted, 99))} ms, last page ${round2(walk[walk.length - 1]!)} ms`);
   for (const [name, r] of Object.entries(results)) {
     log(`${name}: p50 ${round2(median(r.p50))} ms, p99 ${round2(median(r.p99))} ms (medians of ${ROUNDS} rounds of ${ROUND_MS} ms, ${CONCURRENCY} clients, ${Math.round(median(r.count))} requests/round, client thread busy ${Math.round(100 * median(r.client))} %)`);
   }
 
-  // ---- 3. lag from a mined block to its record on /audit
+  // ---- 4. lag from a mined block to its record on /audit
   const lags: number[] = [];
   const v = validators[0]!;
   for (let i = 0; i < LAG_SAMPLES; i++) {
@@ -175,6 +228,11 @@ try {
       holders_p50_ms: round2(median(results.holders!.p50)),
       holders_p99_ms: round2(median(results.holders!.p99)),
       audit_p99_ms: round2(median(results.audit!.p99)),
+      explorer_api_p99_ms: round2(median(results.explorer!.p99)),
+      explorer_first_paint_ms: Math.round(median(paints)),
+      audit_records: auditBatches * 500,
+      audit_walk_pages: walk.length,
+      audit_walk_p99_ms: round2(percentile(walkSorted, 99)),
       lag_ms_p50: Math.round(median(lags)),
       health_p50_ms: round2(median(results.health!.p50)),
       health_p99_ms: round2(median(results.health!.p99)),
