@@ -168,7 +168,8 @@ export function toChainError(error: unknown, context: Record<string, unknown> = 
   if (error.walk((e) => e instanceof ExecutionRevertedError) || error.walk((e) => e instanceof ContractFunctionRevertedError)) {
     return new ChainError("CHAIN_REVERTED", "the contract reverted without a reason", { details: context, cause: error });
   }
-  if (error.walk((e) => e instanceof InsufficientFundsError) || /insufficient funds/i.test(error.details ?? "")) {
+  // Geth and Anvil say "insufficient funds"; Hardhat "Sender doesn't have enough funds to send tx".
+  if (error.walk((e) => e instanceof InsufficientFundsError) || /insufficient funds|doesn't have enough funds/i.test(error.details ?? "")) {
     return new ChainError("CHAIN_INSUFFICIENT_FUNDS", "the account cannot pay for gas", { details: context, cause: error });
   }
   if (error.walk((e) => e instanceof ChainMismatchError)) {

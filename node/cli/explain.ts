@@ -65,10 +65,12 @@ function revertSentence(errorName: string, args: readonly unknown[]): string {
   return `the ${who.replace(/^the /, "")} refused the transaction: ${what || errorName}`;
 }
 
+/** The codes along the cause chain: dekmesh error codes, errno codes, and the names of viem's transport errors. */
 function causeCodes(error: unknown): string[] {
   const codes: string[] = [];
   for (let e: unknown = error; e instanceof Error; e = e.cause) {
     if (e instanceof DekmeshError) codes.push(e.code);
+    if (e.name === "HttpRequestError" || e.name === "TimeoutError") codes.push(e.name);
     const errno = (e as NodeJS.ErrnoException).code;
     if (typeof errno === "string") codes.push(errno);
   }
@@ -116,7 +118,7 @@ export async function explain(error: unknown, settings: Settings, account: () =>
     const url = safely(() => settings.indexerUrl()) ?? "the indexer";
     return rewritten(error, `the indexer at ${url} is behind the chain: wait a few seconds for it to catch up and try again`, { indexerUrl: url });
   }
-  if (has("CHAIN_RPC", "CHAIN_TIMEOUT", "ECONNREFUSED") && error.retryable !== false) {
+  if (has("HttpRequestError", "TimeoutError", "CHAIN_TIMEOUT", "ECONNREFUSED")) {
     const url = safely(() => settings.rpcUrl()) ?? "(not configured)";
     return rewritten(error, `cannot reach the chain at ${url}: is it running (npm start), or is --rpc-url (DEKMESH_RPC_URL) wrong?`, { rpcUrl: url });
   }

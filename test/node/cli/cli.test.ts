@@ -180,6 +180,37 @@ describe("publish and read through the CLI", () => {
     await fails(["attr", "grant", "nosuch/value", address(OUTSIDER), "--key-file", keyFile(AUTHORITY)], 3);
   });
 
+  it("error: a revert is a sentence; its Solidity name is in --json and --verbose", async () => {
+    const args = ["attr", "grant", "clearance/secret", address(OUTSIDER), "--key-file", keyFile(READER)];
+    const human = await dekmesh(args);
+    assert.equal(human.code, 2);
+    assert.match(human.stderr, /only the namespace's authority \(its creator\) may do this: use its key/);
+    assert.doesNotMatch(human.stderr, /AttributeRegistry[A-Z]/, "no Solidity name without --verbose");
+    const verbose = await dekmesh([...args, "--verbose"]);
+    assert.match(verbose.stderr, /contract error: AttributeRegistry\w*NotAuthority/);
+    const error = await fails(args, 2);
+    assert.match(String(error.details.errorName), /^AttributeRegistry\w*NotAuthority$/);
+  });
+
+  it("error: an unknown attribute lists the namespace's values, with did-you-mean", async () => {
+    const file = path.join(dir, "typo.txt");
+    fs.writeFileSync(file, "typo\n");
+    const value = await dekmesh(["upload", file, "--attr", "clearance/secrte"]);
+    assert.equal(value.code, 3, value.stderr);
+    assert.match(value.stderr, /namespace clearance has no value secrte \(did you mean secret\?\): its values are topsecret, secret, confidential/);
+    const namespace = await dekmesh(["upload", file, "--attr", "clearence/secret"]);
+    assert.equal(namespace.code, 3);
+    assert.match(namespace.stderr, /no attribute namespace clearence \(did you mean clearance\?\): the namespaces are clearance/);
+  });
+
+  it("error: a short balance says whose and how to fund it", async () => {
+    const broke = path.join(dir, "broke.key");
+    fs.writeFileSync(broke, `${randomBytes(32).toString("hex")}\n`, { mode: 0o600 });
+    const run = await dekmesh(["policy", "create", "--key-file", broke]);
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stderr, /(0x[0-9a-fA-F]{40}) has not enough ETH to pay for gas: on this dev chain: dekmesh devnet fund 0x[0-9a-fA-F]{40} --eth 10/);
+  });
+
   it("lists namespaces and shows one with its live grants", async () => {
     const listed = await json<{ namespaces: { name: string; rule: string; values: string[] }[] }>(["attr", "list"]);
     assert.deepEqual(listed.namespaces.find((n) => n.name === "clearance"), { ...listed.namespaces.find((n) => n.name === "clearance")!, rule: "hierarchy", values: ["topsecret", "secret", "confidential"] });
@@ -378,7 +409,7 @@ describe("validator operator commands", () => {
     assert.match(exited.stdout, /unbonding ends\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \(in \d+ \w+\)/, "a date, not unix seconds");
     await fails(["validator", "exit", "--config", configFile], 2); // not active any more
     const early = await fails(["validator", "withdraw", "--config", configFile], 2);
-    assert.match(early.message, /unbonding/i);
+    assert.match(early.message, new RegExp(`validator ${node} is still unbonding until \\d{4}-\\d\\d-\\d\\dT[\\d:]+Z: withdraw after that`, "i"));
   });
 
   it("refuses a missing mnemonic and a node index that is not a number", async () => {
