@@ -18,7 +18,7 @@ function frame(title, yMax, xLabels, ...marks) {
     s("text", { x: PAD.left - 6, y: PAD.top + 10, class: "tick", "text-anchor": "end" }, String(yMax)),
     s("text", { x: PAD.left - 6, y: PAD.top + inner.h, class: "tick", "text-anchor": "end" }, "0"),
     xLabels.map(([fraction, label], i) =>
-      s("text", { x: PAD.left + fraction * inner.w, y: H - 8, class: "tick", "text-anchor": ["start", "middle", "end"][i] ?? "middle" }, label),
+      s("text", { x: PAD.left + fraction * inner.w, y: H - 8, class: "tick", "text-anchor": i === 0 ? "start" : i === xLabels.length - 1 ? "end" : "middle" }, label),
     ),
     ...marks,
   );
