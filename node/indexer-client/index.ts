@@ -41,6 +41,8 @@ export {
   type Holder,
   type HolderState,
   type HoldersInfo,
+  type ThresholdDealing,
+  type ThresholdSlot,
   type IndexedBlock,
   type PolicyInfo,
   type PolicyRequirement,

@@ -59,6 +59,26 @@ export interface HoldersInfo {
   mode: ReplicationModeName;
   /** Active validators that hold (or should hold) the DEK, strongest claim first. */
   holders: Holder[];
+  /** A threshold content's dealing and slots (docs/threshold.md); undefined in the other modes. */
+  threshold?: ThresholdDealing;
+}
+
+/** A threshold content's m, n, Feldman commitments (m compressed points, concatenated) and slots. */
+export interface ThresholdDealing {
+  m: number;
+  n: number;
+  commitments: Hex;
+  slots: ThresholdSlot[];
+}
+
+/** A slot as the contract commits to it: member, share index, the member it replaces while enrolling. */
+export interface ThresholdSlot {
+  slot: number;
+  member: Address;
+  index: number;
+  previous: Address | null;
+  /** The dealt share sealed to the member; null once the slot was repaired (the share comes by enrollment). */
+  sealedShare: Hex | null;
 }
 
 export interface ActiveValidator {
@@ -240,6 +260,25 @@ export function parseHolders(body: unknown): HoldersInfo {
         multiaddrs: h.strings("multiaddrs"),
         kid: h.hex("kid"),
         kasPublicKey: h.hex("kasPublicKey"),
+      };
+    }),
+    ...(replication.value.threshold !== undefined && { threshold: parseThresholdDealing(replication.object("threshold")) }),
+  };
+}
+
+function parseThresholdDealing(t: Fields): ThresholdDealing {
+  return {
+    m: t.integer("m"),
+    n: t.integer("n"),
+    commitments: t.hex("commitments"),
+    slots: t.array("slots").map((item, i) => {
+      const s = Fields.of(item, `${t.where}.slots[${i}]`);
+      return {
+        slot: s.integer("slot"),
+        member: s.address("member"),
+        index: s.integer("index"),
+        previous: s.value.previous === null ? null : s.address("previous"),
+        sealedShare: s.value.sealedShare === null ? null : s.hex("sealedShare"),
       };
     }),
   };

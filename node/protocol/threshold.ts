@@ -9,6 +9,8 @@ import { MAX_THRESHOLD_MEMBERS, MIN_THRESHOLD } from "./limits.js";
 export const COMMITMENT_LENGTH = 33;
 /** One sealed share: version 1, index 2, member address 20, KID 8, ECIES key 33, wrapped share 48. */
 export const SEALED_SHARE_LENGTH = 112;
+/** One share answer: version 1, index 2, ECIES key 33, wrapped share 48, KAS signature 64. */
+export const SHARE_ANSWER_LENGTH = 148;
 
 /** Whether 2 ≤ m ≤ n ≤ 16. */
 export function isThreshold(m: number, n: number): boolean {

@@ -39,6 +39,7 @@ import type { Logger } from "../protocol/logger.js";
 import { registerDaemonMetrics } from "./metrics.js";
 import { ensureRegistered, type RegistrationResult } from "./registration.js";
 import { ValidatorPeers } from "./peers.js";
+import { ThresholdMember } from "./threshold/member.js";
 import type { P256PrivateKey } from "../crypto/keys/index.js";
 
 export type StartValidatorOptions = CommonOptions;
@@ -99,7 +100,7 @@ export async function startValidator(config: ValidatorConfig, options: StartVali
     stage = "replication";
     const replication = await startReplication(common, { identity, store, indexer, p2p, peers, chain });
     stage = "rewrap";
-    const rewrap = await startRewrap(common, { deployment, store, access, indexer, p2p, replication });
+    const rewrap = await startRewrap(common, { deployment, store, access, indexer, p2p, replication, identity, chain });
     registerDaemonMetrics(common.metrics, { store, submitter: chain.submitter, p2p, rewrap, replication });
     stage = "http";
     const multiaddrs = p2p.getMultiaddrs().map((m) => m.toString().replace(/\/p2p\/[^/]+$/, ""));
@@ -220,9 +221,18 @@ interface RewrapParts {
   indexer: IndexerClient;
   p2p: P2pNode;
   replication: ReplicationEngine;
+  identity: NodeIdentity;
+  chain: ChainSide;
 }
 
 async function startRewrap(common: Common, p: RewrapParts): Promise<RewrapService> {
+  const shares = new ThresholdMember({
+    store: p.store,
+    indexer: p.indexer,
+    me: p.identity.keys.account.address,
+    logger: common.logger.child({ component: "threshold" }),
+    onStored: () => p.chain.submitter.notify(),
+  });
   const rewrap = createRewrapService(
     {
       store: p.store,
@@ -235,6 +245,7 @@ async function startRewrap(common: Common, p: RewrapParts): Promise<RewrapServic
       onMissingDek: (contentId: Hex) => p.replication.onMissingDek(contentId),
       // Its status per the last work list (≤ one pass old); before the first, as registered.
       mayServe: () => p.replication.status === undefined || p.replication.status === "active",
+      shares,
     },
     { cryptoWorkers: common.config.cryptoWorkers },
   );

@@ -37,6 +37,8 @@ export const SEALED_RECORD_TYPES = {
   kasKey: 2,
   /** Any other node secret; id = a caller-chosen name. */
   nodeSecret: 3,
+  /** A threshold member's share of a content key; id = contentId ‖ uint16 index (34 bytes). */
+  thresholdShare: 4,
 } as const;
 export type SealedRecordType = keyof typeof SEALED_RECORD_TYPES;
 

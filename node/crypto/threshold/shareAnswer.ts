@@ -16,13 +16,14 @@
 import { EnvelopeError } from "../envelopes/errors.js";
 import { eciesOpen, eciesSeal } from "../envelopes/ecies.js";
 import { concatBytes, u16be, utf8 } from "../keys/bytes.js";
-import { P256_SIGNATURE_LENGTH, verifyP256Signature, type P256PrivateKey } from "../keys/p256.js";
+import { verifyP256Signature, type P256PrivateKey } from "../keys/p256.js";
+import { SHARE_ANSWER_LENGTH } from "../../protocol/threshold.js";
 import { ThresholdError } from "./errors.js";
 import { checkShareIndex, isValidShare, SHARE_LENGTH, type Share } from "./shares.js";
 
 export const SHARE_ANSWER_VERSION = 1;
 const WRAPPED_LENGTH = 1 + 2 + 33 + 48;
-export const SHARE_ANSWER_LENGTH = WRAPPED_LENGTH + P256_SIGNATURE_LENGTH;
+export { SHARE_ANSWER_LENGTH };
 const DOMAIN = utf8("dekmesh/threshold/share-answer/v1");
 
 function binding(requestDigest: Uint8Array, contentId: Uint8Array, index: number): Uint8Array {

@@ -68,6 +68,18 @@ export interface RewrapAnswer {
   envelope: Uint8Array;
 }
 
+/**
+ * A threshold member's answer to a rewrap request (POST /v1/rewrap/share, docs/threshold.md#reading):
+ * its share of the content key wrapped to the request's client key and signed with its KAS key.
+ */
+export interface ShareRewrapAnswer {
+  contentId: Hex;
+  /** The EIP-712 digest of the request (also the audit record's requestDigest). */
+  requestDigest: Hex;
+  /** 148-byte share answer (node/crypto/threshold/shareAnswer.ts); open with `openShareAnswer`. */
+  shareAnswer: Uint8Array;
+}
+
 /** A per-content refusal inside a bulk answer. */
 export interface BulkRefusal {
   code: RewrapErrorCode;

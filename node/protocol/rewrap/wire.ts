@@ -29,8 +29,10 @@ import type {
   SessionInfo,
   SignedRewrapBulkRequest,
   SignedRewrapRequest,
+  ShareRewrapAnswer,
   SignedSessionGrant,
 } from "./types.js";
+import { SHARE_ANSWER_LENGTH } from "../threshold.js";
 import { isAddress, isContentId, toContentId, type ContentId } from "../ids.js";
 
 export type Json = Record<string, unknown>;
@@ -259,6 +261,20 @@ export function rewrapAnswerFromJson(value: unknown): RewrapAnswer {
 
 export function decodeRewrapAnswer(input: string | Uint8Array): RewrapAnswer {
   return rewrapAnswerFromJson(parseJsonObject(input, MAX_REWRAP_REQUEST_BYTES));
+}
+
+export function encodeShareRewrapAnswer(answer: ShareRewrapAnswer): string {
+  return JSON.stringify({ contentId: answer.contentId, requestDigest: answer.requestDigest, shareAnswer: bytesToHex(answer.shareAnswer) });
+}
+
+export function decodeShareRewrapAnswer(input: string | Uint8Array): ShareRewrapAnswer {
+  const body = parseJsonObject(input, MAX_REWRAP_REQUEST_BYTES);
+  keys(body, "answer", ["contentId", "requestDigest", "shareAnswer"]);
+  return {
+    contentId: contentId(body.contentId, "contentId"),
+    requestDigest: contentId(body.requestDigest, "requestDigest"),
+    shareAnswer: hexOfLength(body.shareAnswer, 2 + SHARE_ANSWER_LENGTH * 2, "shareAnswer"),
+  };
 }
 
 /** A served item is `{"contentId","envelope"}`; a refused one is padded to the same length. */

@@ -47,7 +47,7 @@ export interface Readiness {
 }
 
 export interface ValidatorHttpComponents {
-  rewrap: Pick<RewrapService, "rewrap" | "rewrapBulk" | "registerSession">;
+  rewrap: Pick<RewrapService, "rewrap" | "rewrapBulk" | "rewrapShare" | "registerSession">;
   store: Pick<DekStore, "hasDek">;
   pins: Pick<PinStore, "put" | "has" | "get" | "size">;
   /** Upload: is the CID registered on chain? */

@@ -89,6 +89,7 @@ class HttpServer implements ValidatorHttpServer {
     this.#router = new Router()
       .add("/v1/rewrap", { POST: rewrap.rewrap })
       .add("/v1/rewrap/bulk", { POST: rewrap.bulk })
+      .add("/v1/rewrap/share", { POST: rewrap.share })
       .add("/v1/session", { POST: rewrap.session })
       .add("/v1/has/:contentId", { GET: content.has })
       .add("/v1/content/:cid", { PUT: content.upload, GET: content.download })

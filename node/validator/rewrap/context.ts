@@ -11,10 +11,13 @@ import type { ResolvedRewrapServiceOptions, RewrapServiceComponents } from "./op
 import { toRewrapError } from "./refusal.js";
 import type { Address, Hex } from "../../protocol/rewrap/types.js";
 import type { Logger } from "../../protocol/logger.js";
+import type { AccessDecision } from "../../indexer-client/index.js";
 
 /** The counters the paths add to (the service's `stats()` reports them with its parts' own). */
 export interface RewrapCounters {
   served: number;
+  /** Threshold share answers served (./share.ts; each has an audit record). */
+  sharesServed: number;
   forwarded: number;
   inboundForwards: number;
   discardedWraps: number;
@@ -52,6 +55,10 @@ export function assertFresh(ctx: RewrapContext, expiry: number, now: number): vo
  */
 export function assertUnseen(ctx: RewrapContext, account: Address, nonce: bigint): void {
   if (ctx.components.store.nonceSeen(account, nonce)) throw new RewrapError("REWRAP_REPLAYED");
+}
+
+export function assertAllowed(decision: AccessDecision): void {
+  if (!decision.allowed) throw new RewrapError("REWRAP_ACCESS_DENIED", { reason: decision.reason });
 }
 
 /** Records the (account, nonce) pair, or refuses it as a replay (a copy that got here first). */

@@ -3,6 +3,7 @@ import type { IndexerClient } from "../../indexer-client/index.js";
 import type { AccessDecider } from "../access/index.js";
 import type { P2pNode } from "../p2p/index.js";
 import type { RewrapCrypto } from "./crypto.js";
+import type { ShareSource } from "./share.js";
 import {
   DEFAULT_FORWARD_TIMEOUT_MS,
   DEFAULT_MAX_FORWARD_ATTEMPTS,
@@ -53,6 +54,8 @@ export interface RewrapServiceComponents {
   mayServe?: () => boolean;
   /** Where signature checks and wraps run; default per `cryptoWorkers`. Not closed by the service. */
   crypto?: RewrapCrypto;
+  /** This node's threshold shares (../threshold/member.ts); without it every share request is refused REWRAP_NOT_HOLDER. */
+  shares?: ShareSource;
 }
 
 export interface RewrapServiceOptions {

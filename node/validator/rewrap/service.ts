@@ -14,13 +14,13 @@
  * When 3–5 are predicted to pass from memory alone, the wrap of 6 rides in the signature's
  * crypto trip (#wrapAhead); its envelope is used only once the checks have passed in order.
  * Every refusal is a RewrapError with a stable code. The HTTP layer calls `rewrap`,
- * `rewrapBulk` and `registerSession` with requests decoded by `wire.ts` (requests built in code
+ * `rewrapBulk`, `rewrapShare` (a threshold member's share, ./share.ts) and `registerSession`
+ * with requests decoded by `wire.ts` (requests built in code
  * meet the same shape rules, protocol/rewrap/shape.ts); the bulk path is ./bulk.ts; the p2p
  * handler for forwarded requests is registered by `start()`.
  */
 import { linkSignals, type LinkedSignal } from "../../protocol/abort.js";
 import { PROTOCOL_REWRAP, type RequestContext } from "../p2p/index.js";
-import type { AccessDecision } from "../../indexer-client/index.js";
 import { RequestAuthenticator } from "./auth.js";
 import { envelopeOf, InlineRewrapCrypto, type WrapInput, type WrapOutcome } from "./crypto.js";
 import { WorkerRewrapCrypto } from "./crypto-pool.js";
@@ -30,8 +30,9 @@ import { RewrapHasher } from "../../crypto/keys/eip712.js";
 import { RewrapError, type RewrapErrorCode } from "../../protocol/rewrap/errors.js";
 import { assertRewrapRequestShape, assertSessionGrantShape } from "../../protocol/rewrap/shape.js";
 import { serveBulk, verifyBulk, type VerifiedBulk } from "./bulk.js";
-import { assertFresh, assertUnseen, nowS, refused, rememberNonce, reportMissing, servableDek, type RewrapContext } from "./context.js";
+import { assertAllowed, assertFresh, assertUnseen, nowS, refused, rememberNonce, reportMissing, servableDek, type RewrapContext } from "./context.js";
 import { Forwarder } from "./forward.js";
+import { serveShare } from "./share.js";
 import {
   resolveOptions,
   type ResolvedRewrapServiceOptions,
@@ -44,6 +45,7 @@ import type {
   RewrapAnswer,
   RewrapBulkAnswer,
   SessionInfo,
+  ShareRewrapAnswer,
   SignedRewrapBulkRequest,
   SignedRewrapRequest,
   SignedSessionGrant,
@@ -64,6 +66,8 @@ export interface RewrapCallOptions {
 export interface RewrapServiceStats {
   /** Rewraps this node performed (each has an audit record). */
   served: number;
+  /** Threshold share answers this node served (each has an audit record). */
+  sharesServed: number;
   /** Rewraps another holder performed for requests sent here. */
   forwarded: number;
   /** Of those, single requests answered by a holder found through its DHT provider record. */
@@ -120,7 +124,7 @@ export class RewrapService {
             ),
       logger,
       clock: components.clock ?? Date.now,
-      stats: { served: 0, forwarded: 0, inboundForwards: 0, discardedWraps: 0, refused: {} },
+      stats: { served: 0, sharesServed: 0, forwarded: 0, inboundForwards: 0, discardedWraps: 0, refused: {} },
     };
   }
 
@@ -180,6 +184,22 @@ export class RewrapService {
    */
   async rewrapBulk(signed: SignedRewrapBulkRequest, options: RewrapCallOptions = {}): Promise<RewrapBulkAnswer> {
     return this.#rewrapBulk(signed, options);
+  }
+
+  /**
+   * A threshold member's share of the content wrapped to the request's client key and signed
+   * (./share.ts): the rewrap checks, one audit record, no forwarding.
+   */
+  async rewrapShare(signed: SignedRewrapRequest, options: RewrapCallOptions = {}): Promise<ShareRewrapAnswer> {
+    const link = this.#signal(options.signal);
+    try {
+      this.#assertRunning();
+      return await serveShare(this.#ctx, signed, link.signal);
+    } catch (error) {
+      throw refused(this.#ctx, error);
+    } finally {
+      link.release();
+    }
   }
 
   // ------------------------------------------------------------------ single
@@ -308,10 +328,6 @@ export class RewrapService {
   #signal(signal: AbortSignal | undefined): LinkedSignal {
     return signal === undefined ? { signal: this.#shutdown.signal, release() {} } : linkSignals(signal, this.#shutdown.signal);
   }
-}
-
-function assertAllowed(decision: AccessDecision): void {
-  if (!decision.allowed) throw new RewrapError("REWRAP_ACCESS_DENIED", { reason: decision.reason });
 }
 
 /** A forwarder's `only`: strictly increasing indices into the request's contents, at least one. */

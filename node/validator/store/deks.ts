@@ -12,6 +12,7 @@ import { CONTENT_ID_LENGTH, DEK_LENGTH, TX_HASH_LENGTH } from "./constants.js";
 import { MAX_CONFIRMATION_BATCH, type ReplicationModeName } from "../../protocol/limits.js";
 import { StoreError } from "./errors.js";
 import { openSealed } from "./sealing.js";
+import type { ShareTable } from "./shares.js";
 
 /** The modes whose contents have a DEK to store: threshold members hold shares (docs/threshold.md). */
 export type ReplicationMode = Exclude<ReplicationModeName, "threshold">;
@@ -54,15 +55,12 @@ export interface ListUnconfirmedOptions {
 const MODES: ReadonlySet<string> = new Set(["all", "stake", "xor", "explicit"]);
 const SOURCES: ReadonlySet<string> = new Set(["initial", "replicated", "recovered"]);
 
-interface DekRow {
+interface DekRow extends ConfirmationColumns {
   content_id: Uint8Array;
   policy_id: bigint;
   mode: ReplicationMode;
   source: DekSource;
   received_at: bigint;
-  confirmation: Confirmation["state"];
-  confirmation_tx: Uint8Array | null;
-  confirmed_block: bigint | null;
 }
 
 const INFO_COLUMNS = "content_id, policy_id, mode, source, received_at, confirmation, confirmation_tx, confirmed_block";
@@ -78,21 +76,30 @@ export function unconfirmedQuery(states: number, modes: number): string {
     ORDER BY received_at, content_id LIMIT ?`;
 }
 
-function toInfo(row: DekRow): DekInfo {
+/** The confirmation columns a held DEK and a held share (shares.ts) both have. */
+export interface ConfirmationColumns {
+  confirmation: Confirmation["state"];
+  confirmation_tx: Uint8Array | null;
+  confirmed_block: bigint | null;
+}
+
+export function confirmationOf(row: ConfirmationColumns): Confirmation {
   const txHash = row.confirmation_tx === null ? undefined : bytesToHex(row.confirmation_tx);
-  const confirmation: Confirmation =
-    row.confirmation === "pending"
-      ? { state: "pending" }
-      : row.confirmation === "submitted"
-        ? { state: "submitted", txHash: txHash! }
-        : { state: "confirmed", block: row.confirmed_block!, txHash };
+  return row.confirmation === "pending"
+    ? { state: "pending" }
+    : row.confirmation === "submitted"
+      ? { state: "submitted", txHash: txHash! }
+      : { state: "confirmed", block: row.confirmed_block!, txHash };
+}
+
+function toInfo(row: DekRow): DekInfo {
   return {
     contentId: bytesToHex(row.content_id),
     policyId: row.policy_id,
     mode: row.mode,
     source: row.source,
     receivedAt: Number(row.received_at),
-    confirmation,
+    confirmation: confirmationOf(row),
   };
 }
 
@@ -110,8 +117,14 @@ export class DekTable {
   /** listUnconfirmed's statements, by how many states and modes they take. */
   readonly #unconfirmed = new Map<string, StatementSync>();
   readonly #markConfirmed: StatementSync;
+  readonly #shares: ShareTable;
 
-  constructor(db: DatabaseSync, committer: Committer, sealingKey: SealingKey, now: () => number) {
+  /**
+   * `shares`: a content held as a threshold share is confirmed on chain as a DEK is, so the
+   * confirmation updates (markConfirmationSubmitted, markConfirmed) reach the share table too.
+   */
+  constructor(db: DatabaseSync, committer: Committer, sealingKey: SealingKey, now: () => number, shares: ShareTable) {
+    this.#shares = shares;
     this.#db = db;
     this.#committer = committer;
     this.#sealingKey = sealingKey;
@@ -210,7 +223,7 @@ export class DekTable {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#updateAll("markConfirmationSubmitted", contentIds, (id) => this.#markSubmitted.run(tx, id));
+    return this.#updateAll("markConfirmationSubmitted", contentIds, (id) => this.#markSubmitted.run(tx, id), (id) => this.#shares.markSubmitted(id, tx));
   }
 
   /** Records that the holder confirmations are on chain in `block`. Durable on resolve. */
@@ -221,18 +234,17 @@ export class DekTable {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#updateAll("markConfirmed", contentIds, (id) => this.#markConfirmed.run(at, id));
+    return this.#updateAll("markConfirmed", contentIds, (id) => this.#markConfirmed.run(at, id), (id) => this.#shares.markConfirmed(id, at));
   }
 
-  #updateAll(operation: string, contentIds: readonly BytesLike[], update: (id: Buffer) => void): Promise<void> {
+  #updateAll(operation: string, contentIds: readonly BytesLike[], update: (id: Buffer) => void, updateShare: (id: Buffer) => void): Promise<void> {
     try {
       const ids = contentIds.map((id) => toBlob(id, CONTENT_ID_LENGTH, "contentIds"));
       return this.#committer.grouped(operation, () => {
         for (const id of ids) {
-          if (this.#exists.get(id) === undefined) {
-            throw new StoreError("STORE_NOT_FOUND", "no DEK is stored for this content", { details: { contentId: bytesToHex(id) } });
-          }
-          update(id);
+          if (this.#exists.get(id) !== undefined) update(id);
+          else if (this.#shares.has(id)) updateShare(id);
+          else throw new StoreError("STORE_NOT_FOUND", "no DEK or share is stored for this content", { details: { contentId: bytesToHex(id) } });
         }
       });
     } catch (error) {

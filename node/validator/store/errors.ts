@@ -16,6 +16,8 @@ export type StoreErrorCode =
   | "STORE_INVALID_ARGUMENT"
   /** A different DEK is already stored for this content id. */
   | "STORE_DEK_CONFLICT"
+  /** A different threshold share is already stored for this content id. */
+  | "STORE_SHARE_CONFLICT"
   /** An operation named a DEK, KAS key or audit batch the store does not hold. */
   | "STORE_NOT_FOUND"
   /** The current KAS key cannot be removed (make another key current first). */

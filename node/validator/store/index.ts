@@ -8,5 +8,6 @@ export type { FsyncFn, WalSyncStats } from "./walSync.js";
 export type { BytesLike, Hex } from "./codec.js";
 export type { Confirmation, DekInfo, DekMeta, DekSource, ListUnconfirmedOptions, ReplicationMode } from "./deks.js";
 export type { KasKeyInfo } from "./kasKeys.js";
+export type { ShareInfo } from "./shares.js";
 export type { AuditBatch, AuditBatchState, AuditRecord, AuditRecordInput, ReconcileResult } from "./audit.js";
 

@@ -80,6 +80,22 @@ const MIGRATIONS: readonly string[] = [
   DROP INDEX deks_unconfirmed;
   CREATE INDEX deks_unconfirmed ON deks (mode, received_at) WHERE confirmation <> 'confirmed';
   `,
+  // 2 → 3: threshold shares (docs/threshold.md). A member of a threshold(m, n) content holds
+  // f(index), never the DEK: its own table, so no path that serves DEKs can read a share.
+  // Only sealed_share is secret; kid names the KAS key the share answers are signed with.
+  `
+  CREATE TABLE shares (
+    content_id      BLOB PRIMARY KEY CHECK (length(content_id) = 32),
+    share_index     INTEGER NOT NULL CHECK (share_index BETWEEN 1 AND 65535),
+    sealed_share    BLOB NOT NULL,
+    kid             BLOB NOT NULL CHECK (length(kid) = 8),
+    received_at     INTEGER NOT NULL,
+    confirmation    TEXT NOT NULL DEFAULT 'pending' CHECK (confirmation IN ('pending', 'submitted', 'confirmed')),
+    confirmation_tx BLOB,
+    confirmed_block INTEGER
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX shares_unconfirmed ON shares (received_at) WHERE confirmation <> 'confirmed';
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

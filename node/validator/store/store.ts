@@ -33,6 +33,8 @@ import { MAX_AUDIT_BATCH } from "../../protocol/limits.js";
 import { DekTable, type DekInfo, type DekMeta, type ListUnconfirmedOptions } from "./deks.js";
 import { fromSqliteError, StoreError } from "./errors.js";
 import { KasKeyTable, type KasKeyInfo } from "./kasKeys.js";
+import { ShareTable, type ShareInfo } from "./shares.js";
+import type { Share } from "../../crypto/threshold/index.js";
 import type { DirectoryLock } from "./lock.js";
 import { NonceTable } from "./nonces.js";
 import { openStoreFiles, restoreStoreFiles } from "./open.js";
@@ -58,6 +60,7 @@ export class DekStore {
   readonly #now: () => number;
   readonly #committer: Committer;
   readonly #deks: DekTable;
+  readonly #shares: ShareTable;
   readonly #kasKeys: KasKeyTable;
   readonly #audit: AuditOutbox;
   readonly #nonces: NonceTable;
@@ -79,7 +82,8 @@ export class DekStore {
         walSync: new WalSync(join(directory, `${DATABASE_FILE}-wal`), options.fsync && { fsync: options.fsync }),
       }),
     });
-    this.#deks = new DekTable(db, this.#committer, sealingKey, this.#now);
+    this.#shares = new ShareTable(db, this.#committer, sealingKey, this.#now);
+    this.#deks = new DekTable(db, this.#committer, sealingKey, this.#now, this.#shares);
     this.#kasKeys = new KasKeyTable(db, this.#committer, sealingKey, this.#now);
     this.#audit = new AuditOutbox(db, this.#committer, this.#now);
     this.#nonces = new NonceTable(
@@ -138,6 +142,28 @@ export class DekStore {
     return this.#readDurable("listUnconfirmed", () => this.#deks.listUnconfirmed(options));
   }
 
+  // ------------------------------------------------------------------- threshold shares
+
+  /** Stores this member's checked share of a threshold content; resolves (true if new) once durable. */
+  putShare(contentId: BytesLike, share: Share, kid: BytesLike): Promise<boolean> {
+    return this.#shares.put(contentId, share, kid);
+  }
+
+  /** The share and the KID of the KAS key it was sealed to, or undefined. */
+  getShare(contentId: BytesLike): { share: Share; kid: Hex } | undefined {
+    return this.#call("getShare", () => this.#shares.get(contentId));
+  }
+
+  getShareInfo(contentId: BytesLike): ShareInfo | undefined {
+    return this.#call("getShareInfo", () => this.#shares.info(contentId));
+  }
+
+  /** Held shares not yet confirmed on chain, oldest first; resolves once they are durable. */
+  listUnconfirmedShares(limit?: number): Promise<ShareInfo[]> {
+    return this.#readDurable("listUnconfirmedShares", () => this.#shares.listUnconfirmed(limit));
+  }
+
+  /** For DEKs and shares alike (a content is held one way or the other). */
   markConfirmationSubmitted(contentIds: readonly BytesLike[], txHash: BytesLike): Promise<void> {
     return this.#deks.markConfirmationSubmitted(contentIds, txHash);
   }

@@ -1,5 +1,6 @@
 /**
- * Holder confirmations: DEKs of `stake` and `explicit` contents → ContentRegistry.confirmHoldings.
+ * Holder confirmations: DEKs of `stake` and `explicit` contents and threshold shares →
+ * ContentRegistry.confirmHoldings.
  * (`xor` and `all` holdings are announced in the DHT, not on chain.)
  *
  * A confirmation has no id the chain could check, so a repeat would emit HoldingConfirmed
@@ -15,7 +16,7 @@
  * submitted and not in flight, and finishes or resends them as after a restart.
  */
 import type { Hash, Hex } from "viem";
-import type { DekInfo } from "../store/index.js";
+import type { DekInfo, ShareInfo } from "../store/index.js";
 import { confirmHoldingsRequest } from "../../chain/actions/confirmHoldings.js";
 import { getTransactionStatus } from "../../chain/actions/getTransactionStatus.js";
 import { CONFIRMED_ON_CHAIN_MODES } from "../../protocol/limits.js";
@@ -29,6 +30,9 @@ import { Lane } from "./lane.js";
  * queue of them. 16 is geth's default of pending transactions per account (txpool.accountslots).
  */
 export const MAX_HOLDINGS_IN_FLIGHT = 16;
+
+/** What the lane reads of a held DEK or share. */
+type Unconfirmed = Pick<DekInfo | ShareInfo, "contentId" | "receivedAt" | "confirmation">;
 
 export class HoldingsLane extends Lane {
   readonly name = "holdings";
@@ -48,10 +52,20 @@ export class HoldingsLane extends Lane {
     return Math.min(idlePollMs, Math.max(1, this.#lastSentAt + holdingsIntervalMs - Date.now()));
   }
 
-  /** Held DEKs whose confirmation is not yet on chain, in the modes confirmed on chain. */
-  async unconfirmed(limit: number): Promise<DekInfo[]> {
-    const rows = await this.ctx.store.listUnconfirmed({ modes: CONFIRMED_ON_CHAIN_MODES, limit: limit + this.skipped.size });
-    return rows.filter((info) => !this.skipped.has(info.contentId)).slice(0, limit);
+  /**
+   * Held DEKs whose confirmation is not yet on chain, in the modes confirmed on chain, and held
+   * threshold shares (a member confirms its share with the same call), oldest first.
+   */
+  async unconfirmed(limit: number): Promise<Unconfirmed[]> {
+    const { store } = this.ctx;
+    const [deks, shares] = await Promise.all([
+      store.listUnconfirmed({ modes: CONFIRMED_ON_CHAIN_MODES, limit: limit + this.skipped.size }),
+      store.listUnconfirmedShares(limit + this.skipped.size),
+    ]);
+    return [...deks, ...shares]
+      .filter((info) => !this.skipped.has(info.contentId))
+      .sort((a, b) => a.receivedAt - b.receivedAt)
+      .slice(0, limit);
   }
 
   protected async step(): Promise<boolean> {
@@ -128,7 +142,7 @@ export class HoldingsLane extends Lane {
   }
 }
 
-function groupSubmitted(rows: readonly DekInfo[]): Map<Hash, Hex[]> {
+function groupSubmitted(rows: readonly Unconfirmed[]): Map<Hash, Hex[]> {
   const groups = new Map<Hash, Hex[]>();
   for (const row of rows) {
     if (row.confirmation.state !== "submitted") continue;

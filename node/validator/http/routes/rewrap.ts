@@ -1,5 +1,5 @@
 /**
- * POST /v1/rewrap, POST /v1/rewrap/bulk, POST /v1/session: JSON bodies in the wire format of
+ * POST /v1/rewrap, POST /v1/rewrap/bulk, POST /v1/rewrap/share, POST /v1/session: JSON bodies in the wire format of
  * node/protocol/rewrap/wire.ts, handed to the rewrap service with the client's abort signal. A body that
  * is too large or not the wire format is refused like any other rewrap refusal (the 256-byte
  * body of encodeRefusal), so a client reads one refusal shape from these routes; only the
@@ -12,6 +12,7 @@ import {
   encodeBulkAnswer,
   encodeRewrapAnswer,
   encodeSessionInfo,
+  encodeShareRewrapAnswer,
   RewrapError,
 } from "../../../protocol/rewrap/index.js";
 import { MAX_BULK_BODY_BYTES, MAX_REWRAP_BODY_BYTES, MAX_SESSION_BODY_BYTES } from "../constants.js";
@@ -39,6 +40,13 @@ export function rewrapRoutes(components: ValidatorHttpComponents, options: Resol
       const signed = decodeBulkRequest(await jsonBody(ex, MAX_BULK_BODY_BYTES, options));
       const answer = await service.rewrapBulk(signed, { signal: ex.signal });
       ex.json(200, encodeBulkAnswer(answer));
+    },
+
+    /** A threshold member's share answer (docs/threshold.md#reading): the request of /v1/rewrap. */
+    async share(ex: Exchange): Promise<void> {
+      const signed = decodeRewrapRequest(await jsonBody(ex, MAX_REWRAP_BODY_BYTES, options));
+      const answer = await service.rewrapShare(signed, { signal: ex.signal });
+      ex.json(200, encodeShareRewrapAnswer(answer));
     },
 
     async session(ex: Exchange): Promise<void> {

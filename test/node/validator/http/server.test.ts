@@ -229,13 +229,14 @@ describe("refusals are one size on the wire", () => {
       throw new RewrapError(code, code === "REWRAP_ACCESS_DENIED" ? { reason: "MissingAttribute" } : {});
     };
     const refusing = await v.extraServer({
-      rewrap: { rewrap: refuse, rewrapBulk: refuse, registerSession: refuse },
+      rewrap: { rewrap: refuse, rewrapBulk: refuse, rewrapShare: refuse, registerSession: refuse },
       recovery: { accept: refuse },
     });
     const reader = cleared();
     const bodies: Record<string, () => Promise<string>> = {
       "/v1/rewrap": async () => encodeRewrapRequest(remember(await reader.request(content))),
       "/v1/rewrap/bulk": async () => encodeBulkRequest(await reader.bulk([content])),
+      "/v1/rewrap/share": async () => encodeRewrapRequest(remember(await reader.request(content))),
       "/v1/session": async () => encodeSessionGrant(await reader.startSession()),
       "/v1/recover": async () =>
         JSON.stringify({
@@ -451,6 +452,7 @@ describe("transport limits", () => {
           return service.rewrap(signed, options);
         },
         rewrapBulk: (signed, options) => service.rewrapBulk(signed, options),
+        rewrapShare: (signed, options) => service.rewrapShare(signed, options),
         registerSession: (grant) => service.registerSession(grant),
       },
     });

@@ -65,7 +65,7 @@ describe("store lifecycle", () => {
     DekStore.open({ directory, storageKey }).close();
     const db = new DatabaseSync(join(directory, "store.sqlite"));
     assert.equal((db.prepare("PRAGMA journal_mode").get() as { journal_mode: string }).journal_mode, "wal");
-    assert.equal((db.prepare("PRAGMA user_version").get() as { user_version: number }).user_version, 2);
+    assert.equal((db.prepare("PRAGMA user_version").get() as { user_version: number }).user_version, 3);
     db.exec("PRAGMA user_version = 99");
     db.close();
     assert.throws(() => DekStore.open({ directory, storageKey }), { code: "STORE_VERSION_UNSUPPORTED" });

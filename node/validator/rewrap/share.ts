@@ -1,0 +1,54 @@
+/**
+ * Share rewraps (POST /v1/rewrap/share, docs/threshold.md#reading): a reader's rewrap request
+ * for a threshold(m, n) content, answered by a member with its share of the content key wrapped
+ * to the request's client key and signed with its KAS key (answerShare). The request is the
+ * rewrap request, checked as in ./service.ts in the same order — shape, freshness, signature,
+ * replay, access, then the pair is recorded — and every share served has its audit record,
+ * durable before the answer leaves. A node with no share of the content refuses
+ * REWRAP_NOT_HOLDER and never forwards: the reader asks m members itself, and a share passing
+ * through another validator would give that validator one more point of the polynomial.
+ */
+import { bytesToHex, hexToBytes } from "viem";
+import { answerShare } from "../../crypto/threshold/index.js";
+import { RewrapError } from "../../protocol/rewrap/errors.js";
+import { assertRewrapRequestShape } from "../../protocol/rewrap/shape.js";
+import type { ShareRewrapAnswer, SignedRewrapRequest } from "../../protocol/rewrap/types.js";
+import { assertAllowed, assertFresh, assertUnseen, nowS, rememberNonce, type RewrapContext } from "./context.js";
+import type { HeldShare } from "../threshold/member.js";
+
+/** Where the share path finds this node's share of a content (ThresholdMember has it). */
+export interface ShareSource {
+  share(contentId: `0x${string}`, signal?: AbortSignal): Promise<HeldShare | undefined>;
+}
+
+export async function serveShare(ctx: RewrapContext, signed: SignedRewrapRequest, signal: AbortSignal): Promise<ShareRewrapAnswer> {
+  const { request, auth } = signed;
+  assertRewrapRequestShape(signed);
+  const now = nowS(ctx);
+  assertFresh(ctx, request.expiry, now);
+  const digest = ctx.hasher.request(request);
+  const { account } = await ctx.auth.verify(digest, auth, now);
+  assertUnseen(ctx, account, request.nonce);
+  assertAllowed(await ctx.components.access.access(request.contentId, account, { signal }));
+  rememberNonce(ctx, account, request.nonce, request.expiry);
+
+  const { shares, mayServe, store } = ctx.components;
+  // A member that left the active set serves nothing the chain would no longer audit.
+  const held = shares === undefined || (mayServe !== undefined && !mayServe()) ? undefined : await shares.share(request.contentId, signal);
+  if (held === undefined) throw new RewrapError("REWRAP_NOT_HOLDER");
+  let shareAnswer: Uint8Array;
+  try {
+    shareAnswer = answerShare({
+      share: held.share,
+      contentId: hexToBytes(request.contentId),
+      requestDigest: digest,
+      clientPublicKey: request.clientPublicKey,
+      kasKey: held.kasKey,
+    });
+  } finally {
+    held.share.value.fill(0);
+  }
+  await store.appendAudit({ contentId: request.contentId, requester: account, requestDigest: digest, servedAt: now });
+  ctx.stats.sharesServed++;
+  return { contentId: request.contentId, requestDigest: bytesToHex(digest), shareAnswer };
+}
