@@ -1,4 +1,5 @@
 // HTTP access to the indexer under test.
+import { request as httpRequest } from "node:http";
 import type { Driver } from "./driver.js";
 
 export interface ApiResponse<T = any> {
@@ -18,16 +19,31 @@ export async function get<T = any>(baseUrl: string, path: string): Promise<ApiRe
   return { status: response.status, body: body as T };
 }
 
-/** A POST with a JSON body (text as is when `body` is a string). */
-export async function post<T = any>(baseUrl: string, path: string, body: unknown): Promise<ApiResponse<T>> {
-  const response = await fetch(baseUrl + path, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: typeof body === "string" ? body : JSON.stringify(body),
-    signal: AbortSignal.timeout(10_000),
+/**
+ * A POST with a JSON body (text as is when `body` is a string), on a connection of its own: a
+ * body the server refuses unread (413) ends its connection, which must not be one that fetch's
+ * pool hands to the next request.
+ */
+export function post<T = any>(baseUrl: string, path: string, body: unknown): Promise<ApiResponse<T>> {
+  const url = new URL(baseUrl + path);
+  const payload = Buffer.from(typeof body === "string" ? body : JSON.stringify(body));
+  return new Promise((resolve, reject) => {
+    let answered = false;
+    const req = httpRequest(
+      { host: url.hostname, port: url.port, path: url.pathname + url.search, method: "POST", agent: false, timeout: 10_000, headers: { "content-type": "application/json", "content-length": payload.length } },
+      (res) => {
+        answered = true;
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("end", () => resolve({ status: res.statusCode!, body: JSON.parse(Buffer.concat(chunks).toString("utf8")) as T }));
+        res.on("error", reject);
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error("timed out")));
+    // The server may answer and close before reading it all (413): that is an answer, not an error.
+    req.on("error", (error) => (answered ? undefined : reject(error)));
+    req.end(payload);
   });
-  const text = await response.text();
-  return { status: response.status, body: JSON.parse(text) as T };
 }
 
 /**
