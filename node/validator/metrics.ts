@@ -41,7 +41,7 @@ export function registerDaemonMetrics(registry: MetricsRegistry, sources: Daemon
   const peers = registry.gauge("p2p_connected_peers", "Connected libp2p peers");
   const dhtPeers = registry.gauge("p2p_dht_peers", "Peers in the DHT routing table");
   const providesWaiting = registry.gauge("p2p_dht_provides_waiting", "Provider records waiting for their turn to be announced");
-  const rewrap = registry.gauge("rewrap_events", "Rewrap service counters since start, by kind (served, forwarded, forwarded_via_providers, inbound_forwards)", ["kind"]);
+  const rewrap = registry.gauge("rewrap_events", "Rewrap service counters since start, by kind (served, shares_served, forwarded, forwarded_via_providers, inbound_forwards)", ["kind"]);
   const rewrapRefused = registry.gauge("rewrap_refusals", "Rewrap refusals since start, by code", ["code"]);
 
   registry.collect(() => {
@@ -76,6 +76,7 @@ export function registerDaemonMetrics(registry: MetricsRegistry, sources: Daemon
 
     const w = sources.rewrap.stats();
     rewrap.set({ kind: "served" }, w.served);
+    rewrap.set({ kind: "shares_served" }, w.sharesServed);
     rewrap.set({ kind: "forwarded" }, w.forwarded);
     rewrap.set({ kind: "forwarded_via_providers" }, w.forwardedViaProviders);
     rewrap.set({ kind: "inbound_forwards" }, w.inboundForwards);

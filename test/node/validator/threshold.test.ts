@@ -33,6 +33,7 @@ let dek: Uint8Array;
 let header: Uint8Array;
 let commitments: Uint8Array[];
 let members: Address[];
+let policyId: bigint;
 
 before(async () => {
   net = await Net.start();
@@ -43,27 +44,10 @@ before(async () => {
     { requirements: [], allowlist: [reader.address], notBefore: 0n, notAfter: 0n, mode: THRESHOLD_MODE, k: thresholdK(M, N)!, explicitMembers: [] },
   ]);
   const [created] = parseEventLogs({ abi: CONTRACT_ABIS.PolicyRegistry as never, eventName: "PolicyCreated", logs: receipt.logs }) as unknown as { args: { policyId: bigint } }[];
-  const policyId = created!.args.policyId;
+  policyId = created!.args.policyId;
 
-  // The publisher's side: the draw from a recent block, computed before sealing (as the SDK does).
-  const cid = toHex(new TextEncoder().encode(`threshold-${Date.now()}-${Math.random()}`));
-  contentId = keccak256(cid);
-  const drawBlock = await net.public.getBlockNumber({ cacheTime: 0 });
-  const { hash } = await net.public.getBlock({ blockNumber: drawBlock });
-  const seed = BigInt(keccak256(encodeAbiParameters([{ type: "bytes32" }, { type: "bytes32" }], [hash!, contentId])));
-  members = (await net.read<Address[]>("ValidatorRegistry", "sample", [seed, BigInt(N), []])).map((m) => m.toLowerCase() as Address);
-  const dealt = dealSealedShares({
-    m: M,
-    members: members.map((m) => ({ address: getAddress(m), kasPublicKey: byAddress(m).store.currentKasKey()!.publicKey })),
-    contentId: hexToBytes(contentId),
-  });
-  commitments = dealt.commitments;
-  const made = createNanoTdfHeader({ kasPublicKey: commitments[0]!, locator: validators[0]!.httpUrl, policyId, binding: "ecdsa" });
-  header = made.header.bytes;
-  dek = made.dek;
-  await net.send(publisher, "ContentRegistry", "registerThreshold", [
-    { cid, policyId, header: toHex(header), recoveryEnvelope: "0x", drawBlock, commitments: toHex(encodeCommitments(commitments)), sealedShares: toHex(Buffer.concat(dealt.sealedShares)) },
-  ]);
+  const registered = await registerThreshold(policyId);
+  ({ contentId, dek, header, commitments, members } = registered);
   await net.synced();
 });
 
@@ -72,6 +56,26 @@ after(async () => {
   await net?.stop();
   removeTempDirs();
 });
+
+/**
+ * Registers a threshold(M, N) content as the SDK does: the draw computed from a recent block,
+ * shares dealt and sealed to the drawn members' KAS keys (`kasKeyOf` may name another key), a
+ * header made against the content key with the ECDSA binding.
+ */
+async function registerThreshold(policy: bigint, kasKeyOf = (member: Address) => byAddress(member).store.currentKasKey()!.publicKey) {
+  const cid = toHex(new TextEncoder().encode(`threshold-${Date.now()}-${Math.random()}`));
+  const id = keccak256(cid);
+  const drawBlock = await net.public.getBlockNumber({ cacheTime: 0 });
+  const { hash } = await net.public.getBlock({ blockNumber: drawBlock });
+  const seed = BigInt(keccak256(encodeAbiParameters([{ type: "bytes32" }, { type: "bytes32" }], [hash!, id])));
+  const drawn = (await net.read<Address[]>("ValidatorRegistry", "sample", [seed, BigInt(N), []])).map((m) => m.toLowerCase() as Address);
+  const dealt = dealSealedShares({ m: M, members: drawn.map((m) => ({ address: getAddress(m), kasPublicKey: kasKeyOf(m) })), contentId: hexToBytes(id) });
+  const made = createNanoTdfHeader({ kasPublicKey: dealt.commitments[0]!, locator: validators[0]!.httpUrl, policyId: policy, binding: "ecdsa" });
+  await net.send(publisher, "ContentRegistry", "registerThreshold", [
+    { cid, policyId: policy, header: toHex(made.header.bytes), recoveryEnvelope: "0x", drawBlock, commitments: toHex(encodeCommitments(dealt.commitments)), sealedShares: toHex(Buffer.concat(dealt.sealedShares)) },
+  ]);
+  return { contentId: id, dek: made.dek, header: made.header.bytes, commitments: dealt.commitments, members: drawn };
+}
 
 function byAddress(address: string): Validator {
   return validators.find((v) => v.address.toLowerCase() === address.toLowerCase())!;
@@ -154,4 +158,17 @@ test("a reader without access, and a node asked for a share it does not hold, ar
   assert.notEqual(response.status, 200);
   assert.equal(decodeRefusal(await response.text()).code, "REWRAP_NOT_HOLDER");
   assert.deepEqual(served(), before);
+});
+
+test("a share sealed to a key its member does not hold: that member refuses and stores nothing; m others still serve", async () => {
+  const stranger = P256PrivateKey.generate();
+  const victim = validators[0]!;
+  const bad = await registerThreshold(policyId, (member) => (byAddress(member) === victim ? stranger.publicKey : byAddress(member).store.currentKasKey()!.publicKey));
+  await net.synced();
+  ({ contentId, dek, header, commitments, members } = bad);
+  assert.equal(await askShare(victim), "REWRAP_NOT_HOLDER");
+  assert.equal(await askShare(victim), "REWRAP_NOT_HOLDER");
+  assert.equal(victim.store.getShareInfo(contentId), undefined, "nothing stored");
+  const shares = await Promise.all(validators.filter((v) => v !== victim).map((v) => askShare(v)));
+  assert.deepEqual(deriveThresholdDek({ header: decodeHeader(header), commitments, shares: shares as Share[] }), dek);
 });
