@@ -69,8 +69,10 @@ export class WorkList {
       for (const resolve of refreshed) resolve(false);
       throw error;
     }
+    const before = this.#work?.node?.status;
     this.#work = work;
     this.#contents = new Map(work.contents.map((c) => [c.contentId, c]));
+    this.#logStatus(before, work.node?.status);
     for (const resolve of refreshed) resolve(true);
     this.#updatePeers(work, first);
     return work;
@@ -107,6 +109,19 @@ export class WorkList {
       work.contents.push(...page.contents);
     }
     return work;
+  }
+
+  /**
+   * One line when the node's own status on chain changes (and at the first list): an operator
+   * sees when it became active, started exiting, was jailed or exited — and that an inactive
+   * node serves nothing from its own DEKs (rewrap forwards them).
+   */
+  #logStatus(before: string | undefined, now: string | undefined): void {
+    if (now === undefined || now === before) return;
+    const fields = { status: now, ...(before === undefined ? {} : { previous: before }) };
+    if (now === "active") this.#ctx.logger.info("this validator is active: it serves rewraps and replicates", fields);
+    else if (now === "exiting") this.#ctx.logger.warn("this validator is exiting: it no longer serves rewraps from its own DEKs, and hands its replica slots off", fields);
+    else this.#ctx.logger.warn(`this validator is ${now}: it serves nothing from its own DEKs`, fields);
   }
 
   #updatePeers(work: ReplicationWork, first: boolean): void {

@@ -4,14 +4,15 @@
  * forwards to the remaining holders — and every rewrap it served reaches the chain: the audit
  * log takes an exiting validator's records of rewraps served before its exit
  * (RewrapAuditLog.EXIT_GRACE), and its submitter goes on sending them after its holding
- * confirmations stop. Real daemons, chain and Ponder indexer.
+ * confirmations stop. Its log says once that it is active and once that it is exiting. Real
+ * daemons, chain and Ponder indexer.
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { parseEventLogs, type Hex } from "viem";
 import { CONTRACT_ABIS } from "../../../node/chain/abis.js";
 import { decodeRewrapAnswer, encodeRewrapRequest } from "../../../node/protocol/rewrap/index.js";
-import type { Validator } from "../../../node/validator/index.js";
+import { startValidator, type Logger, type Validator } from "../../../node/validator/index.js";
 import { Net, devAccount, eventually, removeTempDirs } from "./helpers.js";
 import { Reader } from "./rewrap/helpers.js";
 
@@ -23,10 +24,19 @@ let net: Net;
 const validators: Validator[] = [];
 const publisher = devAccount(5);
 const contents: Hex[] = [];
+/** What the leaving validator logs at info and above. */
+const lines: string[] = [];
+
+function capturingLogger(): Logger {
+  const keep = (message: string) => void lines.push(message);
+  return { debug: () => {}, info: keep, warn: keep, error: keep, child: () => capturingLogger() };
+}
 
 before(async () => {
   net = await Net.start();
-  for (let i = 0; i < 3; i++) validators.push(await net.startValidator(i));
+  await net.fundNode(0);
+  validators.push(await startValidator(net.config(0), { processMetrics: true, logger: capturingLogger() }));
+  for (let i = 1; i < 3; i++) validators.push(await net.startValidator(i));
   const policyId = await net.createPolicy(publisher, "all");
   for (let i = 0; i < 6; i++) contents.push((await net.registerContent(publisher, policyId, validators[i % 3]!)).contentId);
   await eventually(() => contents.every((id) => validators.every((v) => v.store.hasDek(id))), 60_000, "every content at every validator");
@@ -91,4 +101,6 @@ test("a validator exits under load: every request still served, every rewrap it 
   await eventually(async () => leaving!.store.stats().unbatchedAuditRecords === 0 && (await leaving!.store.pendingBatches()).length === 0, 30_000, "its outbox drained");
   assert.equal(await recordsOnChain(leaving!), served);
   assert.equal(leaving!.submitter.halted, undefined);
+  const said = (start: string) => lines.filter((l) => l.startsWith(start)).length;
+  assert.deepEqual([said("this validator is active"), said("this validator is exiting")], [1, 1], lines.filter((l) => l.startsWith("this validator")).join("\n"));
 });
