@@ -134,8 +134,8 @@ export class AccessDecider {
 
   /**
    * `access` for many contents of one account (a bulk rewrap). Contents whose policy is not yet
-   * known are looked up in one GraphQL query, then one /access read per distinct policy answers
-   * all of that policy's contents. Per-content failures are returned, not thrown.
+   * known are looked up in one POST /contents/policies, then one /access read per distinct
+   * policy answers all of that policy's contents. Per-content failures are returned, not thrown.
    */
   async accessMany(contentIds: readonly string[], account: string, options: ReadOptions = {}): Promise<Map<Hex, AccessResult>> {
     const ids = contentIds.map(normalizeContentId);
@@ -203,8 +203,8 @@ export class AccessDecider {
   }
 
   /**
-   * Fills the content → policy cache from one GraphQL lookup (immutable facts); the ids the
-   * indexer does not know as of a fresh block are cached as not found, like a 404 from /access.
+   * Fills the content → policy cache from one POST /contents/policies (immutable facts); the ids
+   * the indexer does not know as of a fresh block are cached as not found, like a 404 from /access.
    * Returns the ids without a policy, with their error (INDEXER_NOT_FOUND or STATE_STALE).
    */
   async #learnPolicies(ids: readonly Hex[], options: ReadOptions): Promise<Map<Hex, IndexerClientError>> {
@@ -220,7 +220,7 @@ export class AccessDecider {
       if (options.signal?.aborted) throw abortedError();
       if (deadline?.aborted) this.#markDegraded(new IndexerClientError("INDEXER_UNAVAILABLE", "policy lookup missed its deadline"));
       // Not fatal: every content can still be asked about one by one.
-      this.#logger.warn("policy lookup over GraphQL failed; reading access per content", { error: String(error) });
+      this.#logger.warn("bulk policy lookup failed; reading access per content", { error: String(error) });
       return new Map();
     }
   }

@@ -199,9 +199,9 @@ describe("access decider: caching", () => {
     for (const id of unknown) assert.equal((results.get(id) as IndexerClientError).code, "INDEXER_NOT_FOUND");
   });
 
-  it("accessMany falls back to per-content reads when GraphQL fails", async () => {
-    const failingGraphql: FetchLike = (url, init) => (url.endsWith("/graphql") ? Promise.resolve(new Response("nope", { status: 500 })) : fetch(url, init));
-    const broken = decider({}, net.public, { fetch: failingGraphql });
+  it("accessMany falls back to per-content reads when the bulk policy lookup fails", async () => {
+    const failingLookup: FetchLike = (url, init) => (url.endsWith("/contents/policies") ? Promise.resolve(new Response("nope", { status: 500 })) : fetch(url, init));
+    const broken = decider({}, net.public, { fetch: failingLookup });
     const results = await broken.access.accessMany([contents[0]!, contents[1]!, `0x${"03".repeat(32)}`], reader);
     assert.equal((results.get(contents[0]!) as { allowed: boolean }).allowed, true);
     assert.equal((results.get(`0x${"03".repeat(32)}`) as IndexerClientError).code, "INDEXER_NOT_FOUND");
