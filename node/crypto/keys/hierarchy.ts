@@ -18,7 +18,8 @@
  * a signature by the key inside the peer id before it lets a validator claim it (issue #22), and
  * the EVM can only check secp256k1 signatures cheaply (ecrecover). It was Ed25519 (SLIP-0010
  * ed25519 at the same path) until then: every node's peer id changed, from "12D3KooW…" to
- * "16Uiu2HAm…", and test/node/crypto/vectors/node-keys.json was regenerated for it.
+ * "16Uiu2HA…" (then k or m, by the public key's parity byte), and
+ * test/node/crypto/vectors/node-keys.json was regenerated for it.
  */
 import { pbkdf2Sync } from "node:crypto";
 import { inspect } from "node:util";
