@@ -154,7 +154,9 @@ test("junk with a live initial validator: its verdict is reported once and ends 
   // A member tries a junk content a few times until the verdict is indexed, then never again
   // (one pass to read the list that dropped it).
   assert.ok(figures.maxAttemptsPerMemberContent <= 4, JSON.stringify(figures));
-  const late = lines.filter((l) => l.at > indexedAt + 1_000 && l.message === "source did not deliver" && junk.has(l.fields.contentId as Hex));
+  // The pass under way when the verdict was indexed may still try; allow it 3 s (a pass takes
+  // ~0.2 s on a quiet machine, over a second on a machine at load 12).
+  const late = lines.filter((l) => l.at > indexedAt + 3_000 && l.message === "source did not deliver" && junk.has(l.fields.contentId as Hex));
   assert.deepEqual(late.map((l) => `${l.node} ${l.fields.contentId}`), [], "pulls after the verdict was indexed");
   assert.ok(figures.infoLines <= 10 * junk.size * N, JSON.stringify(figures));
 });
