@@ -123,7 +123,7 @@ describe("upload once, decrypt anywhere", () => {
     const result = await publisher.publish([plaintext], { attributes: ["clearance/secret"], replication: "all", onProgress: (e) => phases.add(e.phase) });
     cid = result.cid;
     initial = result.validator;
-    assert.deepEqual([...phases].sort(), ["encrypting", "uploading"]);
+    assert.deepEqual([...phases].sort(), ["encrypting", "policy", "registering", "uploading"]);
     assert.equal(result.bytes > plaintext.length, true);
     const holders = await publisher.holders(cid);
     assert.equal(holders.initialValidator.toLowerCase(), initial.toLowerCase());
