@@ -18,6 +18,7 @@ import {
   getAccessDecision,
   loadDeployment,
   repairManyRequest,
+  repairThresholdRequest,
   reportUnusableRequest,
   type ChainClients,
 } from "../chain/index.js";
@@ -40,6 +41,7 @@ import { registerDaemonMetrics } from "./metrics.js";
 import { ensureRegistered, type RegistrationResult } from "./registration.js";
 import { ValidatorPeers } from "./peers.js";
 import { ThresholdMember } from "./threshold/member.js";
+import { ThresholdRepairs } from "./threshold/repairs.js";
 import type { P256PrivateKey } from "../crypto/keys/index.js";
 
 export type StartValidatorOptions = CommonOptions;
@@ -233,6 +235,17 @@ async function startRewrap(common: Common, p: RewrapParts): Promise<RewrapServic
     logger: common.logger.child({ component: "threshold" }),
     onStored: () => p.chain.submitter.notify(),
   });
+  const repairs = new ThresholdRepairs({
+    store: p.store,
+    indexer: p.indexer,
+    me: p.identity.keys.account.address.toLowerCase() as Hex,
+    repair: async (contentId, slots) => {
+      await p.chain.submitter.sendTransaction(repairThresholdRequest(p.chain.node, { contentId, slots }));
+    },
+    logger: common.logger.child({ component: "threshold" }),
+  });
+  repairs.start(common.config.replication.intervalMs);
+  common.shutdown.add("threshold repairs", () => repairs.stop());
   const rewrap = createRewrapService(
     {
       store: p.store,

@@ -42,6 +42,7 @@ export {
   type RepairParameters,
   type RepairReturnType,
 } from "./repair.js";
+export { repairThresholdRequest, type ThresholdSlotInput } from "./repairThreshold.js";
 export {
   reportUnusable,
   reportUnusableRequest,

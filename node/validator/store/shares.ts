@@ -60,6 +60,7 @@ export class ShareTable {
   readonly #unconfirmed: StatementSync;
   readonly #markSubmitted: StatementSync;
   readonly #markConfirmed: StatementSync;
+  readonly #contentIds: StatementSync;
 
   constructor(db: DatabaseSync, committer: Committer, sealingKey: SealingKey, now: () => number) {
     this.#committer = committer;
@@ -75,6 +76,7 @@ export class ShareTable {
     this.#unconfirmed.setReadBigInts(true);
     this.#markSubmitted = db.prepare("UPDATE shares SET confirmation = 'submitted', confirmation_tx = ? WHERE content_id = ? AND confirmation <> 'confirmed'");
     this.#markConfirmed = db.prepare("UPDATE shares SET confirmation = 'confirmed', confirmed_block = ? WHERE content_id = ?");
+    this.#contentIds = db.prepare("SELECT content_id FROM shares ORDER BY received_at, content_id");
   }
 
   /**
@@ -122,6 +124,11 @@ export class ShareTable {
   listUnconfirmed(limit = MAX_CONFIRMATION_BATCH): ShareInfo[] {
     if (!Number.isSafeInteger(limit) || limit < 1) throw invalidArgument("limit", "expected a positive integer");
     return (this.#unconfirmed.all(limit) as unknown as ShareRow[]).map(toInfo);
+  }
+
+  /** Every content this node holds a share of, oldest first. */
+  contentIds(): Hex[] {
+    return (this.#contentIds.all() as { content_id: Uint8Array }[]).map((row) => bytesToHex(row.content_id));
   }
 
   /** Whether a share of `id` is held (the store routes confirmations by it). */

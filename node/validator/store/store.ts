@@ -158,6 +158,11 @@ export class DekStore {
     return this.#call("getShareInfo", () => this.#shares.info(contentId));
   }
 
+  /** The contents this node holds a share of, oldest first. */
+  shareContentIds(): Hex[] {
+    return this.#call("shareContentIds", () => this.#shares.contentIds());
+  }
+
   /** Held shares not yet confirmed on chain, oldest first; resolves once they are durable. */
   listUnconfirmedShares(limit?: number): Promise<ShareInfo[]> {
     return this.#readDurable("listUnconfirmedShares", () => this.#shares.listUnconfirmed(limit));

@@ -172,3 +172,28 @@ test("a share sealed to a key its member does not hold: that member refuses and 
   const shares = await Promise.all(validators.filter((v) => v !== victim).map((v) => askShare(v)));
   assert.deepEqual(deriveThresholdDek({ header: decodeHeader(header), commitments, shares: shares as Share[] }), dek);
 });
+
+test("a member exits: the remaining members' designated sender repairs its slot with a fresh index for the validator drawn", async () => {
+  validators.push(await net.startValidator(N));
+  await net.synced();
+  ({ contentId, dek, header, commitments, members } = await registerThreshold(policyId));
+  await net.synced();
+  for (const member of members) assert.equal(typeof (await askShare(byAddress(member))), "object", "each member takes its share");
+  const leaver = members[N - 1]!;
+  const stayed = validators.find((v) => !members.includes(v.address.toLowerCase() as Address))!;
+  await net.send(devAccount(0), "ValidatorRegistry", "requestExit", [getAddress(leaver)]);
+  const repaired = await eventually(async () => {
+    const { threshold } = await validators[0]!.indexer.holders(contentId);
+    const slot = threshold!.slots[N - 1]!;
+    return slot.previous === leaver ? slot : undefined;
+  }, 30_000, "the leaver's slot repaired");
+  assert.deepEqual([repaired.member, repaired.index, repaired.sealedShare], [stayed.address.toLowerCase(), N + 1, null]);
+  const { threshold } = await validators[0]!.indexer.holders(contentId);
+  assert.deepEqual(threshold!.slots.slice(0, N - 1).map((s) => [s.member, s.index, s.previous]), members.slice(0, N - 1).map((m, i) => [m, i + 1, null]), "the other slots unchanged");
+  // One repair, sent by the active member of the lowest slot.
+  const events = await net.public.getContractEvents({ address: net.addresses.ContentRegistry, abi: CONTRACT_ABIS.ContentRegistry as never, eventName: "ThresholdSlotRepaired", fromBlock: 0n });
+  const mine = (events as unknown as { transactionHash: Hex; args: { contentId: Hex } }[]).filter((e) => e.args.contentId === contentId);
+  assert.equal(mine.length, 1);
+  const tx = await net.public.getTransaction({ hash: mine[0]!.transactionHash });
+  assert.equal(tx.from.toLowerCase(), members[0]);
+});
