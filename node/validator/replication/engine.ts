@@ -24,7 +24,7 @@
 import type { Address, Hex } from "viem";
 import { Deriver } from "./derive.js";
 import { ReplicationError } from "./errors.js";
-import { handOffStatus } from "./handoff.js";
+import { handOffStatus, thresholdHandOff } from "./handoff.js";
 import { DekKeeper } from "./keeper.js";
 import { Planner } from "./planner.js";
 import { HasProtocol, ReplicateProtocol } from "./protocols.js";
@@ -169,12 +169,15 @@ export class ReplicationEngine {
 
   /** What an exiting validator still has to hand off (./handoff.ts), from a work list read now. */
   async handOffStatus(options: { signal?: AbortSignal } = {}): Promise<HandOffResult> {
-    return handOffStatus({
+    const { store, indexer } = this.#ctx.components;
+    const deks = await handOffStatus({
       me: this.#ctx.me,
       work: await this.#workList.load(options.signal),
-      hasDek: (contentId) => this.#ctx.components.store.hasDek(contentId),
+      hasDek: (contentId) => store.hasDek(contentId),
       askHas: (peer, contentId) => this.askHas(peer, contentId, options),
     });
+    const thresholdSlots = await thresholdHandOff(this.#ctx.me, store.shareContentIds(), (contentId) => indexer.holders(contentId, options));
+    return { ...deks, thresholdSlots };
   }
 }
 

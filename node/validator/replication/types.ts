@@ -20,7 +20,7 @@ import {
 import { silentLogger, type Logger } from "../../protocol/logger.js";
 
 export interface ReplicationComponents {
-  store: Pick<DekStore, "getDek" | "hasDek" | "putDek" | "kasKeyRing" | "getDekInfo">;
+  store: Pick<DekStore, "getDek" | "hasDek" | "putDek" | "kasKeyRing" | "getDekInfo" | "shareContentIds">;
   indexer: Pick<IndexerClient, "replication" | "holders" | "activeValidators" | "chainHead">;
   p2p: Pick<P2pNode, "handle" | "unhandle" | "request" | "provide" | "findProviders" | "revalidate">;
   /** This node's chain account (signs envelopes it serves). */
@@ -91,6 +91,11 @@ export type StoredContent = Pick<ReplicationContent, "contentId" | "policyId" | 
 export interface HandOffResult {
   /** Stake slots still naming this node. */
   slots: number;
+  /**
+   * Threshold slots of the contents it holds a share of that still name it, as member or as the
+   * `previous` of a slot whose replacement has not confirmed (both keep it from withdrawing).
+   */
+  thresholdSlots: number;
   /** Held contents no other active validator is known to hold yet. */
   unprotected: number;
 }

@@ -173,7 +173,7 @@ test("a share sealed to a key its member does not hold: that member refuses and 
   assert.deepEqual(deriveThresholdDek({ header: decodeHeader(header), commitments, shares: shares as Share[] }), dek);
 });
 
-test("a member exits: the remaining members' designated sender repairs its slot with a fresh index for the validator drawn", async () => {
+test("a member exits: the remaining members' designated sender repairs its slot with a fresh index for the validator drawn; the leaver's hand-off still counts it", async () => {
   validators.push(await net.startValidator(N));
   await net.synced();
   ({ contentId, dek, header, commitments, members } = await registerThreshold(policyId));
@@ -190,6 +190,13 @@ test("a member exits: the remaining members' designated sender repairs its slot 
   assert.deepEqual([repaired.member, repaired.index, repaired.sealedShare], [stayed.address.toLowerCase(), N + 1, null]);
   const { threshold } = await validators[0]!.indexer.holders(contentId);
   assert.deepEqual(threshold!.slots.slice(0, N - 1).map((s) => [s.member, s.index, s.previous]), members.slice(0, N - 1).map((m, i) => [m, i + 1, null]), "the other slots unchanged");
+  // The leaver still counts its slot of every content it holds a share of (here as `previous`)
+  // until each replacement confirms its enrollment; so does a staying member, as member.
+  for (const v of [byAddress(leaver), byAddress(members[0]!)]) {
+    const held = v.store.shareContentIds().length;
+    assert.ok(held >= 2, "shares of this content and of the first one");
+    assert.equal((await v.replication.handOffStatus()).thresholdSlots, held);
+  }
   // One repair, sent by the active member of the lowest slot.
   const events = await net.public.getContractEvents({ address: net.addresses.ContentRegistry, abi: CONTRACT_ABIS.ContentRegistry as never, eventName: "ThresholdSlotRepaired", fromBlock: 0n });
   const mine = (events as unknown as { transactionHash: Hex; args: { contentId: Hex } }[]).filter((e) => e.args.contentId === contentId);
