@@ -126,6 +126,24 @@ export const validatorStatusChange = onchainTable(
   }),
 );
 
+/**
+ * A validator's selection weight after each event that changed it: activation and stake
+ * deposits while active (the weight is stake ÷ stake unit), and leaving the active set (0).
+ */
+export const weightChange = onchainTable(
+  "weight_change",
+  (t) => ({
+    ...position(t),
+    node: t.hex().notNull(),
+    weight: t.bigint().notNull(),
+    blockTimestamp: t.int8({ mode: "bigint" }).notNull(),
+  }),
+  (table) => ({
+    pk: primaryKey({ columns: [table.blockNumber, table.logIndex] }),
+    nodeIndex: index().on(table.node),
+  }),
+);
+
 // ---------------------------------------------------------------- attributes
 
 /** Attribute namespaces (AttributeRegistry); id = keccak256(name). */
@@ -473,6 +491,9 @@ export const kasKeyRelations = relations(kasKey, ({ one }) => ({
 }));
 export const stakeChangeRelations = relations(stakeChange, ({ one }) => ({
   validator: one(validator, { fields: [stakeChange.node], references: [validator.node] }),
+}));
+export const weightChangeRelations = relations(weightChange, ({ one }) => ({
+  validator: one(validator, { fields: [weightChange.node], references: [validator.node] }),
 }));
 export const validatorStatusChangeRelations = relations(validatorStatusChange, ({ one }) => ({
   validator: one(validator, { fields: [validatorStatusChange.node], references: [validator.node] }),

@@ -3,7 +3,7 @@
 // `validator(node).status` on chain at the same block.
 import type { Context, Event } from "ponder:registry";
 import { on } from "./on.js";
-import { kasKey, stakeChange, validator, validatorStatusChange } from "ponder:schema";
+import { kasKey, stakeChange, validator, validatorStatusChange, weightChange } from "ponder:schema";
 import { keccak256, type Hex } from "viem";
 import { peerIdText, type ValidatorStatusName } from "../lib/codec.js";
 
@@ -35,6 +35,12 @@ async function recordStatus(
     blockTimestamp: event.block.timestamp,
     txHash: event.transaction.hash,
   });
+}
+
+/** A row of the weight history, when the event changed the weight. */
+async function recordWeight(db: Db, event: Pick<AnyEvent, "block" | "log">, node: Hex, before: bigint, weight: bigint) {
+  if (weight === before) return;
+  await db.insert(weightChange).values({ blockNumber: event.block.number, logIndex: event.log.logIndex, node, weight, blockTimestamp: event.block.timestamp });
 }
 
 /**
@@ -112,11 +118,14 @@ on("ValidatorRegistry:ValidatorActivated", async ({ event, context }) => {
     .update(validator, { node })
     .set({ status: "active", stake, weight, activatedAt: event.block.timestamp, ...at(event) });
   await recordStatus(context.db, event, node, "activated", row.status, "active");
+  await recordWeight(context.db, event, node, row.weight, weight);
 });
 
 on("ValidatorRegistry:ValidatorWeightChanged", async ({ event, context }) => {
   const { node, stake, weight } = event.args;
+  const row = await requireValidator(context.db, node);
   await context.db.update(validator, { node }).set({ stake, weight, ...at(event) });
+  await recordWeight(context.db, event, node, row.weight, weight);
 });
 
 on("ValidatorRegistry:ValidatorExitRequested", async ({ event, context }) => {
@@ -126,6 +135,7 @@ on("ValidatorRegistry:ValidatorExitRequested", async ({ event, context }) => {
   // exited); an active one unbonds.
   await context.db.update(validator, { node }).set({ status: "exiting", weight: 0n, unbondingEndsAt, ...at(event) });
   await recordStatus(context.db, event, node, "exit_requested", row.status, "exiting", unbondingEndsAt);
+  await recordWeight(context.db, event, node, row.weight, 0n);
 });
 
 on("ValidatorRegistry:StakeWithdrawn", async ({ event, context }) => {
@@ -143,6 +153,7 @@ on("ValidatorRegistry:StakeWithdrawn", async ({ event, context }) => {
     txHash: event.transaction.hash,
   });
   await recordStatus(context.db, event, node, "withdrawn", row.status, "exited");
+  await recordWeight(context.db, event, node, row.weight, 0n);
 });
 
 on("ValidatorRegistry:ValidatorSlashed", async ({ event, context }) => {
@@ -169,6 +180,7 @@ on("ValidatorRegistry:ValidatorSlashed", async ({ event, context }) => {
     txHash: event.transaction.hash,
   });
   await recordStatus(context.db, event, node, "slashed", row.status, "jailed", unbondingEndsAt);
+  await recordWeight(context.db, event, node, row.weight, 0n);
 });
 
 on("ValidatorRegistry:KasKeyRotated", async ({ event, context }) => {
@@ -210,4 +222,5 @@ on("ValidatorRegistry:NodeRevoked", async ({ event, context }) => {
     leaving ? "exiting" : row.status,
     unbondingEndsAt,
   );
+  if (leaving) await recordWeight(context.db, event, node, row.weight, 0n);
 });

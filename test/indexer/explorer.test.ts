@@ -194,7 +194,8 @@ describe("audit explorer", () => {
       assert.match(facts!, /Statusactive/);
       assert.match(facts!, new RegExp(`Rewraps served${sent.filter((r) => r.validator === first.validator).length}Audit batches`));
       assert.match(facts!, /Stake1,250 tokens/);
-      assert.equal(await page.locator("svg.chart").count(), 2);
+      assert.equal(await page.locator("svg.chart").count(), 3, "rewraps, stake and weight over time");
+      assert.match((await page.locator("section", { hasText: "Weight over time" }).textContent())!, /Selection weight of/);
       await shot(page, "validator");
 
       await open(page, `/explorer/content/${contents[1]!.cid}`);

@@ -103,6 +103,20 @@ describe("validators", () => {
     assert.deepEqual(stakes.map((c) => c.kind), ["deposit", "withdrawal"]);
     const revoked = await sql.db.select().from(schema.validatorStatusChange).where(eq(schema.validatorStatusChange.cause, "node_revoked"));
     assert.deepEqual(revoked.map((r) => [r.node, r.fromStatus, r.toStatus]), [[lower(s.revokedNode), "active", "exiting"]]);
+
+    // Weight history: its last entry is the chain's weight, for every validator; leaving the
+    // active set (exit, slash, revocation) ends it at 0; a never-active validator has none.
+    const weights = await sql.db.select().from(schema.weightChange);
+    for (const v of gql.validators.items) {
+      const mine = weights.filter((w) => w.node === v.node).sort((a, b) => Number(a.blockNumber - b.blockNumber) || a.logIndex - b.logIndex);
+      const onChain = await d.read<bigint>("ValidatorRegistry", "weightOf", [v.node], BigInt(head));
+      assert.equal(mine.at(-1)?.weight ?? 0n, onChain, `weight of ${v.node}`);
+    }
+    for (const left of [s.exited, s.slashed, s.revokedNode]) {
+      const mine = weights.filter((w) => w.node === lower(left)).map((w) => w.weight);
+      assert.ok(mine.length >= 2 && mine[0]! > 0n && mine.at(-1) === 0n, `${left}: ${mine.join(",")}`);
+    }
+    assert.equal(weights.filter((w) => w.node === lower(s.neverActive)).length, 0);
   });
 });
 

@@ -59,7 +59,18 @@ export function seriesChart(title, series, buckets) {
 /** Stake after each change, oldest first, as a step line from the first change to `until`. */
 export function stakeChart(title, changes, until) {
   const points = [...changes].reverse().map((c) => [Number(c.blockTimestamp), Number(BigInt(c.stakeAfter) / 10n ** 18n)]);
-  if (points.length === 0) return h("p", { class: "empty" }, "No stake changes indexed.");
+  return stepChart(title, points, until, "No stake changes indexed.", `${title} (whole tokens).`);
+}
+
+/** A validator's selection weight after each change (0 while it is not active). */
+export function weightChart(title, changes, until) {
+  const points = [...changes].reverse().map((c) => [Number(c.blockTimestamp), Number(c.weight)]);
+  return stepChart(title, points, until, "No weight changes indexed.", `${title} (stake ÷ stake unit while active, else 0).`);
+}
+
+/** A value that holds from each point until the next, drawn as steps up to `until`. */
+function stepChart(title, points, until, empty, caption) {
+  if (points.length === 0) return h("p", { class: "empty" }, empty);
   const t0 = points[0][0];
   const span = Math.max(1, Number(until) - t0);
   const max = Math.max(1, ...points.map((p) => p[1]));
@@ -74,6 +85,6 @@ export function stakeChart(title, changes, until) {
     "figure",
     { class: "figure" },
     frame(title, max, [[0, time(t0)], [1, time(until)]], s("polyline", { class: "line series-0", points: path.join(" ") })),
-    h("figcaption", {}, `${title} (whole tokens).`),
+    h("figcaption", {}, caption),
   );
 }

@@ -1,7 +1,7 @@
 // The reads behind the REST endpoints the audit explorer added (docs/explorer.md): audit
 // batches, one validator's history, and rewraps over time. Like queries.ts, each is one SQL
 // statement selecting the version columns next to its data as JSON.
-import { content, holding, rewrapBatch, stakeChange, validator, validatorStatusChange } from "ponder:schema";
+import { content, holding, rewrapBatch, stakeChange, validator, validatorStatusChange, weightChange } from "ponder:schema";
 import { sql } from "ponder";
 import type { Address, Hex } from "viem";
 import type { AuditPosition } from "../../lib/cursor.js";
@@ -89,6 +89,7 @@ export interface ValidatorData {
   } | null;
   stakeChanges: { kind: string; amount: string; stakeAfter: string; reason: Hex | null; blockNumber: number; blockTimestamp: number; txHash: Hex }[];
   statusChanges: { cause: string; fromStatus: string | null; toStatus: string; blockNumber: number; blockTimestamp: number; txHash: Hex }[];
+  weightChanges: { weight: string; blockNumber: number; blockTimestamp: number }[];
   holdingCount: number;
   holdings: { contentId: Hex; cid: string | null; firstConfirmedBlock: number; firstConfirmedAt: number; confirmations: number }[];
   rewrapsServed: number;
@@ -113,6 +114,10 @@ export function readValidator(db: Reader, node: Address): Promise<{ version: Ver
            ORDER BY s.block_number DESC, s.log_index DESC), '[]')
          FROM (SELECT * FROM ${validatorStatusChange} WHERE node = ${node}
                ORDER BY block_number DESC, log_index DESC LIMIT ${VALIDATOR_HISTORY}) s) AS "statusChanges",
+       (SELECT coalesce(json_agg(json_build_object('weight', w.weight::text, 'blockNumber', w.block_number, 'blockTimestamp', w.block_timestamp)
+           ORDER BY w.block_number DESC, w.log_index DESC), '[]')
+         FROM (SELECT * FROM ${weightChange} WHERE node = ${node}
+               ORDER BY block_number DESC, log_index DESC LIMIT ${VALIDATOR_HISTORY}) w) AS "weightChanges",
        (SELECT count(*)::int FROM ${holding} WHERE validator = ${node}) AS "holdingCount",
        (SELECT coalesce(json_agg(json_build_object('contentId', h.content_id, 'cid', c.cid,
            'firstConfirmedBlock', h.first_confirmed_block, 'firstConfirmedAt', h.first_confirmed_at,

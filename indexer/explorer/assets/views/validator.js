@@ -1,6 +1,6 @@
 // A validator: status, stake over time, holdings, rewraps served and its recent records.
 import { getJson, withQuery } from "../api.js";
-import { seriesChart, stakeChart } from "../chart.js";
+import { seriesChart, stakeChart, weightChart } from "../chart.js";
 import { facts, fill, h, section, table } from "../dom.js";
 import { contentLink, recordHref, requesterLink, short, time, timeElement, tokens } from "../format.js";
 import { BUCKETS, rangeOf, rangePicker, seriesQuery } from "../range.js";
@@ -21,7 +21,7 @@ export async function render(main, { params: [node], query, signal, head }) {
       facts([
         ["Status", [h("strong", { class: `status status-${v.status}` }, v.status), v.revoked ? " (node revoked)" : ""]],
         ["Stake", tokens(v.stake)],
-        ["Selection weight", `${v.weight} (stake ÷ stake unit while active; its history is not indexed)`],
+        ["Selection weight", `${v.weight} (stake ÷ stake unit while active)`],
         ["Slashed in total", tokens(v.slashedTotal)],
         ["Rewraps served", String(data.rewrapsServed)],
         ["Audit batches", v.auditBatches],
@@ -34,6 +34,7 @@ export async function render(main, { params: [node], query, signal, head }) {
       ]),
       section("Rewraps served over time", rangePicker(range), seriesChart(`Rewraps served by ${short(v.node)}`, series, BUCKETS)),
       section("Stake over time", stakeChart(`Stake of ${short(v.node)}`, data.stakeChanges, at.timestamp)),
+      section("Weight over time", weightChart(`Selection weight of ${short(v.node)}`, data.weightChanges, at.timestamp)),
       section(
         "Stake changes",
         table(slashes.length ? `${slashes.length} slash${slashes.length === 1 ? "" : "es"} among them` : "No slashes", ["When", "Change", "Amount", "Stake after", "Reason"],
