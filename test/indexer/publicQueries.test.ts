@@ -9,7 +9,6 @@
 // - rate: a client looping on cheap refusals spent the indexer's thread as fast as it could send.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { request as httpRequest } from "node:http";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import superjson from "superjson";
@@ -385,22 +384,11 @@ describe("errors: codes and fixed messages", () => {
   });
 });
 
-/** POST /graphql from a given local address (127.0.0.0/8 is all loopback): another client as the indexer sees it. */
-function graphqlFrom(base: string, localAddress: string, query: string): Promise<{ status: number; body: any; ms: number }> {
+/** POST /graphql from a given local address: another client as the indexer sees it. */
+async function graphqlFrom(base: string, localAddress: string, query: string): Promise<{ status: number; body: any; ms: number }> {
   const started = performance.now();
-  const target = new URL(`${base}/graphql`);
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      { host: target.hostname, port: target.port, path: target.pathname, method: "POST", localAddress, headers: { "content-type": "application/json" }, timeout: 10_000 },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("end", () => resolve({ status: res.statusCode!, body: JSON.parse(Buffer.concat(chunks).toString("utf8")), ms: performance.now() - started }));
-      },
-    );
-    req.on("error", reject);
-    req.end(JSON.stringify({ query }));
-  });
+  const r = await post(base, "/graphql", { query }, { localAddress });
+  return { ...r, ms: performance.now() - started };
 }
 
 describe("rate: a client over its public query rate is slowed and refused; other clients and REST reads are not", () => {

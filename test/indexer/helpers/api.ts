@@ -22,15 +22,16 @@ export async function get<T = any>(baseUrl: string, path: string): Promise<ApiRe
 /**
  * A POST with a JSON body (text as is when `body` is a string), on a connection of its own: a
  * body the server refuses unread (413) ends its connection, which must not be one that fetch's
- * pool hands to the next request.
+ * pool hands to the next request. `localAddress` (127.0.0.0/8 is all loopback) makes it another
+ * client as the server sees it.
  */
-export function post<T = any>(baseUrl: string, path: string, body: unknown): Promise<ApiResponse<T>> {
+export function post<T = any>(baseUrl: string, path: string, body: unknown, options: { localAddress?: string } = {}): Promise<ApiResponse<T>> {
   const url = new URL(baseUrl + path);
   const payload = Buffer.from(typeof body === "string" ? body : JSON.stringify(body));
   return new Promise((resolve, reject) => {
     let answered = false;
     const req = httpRequest(
-      { host: url.hostname, port: url.port, path: url.pathname + url.search, method: "POST", agent: false, timeout: 10_000, headers: { "content-type": "application/json", "content-length": payload.length } },
+      { host: url.hostname, port: url.port, path: url.pathname + url.search, method: "POST", agent: false, localAddress: options.localAddress, timeout: 10_000, headers: { "content-type": "application/json", "content-length": payload.length } },
       (res) => {
         answered = true;
         const chunks: Buffer[] = [];
