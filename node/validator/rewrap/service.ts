@@ -222,7 +222,9 @@ export class RewrapService {
       } finally {
         ahead?.dek.fill(0);
       }
-      assertUnseen(ctx, account, request.nonce);
+      // A wrap done ahead was predicted from an unused nonce (#wrapAhead read it just before):
+      // no second read; recording it below still refuses a copy that got there first.
+      if (ahead === undefined) assertUnseen(ctx, account, request.nonce);
       link = this.#signal(options.signal);
       const { signal } = link;
       const decision = await ctx.components.access.access(request.contentId, account, { signal });
