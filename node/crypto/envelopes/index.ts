@@ -1,6 +1,6 @@
 /**
- * Envelopes that carry a DEK between parties: validator → reader (rewrap), holder →
- * validator (replication), publisher → their future self (recovery). See docs/crypto.md.
+ * Envelopes that carry a DEK between parties: validator → reader (rewrap, epoch wrap, offline
+ * lease), holder → validator (replication), publisher → their future self (recovery). See docs/crypto.md.
  */
 export { EnvelopeError, type EnvelopeErrorCode } from "./errors.js";
 export { unwrapRewrap, wrapForClient } from "./rewrap.js";
@@ -22,3 +22,16 @@ export {
   recoveryKeyMessage,
   sealRecovery,
 } from "./recovery.js";
+export {
+  EPOCH_MAC_LENGTH,
+  EPOCH_WRAPPED_DEK_LENGTH,
+  agreeEpochKeys,
+  epochRequestDigest,
+  macEpochRequest,
+  unwrapUnderEpoch,
+  verifyEpochRequestMac,
+  wrapUnderEpoch,
+  type AgreeEpochKeysParameters,
+  type EpochKeys,
+} from "./epoch.js";
+export { LEASE_LENGTH, decodeLease, issueLease, openLease, type IssueLeaseParameters, type LeaseTerms, type OpenLeaseParameters } from "./lease.js";
