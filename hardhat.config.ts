@@ -81,6 +81,10 @@ const config: HardhatUserConfig = {
       // Enough accounts for the validator-set benchmarks and tests.
       accounts: { count: 40 },
       allowUnlimitedContractSize: false,
+      // The P-256 precompile (RIP-7212) at 0x100, as on the rollups that have it: audit
+      // evidence signed by a session key verifies through it (OpenZeppelin's P256 falls back
+      // to Solidity where it is absent).
+      enableRip7212: true,
       // `hardhat node` for the devnet and the test stack: every transaction is mined at once
       // and an (empty) block is mined every DEKMESH_BLOCK_INTERVAL_MS, so indexers and
       // confirmation counters see time pass (Ponder waits for blocks, not transactions).
