@@ -13,9 +13,10 @@
  * staging/<random>/ (in-flight puts; cleared at open).
  */
 import { randomUUID } from "node:crypto";
-import { mkdir, open as openFile, readdir, readFile, rename, rm, stat } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { FsBlockstore } from "blockstore-fs";
+import { writeFileDurably } from "../protocol/durableFile.js";
 import type { CID } from "multiformats/cid";
 import { importContent, parseContentCid, type ByteSource } from "./cid.js";
 import { counted, type ContentStore } from "./contentStore.js";
@@ -42,18 +43,6 @@ export interface PinStoreInit {
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
-}
-
-async function writeDurably(file: string, text: string): Promise<void> {
-  const temp = `${file}.${randomUUID()}.tmp`;
-  const handle = await openFile(temp, "w");
-  try {
-    await handle.writeFile(text);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temp, file);
 }
 
 class FsPinStore implements PinStore {
@@ -118,7 +107,7 @@ class FsPinStore implements PinStore {
         await mkdir(join(target, ".."), { recursive: true });
         await rename(file, target);
       }
-      await writeDurably(this.#pinFile(cid), JSON.stringify({ bytes }));
+      await writeFileDurably(this.#pinFile(cid), JSON.stringify({ bytes }));
       return { cid: cid.toString(), bytes };
     } catch (error) {
       throw asIpfsError(error, "IPFS_STORAGE", "pinning failed", signal, details);
