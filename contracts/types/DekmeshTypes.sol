@@ -42,7 +42,11 @@ enum AccessReason {
     /// The policy has a reader allowlist and the account is not on it.
     NotOnAllowlist,
     /// The account lacks a required attribute value (absent, expired or revoked grant).
-    MissingAttribute
+    MissingAttribute,
+    /// The policy's condition tree is false for the account (docs/conditions.md).
+    ConditionNotMet,
+    /// A call the condition tree needed reverted, ran out of its gas cap or returned malformed data.
+    ConditionCallFailed
 }
 
 /// @notice Lifecycle of a validator (docs/architecture.md#on-chain-state). Only `Active` validators are drawn, hold

@@ -12,5 +12,7 @@ export const ACCESS_REASONS = [
   "Expired",
   "NotOnAllowlist",
   "MissingAttribute",
+  "ConditionNotMet",
+  "ConditionCallFailed",
 ] as const;
 export type AccessReason = (typeof ACCESS_REASONS)[number];
