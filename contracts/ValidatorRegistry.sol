@@ -47,6 +47,7 @@ contract ValidatorRegistry is IValidatorRegistry, AccessControl, EIP712 {
     bytes32 private constant PEER_ID_PROOF_TYPEHASH = keccak256("PeerIdProof(address node,bytes peerId)");
     uint256 private constant MAX_MULTIADDRS = 8;
     uint256 private constant MAX_ADDRESS_BYTES = 256;
+    uint256 private constant BPS = 10_000;
 
     /// @notice The ERC-20 that validators stake.
     IERC20 public immutable stakeToken;
@@ -241,28 +242,21 @@ contract ValidatorRegistry is IValidatorRegistry, AccessControl, EIP712 {
 
     /// @inheritdoc IValidatorRegistry
     function slash(address node, uint256 amount, bytes32 reason) external onlyRole(ADJUDICATOR_ROLE) {
-        Validator storage v = _validators[node];
-        ValidatorStatus status = v.status;
-        if (status != ValidatorStatus.Active && status != ValidatorStatus.Exiting && status != ValidatorStatus.Jailed) {
-            revert ValidatorRegistryInvalidStatus(node, status);
-        }
-        if (amount == 0) revert ValidatorRegistryZeroAmount();
-        uint256 slashed = amount < v.stake ? amount : v.stake;
-        // slashed <= v.stake, so the subtraction cannot underflow.
-        unchecked {
-            v.stake -= uint128(slashed);
-        }
-        uint64 endsAt;
-        if (status == ValidatorStatus.Active) {
-            endsAt = _leaveActiveSet(node, v, ValidatorStatus.Jailed);
-        } else {
-            // Slashing during unbonding restarts the clock: misbehaviour found late still costs time.
-            endsAt = uint64(block.timestamp) + unbondingPeriod;
-            v.status = ValidatorStatus.Jailed;
-            v.unbondingEndsAt = endsAt;
-        }
+        uint256 slashed = _slash(node, amount, reason);
         if (slashed != 0) stakeToken.safeTransfer(slashRecipient, slashed);
-        emit ValidatorSlashed(node, slashed, reason, endsAt);
+    }
+
+    /// @inheritdoc IValidatorRegistry
+    function slashWithReward(address node, uint256 amount, bytes32 reason, address beneficiary, uint16 rewardBps)
+        external
+        onlyRole(ADJUDICATOR_ROLE)
+        returns (uint256 slashed, uint256 reward)
+    {
+        if (beneficiary == address(0) || rewardBps > BPS) revert ValidatorRegistryInvalidParameters();
+        slashed = _slash(node, amount, reason);
+        reward = slashed * rewardBps / BPS;
+        if (reward != 0) stakeToken.safeTransfer(beneficiary, reward);
+        if (slashed != reward) stakeToken.safeTransfer(slashRecipient, slashed - reward);
     }
 
     // ---------------------------------------------------------------- views
@@ -321,6 +315,32 @@ contract ValidatorRegistry is IValidatorRegistry, AccessControl, EIP712 {
     }
 
     // ---------------------------------------------------------------- internals
+
+    /// @dev The single path by which stake is taken: up to `amount` leaves the node's stake (the
+    /// caller moves the tokens) and the node is jailed, or stays jailed with its unbonding restarted.
+    function _slash(address node, uint256 amount, bytes32 reason) private returns (uint256 slashed) {
+        Validator storage v = _validators[node];
+        ValidatorStatus status = v.status;
+        if (status != ValidatorStatus.Active && status != ValidatorStatus.Exiting && status != ValidatorStatus.Jailed) {
+            revert ValidatorRegistryInvalidStatus(node, status);
+        }
+        if (amount == 0) revert ValidatorRegistryZeroAmount();
+        slashed = amount < v.stake ? amount : v.stake;
+        // slashed <= v.stake, so the subtraction cannot underflow.
+        unchecked {
+            v.stake -= uint128(slashed);
+        }
+        uint64 endsAt;
+        if (status == ValidatorStatus.Active) {
+            endsAt = _leaveActiveSet(node, v, ValidatorStatus.Jailed);
+        } else {
+            // Slashing during unbonding restarts the clock: misbehaviour found late still costs time.
+            endsAt = uint64(block.timestamp) + unbondingPeriod;
+            v.status = ValidatorStatus.Jailed;
+            v.unbondingEndsAt = endsAt;
+        }
+        emit ValidatorSlashed(node, slashed, reason, endsAt);
+    }
 
     function _requireOperator(address node) private view returns (Validator storage v) {
         v = _validators[node];

@@ -144,6 +144,14 @@ interface IValidatorRegistry {
     /// Adjudicator role only.
     function slash(address node, uint256 amount, bytes32 reason) external;
 
+    /// @notice Slashes as `slash` does, but pays `rewardBps` / 10,000 of what was taken to
+    /// `beneficiary` (a challenger that proved the fault) and the rest to the slash recipient.
+    /// Adjudicator role only.
+    /// @return slashed What was taken (at most the node's stake). @return reward What `beneficiary` got.
+    function slashWithReward(address node, uint256 amount, bytes32 reason, address beneficiary, uint16 rewardBps)
+        external
+        returns (uint256 slashed, uint256 reward);
+
     // ---------------------------------------------------------------- views
     /// @notice Whether `node` is active: staked, not exiting, not jailed, not revoked.
     function isActive(address node) external view returns (bool);

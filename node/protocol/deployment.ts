@@ -19,6 +19,7 @@ export const DEPLOYED_CONTRACTS = [
   "ValidatorRegistry",
   "ContentRegistry",
   "RewrapAuditLog",
+  "Adjudicator",
 ] as const;
 export type DeployedContractName = (typeof DEPLOYED_CONTRACTS)[number];
 
@@ -47,6 +48,7 @@ export interface DekmeshAddresses {
   validatorRegistry: Address;
   contentRegistry: Address;
   rewrapAuditLog: Address;
+  adjudicator: Address;
 }
 
 /** What the chain side needs from a deployment file. */
@@ -68,6 +70,7 @@ const KEYS: Record<DeployedContractName, keyof DekmeshAddresses> = {
   ValidatorRegistry: "validatorRegistry",
   ContentRegistry: "contentRegistry",
   RewrapAuditLog: "rewrapAuditLog",
+  Adjudicator: "adjudicator",
 };
 
 /** Checks parsed JSON against the schema; DEPLOYMENT_INVALID names `source` and what is wrong. */

@@ -10,6 +10,7 @@ export const CONTRACT_NAMES = [
   "ValidatorRegistry",
   "ContentRegistry",
   "RewrapAuditLog",
+  "Adjudicator",
 ] as const;
 export type ContractName = (typeof CONTRACT_NAMES)[number];
 
@@ -39,8 +40,27 @@ export interface DeployParameters {
   stakeUnit: bigint;
   unbondingPeriod: number;
   slashRecipient: string;
+  /** An account that also holds the adjudicator role, besides the Adjudicator contract. */
   adjudicator: string;
   confirmations: number;
+  /** The Adjudicator's parameters (docs/challenges.md); defaults from `challengeParametersFor`. */
+  challenges?: ChallengeParameters;
+}
+
+export interface ChallengeParameters {
+  /** Blocks an accused validator has to answer a challenge; shorter than the unbonding period. */
+  answerWindow: number;
+  /** Basis points of the accused's stake slashed when a challenge is upheld. */
+  slashBps: number;
+  /** Basis points of the slashed stake paid to the challenger. */
+  challengerBps: number;
+  /** Stake-token base units a challenger posts with a challenge that waits for an answer. */
+  bond: bigint;
+}
+
+/** Devnet (1-second blocks, 60 s unbonding): 20 blocks. Elsewhere: 300 blocks (an hour at 12 s). */
+export function challengeParametersFor(dev: boolean): ChallengeParameters {
+  return { answerWindow: dev ? 20 : 300, slashBps: 1_000, challengerBps: 5_000, bond: 10n * 10n ** 18n };
 }
 
 const DEV_CHAIN_ID = 31337;
@@ -55,6 +75,7 @@ export function deployParametersFromEnv(
   deployer: string,
 ): DeployParameters {
   const dev = chainId === DEV_CHAIN_ID;
+  const challenges = challengeParametersFor(dev);
   const read = (name: string) => (env[name] === undefined || env[name] === "" ? undefined : env[name]);
   const integer = (name: string, fallback: bigint): bigint => {
     const raw = read(name);
@@ -79,6 +100,12 @@ export function deployParametersFromEnv(
     slashRecipient: address("DEKMESH_SLASH_RECIPIENT", deployer),
     adjudicator: address("DEKMESH_ADJUDICATOR", deployer),
     confirmations: Number(integer("DEKMESH_CONFIRMATIONS", dev ? 1n : 2n)),
+    challenges: {
+      answerWindow: Number(integer("DEKMESH_ANSWER_WINDOW", BigInt(challenges.answerWindow))),
+      slashBps: Number(integer("DEKMESH_SLASH_BPS", BigInt(challenges.slashBps))),
+      challengerBps: Number(integer("DEKMESH_CHALLENGER_BPS", BigInt(challenges.challengerBps))),
+      bond: integer("DEKMESH_CHALLENGE_BOND", challenges.bond),
+    },
   };
 }
 
@@ -126,7 +153,18 @@ export async function deployDekmesh(hre: HardhatRuntimeEnvironment, params: Depl
     signer.address,
   ]);
   const content = await deploy("ContentRegistry", [validators, policies]);
-  await deploy("RewrapAuditLog", [validators]);
+  const audit = await deploy("RewrapAuditLog", [validators]);
+  const challenges = params.challenges ?? challengeParametersFor(chainId === DEV_CHAIN_ID);
+  // No audit-record verifier yet (zero address): fabricated-record challenges stay off.
+  const adjudicator = await deploy("Adjudicator", [
+    validators,
+    content,
+    policies,
+    audit,
+    hre.ethers.ZeroAddress,
+    stakeToken,
+    [challenges.answerWindow, challenges.slashBps, challenges.challengerBps, challenges.bond],
+  ]);
 
   const validatorRegistry = await ethers.getContractAt("ValidatorRegistry", validators, signer);
   await send("setHandoffGate", validatorRegistry.setHandoffGate(content));
@@ -134,13 +172,17 @@ export async function deployDekmesh(hre: HardhatRuntimeEnvironment, params: Depl
     "grantRole(ADJUDICATOR_ROLE)",
     validatorRegistry.grantRole(await validatorRegistry.ADJUDICATOR_ROLE(), params.adjudicator),
   );
+  await send(
+    "grantRole(ADJUDICATOR_ROLE, Adjudicator)",
+    validatorRegistry.grantRole(await validatorRegistry.ADJUDICATOR_ROLE(), adjudicator),
+  );
 
   const deployment: Deployment = {
     chainId,
     network: hre.network.name,
     deployer: signer.address,
     deployedAt: new Date().toISOString(),
-    parameters: params,
+    parameters: { ...params, challenges },
     contracts,
   };
   await verifyDeployment(hre, deployment);
@@ -163,6 +205,7 @@ export async function verifyDeployment(hre: HardhatRuntimeEnvironment, deploymen
   const content = await ethers.getContractAt("ContentRegistry", c.ContentRegistry.address);
   const audit = await ethers.getContractAt("RewrapAuditLog", c.RewrapAuditLog.address);
   const policies = await ethers.getContractAt("PolicyRegistry", c.PolicyRegistry.address);
+  const adjudicator = await ethers.getContractAt("Adjudicator", c.Adjudicator.address);
   const checks: [string, boolean][] = [
     ["ValidatorRegistry.stakeToken", same(await validators.stakeToken(), c.StakeToken.address)],
     ["ValidatorRegistry.handoffGate", same(await validators.handoffGate(), c.ContentRegistry.address)],
@@ -173,6 +216,15 @@ export async function verifyDeployment(hre: HardhatRuntimeEnvironment, deploymen
     [
       "ValidatorRegistry adjudicator role",
       await validators.hasRole(await validators.ADJUDICATOR_ROLE(), deployment.parameters.adjudicator),
+    ],
+    ["Adjudicator.validators", same(await adjudicator.validators(), c.ValidatorRegistry.address)],
+    ["Adjudicator.contents", same(await adjudicator.contents(), c.ContentRegistry.address)],
+    ["Adjudicator.policies", same(await adjudicator.policies(), c.PolicyRegistry.address)],
+    ["Adjudicator.auditLog", same(await adjudicator.auditLog(), c.RewrapAuditLog.address)],
+    ["Adjudicator.stakeToken", same(await adjudicator.stakeToken(), c.StakeToken.address)],
+    [
+      "ValidatorRegistry adjudicator role of Adjudicator",
+      await validators.hasRole(await validators.ADJUDICATOR_ROLE(), c.Adjudicator.address),
     ],
   ];
   const failed = checks.filter(([, ok]) => !ok).map(([what]) => what);
