@@ -9,6 +9,7 @@ import { CliError, EXIT, UsageError } from "./exitCodes.js";
 import { withClient } from "./network.js";
 import { formatBytes } from "./output.js";
 import { progressBar } from "./progress.js";
+import type { ProgressEvent } from "../sdk/index.js";
 
 /** Refuses an output path that cannot be written before anything is fetched: exit 3, naming the path. */
 function writableTarget(output: string): void {
@@ -53,8 +54,16 @@ With --json (needs -o), stdout gets { cid, file, bytes }.`,
     const options = validator !== undefined ? { validator: addressArg(validator, "--validator") } : {};
     const bar = progressBar(process.stderr);
     let bytes = 0;
+    // The download has a total when its source declares one (a holder's Content-Length); the
+    // plaintext trails it by a segment, so with a total the bar follows the download alone.
+    let downloadTotal: number | undefined;
+    const onProgress = (event: ProgressEvent) => {
+      if (event.phase === "downloading") downloadTotal = event.totalBytes;
+      else if (downloadTotal !== undefined) return;
+      bar.update(event);
+    };
     await withClient(settings, async (client) => {
-      const plaintext = client.decryptStream(cid, { ...options, onProgress: (e) => bar.update(e) });
+      const plaintext = client.decryptStream(cid, { ...options, onProgress });
       const count = async function* () {
         for await (const chunk of plaintext) {
           bytes += chunk.length;

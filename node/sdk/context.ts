@@ -24,7 +24,8 @@ export interface ClientContext {
 }
 
 /**
- * Progress of a long operation; `totalBytes` when known. An upload also reports the steps
+ * Progress of a long operation; `totalBytes` when known (a decrypt's "downloading" events carry
+ * the ciphertext's length when the holder serving it declares it). An upload also reports the steps
  * between its byte phases: "policy" while it creates the policy, "registering" (with the `cid`)
  * just before it sends the registration, so a caller can show the CID before the chain has it.
  */

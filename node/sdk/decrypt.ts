@@ -8,7 +8,8 @@
  *   segment is authenticated by AES-GCM before its plaintext is released anyway).
  * - DEK: once the header is read, one rewrap (session-signed by default) to the holders in
  *   holderOrder; retryable refusals and unreachable validators move on to the next holder,
- *   any other refusal (access denied, …) is final and the same everywhere.
+ *   any other refusal (access denied, …) is final and the same everywhere. A threshold content's
+ *   key comes from m members' shares instead (thresholdRead.ts).
  * - Verification: the header must be bound to the registered policy id (decryptStream's
  *   expectedPolicyId), so a header copied under another policy is refused client-side too.
  */
@@ -20,16 +21,20 @@ import { keccak256 } from "../crypto/keys/ethereum.js";
 import { P256PrivateKey } from "../crypto/keys/index.js";
 import { type Address, type Hex, bytesToHex } from "viem";
 import { type RewrapErrorCode } from "../protocol/rewrap/index.js";
-import { decryptStream as decryptNanoTdfStream, TdfError } from "../crypto/tdf/index.js";
+import { decryptStream as decryptNanoTdfStream, TdfError, type NanoTdfHeader } from "../crypto/tdf/index.js";
 import type { ClientContext, OnProgress } from "./context.js";
 import { clientError, DekmeshClientError } from "./errors.js";
 import { holderOrder } from "./selection.js";
+import { ThresholdError } from "../crypto/threshold/index.js";
+import { thresholdDek, type BadShareEvidence } from "./thresholdRead.js";
 import { getContent, postRewrap, ValidatorCallError } from "./validatorApi.js";
 
 export interface DecryptOptions {
   /** Ask this validator first (it forwards if it lacks the DEK). */
   validator?: Address;
   onProgress?: OnProgress;
+  /** A threshold content: a member answered a share that failed the commitments check (the read goes on with others). */
+  onBadShare?: (evidence: BadShareEvidence) => void;
   signal?: AbortSignal;
 }
 
@@ -83,13 +88,20 @@ async function startWithin(source: AsyncIterable<Uint8Array>, ms: number, signal
   }
 }
 
-async function fetchCiphertext(ctx: ClientContext, cid: string, holders: readonly Holder[], signal: AbortSignal | undefined): Promise<AsyncGenerator<Uint8Array>> {
+/** The ciphertext's bytes and, when its source declares it, its length (a holder's Content-Length). */
+interface Ciphertext {
+  chunks: AsyncGenerator<Uint8Array>;
+  totalBytes: number | undefined;
+}
+
+async function fetchCiphertext(ctx: ClientContext, cid: string, holders: readonly Holder[], signal: AbortSignal | undefined): Promise<Ciphertext> {
   const causes: unknown[] = [];
   if (ctx.ipfs !== undefined) {
     const controller = new AbortController();
     const combined = signal ? AbortSignal.any([signal, controller.signal]) : controller.signal;
     try {
-      return await startWithin(ctx.ipfs.cat(cid, { signal: combined }), ctx.timeouts.ipfsFirstByteMs, signal);
+      // Neither Kubo's cat nor Helia's says how long the file is: the bar then counts bytes only.
+      return { chunks: await startWithin(ctx.ipfs.cat(cid, { signal: combined }), ctx.timeouts.ipfsFirstByteMs, signal), totalBytes: undefined };
     } catch (error) {
       controller.abort();
       if (signal?.aborted) throw new DekmeshClientError("CLIENT_ABORTED", "aborted", { cause: error });
@@ -100,7 +112,8 @@ async function fetchCiphertext(ctx: ClientContext, cid: string, holders: readonl
   const ordered = [...holders].sort((a, b) => Number(b.state === "initial") - Number(a.state === "initial"));
   for (const holder of ordered) {
     try {
-      return await startWithin(verifyCid(cid, getContent(holder.endpoint, cid, { timeoutMs: ctx.timeouts.validatorMs, signal })), ctx.timeouts.validatorMs, signal);
+      const { body, totalBytes } = await getContent(holder.endpoint, cid, { timeoutMs: ctx.timeouts.validatorMs, signal });
+      return { chunks: await startWithin(verifyCid(cid, body), ctx.timeouts.validatorMs, signal), totalBytes };
     } catch (error) {
       if (signal?.aborted) throw new DekmeshClientError("CLIENT_ABORTED", "aborted", { cause: error });
       causes.push(error);
@@ -163,18 +176,19 @@ export async function* decryptStream(ctx: ClientContext, cidText: string, option
   const { cid, contentId } = contentIdOf(cidText);
   const info = await holdersOf(ctx, contentId);
   if (info.holders.length === 0) throw new DekmeshClientError("CLIENT_NO_HOLDER", "the content has no active holder", { details: { contentId }, retryable: true });
-  const ciphertext = await fetchCiphertext(ctx, cid, info.holders, options.signal);
+  const { chunks, totalBytes } = await fetchCiphertext(ctx, cid, info.holders, options.signal);
   let downloaded = 0;
   let decrypted = 0;
   const metered = (async function* () {
-    for await (const chunk of ciphertext) {
+    for await (const chunk of chunks) {
       downloaded += chunk.byteLength;
-      options.onProgress?.({ phase: "downloading", bytes: downloaded });
+      options.onProgress?.({ phase: "downloading", bytes: downloaded, ...(totalBytes === undefined ? {} : { totalBytes }) });
       yield chunk;
     }
   })();
   try {
-    for await (const plaintext of decryptNanoTdfStream(metered, { getDek: () => rewrapDek(ctx, contentId, info, options), expectedPolicyId: info.policyId })) {
+    const getDek = (header: NanoTdfHeader) => (info.threshold !== undefined ? thresholdDek(ctx, info, header, options) : rewrapDek(ctx, contentId, info, options));
+    for await (const plaintext of decryptNanoTdfStream(metered, { getDek, expectedPolicyId: info.policyId })) {
       decrypted += plaintext.byteLength;
       options.onProgress?.({ phase: "decrypting", bytes: decrypted });
       yield plaintext;
@@ -182,7 +196,7 @@ export async function* decryptStream(ctx: ClientContext, cidText: string, option
   } catch (error) {
     if (error instanceof DekmeshClientError) throw error;
     if (options.signal?.aborted) throw new DekmeshClientError("CLIENT_ABORTED", "aborted", { cause: error });
-    if (error instanceof TdfError || (error instanceof IpfsError && error.code === "IPFS_CID_MISMATCH")) {
+    if (error instanceof TdfError || error instanceof ThresholdError || (error instanceof IpfsError && error.code === "IPFS_CID_MISMATCH")) {
       throw clientError("CLIENT_DECRYPT_FAILED", "the file does not decrypt or verify", error, { cid });
     }
     throw clientError("CLIENT_CONTENT_UNAVAILABLE", "reading the ciphertext failed", error, { cid });

@@ -14,6 +14,8 @@ export type DekmeshClientErrorCode =
   | "CLIENT_NO_HOLDER"
   /** No active validator to upload to, or the one asked for is not active. */
   | "CLIENT_NO_VALIDATOR"
+  /** A threshold content: fewer than m of its members gave a valid share (down, slow, refusing or answering bad shares). */
+  | "CLIENT_NOT_ENOUGH_SHARES"
   /** The ciphertext could be fetched from neither the configured IPFS nor any holder. */
   | "CLIENT_CONTENT_UNAVAILABLE"
   /** The initial validator refused or failed the upload of the ciphertext. */

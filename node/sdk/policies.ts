@@ -1,6 +1,6 @@
 /**
  * Policy helpers (PolicyRegistry): terms as the SDK takes them — attributes as
- * "namespace/value" text, the replication spec as "all" | "stake:K" | "xor:K" | { explicit } —
+ * "namespace/value" text, the replication spec as "all" | "stake:K" | "xor:K" | "threshold:M/N" | { explicit } —
  * turned into the contract's PolicyInput.
  */
 import { parseEventLogs, type Address, type Hex } from "viem";
@@ -8,8 +8,10 @@ import { policyRegistryAbi, sendContractWrite, type ChainClients, type WriteResu
 import type { IndexerClient, PolicyInfo } from "../indexer-client/index.js";
 import type { Attributes } from "./attributes.js";
 import { clientError, DekmeshClientError } from "./errors.js";
+import { MAX_THRESHOLD_MEMBERS, MIN_THRESHOLD } from "../protocol/limits.js";
+import { thresholdK } from "../protocol/threshold.js";
 
-export type ReplicationSpec = "validators" | "all" | `stake:${number}` | `xor:${number}` | { explicit: Address[] };
+export type ReplicationSpec = "validators" | "all" | `stake:${number}` | `xor:${number}` | `threshold:${number}/${number}` | { explicit: Address[] };
 
 export interface PolicyTerms {
   /** Required attribute values, "namespace/value". */
@@ -33,13 +35,31 @@ interface PolicyInput {
   explicitMembers: Address[];
 }
 
-const MODES = { all: 0, stake: 1, xor: 2, explicit: 3 } as const;
+const MODES = { all: 0, stake: 1, xor: 2, explicit: 3, threshold: 4 } as const;
+
+/** The mode number of threshold(m, n) (ReplicationMode.Threshold). */
+export const THRESHOLD_MODE = MODES.threshold;
+
+/** m and n of a "threshold:M/N" spec, or undefined for another kind of spec; CLIENT_INVALID_ARGUMENT outside 2 ≤ M ≤ N ≤ 16. */
+export function parseThreshold(spec: unknown): { m: number; n: number } | undefined {
+  if (typeof spec !== "string" || !spec.startsWith("threshold")) return undefined;
+  const match = /^threshold:(\d{1,2})\/(\d{1,2})$/.exec(spec);
+  const [m, n] = match === null ? [Number.NaN, Number.NaN] : [Number(match[1]), Number(match[2])];
+  if (thresholdK(m, n) === undefined) {
+    throw new DekmeshClientError("CLIENT_INVALID_ARGUMENT", `replication "${spec}": threshold must be "threshold:M/N" with ${MIN_THRESHOLD} ≤ M ≤ N ≤ ${MAX_THRESHOLD_MEMBERS}`, {
+      details: { replication: spec },
+    });
+  }
+  return { m, n };
+}
 
 export function parseReplication(spec: ReplicationSpec | undefined): { mode: number; k: number; explicitMembers: Address[] } {
   if (spec === undefined || spec === "all" || spec === "validators") return { mode: MODES.all, k: 0, explicitMembers: [] };
   if (typeof spec === "object" && spec !== null && Array.isArray(spec.explicit)) return { mode: MODES.explicit, k: 0, explicitMembers: [...spec.explicit] };
+  const threshold = parseThreshold(spec);
+  if (threshold !== undefined) return { mode: MODES.threshold, k: thresholdK(threshold.m, threshold.n)!, explicitMembers: [] };
   const match = typeof spec === "string" ? /^(stake|xor):(\d{1,2})$/.exec(spec) : null;
-  if (match === null) throw new DekmeshClientError("CLIENT_INVALID_ARGUMENT", 'replication must be "all", "stake:K", "xor:K" or { explicit: [addresses] }');
+  if (match === null) throw new DekmeshClientError("CLIENT_INVALID_ARGUMENT", 'replication must be "all", "stake:K", "xor:K", "threshold:M/N" or { explicit: [addresses] }');
   return { mode: MODES[match[1] as "stake" | "xor"], k: Number(match[2]), explicitMembers: [] };
 }
 

@@ -20,7 +20,8 @@ export function drawByStake<V extends Pick<ActiveValidator, "stake">>(validators
   return validators[validators.length - 1];
 }
 
-function shuffle<T>(items: T[]): T[] {
+/** Shuffles `items` in place (Fisher–Yates) and returns it. */
+export function shuffle<T>(items: T[]): T[] {
   for (let i = items.length - 1; i > 0; i--) {
     const j = randomInt(i + 1);
     [items[i], items[j]] = [items[j]!, items[i]!];

@@ -10,9 +10,11 @@ import { pipeline } from "node:stream/promises";
 import {
   decodeRefusal,
   decodeRewrapAnswer,
+  decodeShareRewrapAnswer,
   encodeRewrapRequest,
   RewrapError,
   type RewrapAnswer,
+  type ShareRewrapAnswer,
   type SignedRewrapRequest,
 } from "../protocol/rewrap/index.js";
 import type { ByteSource } from "../ipfs/index.js";
@@ -48,10 +50,19 @@ async function readText(response: Response, maxBytes: number): Promise<string> {
 
 /** POST /v1/rewrap → the answer, or ValidatorCallError (refused / unreachable). */
 export async function postRewrap(endpoint: string, signed: SignedRewrapRequest, options: HttpCallOptions): Promise<RewrapAnswer> {
+  return postSigned(endpoint, "/v1/rewrap", signed, decodeRewrapAnswer, options);
+}
+
+/** POST /v1/rewrap/share (a threshold member's share of the content key) → the answer, or ValidatorCallError. */
+export async function postShareRewrap(endpoint: string, signed: SignedRewrapRequest, options: HttpCallOptions): Promise<ShareRewrapAnswer> {
+  return postSigned(endpoint, "/v1/rewrap/share", signed, decodeShareRewrapAnswer, options);
+}
+
+async function postSigned<T>(endpoint: string, path: string, signed: SignedRewrapRequest, decode: (text: string) => T, options: HttpCallOptions): Promise<T> {
   let response: Response;
   let text: string;
   try {
-    response = await fetch(joinUrl(endpoint, "/v1/rewrap"), {
+    response = await fetch(joinUrl(endpoint, path), {
       method: "POST",
       headers: { "content-type": "application/json", accept: "application/json" },
       body: encodeRewrapRequest(signed),
@@ -64,7 +75,7 @@ export async function postRewrap(endpoint: string, signed: SignedRewrapRequest, 
   }
   if (response.status === 200) {
     try {
-      return decodeRewrapAnswer(text);
+      return decode(text);
     } catch (cause) {
       throw new ValidatorCallError({ kind: "unreachable", cause, status: 200 });
     }
@@ -132,8 +143,11 @@ export async function putContent(endpoint: string, cid: string, body: AsyncItera
   return json.bytes;
 }
 
-/** GET /v1/content/:cid as a byte stream (unverified: callers check the CID). */
-export async function* getContent(endpoint: string, cid: string, options: HttpCallOptions): AsyncGenerator<Uint8Array> {
+/**
+ * GET /v1/content/:cid: the byte stream (unverified: callers check the CID) and its length, which
+ * the validator declares in Content-Length from its pin record (undefined if it did not).
+ */
+export async function getContent(endpoint: string, cid: string, options: HttpCallOptions): Promise<{ totalBytes: number | undefined; body: AsyncIterable<Uint8Array> }> {
   // The deadline covers the answer's start; a large body then streams for as long as it takes.
   const started = AbortSignal.timeout(options.timeoutMs);
   const controller = new AbortController();
@@ -142,6 +156,8 @@ export async function* getContent(endpoint: string, cid: string, options: HttpCa
   let response: Response;
   try {
     response = await fetch(joinUrl(endpoint, `/v1/content/${encodeURIComponent(cid)}`), { signal: AbortSignal.any(signals) });
+  } catch (cause) {
+    throw new ValidatorCallError({ kind: "unreachable", cause });
   } finally {
     clearTimeout(timer);
   }
@@ -149,7 +165,8 @@ export async function* getContent(endpoint: string, cid: string, options: HttpCa
     await response.body?.cancel().catch(() => {});
     throw new ValidatorCallError({ kind: "unreachable", cause: new Error(`HTTP ${response.status}`), status: response.status });
   }
-  yield* response.body as unknown as AsyncIterable<Uint8Array>;
+  const declared = Number(response.headers.get("content-length") ?? Number.NaN);
+  return { totalBytes: Number.isSafeInteger(declared) && declared >= 0 ? declared : undefined, body: response.body as unknown as AsyncIterable<Uint8Array> };
 }
 
 export type { ByteSource };

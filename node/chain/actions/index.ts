@@ -4,6 +4,7 @@ export {
   type ConfirmHoldingsParameters,
   type ConfirmHoldingsReturnType,
 } from "./confirmHoldings.js";
+export { drawThresholdMembers, type DrawThresholdMembersParameters, type DrawThresholdMembersReturnType } from "./drawThresholdMembers.js";
 export { getAccessDecision, type ChainAccessDecision, type GetAccessDecisionParameters } from "./getAccessDecision.js";
 export {
   getContentRegistration,

@@ -20,15 +20,16 @@ import { type Address, type HDAccount, hexToBytes } from "viem";
 import {
   createClient,
   createRecoverySeed,
-  DekmeshClientError,
   encodeRecoverySeed,
   type DekmeshClient,
+  type ProgressEvent,
 } from "../../../node/sdk/index.js";
 import { decodeRefusal } from "../../../node/protocol/rewrap/index.js";
 import type { Validator } from "../../../node/validator/index.js";
 import { liveSetBytes } from "../helpers/liveSet.js";
 import { content } from "../ipfs/helpers.js";
 import { devAccount, eventually, Net, removeTempDirs, tempDir } from "../validator/helpers.js";
+import { refused } from "./helpers.js";
 
 
 const publisherAccount = devAccount(5);
@@ -50,19 +51,6 @@ async function client(account: HDAccount, ipfs?: Parameters<typeof createClient>
   });
   clients.push(c);
   return c;
-}
-
-async function refused(promise: Promise<unknown>, code: string, check: (error: DekmeshClientError) => void = () => {}): Promise<DekmeshClientError> {
-  let caught: unknown;
-  try {
-    await promise;
-  } catch (error) {
-    caught = error;
-  }
-  assert.ok(caught instanceof DekmeshClientError, `expected a DekmeshClientError ${code}, got ${String(caught)}`);
-  assert.equal(caught.code, code, `expected ${code}, got ${caught.code}: ${caught.message}`);
-  check(caught);
-  return caught;
 }
 
 before(async () => {
@@ -115,6 +103,7 @@ describe("policy and attribute helpers", () => {
 describe("upload once, decrypt anywhere", () => {
   let cid: string;
   let initial: Address;
+  let ciphertextBytes: number;
   const plaintext = Buffer.concat([...content(700_000, "story")]);
 
   it("a publisher uploads with an attribute and replication, then goes offline", async () => {
@@ -123,6 +112,7 @@ describe("upload once, decrypt anywhere", () => {
     const result = await publisher.publish([plaintext], { attributes: ["clearance/secret"], replication: "all", onProgress: (e) => phases.add(e.phase) });
     cid = result.cid;
     initial = result.validator;
+    ciphertextBytes = result.bytes;
     assert.deepEqual([...phases].sort(), ["encrypting", "policy", "registering", "uploading"]);
     assert.equal(result.bytes > plaintext.length, true);
     const holders = await publisher.holders(cid);
@@ -134,8 +124,13 @@ describe("upload once, decrypt anywhere", () => {
   it("a reader with the attribute decrypts through a validator that is not the initial one", async () => {
     const reader = await client(readerAccount);
     const other = validators.find((v) => v.address.toLowerCase() !== initial.toLowerCase())!;
-    const decrypted = await reader.decrypt(cid, { validator: other.address });
+    const downloads: ProgressEvent[] = [];
+    const decrypted = await reader.decrypt(cid, { validator: other.address, onProgress: (e) => e.phase === "downloading" && downloads.push(e) });
     assert.ok(Buffer.from(decrypted).equals(plaintext));
+    // The holder serving the ciphertext declared its length: every download event carries it as the total.
+    assert.ok(downloads.length > 0);
+    assert.deepEqual(new Set(downloads.map((e) => e.totalBytes)), new Set([ciphertextBytes]));
+    assert.equal(downloads.at(-1)!.bytes, ciphertextBytes);
     // The other validator served (itself, after pulling, or by forwarding to the holder): an audit record for the reader.
     const record = await eventually(async () => (await reader.audit.query({ cid, requester: readerAccount.address })).records[0], 30_000, "audit record");
     assert.equal(record.requester.toLowerCase(), readerAccount.address.toLowerCase());
