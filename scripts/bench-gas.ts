@@ -13,6 +13,7 @@ import path from "node:path";
 import hre from "hardhat";
 import { deployDekmesh } from "./lib/deployment";
 import { pinChainClock } from "./lib/fixed-clock";
+import { measureAuditGas, type AuditGas } from "./lib/audit-gas";
 
 const { ethers } = hre;
 const TOKEN = 10n ** 18n;
@@ -54,7 +55,7 @@ async function main() {
   const hundred = [...ten, ...(await bench.addValidators(90))];
   const { registerGas, contentIds } = await registerContents(bench, hundred);
   const holding = await measureHolding(bench, hundred, contentIds);
-  const auditPerRecord = await measureAuditRecord(bench, hundred, contentIds);
+  const audit = await measureAuditGas(hre, bench.audit, hundred[2]!, hundred[3]!, contentIds);
   const repair = await measureRepair(bench, ten, hundred, contentIds);
   const threshold = await measureThreshold(bench);
   // n = 10,000
@@ -64,7 +65,7 @@ async function main() {
     bench: "gas",
     register_k3_n100: registerGas,
     holding_per_content_batch50: Math.round(holding),
-    audit_per_record_batch100: Math.round(auditPerRecord),
+    ...audit,
     repair_per_set_n100: Math.round(repair.perSet),
     repair_sets: repair.sets,
     register_threshold3of5_n100: threshold.registerGas,
@@ -179,22 +180,6 @@ async function measureHolding({ content }: Bench, hundred: Signer[], contentIds:
   return (await gasOf(content.connect(hundred[1]!).confirmHoldings(contentIds.slice(0, 50)))) / 50;
 }
 
-/** audit_per_record_batch100: the second recordRewraps of 100 records, per record. */
-async function measureAuditRecord({ audit }: Bench, hundred: Signer[], contentIds: string[]): Promise<number> {
-  const records = Array.from({ length: 100 }, (_, i) => ({
-    contentId: contentIds[i % contentIds.length]!,
-    requester: ethers.getAddress(ethers.dataSlice(ethers.id(`reader-${i}`), 12)),
-    requestDigest: ethers.id(`request-${i}`),
-    servedAt: 1_700_000_000 + i,
-  }));
-  // IRewrapAuditLog's packed form: 92 bytes per record.
-  const packed = ethers.concat(
-    records.map((r) => ethers.solidityPacked(["bytes32", "address", "bytes32", "uint64"], [r.contentId, r.requester, r.requestDigest, r.servedAt])),
-  );
-  await audit.connect(hundred[2]!).recordRewraps(1, packed); // first batch pays for the batch-id slot
-  return (await gasOf(audit.connect(hundred[2]!).recordRewraps(2, packed))) / 100;
-}
-
 /**
  * repair_per_set_n100, repair_sets — healing: the LEAVERS validators in the most of those sets
  * exit, one repairMany re-draws every slot they held (what the designated repairer sends after
@@ -279,7 +264,6 @@ type GasFigures = {
   bench: "gas";
   register_k3_n100: number;
   holding_per_content_batch50: number;
-  audit_per_record_batch100: number;
   repair_per_set_n100: number;
   repair_sets: number;
   register_threshold3of5_n100: number;
@@ -288,7 +272,7 @@ type GasFigures = {
   stake_update_n10: number;
   stake_update_n10000: number;
   sample5_n10000: number;
-};
+} & AuditGas;
 
 /** Prints each figure against its goal, then writes (or, in check mode, compares) the snapshot. */
 function report(result: GasFigures) {
@@ -308,6 +292,9 @@ function report(result: GasFigures) {
   // Issue #24's goal: a threshold(3, 5) registration within 1.3 × a stake(3) one.
   const thresholdRatio = result.register_threshold3of5_n100 / result.register_k3_n100;
   console.log(`register threshold 3/5 ÷ stake 3 ${thresholdRatio.toFixed(2)}  goal ≤ 1.3  ${thresholdRatio <= 1.3 ? "ok" : "MISSED"}`);
+  // Issue #25's goal: a verifiable audit batch within 1.2 × a plain one.
+  const auditRatio = result.audit_per_record_batch100_verifiable / result.audit_per_record_batch100;
+  console.log(`audit verifiable ÷ plain, 100    ${auditRatio.toFixed(2)}  goal ≤ 1.2  ${auditRatio <= 1.2 ? "ok" : "MISSED"}`);
   const ratio = result.stake_update_n10000 / result.stake_update_n10;
   console.log(`stake update n=10,000 ÷ n=10    ${ratio.toFixed(2)}  goal ≤ 2.5  ${ratio <= 2.5 ? "ok" : "MISSED"}`);
   if (CHECK) checkSnapshot(result);

@@ -75,13 +75,22 @@ export interface Reader {
 
 let nonces = 1n;
 
-export function accountReader(): Reader {
-  return { wallet: ethers.Wallet.createRandom() };
+/** A key derived from `label` (the gas benchmark's figures depend on every byte), or a random one. */
+function secretOf(label: string | undefined): Uint8Array {
+  return label === undefined ? p256.utils.randomSecretKey() : ethers.getBytes(ethers.id(label));
 }
 
-export function sessionReader(domain: Domain, expiry: number): Reader {
-  const wallet = ethers.Wallet.createRandom();
-  const secret = p256.utils.randomSecretKey();
+function walletOf(label: string | undefined): ethers.BaseWallet {
+  return label === undefined ? ethers.Wallet.createRandom() : new ethers.Wallet(ethers.id(`wallet-${label}`));
+}
+
+export function accountReader(label?: string): Reader {
+  return { wallet: walletOf(label) };
+}
+
+export function sessionReader(domain: Domain, expiry: number, label?: string): Reader {
+  const wallet = walletOf(label);
+  const secret = secretOf(label === undefined ? undefined : `session-${label}`);
   const fields = { account: wallet.address, sessionPublicKey: p256.getPublicKey(secret), expiry, nonce: nonces++ };
   const signature = wallet.signingKey.sign(typedDigest(domain, "SessionGrant", fields)).serialized;
   return { wallet, session: { secret, grant: { ...fields, signature } } };
@@ -93,12 +102,19 @@ function sign(reader: Reader, digest: string): string {
   return ethers.hexlify(p256.sign(ethers.getBytes(digest), reader.session.secret));
 }
 
-function clientKey(): Uint8Array {
-  return p256.getPublicKey(p256.utils.randomSecretKey());
+/** A reader's one-time key; derived from the request's nonce when `fixed` (the gas benchmark). */
+function clientKey(nonce: bigint, fixed: boolean): Uint8Array {
+  return p256.getPublicKey(secretOf(fixed ? `client-${nonce}` : undefined));
 }
 
-export function singleRecord(domain: Domain, reader: Reader, contentId: string, servedAt: number): Entry {
-  const request = { contentId, clientPublicKey: clientKey(), nonce: nonces++, expiry: servedAt + 300 };
+/** Nonces count from 1 again (a benchmark that must sign the same bytes on every run). */
+export function resetNonces(): void {
+  nonces = 1n;
+}
+
+export function singleRecord(domain: Domain, reader: Reader, contentId: string, servedAt: number, fixed = false): Entry {
+  const nonce = nonces++;
+  const request = { contentId, clientPublicKey: clientKey(nonce, fixed), nonce, expiry: servedAt + 300 };
   const digest = typedDigest(domain, "RewrapRequest", request);
   const evidence: Evidence = { clientPublicKey: request.clientPublicKey, nonce: request.nonce, expiry: request.expiry, signature: sign(reader, digest) };
   if (reader.session !== undefined) evidence.grant = reader.session.grant;
@@ -106,7 +122,8 @@ export function singleRecord(domain: Domain, reader: Reader, contentId: string, 
 }
 
 export function bulkRecords(domain: Domain, reader: Reader, contentIds: string[], servedAt: number): Entry[] {
-  const request = { contentIds, clientPublicKey: clientKey(), nonce: nonces++, expiry: servedAt + 300 };
+  const nonce = nonces++;
+  const request = { contentIds, clientPublicKey: clientKey(nonce, false), nonce, expiry: servedAt + 300 };
   const digest = typedDigest(domain, "RewrapBulkRequest", request);
   const evidence: Evidence = { bulkContentIds: contentIds, clientPublicKey: request.clientPublicKey, nonce: request.nonce, expiry: request.expiry, signature: sign(reader, digest) };
   if (reader.session !== undefined) evidence.grant = reader.session.grant;
