@@ -38,6 +38,7 @@ export async function serveShare(ctx: RewrapContext, signed: SignedRewrapRequest
   if (held === undefined) throw new RewrapError("REWRAP_NOT_HOLDER");
   let shareAnswer: Uint8Array;
   try {
+    if (answersWrongShare(ctx, held)) held.share.value[31]! ^= 1;
     shareAnswer = answerShare({
       share: held.share,
       contentId: hexToBytes(request.contentId),
@@ -51,4 +52,19 @@ export async function serveShare(ctx: RewrapContext, signed: SignedRewrapRequest
   await store.appendAudit({ contentId: request.contentId, requester: account, requestDigest: digest, servedAt: now });
   ctx.stats.sharesServed++;
   return { contentId: request.contentId, requestDigest: bytesToHex(digest), shareAnswer };
+}
+
+/** Hardhat's chain id: the only chain on which the test fault below can be switched on. */
+const DEV_CHAIN_ID = 31337n;
+
+/**
+ * Test-only fault, off by default: a member whose current KAS key's KID (hex) is listed in
+ * DEKMESH_TEST_FAULT_WRONG_SHARE answers a share with one bit flipped, validly signed — the
+ * cheating member a reader must detect and name (test/node/sdk/threshold.test.ts). Honoured
+ * only on a dev chain (chain id 31337); ignored on any other.
+ */
+function answersWrongShare(ctx: RewrapContext, held: HeldShare): boolean {
+  const listed = process.env.DEKMESH_TEST_FAULT_WRONG_SHARE;
+  if (listed === undefined || listed === "" || ctx.hasher.domain.chainId !== DEV_CHAIN_ID) return false;
+  return listed.toLowerCase().split(",").includes(bytesToHex(held.kasKey.kid));
 }
