@@ -6,6 +6,7 @@ export { DekmeshClientError, type DekmeshClientErrorCode } from "./errors.js";
 export type { ProgressEvent, OnProgress } from "./context.js";
 export type { UploadOptions, UploadResult } from "./upload.js";
 export type { DecryptOptions } from "./decrypt.js";
+export type { BadShareEvidence } from "./thresholdRead.js";
 export type { PolicyTerms, ReplicationSpec } from "./policies.js";
 export type { AttributeRule } from "./attributes.js";
 export type { AuditPage, AuditQuery, AuditRecord } from "./audit.js";

@@ -9,6 +9,10 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { hexToBytes, toHex } from "viem";
+import { P256PrivateKey } from "../../../node/crypto/keys/index.js";
+import { decodeCommitments, openShareAnswer, ThresholdError } from "../../../node/crypto/threshold/index.js";
+import type { BadShareEvidence } from "../../../node/sdk/index.js";
 import { content } from "../ipfs/helpers.js";
 import { devAccount, eventually } from "../validator/helpers.js";
 import { refused, SdkNet } from "./helpers.js";
@@ -72,4 +76,64 @@ describe("threshold contents through the SDK", () => {
       for (const record of records) assert.ok(result.threshold!.members.some((member) => member.toLowerCase() === record.validator.toLowerCase()));
     });
   }
+
+  it("a member answering a wrong share is named with its signed answer as evidence; the read still succeeds from the others", async () => {
+    const publisher = await sdk.client(publisherAccount);
+    const plaintext = Buffer.concat([...content(100_000, "cheat")]);
+    const result = await publisher.publish([plaintext], { allowlist: [readerAccount.address], replication: "threshold:3/5" });
+    await sdk.net.synced();
+    const cheater = sdk.byAddress(result.threshold!.members[0]!);
+    process.env.DEKMESH_TEST_FAULT_WRONG_SHARE = toHex(cheater.store.currentKasKey()!.kid);
+    try {
+      const reader = await sdk.client(readerAccount);
+      const bad: BadShareEvidence[] = [];
+      // m + 1 asked at once: an answer still on its way once m valid ones are in is abandoned
+      // unread, so the cheater (asked first) is caught on most reads, not necessarily every one.
+      for (let read = 0; read < 10 && bad.length === 0; read++) {
+        const decrypted = await reader.decrypt(result.cid, { validator: cheater.address, onBadShare: (e) => bad.push(e) });
+        assert.ok(Buffer.from(decrypted).equals(plaintext));
+      }
+      assert.equal(bad.length, 1);
+      const [evidence] = bad;
+      assert.deepEqual([evidence!.member.toLowerCase(), evidence!.index, evidence!.code], [cheater.address.toLowerCase(), 1, "THRESHOLD_SHARE_INVALID"]);
+      // Anyone can re-run the check from the evidence alone: the member's signature holds, its share does not.
+      const holders = await reader.holders(result.cid);
+      assert.throws(
+        () =>
+          openShareAnswer({
+            answer: hexToBytes(evidence!.answer),
+            contentId: hexToBytes(evidence!.contentId),
+            requestDigest: hexToBytes(evidence!.requestDigest),
+            clientPrivateKey: P256PrivateKey.fromBytes(hexToBytes(evidence!.clientPrivateKey)),
+            member: { index: evidence!.index, kasPublicKey: cheater.store.currentKasKey()!.publicKey },
+            commitments: decodeCommitments(hexToBytes(holders.threshold!.commitments)),
+          }),
+        (error: unknown) => error instanceof ThresholdError && error.code === "THRESHOLD_SHARE_INVALID",
+      );
+    } finally {
+      delete process.env.DEKMESH_TEST_FAULT_WRONG_SHARE;
+    }
+  });
+
+  it("one member stopped: the read still succeeds, within the per-member timeout", async () => {
+    const publisher = await sdk.client(publisherAccount);
+    const plaintext = Buffer.concat([...content(100_000, "one-down")]);
+    const result = await publisher.publish([plaintext], { allowlist: [readerAccount.address], replication: "threshold:3/5" });
+    await sdk.net.synced();
+    // Slot 1's member: the ciphertext is also pinned at slot 0's.
+    const down = sdk.byAddress(result.threshold!.members[1]!);
+    await down.stop();
+    const timeoutMs = 5_000;
+    const reader = await sdk.client(readerAccount, { timeouts: { validatorMs: timeoutMs } });
+    const started = performance.now();
+    const decrypted = await reader.decrypt(result.cid, { validator: down.address });
+    assert.ok(Buffer.from(decrypted).equals(plaintext));
+    assert.ok(performance.now() - started < timeoutMs * 2, "within the timeout");
+    // Fewer than m reachable: a typed, retryable refusal naming the shortfall.
+    const others = result.threshold!.members.filter((m) => m !== result.threshold!.members[1]).map((m) => sdk.byAddress(m));
+    // Slots 2 and 3 (slot 0 keeps the ciphertext's copy).
+    await others[1]!.stop();
+    await others[2]!.stop();
+    await refused(reader.decrypt(result.cid), "CLIENT_NOT_ENOUGH_SHARES", (e) => assert.deepEqual([e.details.m, e.details.valid, e.retryable], [3, 2, true]));
+  });
 });
