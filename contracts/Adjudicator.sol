@@ -4,7 +4,7 @@ pragma solidity ^0.8.24;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
-import {IAdjudicator, IAuditRecordVerifier} from "./interfaces/IAdjudicator.sol";
+import {IAdjudicator} from "./interfaces/IAdjudicator.sol";
 import {IContentRegistry} from "./interfaces/IContentRegistry.sol";
 import {IPolicyRegistry} from "./interfaces/IPolicyRegistry.sol";
 import {IRewrapAuditLog} from "./interfaces/IRewrapAuditLog.sol";
@@ -48,11 +48,8 @@ contract Adjudicator is IAdjudicator {
     IContentRegistry public immutable contents;
     IPolicyRegistry public immutable policies;
     /// @notice The audit log: its address is the verifying contract of rewrap requests' EIP-712
-    /// domain, and its batch ids bound fabricated-record challenges.
+    /// domain, and it pins and verifies the records fabricated-record challenges name.
     IRewrapAuditLog public immutable auditLog;
-    /// @notice Checks audit records' evidence; zero while the audit log cannot (fabricated-record
-    /// challenges are then refused).
-    IAuditRecordVerifier public immutable recordVerifier;
     IERC20 public immutable stakeToken;
     /// @notice Blocks the accused has to answer, counted from the block the challenge opened in.
     uint64 public immutable answerWindow;
@@ -82,7 +79,6 @@ contract Adjudicator is IAdjudicator {
         IContentRegistry contents_,
         IPolicyRegistry policies_,
         IRewrapAuditLog auditLog_,
-        IAuditRecordVerifier recordVerifier_,
         IERC20 stakeToken_,
         Parameters memory params
     ) {
@@ -95,7 +91,6 @@ contract Adjudicator is IAdjudicator {
         contents = contents_;
         policies = policies_;
         auditLog = auditLog_;
-        recordVerifier = recordVerifier_;
         stakeToken = stakeToken_;
         answerWindow = params.answerWindow;
         slashBps = params.slashBps;
@@ -146,27 +141,36 @@ contract Adjudicator is IAdjudicator {
     // ---------------------------------------------------------------- fabricated record
 
     /// @inheritdoc IAdjudicator
-    function openFabricated(address validator, uint64 batchId, uint256 index) external returns (uint256 id) {
-        if (address(recordVerifier) == address(0)) revert AdjudicatorFabricatedChallengesDisabled();
+    function openFabricated(address validator, uint64 batchId, bytes calldata records, uint256 index)
+        external
+        returns (uint256 id)
+    {
         ValidatorStatus status = validators.validator(validator).status;
-        if (status != ValidatorStatus.Active && status != ValidatorStatus.Exiting) {
+        if (status != ValidatorStatus.Active && status != ValidatorStatus.Exiting && status != ValidatorStatus.Jailed) {
             revert AdjudicatorNotActiveValidator(validator);
         }
-        if (index >= recordVerifier.batchSize(validator, batchId)) {
-            revert AdjudicatorUnknownRecord(validator, batchId, index);
-        }
-        (id,) = _open(ChallengeKind.FabricatedRecord, validator, keccak256(abi.encode(batchId, index)), bytes32(uint256(batchId)));
-        emit FabricatedRecordNamed(id, batchId, index);
+        // Reverts unless `records` is the batch as committed and `index` is one of them.
+        IRewrapAuditLog.RewrapRecord memory record = auditLog.recordAt(validator, batchId, records, index);
+        (id,) = _open(ChallengeKind.FabricatedRecord, validator, keccak256(abi.encode(record)), bytes32(uint256(batchId)));
+        emit FabricatedRecordNamed(id, batchId, index, record);
     }
 
     /// @inheritdoc IAdjudicator
-    function answerFabricated(uint256 id, bytes calldata evidence) external {
+    function answerFabricated(
+        uint256 id,
+        IRewrapAuditLog.RewrapRecord calldata record,
+        IRewrapAuditLog.RewrapEvidence calldata evidence,
+        bytes32[] calldata proof
+    ) external {
         Challenge storage c = _openChallenge(id);
         if (c.kind != ChallengeKind.FabricatedRecord) revert AdjudicatorWrongKind(id, c.kind);
-        // The index is not stored: the subject binds it, and the event names it.
-        uint64 batchId = uint64(uint256(c.detail));
-        if (!_fabricatedAnswerValid(c, batchId, evidence)) revert AdjudicatorInvalidEvidence(id);
-        _answered(id, c, evidence);
+        if (keccak256(abi.encode(record)) != c.subject) revert AdjudicatorInvalidEvidence(id);
+        try auditLog.verifyRecord(c.accused, uint64(uint256(c.detail)), record, evidence, proof) {}
+        catch {
+            revert AdjudicatorInvalidEvidence(id);
+        }
+        // The evidence is in this transaction's calldata; the event carries it as sent.
+        _answered(id, c, msg.data[4:]);
     }
 
     // ---------------------------------------------------------------- settling
@@ -361,16 +365,6 @@ contract Adjudicator is IAdjudicator {
             if (slots[i].member == member && slots[i].index == index) return true;
         }
         return false;
-    }
-
-    function _fabricatedAnswerValid(Challenge storage c, uint64 batchId, bytes calldata evidence)
-        private
-        view
-        returns (bool)
-    {
-        (uint256 index) = abi.decode(evidence[0:32], (uint256));
-        if (keccak256(abi.encode(batchId, index)) != c.subject) return false;
-        return recordVerifier.verifyRecord(c.accused, batchId, index, evidence[32:]);
     }
 
     function _requestDigest(RewrapRequest calldata request) private view returns (bytes32) {

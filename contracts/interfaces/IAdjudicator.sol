@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {IContentRegistry} from "./IContentRegistry.sol";
+import {IRewrapAuditLog} from "./IRewrapAuditLog.sol";
 import {ReplicationMode} from "../types/DekmeshTypes.sol";
 
 /// @title IAdjudicator
@@ -11,8 +12,9 @@ import {ReplicationMode} from "../types/DekmeshTypes.sol";
 ///    its rewrap request; the holder must post an answer signed by its KAS key in time. Answered:
 ///    the bond pays the holder. Not answered: anyone resolves, the holder is slashed and jailed,
 ///    the challenger gets its bond back and a share of the slashed stake.
-///  - Fabricated record: anyone names an audit record (validator, batch, index) with a bond; the
-///    validator must post the record's evidence, which the audit log's verifier checks.
+///  - Fabricated record: anyone names a record of a verifiable audit batch (validator, batch,
+///    index) with a bond; within the window someone must post the record's evidence, which the
+///    audit log's `verifyRecord` checks.
 ///  - Bad answer: a share answer signed by a member's KAS key that can open for nobody (wrong
 ///    slot index, or no valid ephemeral key) slashes the member at once.
 interface IAdjudicator {
@@ -65,7 +67,7 @@ interface IAdjudicator {
         address accused;
         /// Withheld share challenges: the x of the share the member must answer with.
         uint16 shareIndex;
-        /// Withheld: the EIP-712 digest of the request. Fabricated: keccak256(batchId, index).
+        /// Withheld: the EIP-712 digest of the request. Fabricated: keccak256 of the ABI-encoded record.
         bytes32 subject;
         /// Withheld: the content id. Fabricated: the batch id.
         bytes32 detail;
@@ -79,7 +81,7 @@ interface IAdjudicator {
         uint256 indexed id, bytes32 indexed contentId, bytes32 requestDigest, bytes clientPublicKey, uint256 nonce, uint64 expiry, uint16 shareIndex
     );
     /// @notice Fabricated-record challenge `id` names record `index` of `batchId`.
-    event FabricatedRecordNamed(uint256 indexed id, uint64 batchId, uint256 index);
+    event FabricatedRecordNamed(uint256 indexed id, uint64 batchId, uint256 index, IRewrapAuditLog.RewrapRecord record);
     /// @notice The accused answered challenge `id`: `answer` is the signed envelope or share
     /// answer (withheld) or the evidence (fabricated); `bond` went to the accused.
     event ChallengeAnswered(uint256 indexed id, bytes answer, uint256 bond);
@@ -112,7 +114,7 @@ interface IAdjudicator {
     error AdjudicatorNotHolder(bytes32 contentId, address holder);
     /// @notice xor and explicit contents' holders are not on chain (docs/challenges.md).
     error AdjudicatorHoldersNotOnChain(bytes32 contentId, ReplicationMode mode);
-    /// @notice `subject` (a request digest, or a record's keccak256(batchId, index)) was challenged as `id`.
+    /// @notice `subject` (a request digest, or a record's hash) was challenged as `id`.
     error AdjudicatorAlreadyChallenged(bytes32 subject, uint256 id);
     error AdjudicatorUnknownChallenge(uint256 id);
     error AdjudicatorNotOpen(uint256 id, ChallengeStatus status);
@@ -126,9 +128,6 @@ interface IAdjudicator {
     error AdjudicatorAnswerAlreadyProven(bytes32 answerHash);
     /// @notice The share answer is not provably bad: it may be a good answer.
     error AdjudicatorAnswerNotProvablyBad();
-    /// @notice This deployment has no audit-record verifier: fabricated-record challenges are off.
-    error AdjudicatorFabricatedChallengesDisabled();
-    error AdjudicatorUnknownRecord(address validator, uint64 batchId, uint256 index);
     error AdjudicatorInvalidEvidence(uint256 id);
 
     /// @notice Opens a withheld-service challenge against `holder` (caller: a reader with access;
@@ -144,11 +143,21 @@ interface IAdjudicator {
     /// answer. (`kasKeyX`, `kasKeyY`): the holder's KAS key that signed.
     function answerWithheld(uint256 id, bytes calldata answer, bytes32 kasKeyX, bytes32 kasKeyY) external;
 
-    /// @notice Opens a fabricated-record challenge (anyone; pulls `bond`).
-    function openFabricated(address validator, uint64 batchId, uint256 index) external returns (uint256 id);
+    /// @notice Opens a fabricated-record challenge against record `index` of `validator`'s
+    /// verifiable batch `batchId` (anyone; pulls `bond`). `records`: the batch's packed records
+    /// as its `RewrapBatchRecorded` event carries them (the audit log's `recordAt` checks them).
+    function openFabricated(address validator, uint64 batchId, bytes calldata records, uint256 index)
+        external
+        returns (uint256 id);
 
-    /// @notice Answers fabricated-record challenge `id` with the record's evidence.
-    function answerFabricated(uint256 id, bytes calldata evidence) external;
+    /// @notice Answers fabricated-record challenge `id` with the record, its evidence and its
+    /// Merkle proof (anyone may: the evidence blob is public); the audit log's `verifyRecord` decides.
+    function answerFabricated(
+        uint256 id,
+        IRewrapAuditLog.RewrapRecord calldata record,
+        IRewrapAuditLog.RewrapEvidence calldata evidence,
+        bytes32[] calldata proof
+    ) external;
 
     /// @notice Settles an unanswered challenge after its window: slashes the accused.
     function resolve(uint256 id) external;
@@ -168,20 +177,4 @@ interface IAdjudicator {
     function requestDigest(RewrapRequest calldata request) external view returns (bytes32);
 
     function challenge(uint256 id) external view returns (Challenge memory);
-}
-
-/// @title IAuditRecordVerifier
-/// @notice What the fabricated-record challenge expects of the audit log once its batches commit
-/// to their evidence (issue #25). Not implemented by RewrapAuditLog yet: a deployment passes the
-/// zero address and fabricated-record challenges are refused.
-interface IAuditRecordVerifier {
-    /// @notice Number of records in `validator`'s batch `batchId` (0 if there is no such batch).
-    function batchSize(address validator, uint64 batchId) external view returns (uint256);
-
-    /// @notice Whether `evidence` (record, Merkle proof and the requester's signed request, in the
-    /// verifier's encoding) proves record `index` of `validator`'s batch `batchId`.
-    function verifyRecord(address validator, uint64 batchId, uint256 index, bytes calldata evidence)
-        external
-        view
-        returns (bool);
 }

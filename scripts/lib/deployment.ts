@@ -155,13 +155,11 @@ export async function deployDekmesh(hre: HardhatRuntimeEnvironment, params: Depl
   const content = await deploy("ContentRegistry", [validators, policies]);
   const audit = await deploy("RewrapAuditLog", [validators]);
   const challenges = params.challenges ?? challengeParametersFor(chainId === DEV_CHAIN_ID);
-  // No audit-record verifier yet (zero address): fabricated-record challenges stay off.
   const adjudicator = await deploy("Adjudicator", [
     validators,
     content,
     policies,
     audit,
-    hre.ethers.ZeroAddress,
     stakeToken,
     [challenges.answerWindow, challenges.slashBps, challenges.challengerBps, challenges.bond],
   ]);

@@ -17,6 +17,9 @@ import {
   tokenTotal,
   type ChallengeSystem,
 } from "./helpers/challenges";
+import { accountReader, contractEvidence, contractRecord, packRecords, singleRecord, tree as evidenceTree, type Domain } from "./helpers/auditEvidence";
+
+const CID = "0x01551220" + "cd".repeat(32); // the evidence blob's CID, as bytes
 
 const WINDOW = 20; // challengeParametersFor(dev): the fixture's chain is 31337
 const Status = { Open: 1n, Answered: 2n, Slashed: 3n, Void: 4n };
@@ -278,14 +281,77 @@ describe("Adjudicator", () => {
   });
 
   describe("fabricated record", () => {
-    it("is refused while the deployment has no audit-record verifier", async () => {
-      const sys = await loadFixture(challengeFixture);
-      expect(await sys.adjudicator.recordVerifier()).to.equal(ethers.ZeroAddress);
-      await refusedWithoutChange(
-        sys,
-        async () => sys.adjudicator.connect(sys.reader).openFabricated(sys.nodes[0]!.address, 1, 0),
-        "AdjudicatorFabricatedChallengesDisabled",
-      );
+    /** Validator nodes[0]'s verifiable batch 1: three true records and one whose signature is another reader's. */
+    async function batchFixture() {
+      const sys = await challengeFixture();
+      const v = sys.nodes[0]!;
+      const domain: Domain = { chainId: sys.chainId, verifyingContract: await sys.audit.getAddress() };
+      const now = await time.latest();
+      const honest = [0, 1, 2].map((i) => singleRecord(domain, accountReader(), ethers.id(`content-${i}`), now));
+      const made = singleRecord(domain, accountReader(), ethers.id("content-3"), now);
+      const forged = { record: made.record, evidence: { ...made.evidence, signature: honest[0]!.evidence.signature } };
+      const entries = [...honest, forged];
+      const tree = evidenceTree(entries);
+      const packed = packRecords(entries.map((e) => e.record));
+      await sys.audit.connect(v).recordVerifiableRewraps(1, packed, tree.root, CID);
+      const answer = (id: bigint, i: number, entry = entries[i]!, proof = tree.getProof(i)) =>
+        sys.adjudicator.answerFabricated(id, contractRecord(entry.record), contractEvidence(entry.evidence), proof);
+      const open = async (i: number, who = sys.stranger) => {
+        const id = await sys.adjudicator.connect(who).openFabricated.staticCall(v.address, 1, packed, i);
+        await sys.adjudicator.connect(who).openFabricated(v.address, 1, packed, i);
+        return id;
+      };
+      return { ...sys, v, entries, packed, answer, open, proofOf: (i: number) => tree.getProof(i) };
+    }
+
+    it("a record backed by its signed request is answered by anyone; the validator keeps its stake and takes the bond", async () => {
+      const sys = await loadFixture(batchFixture);
+      const total = await conserved(sys);
+      const stake = (await sys.validators.validator(sys.v.address)).stake;
+      const id = await sys.open(1);
+      const challenge = await sys.adjudicator.challenge(id);
+      expect(challenge.kind).to.equal(3n); // FabricatedRecord
+      expect(challenge.accused).to.equal(sys.v.address);
+      // Another record's evidence, or this record's with another's proof, does not answer it.
+      await refusedWithoutChange(sys, async () => sys.answer(id, 2), "AdjudicatorInvalidEvidence");
+      await refusedWithoutChange(sys, async () => sys.answer(id, 1, sys.entries[1], sys.proofOf(2)), "AdjudicatorInvalidEvidence");
+      await expect(sys.answer(id, 1)).to.changeTokenBalance(sys.token, sys.v, BOND);
+      expect((await sys.adjudicator.challenge(id)).status).to.equal(Status.Answered);
+      expect((await sys.validators.validator(sys.v.address)).stake).to.equal(stake);
+      expect(await conserved(sys)).to.equal(total);
+    });
+
+    it("a record the validator cannot back is slashed after the window", async () => {
+      const sys = await loadFixture(batchFixture);
+      const total = await conserved(sys);
+      const id = await sys.open(3);
+      await refusedWithoutChange(sys, async () => sys.answer(id, 3), "AdjudicatorInvalidEvidence");
+      await mine(WINDOW);
+      await refusedWithoutChange(sys, async () => sys.answer(id, 3), "AdjudicatorAnswerTooLate");
+      await expect(sys.adjudicator.resolve(id)).to.emit(sys.adjudicator, "ChallengeUpheld");
+      expect((await sys.validators.validator(sys.v.address)).status).to.equal(Jailed);
+      expect((await sys.adjudicator.challenge(id)).status).to.equal(Status.Slashed);
+      expect(await conserved(sys)).to.equal(total);
+    });
+
+    it("refuses a record outside the batch, other bytes than the batch's, a non-validator, a replay and the wrong kind of answer", async () => {
+      const sys = await loadFixture(batchFixture);
+      const open = (validator: string, records: string, index: number) => sys.adjudicator.connect(sys.stranger).openFabricated(validator, 1, records, index);
+      const refusedByLog = async (call: Promise<unknown>, error: string) => {
+        const count = await sys.adjudicator.challengeCount();
+        await expect(call).to.be.revertedWithCustomError(sys.audit, error);
+        expect(await sys.adjudicator.challengeCount()).to.equal(count);
+      };
+      await refusedByLog(open(sys.v.address, sys.packed, 4), "RewrapAuditLogNotTheBatch");
+      await refusedByLog(open(sys.v.address, ethers.dataSlice(sys.packed, 92), 0), "RewrapAuditLogNotTheBatch");
+      await refusedByLog(open(sys.nodes[1]!.address, sys.packed, 0), "RewrapAuditLogNoEvidence");
+      await refusedWithoutChange(sys, async () => open(sys.stranger.address, sys.packed, 0), "AdjudicatorNotActiveValidator");
+      const id = await sys.open(0);
+      await refusedWithoutChange(sys, async () => open(sys.v.address, sys.packed, 0), "AdjudicatorAlreadyChallenged");
+      const key = sys.keys.get(sys.v.address)!;
+      await refusedWithoutChange(sys, async () => sys.adjudicator.answerWithheld(id, rewrapAnswer(key, ethers.ZeroHash, ethers.ZeroHash), key.x, key.y), "AdjudicatorWrongKind");
+      const { id: withheld } = await openWithheld(sys, sys.reader, await request(sys.all.contentId), sys.v.address);
+      await refusedWithoutChange(sys, async () => sys.answer(withheld, 0), "AdjudicatorWrongKind");
     });
   });
 
@@ -310,7 +376,7 @@ describe("Adjudicator", () => {
       const factory = await ethers.getContractFactory("Adjudicator");
       const c = sys.deployment.contracts;
       const deploy = (params: [number, number, number, bigint]) =>
-        factory.deploy(c.ValidatorRegistry.address, c.ContentRegistry.address, c.PolicyRegistry.address, c.RewrapAuditLog.address, ethers.ZeroAddress, c.StakeToken.address, params);
+        factory.deploy(c.ValidatorRegistry.address, c.ContentRegistry.address, c.PolicyRegistry.address, c.RewrapAuditLog.address, c.StakeToken.address, params);
       for (const params of [
         [0, 1_000, 5_000, BOND],
         [20, 0, 5_000, BOND],
