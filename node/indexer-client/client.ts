@@ -21,6 +21,7 @@ import {
   type IndexerClientOptions,
   type ResolvedIndexerClientOptions,
 } from "./options.js";
+import { parseThresholdWork, thresholdWorkPath, type ThresholdWork, type ThresholdWorkParameters } from "./threshold.js";
 import { lookupPolicies, type PolicyLookup, type PolicyReader } from "./policy-lookup.js";
 import {
   parseReplication,
@@ -280,6 +281,16 @@ export class IndexerClient {
     const { status, body } = await this.#get(path, options);
     if (status !== 200) throw unexpectedStatus(path, status, body);
     const page = parseReplication(body, options.known);
+    await this.assertFresh(page.block, options);
+    return page;
+  }
+
+  /** GET /threshold/:node — one page of the node's threshold work list (threshold.ts). Not cached; refused if stale. */
+  async thresholdWork(node: string, options: ReadOptions & ThresholdWorkParameters = {}): Promise<ThresholdWork> {
+    const path = thresholdWorkPath(normalizeAddress(node), options);
+    const { status, body } = await this.#get(path, options);
+    if (status !== 200) throw unexpectedStatus(path, status, body);
+    const page = parseThresholdWork(body);
     await this.assertFresh(page.block, options);
     return page;
   }

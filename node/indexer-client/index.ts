@@ -19,6 +19,7 @@ export type {
   ReplicationWork,
 } from "./replication.js";
 export type { PolicyLookup } from "./policy-lookup.js";
+export type { ThresholdWork, ThresholdWorkContent, ThresholdWorkParameters } from "./threshold.js";
 export { IndexerClientError, type IndexerClientErrorCode } from "./errors.js";
 export { abortedError, raceAbort } from "./abort.js";
 export { normalizeAddress, normalizeContentId } from "./arguments.js";

@@ -266,7 +266,7 @@ export function parseHolders(body: unknown): HoldersInfo {
   };
 }
 
-function parseThresholdDealing(t: Fields): ThresholdDealing {
+export function parseThresholdDealing(t: Fields): ThresholdDealing {
   return {
     m: t.integer("m"),
     n: t.integer("n"),

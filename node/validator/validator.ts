@@ -18,7 +18,6 @@ import {
   getAccessDecision,
   loadDeployment,
   repairManyRequest,
-  repairThresholdRequest,
   reportUnusableRequest,
   type ChainClients,
 } from "../chain/index.js";
@@ -40,8 +39,7 @@ import type { Logger } from "../protocol/logger.js";
 import { registerDaemonMetrics } from "./metrics.js";
 import { ensureRegistered, type RegistrationResult } from "./registration.js";
 import { ValidatorPeers } from "./peers.js";
-import { ThresholdMember } from "./threshold/member.js";
-import { ThresholdRepairs } from "./threshold/repairs.js";
+import { startThreshold, type ThresholdNode } from "./threshold/index.js";
 import type { P256PrivateKey } from "../crypto/keys/index.js";
 
 export type StartValidatorOptions = CommonOptions;
@@ -76,6 +74,7 @@ export interface Validator {
   readonly p2p: P2pNode;
   readonly rewrap: RewrapService;
   readonly replication: ReplicationEngine;
+  readonly threshold: ThresholdNode;
   readonly metrics: MetricsRegistry;
   readonly logger: Logger;
   stats(): ValidatorStats;
@@ -102,7 +101,9 @@ export async function startValidator(config: ValidatorConfig, options: StartVali
     stage = "replication";
     const replication = await startReplication(common, { identity, store, indexer, p2p, peers, chain });
     stage = "rewrap";
-    const rewrap = await startRewrap(common, { deployment, store, access, indexer, p2p, replication, identity, chain });
+    const threshold = await startThreshold({ store, indexer, p2p, chain: chain.node, submitter: chain.submitter, me: identity.address, metrics: common.metrics, logger: common.logger.child({ component: "threshold" }), intervalMs: common.config.replication.intervalMs });
+    common.shutdown.add("threshold", () => threshold.stop());
+    const rewrap = await startRewrap(common, { deployment, store, access, indexer, p2p, replication, identity, chain, threshold });
     registerDaemonMetrics(common.metrics, { store, submitter: chain.submitter, p2p, rewrap, replication });
     stage = "http";
     const multiaddrs = p2p.getMultiaddrs().map((m) => m.toString().replace(/\/p2p\/[^/]+$/, ""));
@@ -111,7 +112,7 @@ export async function startValidator(config: ValidatorConfig, options: StartVali
     stage = "registration";
     const registration = await register(common, { identity, chain, indexer, kasKey, multiaddrs, httpUrl: http.url });
     replication.wake();
-    const parts = { identity, deployment, registration, store, chain, indexer, access, p2p, rewrap, replication, multiaddrs, httpUrl: http.url };
+    const parts = { identity, deployment, registration, store, chain, indexer, access, p2p, rewrap, replication, threshold, multiaddrs, httpUrl: http.url };
     return validatorHandle(common, parts);
   } catch (error) {
     await common.shutdown.run();
@@ -225,27 +226,10 @@ interface RewrapParts {
   replication: ReplicationEngine;
   identity: NodeIdentity;
   chain: ChainSide;
+  threshold: ThresholdNode;
 }
 
 async function startRewrap(common: Common, p: RewrapParts): Promise<RewrapService> {
-  const shares = new ThresholdMember({
-    store: p.store,
-    indexer: p.indexer,
-    me: p.identity.keys.account.address,
-    logger: common.logger.child({ component: "threshold" }),
-    onStored: () => p.chain.submitter.notify(),
-  });
-  const repairs = new ThresholdRepairs({
-    store: p.store,
-    indexer: p.indexer,
-    me: p.identity.keys.account.address.toLowerCase() as Hex,
-    repair: async (contentId, slots) => {
-      await p.chain.submitter.sendTransaction(repairThresholdRequest(p.chain.node, { contentId, slots }));
-    },
-    logger: common.logger.child({ component: "threshold" }),
-  });
-  repairs.start(common.config.replication.intervalMs);
-  common.shutdown.add("threshold repairs", () => repairs.stop());
   const rewrap = createRewrapService(
     {
       store: p.store,
@@ -258,7 +242,7 @@ async function startRewrap(common: Common, p: RewrapParts): Promise<RewrapServic
       onMissingDek: (contentId: Hex) => p.replication.onMissingDek(contentId),
       // Its status per the last work list (≤ one pass old); before the first, as registered.
       mayServe: () => p.replication.status === undefined || p.replication.status === "active",
-      shares,
+      shares: p.threshold.member,
     },
     { cryptoWorkers: common.config.cryptoWorkers },
   );
@@ -307,6 +291,7 @@ interface StartedParts {
   p2p: P2pNode;
   rewrap: RewrapService;
   replication: ReplicationEngine;
+  threshold: ThresholdNode;
   multiaddrs: string[];
   httpUrl: string;
 }
@@ -333,6 +318,7 @@ function validatorHandle(common: Common, p: StartedParts): Validator {
     p2p: p.p2p,
     rewrap: p.rewrap,
     replication: p.replication,
+    threshold: p.threshold,
     metrics: common.metrics,
     logger: common.logger,
     stats: () => ({

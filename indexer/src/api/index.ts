@@ -20,6 +20,7 @@ import { registerPolicies } from "./policies.js";
 import { publicRate } from "./rateLimit.js";
 import { registerReplication } from "./replication.js";
 import { sqlGuard } from "./sql.js";
+import { registerThreshold } from "./threshold.js";
 import { registerValidators } from "./validators.js";
 
 const limits = loadPublicLimits(process.env);
@@ -41,6 +42,7 @@ registerContents(app);
 registerAccess(app);
 registerAudit(app, gate);
 registerReplication(app);
+registerThreshold(app);
 registerExplorer(app, gate);
 
 // Ponder's own answers to an unknown path and to a thrown error repeat the path, the error's

@@ -152,17 +152,35 @@ function openContribution(contribution: Uint8Array, transcript: Uint8Array, cont
   return { helper, sigma, maskPoint };
 }
 
+type ReceivedContributions = Omit<EnrollmentContext, "newMember"> & {
+  newMember: { index: number; kasKey: P256PrivateKey };
+  contributions: readonly Uint8Array[];
+};
+
+function receivedContext(params: ReceivedContributions): { context: EnrollmentContext; transcript: Uint8Array } {
+  const context: EnrollmentContext = { ...params, newMember: { index: params.newMember.index, kasPublicKey: params.newMember.kasKey.publicKey } };
+  return { context, transcript: transcriptDigest(context) };
+}
+
+/**
+ * What the new member learns from each contribution, signature checked and opened but not
+ * combined: the helper's index, σ_h and M_h. For analysis (what a replacement could learn);
+ * completeEnrollment is the way to a share.
+ */
+export function openEnrollmentContributions(params: ReceivedContributions): { index: number; sigma: Uint8Array; maskPoint: Uint8Array }[] {
+  const { context, transcript } = receivedContext(params);
+  return params.contributions.map((c) => {
+    const { helper, sigma, maskPoint } = openContribution(c, transcript, context, params.newMember.kasKey);
+    return { index: helper.index, sigma: Fn.toBytes(sigma), maskPoint: maskPoint.toBytes(true) };
+  });
+}
+
 /**
  * New member side: checks every helper's contribution, then sums them into f(r) and checks
  * it against the commitments. The error names the helper at fault when one can be named.
  */
-export function completeEnrollment(params: Omit<EnrollmentContext, "newMember"> & {
-  newMember: { index: number; kasKey: P256PrivateKey };
-  contributions: readonly Uint8Array[];
-  commitments: readonly Uint8Array[];
-}): Share {
-  const context: EnrollmentContext = { ...params, newMember: { index: params.newMember.index, kasPublicKey: params.newMember.kasKey.publicKey } };
-  const transcript = transcriptDigest(context);
+export function completeEnrollment(params: ReceivedContributions & { commitments: readonly Uint8Array[] }): Share {
+  const { context, transcript } = receivedContext(params);
   if (params.helpers.length < params.commitments.length) {
     throw new ThresholdError("THRESHOLD_NOT_ENOUGH_SHARES", "an enrollment needs m helpers", { details: { helpers: params.helpers.length, m: params.commitments.length } });
   }

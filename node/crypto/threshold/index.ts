@@ -29,6 +29,7 @@ export {
   ENROLLMENT_CONTRIBUTION_LENGTH,
   completeEnrollment,
   contributeToEnrollment,
+  openEnrollmentContributions,
   type EnrollmentContext,
   type EnrollmentHelper,
 } from "./enrollment.js";

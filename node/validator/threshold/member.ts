@@ -1,21 +1,26 @@
 /**
- * This node as a member of threshold(m, n) contents (docs/threshold.md): its share of a
- * content, from the store, or opened from the registration as /holders serves it — the sealed
- * share of this node's slot, opened with the KAS key its KID names and checked against the
- * commitments before it is stored. Stored shares are confirmed on chain by the holdings lane,
- * as DEKs are.
+ * This node as a member of threshold(m, n) contents (docs/threshold.md#at-the-member): its share
+ * of a content, from the store, or opened from the registration as the node's threshold work
+ * list (GET /threshold/:node) serves it — the header's KID checked against C_0, the sealed
+ * share of this node's slot opened with the KAS key its KID names and checked against the
+ * commitments before it is stored. The work loop (./work.ts) takes every dealt share ahead of
+ * reads; a share request for a content not taken yet takes it on the spot. Stored shares are
+ * confirmed on chain by the holdings lane, as DEKs are.
  *
- * A share this node cannot take (sealed to a KAS key it does not hold, not opening for its
- * content and slot, failing the commitments check, malformed commitments) is the publisher's
- * fault and permanent: a registration never changes. It is logged once, as a warning with its
- * cause, and remembered, so later requests are refused without reading the indexer again.
- * It is not reported on chain: a threshold content with one bad share may still be readable
- * from the other members, and the contract's unusable report is the initial validator's.
+ * A share this node cannot take (a header not made against C_0 or without the ECDSA binding,
+ * sealed to a KAS key it does not hold, not opening for its content and slot, failing the
+ * commitments check, malformed commitments) is the publisher's fault and permanent: a
+ * registration never changes. It is logged once, as a warning with its cause, and remembered,
+ * so later requests are refused without reading the indexer again. It is not reported on
+ * chain: a threshold content with one bad share may still be readable from the other members,
+ * and the contract's unusable report is the initial validator's.
  */
 import { getAddress, hexToBytes, type Address, type Hex } from "viem";
-import type { HoldersInfo, IndexerClient } from "../../indexer-client/index.js";
+import type { IndexerClient, ThresholdWorkContent } from "../../indexer-client/index.js";
 import type { P256PrivateKey } from "../../crypto/keys/index.js";
+import { decodeHeader } from "../../crypto/tdf/index.js";
 import {
+  checkThresholdHeader,
   decodeCommitments,
   decodeSealedShare,
   isValidShare,
@@ -27,11 +32,11 @@ import {
 import type { DekStore } from "../store/index.js";
 import type { Logger } from "../../protocol/logger.js";
 
-export type MemberStore = Pick<DekStore, "getShare" | "putShare" | "getKasKey" | "kasKeyRing">;
+export type MemberStore = Pick<DekStore, "getShare" | "putShare" | "currentKasKey" | "kasKeyRing">;
 
 export interface ThresholdMemberComponents {
   store: MemberStore;
-  indexer: Pick<IndexerClient, "holders">;
+  indexer: Pick<IndexerClient, "thresholdWork">;
   /** This node's address. */
   me: Address;
   logger: Logger;
@@ -39,7 +44,12 @@ export interface ThresholdMemberComponents {
   onStored?: () => void;
 }
 
-/** What a member serves a share answer with: the share and the KAS key it was sealed to. */
+/**
+ * What a member serves a share answer with: the share and the KAS key it signs answers with —
+ * its current one, the key the chain lists for it and readers check against. Not the key the
+ * share was sealed to: after a rotation that key is no longer the one readers find on chain
+ * (docs/threshold.md#kas-key-rotation).
+ */
 export interface HeldShare {
   share: Share;
   kasKey: P256PrivateKey;
@@ -50,8 +60,8 @@ const MAX_REFUSED_SHARES = 10_000;
 
 export class ThresholdMember {
   readonly #c: ThresholdMemberComponents;
-  /** Insertion order: the oldest is forgotten first beyond MAX_REFUSED_SHARES (it is then refused again, once more logged). */
-  readonly #refused = new Set<Hex>();
+  /** Why each refused content was refused. Insertion order: the oldest is forgotten first beyond MAX_REFUSED_SHARES (it is then refused again, once more logged). */
+  readonly #refused = new Map<Hex, ThresholdErrorCode>();
   readonly #opening = new Map<Hex, Promise<HeldShare | undefined>>();
   /** Shares opened from registrations and stored. */
   opened = 0;
@@ -68,9 +78,32 @@ export class ThresholdMember {
   async share(contentId: Hex, signal?: AbortSignal): Promise<HeldShare | undefined> {
     const held = this.#held(contentId);
     if (held !== undefined || this.#refused.has(contentId)) return held;
+    return this.#once(contentId, async () => {
+      const { contents } = await this.#c.indexer.thresholdWork(this.#c.me, { contentId, signal });
+      return contents[0] === undefined ? undefined : this.#take(contents[0]);
+    });
+  }
+
+  /**
+   * Takes this node's dealt share of a content its work list names it for, unless it holds it
+   * or refused it already; undefined when it has none to serve (see share()).
+   */
+  async take(content: ThresholdWorkContent): Promise<HeldShare | undefined> {
+    const held = this.#held(content.contentId);
+    if (held !== undefined || this.#refused.has(content.contentId)) return held;
+    return this.#once(content.contentId, () => this.#take(content));
+  }
+
+  /** The code this node refused the content's dealt share with, if it did. */
+  refusal(contentId: Hex): ThresholdErrorCode | undefined {
+    return this.#refused.get(contentId);
+  }
+
+  /** One opening per content at a time: concurrent requests share it. */
+  #once(contentId: Hex, open: () => Promise<HeldShare | undefined>): Promise<HeldShare | undefined> {
     let opening = this.#opening.get(contentId);
     if (opening === undefined) {
-      opening = this.#open(contentId, signal).finally(() => this.#opening.delete(contentId));
+      opening = open().finally(() => this.#opening.delete(contentId));
       this.#opening.set(contentId, opening);
     }
     return opening;
@@ -79,7 +112,7 @@ export class ThresholdMember {
   #held(contentId: Hex): HeldShare | undefined {
     const stored = this.#c.store.getShare(contentId);
     if (stored === undefined) return undefined;
-    const kasKey = this.#c.store.getKasKey(stored.kid);
+    const kasKey = this.#c.store.currentKasKey();
     if (kasKey === undefined) {
       stored.share.value.fill(0);
       return undefined;
@@ -87,16 +120,16 @@ export class ThresholdMember {
     return { share: stored.share, kasKey };
   }
 
-  async #open(contentId: Hex, signal: AbortSignal | undefined): Promise<HeldShare | undefined> {
-    const holders = await this.#c.indexer.holders(contentId, { signal });
-    const slot = holders.threshold?.slots.find((s) => s.member === this.#c.me.toLowerCase());
-    if (holders.threshold === undefined || slot === undefined || slot.sealedShare === null) return undefined;
+  async #take(content: ThresholdWorkContent): Promise<HeldShare | undefined> {
+    const { contentId } = content;
+    const slot = content.slots.find((s) => s.member === this.#c.me.toLowerCase());
+    if (slot === undefined || slot.sealedShare === null) return undefined;
     let share: Share;
     try {
-      share = this.#openDealt(contentId, holders.threshold.commitments, slot.sealedShare, slot.index);
+      share = this.#openDealt(content, slot.sealedShare, slot.index);
     } catch (error) {
       if (!(error instanceof ThresholdError)) throw error;
-      this.#refuse(contentId, error.code, holders);
+      this.#refuse(content, error.code);
       return undefined;
     }
     const { kid } = decodeSealedShare(hexToBytes(slot.sealedShare));
@@ -107,9 +140,12 @@ export class ThresholdMember {
     return this.#held(contentId);
   }
 
-  /** Opens this node's sealed share and checks it against the commitments; a ThresholdError if it cannot. */
-  #openDealt(contentId: Hex, encodedCommitments: Hex, sealedShare: Hex, index: number): Share {
-    const commitments = decodeCommitments(hexToBytes(encodedCommitments));
+  /**
+   * Checks the header against the commitments, opens this node's sealed share and checks it
+   * against them; a ThresholdError if it cannot.
+   */
+  #openDealt({ contentId, header, commitments: encoded }: ThresholdWorkContent, sealedShare: Hex, index: number): Share {
+    const commitments = checkedCommitments(header, encoded);
     const share = openSealedShare({
       sealed: hexToBytes(sealedShare),
       contentId: hexToBytes(contentId),
@@ -124,15 +160,28 @@ export class ThresholdMember {
     return share;
   }
 
-  #refuse(contentId: Hex, code: ThresholdErrorCode, holders: HoldersInfo): void {
-    if (this.#refused.size >= MAX_REFUSED_SHARES) this.#refused.delete(this.#refused.values().next().value!);
-    this.#refused.add(contentId);
-    this.#c.logger.warn("threshold share refused: this node cannot serve the content's share", {
-      contentId,
-      code,
-      publisher: holders.publisher,
-      policyId: String(holders.policyId),
-    });
+  #refuse({ contentId, policyId }: ThresholdWorkContent, code: ThresholdErrorCode): void {
+    if (this.#refused.size >= MAX_REFUSED_SHARES) this.#refused.delete(this.#refused.keys().next().value!);
+    this.#refused.set(contentId, code);
+    this.#c.logger.warn("threshold share refused: this node cannot serve the content's share", { contentId, code, policyId: String(policyId) });
   }
+}
+
+/**
+ * The content's commitments, once the header is checked against them: made against C_0 (its
+ * KID is C_0's, else THRESHOLD_COMMITMENTS_MISMATCH) with the ECDSA binding. A member checks this
+ * before it opens, stores or enrolls a share: a share of a key the header is not made against
+ * would serve readers nothing they could use. THRESHOLD_MALFORMED for an unparsable header.
+ */
+export function checkedCommitments(header: Hex, commitments: Hex): Uint8Array[] {
+  const decoded = decodeCommitments(hexToBytes(commitments));
+  let parsed: ReturnType<typeof decodeHeader>;
+  try {
+    parsed = decodeHeader(hexToBytes(header));
+  } catch (cause) {
+    throw new ThresholdError("THRESHOLD_MALFORMED", "the registered header does not parse", { cause });
+  }
+  checkThresholdHeader(parsed, decoded);
+  return decoded;
 }
 
