@@ -3,6 +3,7 @@ import type { PolicyTerms, ReplicationSpec } from "../sdk/index.js";
 import { addressArg, attributeArg, timeArg } from "./args.js";
 import { listOf, stringOf } from "./command.js";
 import { UsageError } from "./exitCodes.js";
+import { thresholdK } from "../protocol/threshold.js";
 
 export const POLICY_TERM_OPTIONS = {
   attr: { type: "string", multiple: true },
@@ -14,7 +15,8 @@ export const POLICY_TERM_OPTIONS = {
 
 export const POLICY_TERMS_HELP = `  --attr <ns/value>      a required attribute (repeat, or comma-separate)
   --allow <addr>         only these readers (repeat, or comma-separate; default anyone)
-  --replication <spec>   all (default) | stake:K | xor:K | explicit:ADDR,ADDR…
+  --replication <spec>   all (default) | stake:K | xor:K | threshold:M/N | explicit:ADDR,ADDR…
+                         (threshold:M/N: any M of N members serve a reader, no one holds the key)
   --not-before <time>    readable from (unix seconds or ISO date; inclusive)
   --not-after <time>     readable until (unix seconds or ISO date; inclusive)`;
 
@@ -25,12 +27,17 @@ export function replicationArg(value: string): ReplicationSpec {
     if (Number(counted[2]) === 0) throw new UsageError("--replication K must be at least 1");
     return value as ReplicationSpec;
   }
+  if (value.startsWith("threshold:")) {
+    const [m, n] = value.slice("threshold:".length).split("/").map((part) => (/^\d{1,2}$/.test(part) ? Number(part) : Number.NaN));
+    if (thresholdK(m ?? Number.NaN, n ?? Number.NaN) === undefined) throw new UsageError(`--replication ${value}: threshold:M/N needs 2 ≤ M ≤ N ≤ 16 (e.g. threshold:3/5)`);
+    return value as ReplicationSpec;
+  }
   if (value.startsWith("explicit:")) {
     const members = value.slice("explicit:".length).split(",").filter((m) => m !== "");
     if (members.length === 0) throw new UsageError("--replication explicit: needs at least one address");
     return { explicit: members.map((m) => addressArg(m, "an explicit replica")) };
   }
-  throw new UsageError("--replication must be all, stake:K, xor:K or explicit:ADDR,…");
+  throw new UsageError("--replication must be all, stake:K, xor:K, threshold:M/N or explicit:ADDR,…");
 }
 
 export function policyTermsOf(values: Record<string, string | boolean | string[] | undefined>): PolicyTerms {
