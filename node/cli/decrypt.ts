@@ -9,7 +9,7 @@ import { CliError, EXIT, UsageError } from "./exitCodes.js";
 import { withClient } from "./network.js";
 import { formatBytes } from "./output.js";
 import { progressBar } from "./progress.js";
-import type { ProgressEvent } from "../sdk/index.js";
+import type { BadShareEvidence, ProgressEvent } from "../sdk/index.js";
 
 /** Refuses an output path that cannot be written before anything is fetched: exit 3, naming the path. */
 function writableTarget(output: string): void {
@@ -42,7 +42,9 @@ decrypts and verifies it. The plaintext goes to <file> (written under a temporar
 renamed when complete, so a refused or broken decrypt leaves nothing behind), else to stdout.
   -o, --output <file>    where the plaintext goes
   --validator <addr>     ask this validator first
-With --json (needs -o), stdout gets { cid, file, bytes }.`,
+For a threshold content the key comes from M members' shares; a member whose share fails the
+check is named in a warning (and, with --json, its signed answer is in badShares as evidence).
+With --json (needs -o), stdout gets { cid, file, bytes[, badShares] }.`,
   options: { output: { type: "string", short: "o" }, validator: { type: "string" } },
   positionals: { min: 1, max: 1, names: "<cid>" },
   async run({ positionals, values, settings, out }) {
@@ -62,8 +64,18 @@ With --json (needs -o), stdout gets { cid, file, bytes }.`,
       else if (downloadTotal !== undefined) return;
       bar.update(event);
     };
+    const badShares: BadShareEvidence[] = [];
+    const onBadShare = (evidence: BadShareEvidence) => {
+      badShares.push(evidence);
+      // Said at once on stderr (the bar redraws after it); the evidence goes into --json's document.
+      bar.done();
+      out.warn(
+        `member ${evidence.member} (share ${evidence.index}) answered a share that fails the content's commitments (${evidence.code}); it was not used.` +
+          (out.json ? "" : " Its signed answer is evidence against it: dekmesh decrypt --json -o <file> prints it"),
+      );
+    };
     await withClient(settings, async (client) => {
-      const plaintext = client.decryptStream(cid, { ...options, onProgress });
+      const plaintext = client.decryptStream(cid, { ...options, onProgress, onBadShare });
       const count = async function* () {
         for await (const chunk of plaintext) {
           bytes += chunk.length;
@@ -101,6 +113,6 @@ With --json (needs -o), stdout gets { cid, file, bytes }.`,
         bar.done();
       }
     });
-    if (output !== undefined) out.result({ cid, file: path.resolve(output), bytes }, () => `${formatBytes(bytes)} written to ${output}`);
+    if (output !== undefined) out.result({ cid, file: path.resolve(output), bytes, ...(badShares.length > 0 ? { badShares } : {}) }, () => `${formatBytes(bytes)} written to ${output}`);
   },
 });

@@ -1,5 +1,5 @@
 /** `dekmesh holders <cid>`: who holds (or should hold) a content's DEK, from the indexer. */
-import type { Holder } from "../indexer-client/index.js";
+import type { Holder, HoldersInfo } from "../indexer-client/index.js";
 import { contentArg } from "./args.js";
 import { defineCommand } from "./command.js";
 import { openIndexer } from "./network.js";
@@ -20,13 +20,19 @@ export const holdersCommand = defineCommand({
 Lists the active validators that hold (confirmed, initial) or should hold (assigned,
 computed) the content's DEK, strongest claim first, as the indexer sees it at a fresh block,
 with how many replicas the policy wants (k), how many slots are vacant, and which placements
-have actually pulled the key (confirmed on chain). <cid> is the CID text or the 0x contentId.`,
+have actually pulled the key (confirmed on chain). <cid> is the CID text or the 0x contentId.
+A threshold:M/N content lists its members instead, each with the index of the share it holds
+(no member holds the key; any M of them serve a reader), and the slots still enrolling.`,
   positionals: { min: 1, max: 1, names: "<cid>" },
   async run({ positionals, settings, out }) {
     const { contentId } = await contentArg(positionals[0]!);
     const indexer = await openIndexer(settings);
     const info = await indexer.holders(contentId);
     const policy = await indexer.policy(info.policyId);
+    if (info.threshold !== undefined) {
+      out.result({ ...info, k: info.threshold.n, vacant: 0, pulled: info.holders.filter((h) => h.state === "confirmed").length }, () => thresholdView(info));
+      return;
+    }
     const inSet = info.holders.filter((h) => h.inReplicaSet);
     // "all" wants every active validator; the others want k (explicit: its members).
     const k = info.mode === "all" ? null : policy.k;
@@ -58,3 +64,30 @@ have actually pulled the key (confirmed on chain). <cid> is the CID text or the 
     );
   },
 });
+
+/** A threshold content: its slots in order, each member with its share index and state. */
+function thresholdView(info: HoldersInfo): string {
+  const { m, n, slots } = info.threshold!;
+  const active = new Map(info.holders.map((h) => [h.node.toLowerCase(), h]));
+  const serving = slots.filter((s) => s.previous === null && active.has(s.member.toLowerCase())).length;
+  const confirmed = slots.filter((s) => active.get(s.member.toLowerCase())?.state === "confirmed").length;
+  return [
+    fields([
+      ["content", info.contentId],
+      ["policy", info.policyId.toString()],
+      ["publisher", info.publisher],
+      ["replication", `threshold:${m}/${n}: any ${m} of ${n} members serve a reader; ${serving} active members hold their share${serving < m ? ` — fewer than ${m}: unreadable until the publisher re-deals (dekmesh recover)` : ""}`],
+      ["confirmed", `${confirmed} of ${n} members confirmed their share on chain`],
+      ["as of", `block ${info.block.number}`],
+    ]),
+    "",
+    table(slots, [
+      { header: "SLOT", value: (s) => String(s.slot) },
+      { header: "SHARE", value: (s) => String(s.index) },
+      { header: "MEMBER", value: (s) => s.member },
+      { header: "STATE", value: (s) => (!active.has(s.member.toLowerCase()) ? "not active" : s.previous !== null ? "enrolling" : (active.get(s.member.toLowerCase())!.state === "confirmed" ? "confirmed" : "dealt")) },
+      { header: "REPLACES", value: (s) => s.previous ?? "" },
+      { header: "ENDPOINT", value: (s) => active.get(s.member.toLowerCase())?.endpoint ?? "" },
+    ]),
+  ].join("\n");
+}

@@ -31,6 +31,13 @@ async function warnAboutTerms(terms: PolicyTerms, out: Output, indexer: () => Pr
   if (terms.notAfter !== undefined && BigInt(terms.notAfter) !== 0n && BigInt(terms.notAfter) < now) {
     out.warn(`--not-after ${formatTime(BigInt(terms.notAfter))} is in the past: nobody will be able to read this content`);
   }
+  const threshold = typeof terms.replication === "string" ? /^threshold:\d+\/(\d+)$/.exec(terms.replication) : null;
+  if (threshold !== null) {
+    const active = (await (await indexer()).activeValidators()).validators.length;
+    if (Number(threshold[1]) > active) {
+      out.warn(`--replication ${terms.replication} needs ${threshold[1]} active validators, one per share, and only ${active} ${active === 1 ? "is" : "are"}: the registration will be refused`);
+    }
+  }
   const counted = typeof terms.replication === "string" ? /^stake:(\d+)$/.exec(terms.replication) : null;
   if (counted !== null) {
     const active = (await (await indexer()).activeValidators()).validators.length;
@@ -43,13 +50,15 @@ async function warnAboutTerms(terms: PolicyTerms, out: Output, indexer: () => Pr
 export const uploadCommand = defineCommand({
   name: "upload",
   summary: "encrypt a file, store it and register it on chain; prints the CID",
-  help: `usage: dekmesh upload <file> [--attr ns/value …] [--replication all|stake:K|xor:K|explicit:ADDR,…]
+  help: `usage: dekmesh upload <file> [--attr ns/value …] [--replication all|stake:K|xor:K|threshold:M/N|explicit:ADDR,…]
                        [--validator <addr>] [--policy <id>] [--allow <addr> …] [--json]
 
 Encrypts <file> (streamed, any size) to NanoTDF under a policy, pins the ciphertext at the
 initial validator (and the configured IPFS), registers it and waits for the registration.
 Prints the CID as soon as the registration is sent. The same terms reuse your newest policy
-with exactly those terms (else a policy is created).
+with exactly those terms (else a policy is created). With threshold:M/N the key is dealt into N
+shares sealed to N members the chain draws (no validator ever holds it) and the ciphertext is
+pinned at the members of the first two slots.
   --policy <id>          use this existing policy of yours instead of the terms below
   --validator <addr>     the initial validator (default: drawn by stake)
 ${POLICY_TERMS_HELP}`,
@@ -127,7 +136,9 @@ ${POLICY_TERMS_HELP}`,
         ["bytes", formatBytes(size)],
         ["ciphertext", formatBytes(result.bytes)],
         ["policy", result.policyId.toString()],
-        ["validator", result.validator],
+        ...(result.threshold !== undefined
+          ? ([["members", `threshold:${result.threshold.m}/${result.threshold.n}: ${result.threshold.members.join(", ")} (shares 1–${result.threshold.n})`]] as [string, string][])
+          : ([["validator", result.validator]] as [string, string][])),
         ["transaction", result.transactionHash],
       ]),
     );
