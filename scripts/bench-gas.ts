@@ -13,6 +13,7 @@ import path from "node:path";
 import hre from "hardhat";
 import { deployDekmesh } from "./lib/deployment";
 import { pinChainClock } from "./lib/fixed-clock";
+import { measureChallenges, type ChallengeGas } from "./lib/challenge-gas";
 import { measureAuditGas, type AuditGas } from "./lib/audit-gas";
 
 const { ethers } = hre;
@@ -60,6 +61,7 @@ async function main() {
   const threshold = await measureThreshold(bench);
   // n = 10,000
   const { stakeUpdate10k, sampleGas } = await measureAtN10000(bench, hundred);
+  const challenges = await measureChallenges(hre);
 
   report({
     bench: "gas",
@@ -74,6 +76,7 @@ async function main() {
     stake_update_n10: stakeUpdate10,
     stake_update_n10000: stakeUpdate10k,
     sample5_n10000: sampleGas,
+    ...challenges,
   });
 }
 
@@ -272,7 +275,7 @@ type GasFigures = {
   stake_update_n10: number;
   stake_update_n10000: number;
   sample5_n10000: number;
-} & AuditGas;
+} & AuditGas & ChallengeGas;
 
 /** Prints each figure against its goal, then writes (or, in check mode, compares) the snapshot. */
 function report(result: GasFigures) {
