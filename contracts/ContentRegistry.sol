@@ -85,7 +85,7 @@ contract ContentRegistry is IContentRegistry {
         address[] memory members = validators.sample(seed, n, new address[](0));
         // Every share is sealed to a drawn member: a threshold set has no vacant slots.
         if (members.length < n) revert ContentRegistryNotEnoughValidators(n, members.length);
-        ThresholdShares.checkSealedShares(r.sealedShares, members);
+        ThresholdShares.checkSealedShares(r.sealedShares, members, 0);
         ThresholdSlot[] memory slots = new ThresholdSlot[](n);
         for (uint256 i; i < n; ++i) {
             // i < n <= 16, so i + 1 fits the uint16 index.
@@ -124,6 +124,38 @@ contract ContentRegistry is IContentRegistry {
             emit ThresholdSlotRepaired(contentId, i, slot.member, replacement, lastIndex);
         }
         _storeSlots(contentId, record, repaired);
+    }
+
+    /// @inheritdoc IContentRegistry
+    function redealThreshold(bytes32 contentId, ThresholdSlot[] calldata slots, ThresholdDeal calldata deal)
+        external
+        returns (ThresholdSlot[] memory dealt)
+    {
+        uint256 record = _thresholdRecord(contentId, slots);
+        (, uint8 k) = _checkPolicy(uint64(record >> 192));
+        (uint256 m, uint256 n) = thresholdOf(k);
+        ThresholdShares.checkCommitments(deal.commitments, m);
+        uint256 seed = ThresholdShares.drawSeed(deal.drawBlock, contentId);
+        address[] memory members = validators.sample(seed, n, new address[](0));
+        if (members.length < n) revert ContentRegistryNotEnoughValidators(n, members.length);
+        uint16 lastIndex;
+        for (uint256 i; i < slots.length; ++i) {
+            ThresholdSlot calldata slot = slots[i];
+            if (slot.index > lastIndex) lastIndex = slot.index;
+            --_assignedReplicas[slot.member];
+            if (slot.previous != address(0)) --_assignedReplicas[slot.previous];
+        }
+        ThresholdShares.checkSealedShares(deal.sealedShares, members, lastIndex);
+        dealt = new ThresholdSlot[](n);
+        for (uint256 i; i < n; ++i) {
+            // Indexes stay far below 2^16: each dealing or repair adds at most 16.
+            dealt[i] = ThresholdSlot({member: members[i], index: uint16(lastIndex + i + 1), previous: address(0)});
+            ++_assignedReplicas[members[i]];
+        }
+        _storeSlots(contentId, record, dealt);
+        emit ThresholdSharesRedealt(
+            contentId, uint8(m), members, lastIndex + 1, deal.drawBlock, seed, deal.commitments, deal.sealedShares
+        );
     }
 
     /// @inheritdoc IContentRegistry

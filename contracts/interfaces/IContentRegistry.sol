@@ -48,6 +48,14 @@ interface IContentRegistry is IReplicaAssignments {
         bytes sealedShares;
     }
 
+    /// @notice A publisher's new dealing of a `Threshold` content's key (`redealThreshold`): the
+    /// same fields as a registration's, with a block among the last 64 to draw the members from.
+    struct ThresholdDeal {
+        uint256 drawBlock;
+        bytes commitments;
+        bytes sealedShares;
+    }
+
     // ---------------------------------------------------------------- events
     /// @notice A publisher registered a content. `header` is the NanoTDF header the initial
     /// validator derives the DEK from; `recoveryEnvelope` is the DEK wrapped to the publisher.
@@ -76,6 +84,19 @@ interface IContentRegistry is IReplicaAssignments {
         bytes32 indexed contentId,
         uint8 m,
         address[] members,
+        uint256 drawBlock,
+        uint256 seed,
+        bytes commitments,
+        bytes sealedShares
+    );
+    /// @notice The publisher dealt a `Threshold` content's key again (its recovery envelope holds
+    /// it): `members` replace every slot, slot i holding share `firstIndex + i` of the new
+    /// polynomial, whose commitments and sealed shares are here. Earlier shares no longer count.
+    event ThresholdSharesRedealt(
+        bytes32 indexed contentId,
+        uint8 m,
+        address[] members,
+        uint16 firstIndex,
         uint256 drawBlock,
         uint256 seed,
         bytes commitments,
@@ -168,6 +189,17 @@ interface IContentRegistry is IReplicaAssignments {
     /// share (checked against the commitments off chain); the member it replaced is released.
     /// @param slots The current slots (checked against the stored commitment).
     function confirmEnrollment(bytes32 contentId, ThresholdSlot[] calldata slots, uint256 slot) external;
+
+    /// @notice The content's publisher (the owner of its policy) deals its key again, from its
+    /// recovery envelope, to members drawn as at registration: for a content with fewer than m
+    /// members left, which nobody else can bring back. Every slot is replaced (its members, and
+    /// a replaced slot's `previous`, are released); the new shares take fresh indexes above every
+    /// index in use, so no share of the earlier dealing is ever confused with a new one.
+    /// @param slots The current slots (checked against the stored commitment).
+    /// @return dealt The new slots.
+    function redealThreshold(bytes32 contentId, ThresholdSlot[] calldata slots, ThresholdDeal calldata deal)
+        external
+        returns (ThresholdSlot[] memory dealt);
 
     /// @notice Whether `slots` are the current slots of `Threshold` content `contentId`.
     function isThresholdSlots(bytes32 contentId, ThresholdSlot[] calldata slots) external view returns (bool);

@@ -34,17 +34,18 @@ library ThresholdShares {
         }
     }
 
-    /// @dev Sealed share i must be version 1, index i + 1, addressed to members[i]. Its KID is
-    /// not looked up (five registry calls cost ≈ 12,500 gas): a share sealed to a key the member
-    /// does not hold hurts only the publisher, and the member reports it like an unusable header.
-    function checkSealedShares(bytes calldata sealedShares, address[] memory members) internal pure {
+    /// @dev Sealed share i must be version 1, index base + i + 1, addressed to members[i] (base 0
+    /// at registration, the highest index in use at a re-deal). Its KID is not looked up (five
+    /// registry calls cost ≈ 12,500 gas): a share sealed to a key the member does not hold hurts
+    /// only the publisher, and the member reports it like an unusable header.
+    function checkSealedShares(bytes calldata sealedShares, address[] memory members, uint256 base) internal pure {
         if (sealedShares.length != members.length * SEALED_SHARE_BYTES) {
             revert IContentRegistry.ContentRegistryInvalidSealedShares();
         }
         for (uint256 i; i < members.length; ++i) {
             uint256 offset = i * SEALED_SHARE_BYTES;
             bool addressed = uint8(sealedShares[offset]) == SEALED_SHARE_VERSION
-                && uint16(bytes2(sealedShares[offset + 1:offset + 3])) == i + 1
+                && uint16(bytes2(sealedShares[offset + 1:offset + 3])) == base + i + 1
                 && address(bytes20(sealedShares[offset + 3:offset + 23])) == members[i];
             if (!addressed) revert IContentRegistry.ContentRegistrySealedShareMismatch(i);
         }
