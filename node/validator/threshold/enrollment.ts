@@ -24,6 +24,7 @@ import { kasKeyId } from "../../crypto/keys/kid.js";
 import {
   completeEnrollment,
   contributeToEnrollment,
+  ENROLLMENT_CONTRIBUTION_LENGTH,
   ThresholdError,
   type EnrollmentHelper,
   type Share,
@@ -187,6 +188,14 @@ export class ThresholdEnrollment {
         for (const s of unanswered) left.add(s.index);
         continue;
       }
+      // Each answer came over the helper's own authenticated stream: one that is not a
+      // contribution under its own index is that helper's.
+      const misfit = set.find((s, i) => answers[i]!.length !== ENROLLMENT_CONTRIBUTION_LENGTH || ((answers[i]![1]! << 8) | answers[i]![2]!) !== s.index);
+      if (misfit !== undefined) {
+        this.#name(contentId, misfit, "THRESHOLD_MALFORMED");
+        left.add(misfit.index);
+        continue;
+      }
       let share: Share;
       try {
         share = completeEnrollment({
@@ -200,8 +209,7 @@ export class ThresholdEnrollment {
       } catch (error) {
         const at = error instanceof ThresholdError ? set.find((s) => s.index === error.details.index) : undefined;
         if (at === undefined || !(error instanceof ThresholdError)) throw error;
-        this.#c.logger.warn("threshold enrollment: a helper sent a contribution that fails its check", { contentId, helper: at.member, helperIndex: at.index, code: error.code });
-        this.#c.onFault?.(at.member, error.code);
+        this.#name(contentId, at, error.code);
         left.add(at.index);
         continue;
       }
@@ -212,6 +220,12 @@ export class ThresholdEnrollment {
       this.#c.logger.info("threshold share enrolled", { contentId, index: slot.index, helpers: request.helpers });
       return true;
     }
+  }
+
+  /** Names a helper whose contribution failed its check. */
+  #name(contentId: Hex, helper: ThresholdSlot, code: string): void {
+    this.#c.logger.warn("threshold enrollment: a helper sent a contribution that fails its check", { contentId, helper: helper.member, helperIndex: helper.index, code });
+    this.#c.onFault?.(helper.member, code);
   }
 
   /** A helper's contribution, or undefined if it could not be had (logged). */

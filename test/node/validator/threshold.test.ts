@@ -264,6 +264,20 @@ test("GET /threshold/:node pages a member's contents, narrows to one, and refuse
   }
 });
 
+test("a member down when a content is registered takes its share and confirms it when it starts again", async () => {
+  const down = validators[1]!;
+  const kasKeys = new Map(validators.map((v) => [v.address.toLowerCase(), v.store.currentKasKey()!.publicKey]));
+  await down.stop();
+  const later = await registerThreshold(policyId, { kasKeyOf: (member) => kasKeys.get(member)! });
+  await net.synced();
+  assert.ok(later.members.includes(down.address.toLowerCase() as Address));
+  const again = await net.startValidator(1, { dataDir: down.config.dataDir });
+  validators[1] = again;
+  await eventually(() => again.store.getShareInfo(later.contentId)?.confirmation.state === "confirmed", 20_000, "the restarted member's share confirmed");
+  assert.equal(again.threshold.member.opened, 1, "only the new content's share: the ones it held before are in its store");
+  assert.equal(again.rewrap.stats().sharesServed, 0);
+});
+
 test("a member exits: its slot is repaired, m helpers enroll the replacement over libp2p (a cheater named, another asked), it learns nothing more, confirms, and only then can the leaver withdraw", async () => {
   const [m, n] = [3, 5];
   for (let i = N; i < N + 3; i++) validators.push(await net.startValidator(i));
