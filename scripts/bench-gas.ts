@@ -15,7 +15,6 @@ import { deployDekmesh } from "./lib/deployment";
 import { pinChainClock } from "./lib/fixed-clock";
 import { measureChallenges, type ChallengeGas } from "./lib/challenge-gas";
 import { measureAuditGas, type AuditGas } from "./lib/audit-gas";
-import { measureConditionGas, type ConditionGas } from "./lib/condition-gas";
 
 const { ethers } = hre;
 const TOKEN = 10n ** 18n;
@@ -63,8 +62,6 @@ async function main() {
   // n = 10,000
   const { stakeUpdate10k, sampleGas } = await measureAtN10000(bench, hundred);
   const challenges = await measureChallenges(hre);
-  // Last: its transactions move the pinned chain's block hashes, which the draws above read.
-  const conditions = await measureConditionGas(hre, bench.policies);
 
   report({
     bench: "gas",
@@ -80,7 +77,6 @@ async function main() {
     stake_update_n10000: stakeUpdate10k,
     sample5_n10000: sampleGas,
     ...challenges,
-    ...conditions,
   });
 }
 
@@ -279,7 +275,7 @@ type GasFigures = {
   stake_update_n10: number;
   stake_update_n10000: number;
   sample5_n10000: number;
-} & AuditGas & ConditionGas & ChallengeGas;
+} & AuditGas & ChallengeGas;
 
 /** Prints each figure against its goal, then writes (or, in check mode, compares) the snapshot. */
 function report(result: GasFigures) {
