@@ -9,7 +9,7 @@ import { p256_FROST } from "@noble/curves/nist.js";
 import { randomBytes as systemRandomBytes } from "node:crypto";
 import { P256PrivateKey } from "../keys/p256.js";
 import { sealShare, type ShareRecipient } from "./sealedShare.js";
-import { checkThresholdParameters, identifier, type Share } from "./shares.js";
+import { checkShareIndex, checkThresholdParameters, identifier, type Share } from "./shares.js";
 
 /** A source of uniform random bytes; tests pass a seeded one to get known answers. */
 export type RandomBytes = (length: number) => Uint8Array;
@@ -17,8 +17,12 @@ export type RandomBytes = (length: number) => Uint8Array;
 export interface DealSharesParameters {
   /** Shares needed to recover the key. */
   m: number;
-  /** Shares dealt, for indexes 1..n. */
+  /** Shares dealt, for indexes firstIndex..firstIndex + n − 1. */
   n: number;
+  /** The index of the first share; default 1. A re-deal starts above every index in use. */
+  firstIndex?: number;
+  /** k_c to deal (a publisher's re-deal from its recovery envelope); default a fresh one. */
+  contentKey?: Uint8Array;
   randomBytes?: RandomBytes;
 }
 
@@ -30,11 +34,12 @@ export interface DealSharesReturnType {
   shares: Share[];
 }
 
-export function dealShares({ m, n, randomBytes = systemRandomBytes }: DealSharesParameters): DealSharesReturnType {
+export function dealShares({ m, n, firstIndex = 1, contentKey: given, randomBytes = systemRandomBytes }: DealSharesParameters): DealSharesReturnType {
   checkThresholdParameters(m, n);
   const rng = (length = 32) => new Uint8Array(randomBytes(length));
-  const secret = p256_FROST.utils.randomScalar(rng);
-  const indexes = Array.from({ length: n }, (_, i) => i + 1);
+  const secret = given === undefined ? p256_FROST.utils.randomScalar(rng) : P256PrivateKey.fromBytes(given).exportPrivateKey();
+  const indexes = Array.from({ length: n }, (_, i) => firstIndex + i);
+  indexes.forEach(checkShareIndex);
   const dealt = p256_FROST.trustedDealer({ min: m, max: n }, indexes.map(identifier), secret, rng);
   const contentKey = P256PrivateKey.fromBytes(secret);
   secret.fill(0);
