@@ -7,6 +7,7 @@
  * the replay table, as in the single path).
  */
 import type { AccessDecision } from "../../indexer-client/index.js";
+import { evidenceOfRequest } from "../../protocol/auditEvidence.js";
 import { bytesToHex } from "viem";
 import { bulkItemDigest } from "../../crypto/keys/eip712.js";
 import type { RewrapErrorCode } from "../../protocol/rewrap/errors.js";
@@ -169,6 +170,6 @@ async function wrapAndAudit(ctx: RewrapContext, signed: SignedRewrapBulkRequest,
   } finally {
     for (const { dek } of local) dek.fill(0);
   }
-  if (records.length > 0) await ctx.components.store.appendAudits(records);
+  if (records.length > 0) await ctx.components.store.appendAudits(records, evidenceOfRequest(signed));
   ctx.stats.served += records.length;
 }

@@ -12,6 +12,8 @@ import { toRewrapError } from "./refusal.js";
 import type { Address, Hex } from "../../protocol/rewrap/types.js";
 import type { Logger } from "../../protocol/logger.js";
 import type { AccessDecision } from "../../indexer-client/index.js";
+import { evidenceOfRequest } from "../../protocol/auditEvidence.js";
+import type { SignedRewrapRequest } from "../../protocol/rewrap/types.js";
 
 /** The counters the paths add to (the service's `stats()` reports them with its parts' own). */
 export interface RewrapCounters {
@@ -70,6 +72,29 @@ export function rememberNonce(ctx: RewrapContext, account: Address, nonce: bigin
 export function servableDek(ctx: RewrapContext, contentId: Hex): Uint8Array | undefined {
   const { mayServe, store } = ctx.components;
   return mayServe === undefined || mayServe() ? store.getDek(contentId) : undefined;
+}
+
+/**
+ * The context for serving `signed` through a path that appends its audit record without evidence
+ * (the share path, ./share.ts): the same parts, with a store whose appendAudit keeps `signed` as
+ * the record's evidence, so no record goes out unproven.
+ */
+export function withEvidence(ctx: RewrapContext, signed: SignedRewrapRequest): RewrapContext {
+  const store = ctx.components.store;
+  const evidence = evidenceOfRequest(signed);
+  return {
+    ...ctx,
+    components: {
+      ...ctx.components,
+      store: {
+        getDek: (contentId) => store.getDek(contentId),
+        nonceSeen: (account, nonce) => store.nonceSeen(account, nonce),
+        rememberNonce: (account, nonce, expiry) => store.rememberNonce(account, nonce, expiry),
+        appendAudit: (record) => store.appendAudit(record, evidence),
+        appendAudits: (records) => store.appendAudits(records, evidence),
+      },
+    },
+  };
 }
 
 /** Tells the onMissingDek hook (the replication engine's cue); a failing hook is only logged. */

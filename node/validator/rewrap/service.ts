@@ -8,7 +8,8 @@
  *      only then is the pair recorded (store.rememberNonce, atomic: a concurrent copy is
  *      refused as a replay), so refused requests take no slot of the replay table
  *   5. this node holds the DEK — else forward to a holder (never for a forwarded request)
- *   6. wrap (fresh P-256 key, ECDH, HKDF, AES-GCM), 7. append the audit record, await it, answer
+ *   6. wrap (fresh P-256 key, ECDH, HKDF, AES-GCM), 7. append the audit record with the signed
+ *      request as its evidence (docs/accountability.md), await it, answer
  *
  * Freshness is checked before the signature because it is free and the signature is not.
  * When 3–5 are predicted to pass from memory alone, the wrap of 6 rides in the signature's
@@ -30,7 +31,8 @@ import { RewrapHasher } from "../../crypto/keys/eip712.js";
 import { RewrapError, type RewrapErrorCode } from "../../protocol/rewrap/errors.js";
 import { assertRewrapRequestShape, assertSessionGrantShape } from "../../protocol/rewrap/shape.js";
 import { serveBulk, verifyBulk, type VerifiedBulk } from "./bulk.js";
-import { assertAllowed, assertFresh, assertUnseen, nowS, refused, rememberNonce, reportMissing, servableDek, type RewrapContext } from "./context.js";
+import { assertAllowed, assertFresh, assertUnseen, nowS, refused, rememberNonce, reportMissing, servableDek, withEvidence, type RewrapContext } from "./context.js";
+import { evidenceOfRequest } from "../../protocol/auditEvidence.js";
 import { Forwarder } from "./forward.js";
 import { serveShare } from "./share.js";
 import {
@@ -194,7 +196,7 @@ export class RewrapService {
     const link = this.#signal(options.signal);
     try {
       this.#assertRunning();
-      return await serveShare(this.#ctx, signed, link.signal);
+      return await serveShare(withEvidence(this.#ctx, signed), signed, link.signal);
     } catch (error) {
       throw refused(this.#ctx, error);
     } finally {
@@ -252,7 +254,7 @@ export class RewrapService {
           dek.fill(0);
         }
       }
-      await store.appendAudit({ contentId: request.contentId, requester: account, requestDigest: digest, servedAt: now });
+      await store.appendAudit({ contentId: request.contentId, requester: account, requestDigest: digest, servedAt: now }, evidenceOfRequest(signed));
       ctx.stats.served++;
       return { contentId: request.contentId, requestDigest: bytesToHex(digest), envelope };
     } catch (error) {

@@ -9,6 +9,9 @@
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { invalidArgument, toBlob, toInteger, toSeconds, type BytesLike, type Hex } from "./codec.js";
 import { bytesToHex } from "viem";
+import { canonicalEvidence, contentIdsHash, evidenceTree, type AuditEvidence, type EvidencedRecord } from "../../protocol/auditEvidence.js";
+import { encodeEvidenceBlob } from "../../protocol/auditEvidenceBlob.js";
+import { decodeStoredEvidence, encodeStoredEvidence } from "./evidence.js";
 import type { Committer } from "./committer.js";
 import { ADDRESS_LENGTH, CONTENT_ID_LENGTH, DIGEST_LENGTH, TX_HASH_LENGTH } from "./constants.js";
 import { MAX_AUDIT_BATCH } from "../../protocol/limits.js";
@@ -47,6 +50,10 @@ export interface AuditBatch {
    * `DekStore.batchRecords` reads them as records.
    */
   packedRecords: Uint8Array;
+  /** The Merkle root over its records' evidence (protocol/auditEvidence.ts); undefined for a batch assigned before evidence was kept. */
+  evidenceRoot: Hex | undefined;
+  /** The CID of its evidence blob, once computed (setEvidenceCid). */
+  evidenceCid: string | undefined;
   txHash: Hex | undefined;
   block: bigint | undefined;
 }
@@ -74,7 +81,11 @@ interface BatchRow {
   record_count: bigint;
   tx_hash: Uint8Array | null;
   recorded_block: bigint | null;
+  evidence_root: Uint8Array | null;
+  cid: string | null;
 }
+
+type Row = [Buffer, Buffer, Buffer, number, Uint8Array | null];
 
 const FLOOR_KEY = "next_batch_id_floor";
 
@@ -88,14 +99,24 @@ function toRecord(row: RecordRow): AuditRecord {
   };
 }
 
-function recordRow(record: AuditRecordInput): [Buffer, Buffer, Buffer, number] {
+function recordRow(record: AuditRecordInput, evidence: Uint8Array | null): Row {
   if (typeof record !== "object" || record === null) throw invalidArgument("record", "expected an audit record");
   return [
     toBlob(record.contentId, CONTENT_ID_LENGTH, "contentId"),
     toBlob(record.requester, ADDRESS_LENGTH, "requester"),
     toBlob(record.requestDigest, DIGEST_LENGTH, "requestDigest"),
     toSeconds(record.servedAt, "servedAt"),
+    evidence,
   ];
+}
+
+/** The stored evidence and, for a bulk request, its ids to keep once (hash, ids back to back). */
+function storedEvidence(evidence: AuditEvidence | undefined): { column: Uint8Array | null; bulk?: [Uint8Array, Buffer] } {
+  if (evidence === undefined) return { column: null };
+  const ids = evidence.bulkContentIds;
+  if (ids === undefined) return { column: encodeStoredEvidence(evidence, undefined) };
+  const hash = contentIdsHash(ids);
+  return { column: encodeStoredEvidence(evidence, hash), bulk: [hash, Buffer.concat(ids.map((id) => Buffer.from(id.slice(2), "hex")))] };
 }
 
 function batchIdOf(value: bigint | number): bigint {
@@ -126,11 +147,32 @@ export class AuditOutbox {
   readonly #reopen: StatementSync;
   readonly #unbatchedCount: StatementSync;
   readonly #prune: StatementSync;
+  readonly #insertBulk: StatementSync;
+  readonly #bulkIds: StatementSync;
+  readonly #pruneBulk: StatementSync;
+  readonly #evidenceRows: StatementSync;
+  readonly #insertEvidence: StatementSync;
+  readonly #evidenceBlob: StatementSync;
+  readonly #setCid: StatementSync;
 
   constructor(db: DatabaseSync, committer: Committer, now: () => number) {
     this.#committer = committer;
     this.#now = now;
-    this.#insert = db.prepare("INSERT INTO audit_records (content_id, requester, request_digest, served_at) VALUES (?, ?, ?, ?)");
+    this.#insert = db.prepare("INSERT INTO audit_records (content_id, requester, request_digest, served_at, evidence) VALUES (?, ?, ?, ?, ?)");
+    this.#insertBulk = db.prepare("INSERT OR IGNORE INTO audit_bulk_requests (ids_hash, content_ids) VALUES (?, ?)");
+    this.#bulkIds = db.prepare("SELECT content_ids FROM audit_bulk_requests WHERE ids_hash = ?");
+    // A bulk request's ids are needed until its records' blob is written; the blob keeps them after.
+    this.#pruneBulk = db.prepare(
+      `DELETE FROM audit_bulk_requests WHERE ids_hash NOT IN (
+         SELECT substr(evidence, ${1 + 1 + 33 + 32 + 8}, 32) FROM audit_records INDEXED BY audit_records_unbatched
+         WHERE batch_id IS NULL AND evidence IS NOT NULL AND (unicode(substr(evidence, 1, 1)) & 2) = 2)`,
+    );
+    this.#evidenceRows = db.prepare(
+      "SELECT content_id, requester, request_digest, served_at, evidence FROM audit_records INDEXED BY audit_records_by_batch WHERE batch_id = ? ORDER BY seq",
+    );
+    this.#insertEvidence = db.prepare("INSERT INTO audit_evidence (batch_id, evidence_root, blob) VALUES (?, ?, ?)");
+    this.#evidenceBlob = db.prepare("SELECT blob FROM audit_evidence WHERE batch_id = ?");
+    this.#setCid = db.prepare("UPDATE audit_evidence SET cid = ? WHERE batch_id = ? AND (cid IS NULL OR cid = ?)");
     this.#oldestUnbatched = db.prepare(
       "SELECT seq FROM audit_records INDEXED BY audit_records_unbatched WHERE batch_id IS NULL ORDER BY seq LIMIT 1 OFFSET ?",
     );
@@ -143,8 +185,9 @@ export class AuditOutbox {
     this.#floor = db.prepare(`SELECT value FROM meta WHERE name = '${FLOOR_KEY}'`);
     this.#floor.setReadBigInts(true);
     this.#setFloor = db.prepare(`INSERT INTO meta (name, value) VALUES ('${FLOOR_KEY}', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value`);
-    const batchColumns = "batch_id, state, record_count, tx_hash, recorded_block";
-    this.#batch = db.prepare(`SELECT ${batchColumns} FROM audit_batches WHERE batch_id = ?`);
+    const batchColumns = "b.batch_id, state, record_count, tx_hash, recorded_block, e.evidence_root, e.cid";
+    const batches = "audit_batches b LEFT JOIN audit_evidence e ON e.batch_id = b.batch_id";
+    this.#batch = db.prepare(`SELECT ${batchColumns} FROM ${batches} WHERE b.batch_id = ?`);
     this.#batch.setReadBigInts(true);
     this.#batchRecords = db.prepare(
       "SELECT seq, content_id, requester, request_digest, served_at FROM audit_records INDEXED BY audit_records_by_batch WHERE batch_id = ? ORDER BY seq",
@@ -156,7 +199,7 @@ export class AuditOutbox {
       `SELECT CAST(group_concat(CAST(content_id || requester || request_digest || unhex(printf('%016x', served_at)) AS BLOB), '' ORDER BY seq) AS BLOB) AS packed
        FROM audit_records INDEXED BY audit_records_by_batch WHERE batch_id = ?`,
     );
-    this.#pending = db.prepare(`SELECT ${batchColumns} FROM audit_batches WHERE state <> 'recorded' ORDER BY batch_id`);
+    this.#pending = db.prepare(`SELECT ${batchColumns} FROM ${batches} WHERE state <> 'recorded' ORDER BY b.batch_id`);
     this.#pending.setReadBigInts(true);
     this.#unrecordedBefore = db.prepare("SELECT batch_id FROM audit_batches WHERE batch_id < ? AND state <> 'recorded' LIMIT 1");
     this.#setSubmitted = db.prepare("UPDATE audit_batches SET state = 'submitted', tx_hash = ? WHERE batch_id = ?");
@@ -176,26 +219,36 @@ export class AuditOutbox {
     );
   }
 
-  /** Appends one record; resolves with its seq once it is durable. */
-  append(record: AuditRecordInput): Promise<number> {
-    let row: [Buffer, Buffer, Buffer, number];
+  /** Appends one record with the signed request behind it; resolves with its seq once both are durable. */
+  append(record: AuditRecordInput, evidence?: AuditEvidence): Promise<number> {
+    let row: Row;
+    let stored: ReturnType<typeof storedEvidence>;
     try {
-      row = recordRow(record);
+      stored = storedEvidence(evidence);
+      row = recordRow(record, stored.column);
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#committer.grouped("appendAudit", () => Number(this.#insert.run(...row).lastInsertRowid));
+    return this.#committer.grouped("appendAudit", () => {
+      if (stored.bulk !== undefined) this.#insertBulk.run(...stored.bulk);
+      return Number(this.#insert.run(...row).lastInsertRowid);
+    });
   }
 
-  /** Appends many records (a bulk rewrap) atomically; resolves once all are durable. */
-  appendMany(records: readonly AuditRecordInput[]): Promise<number[]> {
-    let rows: [Buffer, Buffer, Buffer, number][];
+  /** Appends many records (a bulk rewrap, one signed request behind all) atomically; resolves once all are durable. */
+  appendMany(records: readonly AuditRecordInput[], evidence?: AuditEvidence): Promise<number[]> {
+    let rows: Row[];
+    let stored: ReturnType<typeof storedEvidence>;
     try {
-      rows = records.map(recordRow);
+      stored = storedEvidence(evidence);
+      rows = records.map((record) => recordRow(record, stored.column));
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#committer.grouped("appendAudits", () => rows.map((row) => Number(this.#insert.run(...row).lastInsertRowid)));
+    return this.#committer.grouped("appendAudits", () => {
+      if (stored.bulk !== undefined) this.#insertBulk.run(...stored.bulk);
+      return rows.map((row) => Number(this.#insert.run(...row).lastInsertRowid));
+    });
   }
 
   /** Records appended but not yet in a batch. */
@@ -228,6 +281,7 @@ export class AuditOutbox {
         if (assigned !== count) {
           throw new StoreError("STORE_CORRUPT", "the unbatched-records index disagrees with the table", { details: { count, assigned } });
         }
+        this.#writeEvidence(id);
         return this.batch(id);
       });
     } catch (error) {
@@ -240,6 +294,21 @@ export class AuditOutbox {
     const afterMax = (this.#maxBatchId.get() as { id: bigint }).id + 1n;
     const floor = (this.#floor.get() as { value: bigint } | undefined)?.value ?? 1n;
     return afterMax > floor ? afterMax : floor;
+  }
+
+  /** A batch's evidence blob (protocol/auditEvidenceBlob.ts), or undefined for an unknown batch or one without evidence. */
+  evidenceBlob(batchId: bigint | number): Uint8Array | undefined {
+    return (this.#evidenceBlob.get(batchIdOf(batchId)) as { blob: Uint8Array } | undefined)?.blob;
+  }
+
+  /** Records the CID of a batch's evidence blob (computed from the blob, so the same after any crash). Durable on resolve. */
+  setEvidenceCid(batchId: bigint | number, cid: string): Promise<void> {
+    return this.#transition("setEvidenceCid", batchId, (id, row) => {
+      if (row.evidence_root === null) throw new StoreError("STORE_NOT_FOUND", "the batch has no evidence", { details: { batchId: id } });
+      if (Number(this.#setCid.run(cid, id, cid).changes) !== 1) {
+        throw new StoreError("STORE_BATCH_STATE", "the batch's evidence already has another CID", { details: { batchId: id, cid } });
+      }
+    });
   }
 
   /** A batch's state without reading its records. */
@@ -319,7 +388,11 @@ export class AuditOutbox {
   pruneRecorded(throughBlock: bigint | number): Promise<number> {
     try {
       const block = toInteger(throughBlock, "throughBlock");
-      return this.#committer.grouped("pruneAudit", () => Number(this.#prune.run(block).changes));
+      return this.#committer.grouped("pruneAudit", () => {
+        const pruned = Number(this.#prune.run(block).changes);
+        this.#pruneBulk.run();
+        return pruned;
+      });
     } catch (error) {
       return Promise.reject(error);
     }
@@ -338,12 +411,39 @@ export class AuditOutbox {
     }
   }
 
+  /**
+   * The batch's evidence blob and root, written in the transaction that assigns it: the records'
+   * stored evidence with signatures folded to a low s (as the contract takes them).
+   */
+  #writeEvidence(batchId: bigint): void {
+    const bulkIds = (hash: Uint8Array): Hex[] => {
+      const row = this.#bulkIds.get(hash) as { content_ids: Uint8Array } | undefined;
+      if (row === undefined) throw new StoreError("STORE_CORRUPT", "a bulk record's request ids are missing", { details: { batchId } });
+      const ids: Hex[] = [];
+      for (let at = 0; at < row.content_ids.length; at += 32) ids.push(bytesToHex(row.content_ids.subarray(at, at + 32)));
+      return ids;
+    };
+    const rows = this.#evidenceRows.all(batchId) as unknown as (Omit<RecordRow, "seq"> & { evidence: Uint8Array | null })[];
+    const entries: EvidencedRecord[] = rows.map((row) => ({
+      record: {
+        contentId: bytesToHex(row.content_id),
+        requester: bytesToHex(row.requester),
+        requestDigest: bytesToHex(row.request_digest),
+        servedAt: row.served_at,
+      },
+      evidence: row.evidence === null ? undefined : canonicalEvidence(decodeStoredEvidence(row.evidence, bulkIds)),
+    }));
+    this.#insertEvidence.run(batchId, Buffer.from(evidenceTree(entries).root.slice(2), "hex"), encodeEvidenceBlob(batchId, entries));
+  }
+
   #withRecords(row: BatchRow): AuditBatch {
     return {
       batchId: row.batch_id,
       state: row.state,
       recordCount: Number(row.record_count),
       packedRecords: (this.#packedRecords.get(row.batch_id) as { packed: Uint8Array | null }).packed ?? new Uint8Array(0),
+      evidenceRoot: row.evidence_root === null ? undefined : bytesToHex(row.evidence_root),
+      evidenceCid: row.cid ?? undefined,
       txHash: row.tx_hash === null ? undefined : bytesToHex(row.tx_hash),
       block: row.recorded_block ?? undefined,
     };

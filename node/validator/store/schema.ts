@@ -96,6 +96,24 @@ const MIGRATIONS: readonly string[] = [
   ) STRICT, WITHOUT ROWID;
   CREATE INDEX shares_unconfirmed ON shares (received_at) WHERE confirmation <> 'confirmed';
   `,
+  // 3 → 4: audit evidence (docs/accountability.md). Each record keeps the signed request behind
+  // it (store/evidence.ts; NULL for records appended before this version), in the same insert;
+  // a bulk request's content ids once per request. When a batch is assigned, its evidence blob
+  // and Merkle root are written in the same transaction; the blob's CID follows before the
+  // batch is sent. Blobs outlive their records' pruning: they are the batch's evidence.
+  `
+  ALTER TABLE audit_records ADD COLUMN evidence BLOB;
+  CREATE TABLE audit_bulk_requests (
+    ids_hash    BLOB PRIMARY KEY CHECK (length(ids_hash) = 32),
+    content_ids BLOB NOT NULL CHECK (length(content_ids) % 32 = 0)
+  ) STRICT, WITHOUT ROWID;
+  CREATE TABLE audit_evidence (
+    batch_id      INTEGER PRIMARY KEY REFERENCES audit_batches (batch_id),
+    evidence_root BLOB NOT NULL CHECK (length(evidence_root) = 32),
+    blob          BLOB NOT NULL,
+    cid           TEXT
+  ) STRICT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

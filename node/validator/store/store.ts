@@ -26,6 +26,7 @@ import {
   type AuditRecordInput,
   type ReconcileResult,
 } from "./audit.js";
+import type { AuditEvidence } from "../../protocol/auditEvidence.js";
 import { nowSeconds, type BytesLike, type Hex } from "./codec.js";
 import { Committer } from "./committer.js";
 import { DATABASE_FILE, DEFAULT_MAX_GROUP_SIZE, DEFAULT_MAX_NONCES, DEFAULT_MAX_NONCES_PER_ACCOUNT } from "./constants.js";
@@ -208,14 +209,27 @@ export class DekStore {
 
   // -------------------------------------------------------------------------- audit outbox
 
-  /** Appends a rewrap audit record; resolves with its seq once durable. Await it before answering. */
-  appendAudit(record: AuditRecordInput): Promise<number> {
-    return this.#audit.append(record);
+  /**
+   * Appends a rewrap audit record with the signed request behind it (its evidence, in the same
+   * insert); resolves with its seq once durable. Await it before answering.
+   */
+  appendAudit(record: AuditRecordInput, evidence?: AuditEvidence): Promise<number> {
+    return this.#audit.append(record, evidence);
   }
 
-  /** Appends the records of a bulk rewrap atomically; resolves once all are durable. */
-  appendAudits(records: readonly AuditRecordInput[]): Promise<number[]> {
-    return this.#audit.appendMany(records);
+  /** Appends the records of a bulk rewrap, with the one signed request behind them, atomically; resolves once all are durable. */
+  appendAudits(records: readonly AuditRecordInput[], evidence?: AuditEvidence): Promise<number[]> {
+    return this.#audit.appendMany(records, evidence);
+  }
+
+  /** Batch `batchId`'s evidence blob (GET /v1/audit/:batchId), or undefined. */
+  evidenceBlob(batchId: bigint | number): Uint8Array | undefined {
+    return this.#call("evidenceBlob", () => this.#audit.evidenceBlob(batchId));
+  }
+
+  /** Records the CID of batch `batchId`'s evidence blob; durable on resolve. */
+  setEvidenceCid(batchId: bigint | number, cid: string): Promise<void> {
+    return this.#audit.setEvidenceCid(batchId, cid);
   }
 
   /** Assigns the next batch id to the oldest unbatched records (≤ maxSize, ≤ 500); durable on resolve. */

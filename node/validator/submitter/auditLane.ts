@@ -21,6 +21,8 @@ import type { AuditBatch } from "../store/index.js";
 import { getNextBatchId } from "../../chain/actions/getNextBatchId.js";
 import { getTransactionStatus } from "../../chain/actions/getTransactionStatus.js";
 import { recordRewrapsGasLimit, recordRewrapsRequest } from "../../chain/actions/recordRewraps.js";
+import { recordVerifiableRewrapsGasLimit, recordVerifiableRewrapsRequest } from "../../chain/actions/recordVerifiableRewraps.js";
+import { computeCid } from "../../ipfs/index.js";
 import { AUDIT_RECORD_BYTES } from "../../protocol/auditRecords.js";
 import { ChainError } from "../../chain/errors.js";
 import { errorFields } from "../../protocol/logger.js";
@@ -128,8 +130,13 @@ export class AuditLane extends Lane {
       }
     }
     const { batchId, packedRecords } = batch;
-    const write = recordRewrapsRequest(this.ctx.clients, { batchId, packedRecords });
-    const gasLimit = recordRewrapsGasLimit(batch.recordCount);
+    const evidence = await this.#evidence(batch);
+    const request = (records: Uint8Array) =>
+      evidence === undefined
+        ? recordRewrapsRequest(this.ctx.clients, { batchId, packedRecords: records })
+        : recordVerifiableRewrapsRequest(this.ctx.clients, { batchId, packedRecords: records, ...evidence });
+    const write = request(packedRecords);
+    const gasLimit = (evidence === undefined ? recordRewrapsGasLimit : recordVerifiableRewrapsGasLimit)(batch.recordCount);
     // Gas. Behind a batch still in flight nothing is estimated: against the latest block this
     // id is not the expected one yet, so any estimate would revert. It goes with the computed
     // limit; a revert then shows in its receipt, and the resync's resend is estimated.
@@ -143,7 +150,7 @@ export class AuditLane extends Lane {
       this.#inFlight > 0
         ? { gas: gasLimit }
         : batch.txHash === undefined
-          ? { probe: { write: recordRewrapsRequest(this.ctx.clients, { batchId, packedRecords: packedRecords.subarray(0, AUDIT_RECORD_BYTES) }), gas: gasLimit } }
+          ? { probe: { write: request(packedRecords.subarray(0, AUDIT_RECORD_BYTES)), gas: gasLimit } }
           : {};
     let hash: Hash;
     try {
@@ -158,6 +165,21 @@ export class AuditLane extends Lane {
     }
     this.ctx.metrics.auditBatchesSent += 1;
     this.#track(batch, hash);
+  }
+
+  /**
+   * The batch's evidence commitment: its root (written with the batch) and its blob's CID,
+   * computed from the blob and stored before the first send, so every resend commits to the
+   * same CID. Undefined for a batch assigned before the store kept evidence: it goes out plain.
+   */
+  async #evidence(batch: AuditBatch): Promise<{ evidenceRoot: Hash; evidenceCid: string } | undefined> {
+    if (batch.evidenceRoot === undefined) return undefined;
+    if (batch.evidenceCid !== undefined) return { evidenceRoot: batch.evidenceRoot, evidenceCid: batch.evidenceCid };
+    const blob = this.ctx.store.evidenceBlob(batch.batchId);
+    if (blob === undefined) throw new ChainError("CHAIN_INVALID_ARGUMENT", "an audit batch's evidence blob is missing", { details: { batchId: String(batch.batchId) } });
+    const { cid } = await computeCid([blob]);
+    await this.ctx.store.setEvidenceCid(batch.batchId, cid);
+    return { evidenceRoot: batch.evidenceRoot, evidenceCid: cid };
   }
 
   /** Queues the receipt wait of a batch in flight behind those of the batches before it. */

@@ -5,6 +5,7 @@ import { DatabaseSync } from "node:sqlite";
 import { describe, it } from "node:test";
 import { unconfirmedQuery } from "../../../../node/validator/store/deks.js";
 import { DekStore } from "../../../../node/validator/store/index.js";
+import { SCHEMA_VERSION } from "../../../../node/validator/store/schema.js";
 import { assertBytes, dekFor, hex32, openStore, rejectsWith, tempDir } from "./helpers.js";
 
 const meta = { policyId: 7n, mode: "stake", source: "replicated" } as const;
@@ -96,7 +97,7 @@ describe("DEKs", () => {
 
     // As version 1 left it: the index on received_at alone.
     const old = new DatabaseSync(join(directory, "store.sqlite"));
-    old.exec("DROP TABLE shares; DROP INDEX deks_unconfirmed; CREATE INDEX deks_unconfirmed ON deks (received_at) WHERE confirmation <> 'confirmed'; PRAGMA user_version = 1");
+    old.exec("DROP TABLE audit_evidence; DROP TABLE audit_bulk_requests; ALTER TABLE audit_records DROP COLUMN evidence; DROP TABLE shares; DROP INDEX deks_unconfirmed; CREATE INDEX deks_unconfirmed ON deks (received_at) WHERE confirmation <> 'confirmed'; PRAGMA user_version = 1");
     old.close();
 
     const reopened = DekStore.open({ directory, storageKey });
@@ -105,7 +106,7 @@ describe("DEKs", () => {
     reopened.close();
 
     const db = new DatabaseSync(join(directory, "store.sqlite"));
-    assert.equal((db.prepare("PRAGMA user_version").get() as { user_version: number }).user_version, 3);
+    assert.equal((db.prepare("PRAGMA user_version").get() as { user_version: number }).user_version, SCHEMA_VERSION);
     // The holdings lane's query (DekStore.listUnconfirmed, the statement itself) seeks each mode it asks for.
     const plan = db.prepare(`EXPLAIN QUERY PLAN ${unconfirmedQuery(2, 2)}`).all("pending", "submitted", "stake", "explicit", 100) as { detail: string }[];
     assert.ok(

@@ -9,6 +9,7 @@ import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { deriveNodeKeys, P256PrivateKey } from "../../../../node/crypto/keys/index.js";
 import { DekStore } from "../../../../node/validator/store/index.js";
+import { SCHEMA_VERSION } from "../../../../node/validator/store/schema.js";
 import { assertBytes, auditRecord, dekFor, hex32, rejectsWith, tempDir } from "./helpers.js";
 
 const MNEMONIC = "test test test test test test test test test test test junk";
@@ -65,7 +66,7 @@ describe("store lifecycle", () => {
     DekStore.open({ directory, storageKey }).close();
     const db = new DatabaseSync(join(directory, "store.sqlite"));
     assert.equal((db.prepare("PRAGMA journal_mode").get() as { journal_mode: string }).journal_mode, "wal");
-    assert.equal((db.prepare("PRAGMA user_version").get() as { user_version: number }).user_version, 3);
+    assert.equal((db.prepare("PRAGMA user_version").get() as { user_version: number }).user_version, SCHEMA_VERSION);
     db.exec("PRAGMA user_version = 99");
     db.close();
     assert.throws(() => DekStore.open({ directory, storageKey }), { code: "STORE_VERSION_UNSUPPORTED" });
