@@ -20,6 +20,7 @@ export const HTTP_ERRORS = {
   CONTENT_NOT_REGISTERED: { status: 404, message: "content is not registered on chain" },
   CONTENT_CID_MISMATCH: { status: 422, message: "bytes do not match the content id" },
   CONTENT_NOT_FOUND: { status: 404, message: "content is not pinned here" },
+  AUDIT_BATCH_NOT_FOUND: { status: 404, message: "no evidence for this audit batch here" },
   HTTP_UNAVAILABLE: { status: 503, message: "validator cannot serve this now; retry" },
   HTTP_INTERNAL: { status: 500, message: "internal error" },
   /** The client went away; never sent, only logged and counted. */

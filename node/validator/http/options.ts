@@ -48,7 +48,7 @@ export interface Readiness {
 
 export interface ValidatorHttpComponents {
   rewrap: Pick<RewrapService, "rewrap" | "rewrapBulk" | "rewrapShare" | "registerSession">;
-  store: Pick<DekStore, "hasDek">;
+  store: Pick<DekStore, "hasDek" | "evidenceBlob">;
   pins: Pick<PinStore, "put" | "has" | "get" | "size">;
   /** Upload: is the CID registered on chain? */
   indexer: Pick<IndexerClient, "holders">;

@@ -31,6 +31,7 @@ import {
   type ValidatorHttpOptions,
 } from "./options.js";
 import { Router } from "./router.js";
+import { auditRoutes } from "./routes/audit.js";
 import { contentRoutes } from "./routes/content.js";
 import { recoverRoutes } from "./routes/recover.js";
 import { rewrapRoutes } from "./routes/rewrap.js";
@@ -93,6 +94,7 @@ class HttpServer implements ValidatorHttpServer {
       .add("/v1/session", { POST: rewrap.session })
       .add("/v1/has/:contentId", { GET: content.has })
       .add("/v1/content/:cid", { PUT: content.upload, GET: content.download })
+      .add("/v1/audit/:batchId", { GET: auditRoutes(components).evidence })
       .add("/v1/info", { GET: status.info })
       .add("/health", { GET: status.health })
       .add("/ready", { GET: status.ready })
