@@ -40,6 +40,7 @@ import { registerDaemonMetrics } from "./metrics.js";
 import { ensureRegistered, type RegistrationResult } from "./registration.js";
 import { ValidatorPeers } from "./peers.js";
 import { startThreshold, type ThresholdNode } from "./threshold/index.js";
+import { startChallenges, type ChallengeResponder } from "./challenges/index.js";
 import type { P256PrivateKey } from "../crypto/keys/index.js";
 
 export type StartValidatorOptions = CommonOptions;
@@ -75,6 +76,7 @@ export interface Validator {
   readonly rewrap: RewrapService;
   readonly replication: ReplicationEngine;
   readonly threshold: ThresholdNode;
+  readonly challenges: ChallengeResponder;
   readonly metrics: MetricsRegistry;
   readonly logger: Logger;
   stats(): ValidatorStats;
@@ -112,7 +114,8 @@ export async function startValidator(config: ValidatorConfig, options: StartVali
     stage = "registration";
     const registration = await register(common, { identity, chain, indexer, kasKey, multiaddrs, httpUrl: http.url });
     replication.wake();
-    const parts = { identity, deployment, registration, store, chain, indexer, access, p2p, rewrap, replication, threshold, multiaddrs, httpUrl: http.url };
+    const challenges = startChallenges(common, { me: identity.address, deployment, store, chain: chain.node, submitter: chain.submitter, shares: threshold.member, onMissingDek: (contentId) => replication.onMissingDek(contentId) });
+    const parts = { identity, deployment, registration, store, chain, indexer, access, p2p, rewrap, replication, threshold, challenges, multiaddrs, httpUrl: http.url };
     return validatorHandle(common, parts);
   } catch (error) {
     await common.shutdown.run();
@@ -292,6 +295,7 @@ interface StartedParts {
   rewrap: RewrapService;
   replication: ReplicationEngine;
   threshold: ThresholdNode;
+  challenges: ChallengeResponder;
   multiaddrs: string[];
   httpUrl: string;
 }
@@ -319,6 +323,7 @@ function validatorHandle(common: Common, p: StartedParts): Validator {
     rewrap: p.rewrap,
     replication: p.replication,
     threshold: p.threshold,
+    challenges: p.challenges,
     metrics: common.metrics,
     logger: common.logger,
     stats: () => ({
