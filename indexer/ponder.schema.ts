@@ -229,6 +229,8 @@ const policyTerms = (t: PgColumnsBuilders) => ({
   modeCode: t.integer().notNull(),
   k: t.integer().notNull(),
   explicitMembers: t.hex().array().notNull(),
+  /** The condition tree in the grammar of docs/conditions.md (PolicyConditionsSet); null = none. */
+  conditions: t.text(),
 });
 
 /** The current version of each policy (PolicyRegistry). */

@@ -1,15 +1,31 @@
 // The access decision over indexed state. It must equal PolicyRegistry.canAccess (via
 // ContentRegistry.canAccessContent) at the same state and time — test/indexer/access.test.ts
-// compares the two on random scenarios — so it follows the contract check by check.
+// compares the two on random scenarios — so it follows the contract check by check. A policy's
+// conditions are decided here only as far as the contract would reach `time` leaves alone;
+// where it would read a balance, an owner or a call's result, the answer says so instead
+// (`needsChain`): events do not carry balances, and a guess would be wrong.
 
 import { ACCESS_REASONS, type AccessReason } from "../../node/protocol/accessReasons.js";
+import { evaluateWithoutChain, parseCondition } from "../../node/protocol/conditions.js";
 
 export { ACCESS_REASONS, type AccessReason };
 
 export interface AccessDecision {
+  needsChain: false;
   allowed: boolean;
   reason: AccessReason;
   reasonCode: number;
+  /** For ConditionNotMet: the decisive condition node (prefix index), as checkAccess names it. */
+  condition?: number;
+}
+
+/** The indexed state cannot decide: `condition` (prefix index) is the first node that needs chain state. */
+export interface ChainNeeded {
+  needsChain: true;
+  allowed: null;
+  reason: null;
+  reasonCode: null;
+  condition: number;
 }
 
 /** The current version of a policy, as indexed. Addresses lowercase. */
@@ -20,6 +36,8 @@ export interface PolicyTerms {
   notAfter: bigint;
   allowlist: readonly string[];
   requirements: readonly { namespace: string; value: number }[];
+  /** docs/conditions.md grammar, as indexed from PolicyConditionsSet; null/undefined = none. */
+  conditions?: string | null;
 }
 
 /** A grant of one value to the account, as indexed. */
@@ -39,6 +57,7 @@ const RULE_ANY_OF = 1;
 const RULE_HIERARCHY = 2;
 
 const decide = (reason: AccessReason): AccessDecision => ({
+  needsChain: false,
   allowed: reason === "Granted" || reason === "Publisher",
   reason,
   reasonCode: ACCESS_REASONS.indexOf(reason),
@@ -68,7 +87,7 @@ export function evaluateAccess(
   account: string,
   now: bigint,
   attributes: AttributeView,
-): AccessDecision {
+): AccessDecision | ChainNeeded {
   if (!policy) return decide("PolicyNotFound");
   const who = account.toLowerCase();
   if (who === policy.publisher.toLowerCase()) return decide("Publisher");
@@ -90,6 +109,11 @@ export function evaluateAccess(
     const rule = attributes.ruleOf(namespace);
     const holds = (v: number) => isGrantLive(attributes.grantOf(namespace, v), now);
     if (rule === undefined || !satisfies(rule, values, holds)) return decide("MissingAttribute");
+  }
+  if (policy.conditions) {
+    const known = evaluateWithoutChain(parseCondition(policy.conditions), now);
+    if (known.outcome === "chain") return { needsChain: true, allowed: null, reason: null, reasonCode: null, condition: known.decisive };
+    if (!known.outcome) return { ...decide("ConditionNotMet"), condition: known.decisive };
   }
   return decide("Granted");
 }

@@ -3,6 +3,7 @@ import type { Context, Event } from "ponder:registry";
 import { on } from "./on.js";
 import { policy, policyVersion } from "ponder:schema";
 import { replicationModeName } from "../lib/codec.js";
+import { decodeConditions, formatCondition } from "../../node/protocol/conditions.js";
 
 type PolicyEvent = Event<"PolicyRegistry:PolicyCreated"> | Event<"PolicyRegistry:PolicyUpdated">;
 
@@ -16,6 +17,8 @@ function termsOf(args: PolicyEvent["args"]) {
     modeCode: args.mode,
     k: args.k,
     explicitMembers: [...args.explicitMembers],
+    // A version's conditions come in the PolicyConditionsSet that follows it, if any.
+    conditions: null,
   };
 }
 
@@ -53,6 +56,17 @@ on("PolicyRegistry:PolicyUpdated", async ({ event, context }) => {
     updatedAt: event.block.timestamp,
   });
   await recordVersion(context.db, event);
+});
+
+// Emitted right after the PolicyCreated/PolicyUpdated of `version`, in the same transaction: the
+// version is the policy's current one. Stored as grammar text, the one form the API serves and
+// the access decision parses.
+on("PolicyRegistry:PolicyConditionsSet", async ({ event, context }) => {
+  const tree = decodeConditions(event.args.conditions);
+  const conditions = tree === undefined ? null : formatCondition(tree);
+  const { policyId, version } = event.args;
+  await context.db.update(policy, { id: policyId }).set({ conditions });
+  await context.db.update(policyVersion, { policyId, version }).set({ conditions });
 });
 
 on("PolicyRegistry:PolicyRevoked", async ({ event, context }) => {

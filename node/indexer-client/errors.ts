@@ -12,6 +12,8 @@ export type IndexerClientErrorCode =
   | "INDEXER_NOT_FOUND"
   /** The indexed state is more than `maxStalenessBlocks` behind the chain head the node knows. */
   | "STATE_STALE"
+  /** /access cannot decide from indexed state (policy conditions on balances or calls): ask the chain. */
+  | "INDEXER_NEEDS_CHAIN"
   /** The chain head could not be read, so the indexer's freshness cannot be judged. */
   | "CHAIN_UNAVAILABLE"
   /** A caller passed something that can never be looked up (not a content id, not an address). */

@@ -29,6 +29,8 @@ export interface AccessDecision {
   account: Address;
   allowed: boolean;
   reason: AccessReason;
+  /** For ConditionNotMet/ConditionCallFailed: the condition node that decided (prefix index, docs/conditions.md). */
+  condition?: number;
   /** Unix seconds the decision was evaluated at (the indexed head's timestamp). */
   at: bigint;
   block: IndexedBlock;
@@ -116,6 +118,8 @@ export interface PolicyInfo {
   requirements: PolicyRequirement[];
   mode: ReplicationModeName;
   k: number;
+  /** The condition tree in the grammar of docs/conditions.md; null = none. */
+  conditions: string | null;
 }
 
 // ------------------------------------------------------------------------------ parsing
@@ -220,6 +224,9 @@ export function parseBlock(body: unknown, where: string): IndexedBlock {
 
 export function parseAccess(body: unknown): AccessDecision {
   const f = Fields.of(body, "access");
+  if ((body as { needsChain?: unknown }).needsChain === true) {
+    throw new IndexerClientError("INDEXER_NEEDS_CHAIN", "the indexer cannot decide this policy's conditions; the chain must", { details: { condition: (body as { condition?: unknown }).condition } });
+  }
   const reason = f.string("reason");
   if (!(ACCESS_REASONS as readonly string[]).includes(reason)) throw bad("access.reason", "not a known access reason");
   const allowed = f.boolean("allowed");
@@ -230,6 +237,7 @@ export function parseAccess(body: unknown): AccessDecision {
     account: f.address("account"),
     allowed,
     reason: reason as AccessReason,
+    ...(reason.startsWith("Condition") ? { condition: f.integer("condition") } : {}),
     at: f.uint("at"),
     block: parseBlock(body, "access"),
   };
@@ -325,5 +333,14 @@ export function parsePolicy(body: unknown): PolicyInfo {
     }),
     mode: replication.mode("mode"),
     k: replication.integer("k"),
+    conditions: policyConditions(body),
   };
+}
+
+/** The policy's condition text; null when it has none (or the indexer predates conditions). */
+function policyConditions(body: unknown): string | null {
+  const conditions = (body as { policy: { conditions?: unknown } }).policy.conditions;
+  if (conditions === undefined || conditions === null) return null;
+  if (typeof conditions !== "string") throw bad("policy.conditions", "not a string");
+  return conditions;
 }

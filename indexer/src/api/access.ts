@@ -1,5 +1,6 @@
 // GET /access/:cid/:account[?at=unix] — the access decision over indexed state, at the time
-// of the latest indexed block unless `at` says otherwise.
+// of the latest indexed block unless `at` says otherwise. `needsChain: true` (allowed and
+// reason null) when the policy's conditions need chain state to decide (lib/access.ts).
 import type { Hono } from "hono";
 import type { Address, Hex } from "viem";
 import { evaluateAccess, type GrantState, type PolicyTerms } from "../../lib/access.js";
@@ -27,6 +28,7 @@ async function loadInputs(db: Reader, contentId: Hex, account: Address): Promise
         notAfter: BigInt(p.notAfter),
         allowlist: p.allowlist,
         requirements: p.requirements,
+        conditions: p.conditions,
       }
     : undefined;
   return {

@@ -1,4 +1,5 @@
-// GET /policies/:id — a policy's current version with names resolved.
+// GET /policies/:id — a policy's current version with names resolved, its conditions in the
+// grammar of docs/conditions.md (null = none).
 import type { Hono } from "hono";
 import { ApiError } from "../../lib/errors.js";
 import { parseUint64, rejectUnknownParameters } from "../../lib/params.js";

@@ -138,6 +138,8 @@ export interface PolicyJson {
   mode: string;
   k: number;
   explicitMembers: Hex[];
+  /** docs/conditions.md grammar; null = none. */
+  conditions: string | null;
   createdBlock: number;
   createdAt: number;
   updatedBlock: number;
@@ -148,7 +150,7 @@ export interface PolicyJson {
 
 const policyJson = sql.raw(`json_build_object('id', p.id::text, 'publisher', p.publisher, 'version', p.version,
   'revoked', p.revoked, 'notBefore', p.not_before::text, 'notAfter', p.not_after::text, 'allowlist', p.allowlist,
-  'requirements', p.requirements, 'mode', p.mode, 'k', p.k, 'explicitMembers', p.explicit_members,
+  'requirements', p.requirements, 'mode', p.mode, 'k', p.k, 'explicitMembers', p.explicit_members, 'conditions', p.conditions,
   'createdBlock', p.created_block, 'createdAt', p.created_at, 'updatedBlock', p.updated_block,
   'updatedAt', p.updated_at, 'revokedBlock', p.revoked_block, 'revokedAt', p.revoked_at)`);
 

@@ -1,5 +1,5 @@
 import type { Address, Hex, PublicClient } from "viem";
-import { contentRegistryAbi } from "../abis.js";
+import { contentRegistryAbi, policyRegistryAbi } from "../abis.js";
 import { ACCESS_REASONS, type AccessReason } from "../../protocol/accessReasons.js";
 import { read } from "./readContract.js";
 
@@ -17,6 +17,8 @@ export interface ChainAccessDecision {
   account: Address;
   allowed: boolean;
   reason: AccessReason;
+  /** For ConditionNotMet/ConditionCallFailed: the condition node (prefix index) that decided (PolicyRegistry.checkAccess). */
+  condition?: number;
   /** The block's timestamp: what `canAccess` evaluates time windows and grant expiries at. */
   at: bigint;
   block: { number: number; timestamp: number };
@@ -26,10 +28,12 @@ export interface ChainAccessDecision {
  * ContentRegistry.policyOf and canAccessContent for (content, account), and the block's
  * timestamp, all at `blockNumber` — the authority the indexer's `/access` mirrors. Undefined if
  * the content is not registered at that block. A validator falls back to this when its indexer
- * is too far behind to decide (docs/rewrap.md): three eth_calls instead of a refusal.
+ * is too far behind to decide (docs/rewrap.md), or cannot decide a policy's conditions
+ * (docs/conditions.md): three eth_calls instead of a refusal, and a fourth (checkAccess, same
+ * block) to name the condition that denied.
  */
 export async function getAccessDecision(
-  clients: { publicClient: Pick<PublicClient, "readContract" | "getBlock">; deployment: { addresses: { contentRegistry: Address } } },
+  clients: { publicClient: Pick<PublicClient, "readContract" | "getBlock">; deployment: { addresses: { contentRegistry: Address; policyRegistry: Address } } },
   { contentId, account, blockNumber }: GetAccessDecisionParameters,
 ): Promise<ChainAccessDecision | undefined> {
   const { publicClient, deployment } = clients;
@@ -44,12 +48,21 @@ export async function getAccessDecision(
   if (policyId === 0n) return undefined;
   const name = ACCESS_REASONS[reason];
   if (name === undefined) throw new Error(`canAccessContent returned an unknown reason ${reason}`);
+  let condition: number | undefined;
+  if (name === "ConditionNotMet" || name === "ConditionCallFailed") {
+    const policyRegistry = deployment.addresses.policyRegistry;
+    const [, , index] = await read("checkAccess", () =>
+      publicClient.readContract({ address: policyRegistry, abi: policyRegistryAbi, functionName: "checkAccess", args: [policyId, account], blockNumber }),
+    );
+    condition = Number(index);
+  }
   return {
     contentId: contentId.toLowerCase() as Hex,
     policyId,
     account: account.toLowerCase() as Address,
     allowed,
     reason: name,
+    ...(condition === undefined ? {} : { condition }),
     at: block.timestamp,
     block: { number: Number(block.number), timestamp: Number(block.timestamp) },
   };

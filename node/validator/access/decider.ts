@@ -21,9 +21,17 @@
  * An indexer that missed a read is "degraded" for `degradedForMs`: reads go straight to the
  * chain meanwhile, so a stalled indexer costs each caller one deadline at most once per period,
  * not once per content. A fresh 404 stays authoritative (the content is not registered).
+ *
+ * Policies with conditions on balances, owners or calls (docs/conditions.md) are decided by the
+ * chain always: the indexer answers that it cannot (INDEXER_NEEDS_CHAIN), and the decider then
+ * reads `canAccess` by eth_call pinned to the chain head it knows — so within the staleness bound
+ * like any read — and caches that decision like any other: per (policy, account), for at most
+ * `accessCacheTtlMs` and `accessCacheBlocks` past the block it was read at. Such a policy is
+ * remembered for `conditionPolicyTtlMs`, so its next reads skip the indexer.
  */
 import {
   abortedError,
+  BoundedTtlMap,
   IndexerClientError,
   normalizeAddress,
   normalizeContentId,
@@ -57,10 +65,14 @@ export interface AccessDeciderStats {
   chainAccessReads: number;
   /** Indexer reads that missed their deadline or failed, so that the chain decided. */
   indexerMisses: number;
+  /** Decisions read from the chain because the policy's conditions need it. */
+  conditionReads: number;
 }
 
 /** Indexer failures after which the chain decides (with a chain reader). */
-const CHAIN_DECIDES: ReadonlySet<string> = new Set(["STATE_STALE", "INDEXER_UNAVAILABLE", "INDEXER_BAD_RESPONSE"]);
+const CHAIN_DECIDES: ReadonlySet<string> = new Set(["STATE_STALE", "INDEXER_UNAVAILABLE", "INDEXER_BAD_RESPONSE", "INDEXER_NEEDS_CHAIN"]);
+/** Of those, the answers that say nothing bad about the indexer's health. */
+const INDEXER_HEALTHY: ReadonlySet<string> = new Set(["STATE_STALE", "INDEXER_NEEDS_CHAIN"]);
 
 
 export class AccessDecider {
@@ -72,7 +84,9 @@ export class AccessDecider {
   readonly #cache: AccessDecisionCache;
   /** Keyed by (policy, account) once the content's policy is known, by (content, account) before. */
   readonly #flight = new SingleFlight<string, AccessDecision>();
-  readonly #stats: AccessDeciderStats = { accessHits: 0, accessRefreshes: 0, chainAccessReads: 0, indexerMisses: 0 };
+  readonly #stats: AccessDeciderStats = { accessHits: 0, accessRefreshes: 0, chainAccessReads: 0, indexerMisses: 0, conditionReads: 0 };
+  /** Policies whose decisions need the chain (conditions), for `conditionPolicyTtlMs`. */
+  readonly #conditionPolicies: BoundedTtlMap<bigint, true>;
   /** Until when (clock ms) the indexer counts as degraded after a missed read. */
   #degradedUntil = 0;
   /** Why the indexer was last counted as degraded (an error code). */
@@ -90,6 +104,7 @@ export class AccessDecider {
       maxBlocks: this.options.accessCacheBlocks,
       maxStalenessBlocks: components.indexer.options.maxStalenessBlocks,
     });
+    this.#conditionPolicies = new BoundedTtlMap(this.options.maxCacheEntries);
   }
 
   /**
@@ -254,13 +269,25 @@ export class AccessDecider {
       const degraded = new IndexerClientError("INDEXER_UNAVAILABLE", "the indexer missed a recent read; the chain decides");
       return this.#readChain(chain, contentId, account, policyId, degraded);
     }
+    if (chain !== undefined && policyId !== undefined && this.#conditionPolicies.get(policyId, this.#clock())) {
+      return this.#readConditions(chain, contentId, account, policyId, new IndexerClientError("INDEXER_NEEDS_CHAIN", "the policy has conditions the chain decides"));
+    }
     try {
       return await this.#readIndexed(contentId, account, policyId);
     } catch (error) {
       if (chain === undefined || !(error instanceof IndexerClientError) || !CHAIN_DECIDES.has(error.code)) throw error;
-      if (error.code !== "STATE_STALE") this.#markDegraded(error);
+      if (error.code === "INDEXER_NEEDS_CHAIN") return this.#readConditions(chain, contentId, account, policyId, error);
+      if (!INDEXER_HEALTHY.has(error.code)) this.#markDegraded(error);
       return this.#readChain(chain, contentId, account, policyId, error);
     }
+  }
+
+  /** A condition policy's decision, from the chain; the policy is remembered as one. */
+  async #readConditions(chain: ChainAccessReader, contentId: Hex, account: Address, policyId: bigint | undefined, why: IndexerClientError): Promise<AccessDecision> {
+    this.#stats.conditionReads++;
+    const decision = await this.#readChain(chain, contentId, account, policyId, why);
+    this.#conditionPolicies.set(decision.policyId, true, this.#clock() + this.options.conditionPolicyTtlMs);
+    return decision;
   }
 
   #markDegraded(error: IndexerClientError): void {

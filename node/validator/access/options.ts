@@ -47,6 +47,11 @@ export interface AccessDeciderOptions {
   indexerDeadlineMs?: number;
   /** After the indexer missed a read, decisions come from the chain for this long before it is tried again. Default 5,000 ms. */
   degradedForMs?: number;
+  /**
+   * A policy the indexer said needs the chain (conditions) goes straight to the chain for this
+   * long; after it the indexer is asked again (an update may have dropped the conditions). Default 30,000 ms.
+   */
+  conditionPolicyTtlMs?: number;
 }
 
 export type ResolvedAccessDeciderOptions = Required<AccessDeciderOptions>;
@@ -67,5 +72,6 @@ export function resolveOptions(options: AccessDeciderOptions): ResolvedAccessDec
     accessConcurrency: positive("accessConcurrency", options.accessConcurrency, 16),
     indexerDeadlineMs: positive("indexerDeadlineMs", options.indexerDeadlineMs, 1_000),
     degradedForMs: positive("degradedForMs", options.degradedForMs, 5_000, 0),
+    conditionPolicyTtlMs: positive("conditionPolicyTtlMs", options.conditionPolicyTtlMs, 30_000, 0),
   };
 }

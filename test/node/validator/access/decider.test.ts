@@ -238,7 +238,7 @@ describe("access decider: staleness and failures", () => {
       answers.set(path, { status: response.status, body: JSON.stringify(body) });
     }
     const stuck = await fakeIndexer((path) => answers.get(path) ?? { status: 500, body: "{}" });
-    const deployment = { addresses: { contentRegistry: net.addresses.ContentRegistry } };
+    const deployment = { addresses: { contentRegistry: net.addresses.ContentRegistry, policyRegistry: net.addresses.PolicyRegistry } };
     let chainReads = 0;
     const fromChain: ChainAccessReader = (contentId, account, blockNumber) => (chainReads++, getAccessDecision({ publicClient: net.public, deployment }, { contentId, account, blockNumber }));
     const { indexer, access } = decider({ url: stuck, maxStalenessBlocks: 5 }, net.public, { chainAccess: fromChain });
@@ -262,7 +262,7 @@ describe("access decider: staleness and failures", () => {
   });
 
   it("an indexer that hangs or is down: the chain decides within the deadline, and keeps deciding while the indexer is degraded", async () => {
-    const deployment = { addresses: { contentRegistry: net.addresses.ContentRegistry } };
+    const deployment = { addresses: { contentRegistry: net.addresses.ContentRegistry, policyRegistry: net.addresses.PolicyRegistry } };
     let chainReads = 0;
     const fromChain: ChainAccessReader = (contentId, account, blockNumber) => (chainReads++, getAccessDecision({ publicClient: net.public, deployment }, { contentId, account, blockNumber }));
     let asked = 0;
