@@ -15,6 +15,7 @@ import { deployDekmesh } from "./lib/deployment";
 import { pinChainClock } from "./lib/fixed-clock";
 import { measureChallenges, type ChallengeGas } from "./lib/challenge-gas";
 import { measureAuditGas, type AuditGas } from "./lib/audit-gas";
+import { measureConditionGas, type ConditionGas } from "./lib/condition-gas";
 
 const { ethers } = hre;
 const TOKEN = 10n ** 18n;
@@ -62,6 +63,8 @@ async function main() {
   // n = 10,000
   const { stakeUpdate10k, sampleGas } = await measureAtN10000(bench, hundred);
   const challenges = await measureChallenges(hre);
+  // Last: its transactions move the pinned chain's block hashes, which the draws above read.
+  const conditions = await measureConditionGas(hre, bench.policies);
 
   report({
     bench: "gas",
@@ -77,6 +80,7 @@ async function main() {
     stake_update_n10000: stakeUpdate10k,
     sample5_n10000: sampleGas,
     ...challenges,
+    ...conditions,
   });
 }
 
@@ -275,7 +279,7 @@ type GasFigures = {
   stake_update_n10: number;
   stake_update_n10000: number;
   sample5_n10000: number;
-} & AuditGas & ChallengeGas;
+} & AuditGas & ConditionGas & ChallengeGas;
 
 /** Prints each figure against its goal, then writes (or, in check mode, compares) the snapshot. */
 function report(result: GasFigures) {
