@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Libp2p } from "@libp2p/interface";
-import type { KadDHT } from "@libp2p/kad-dht";
+import type { KadDHT, SingleKadDHT } from "@libp2p/kad-dht";
 import type { Multiaddr } from "@multiformats/multiaddr";
 import { CID } from "multiformats/cid";
 import * as raw from "multiformats/codecs/raw";
@@ -8,8 +8,10 @@ import * as Digest from "multiformats/hashes/digest";
 import { DEFAULT_FIND_PROVIDERS_LIMIT } from "./constants.js";
 import { abortError, P2pError } from "./errors.js";
 import type { PeerGate } from "./gate.js";
-import type { FindProvidersOptions } from "./options.js";
+import type { DhtQueryOptions, DhtSeed, FindProvidersOptions } from "./options.js";
+import { parseTarget, validatorDialTarget } from "./peers.js";
 import { isContentId } from "../../protocol/ids.js";
+import type { Logger } from "../../protocol/logger.js";
 
 /** A validator that announced it holds the DEK of a content. */
 export interface ProviderInfo {
@@ -19,6 +21,13 @@ export interface ProviderInfo {
 
 
 const SHA2_256 = 0x12;
+
+/**
+ * Seeds a node with no connected DHT peer dials before a query. One reachable seed is enough to
+ * start; a few more make it unlikely that two such nodes join through disjoint peers, which no
+ * Kademlia lookup would bridge.
+ */
+export const DHT_SEED_DIALS = 8;
 
 /**
  * The DHT key of a content: a CIDv1 with the raw codec over the SHA-256 multihash of the 32
@@ -37,6 +46,7 @@ export function contentIdToCid(contentId: string): CID {
 export interface ProviderRecordsComponents {
   libp2p: Libp2p<{ dht: KadDHT }>;
   gate: PeerGate;
+  logger: Logger;
 }
 
 /** Provider records ("this validator holds the DEK of content X") in the validators' Kademlia DHT. */
@@ -49,11 +59,16 @@ export class ProviderRecords {
 
   /**
    * Announces this node as a provider of `contentId` and returns how many DHT peers accepted
-   * the record (0 on a node with no DHT peers yet; the record is kept locally and republished
-   * by the DHT's reprovider).
+   * the record. The record is also kept locally; kad-dht republishes it only when it nears
+   * expiry (after about a day), so a caller whose provide reached no peer tries again. With
+   * `seeds`, a node that could join nobody returns 0 at once.
    */
-  async provide(contentId: string, signal: AbortSignal): Promise<number> {
+  async provide(contentId: string, signal: AbortSignal, seeds: DhtQueryOptions["seeds"]): Promise<number> {
     const cid = contentIdToCid(contentId);
+    await this.#join(seeds, signal);
+    // No seed answered and no peer is on its way into the routing table: kad-dht would only
+    // wait out the deadline (and hold a provide slot). The caller tries again later.
+    if (seeds !== undefined && this.#routingTable().size === 0 && this.#components.libp2p.getConnections().length === 0) return 0;
     let accepted = 0;
     try {
       for await (const event of this.#components.libp2p.services.dht.provide(cid, { signal })) {
@@ -79,6 +94,7 @@ export class ProviderRecords {
     if (!Number.isSafeInteger(limit) || limit <= 0) {
       throw new P2pError("P2P_INVALID_ARGUMENT", "limit must be a positive integer");
     }
+    await this.#join(options.seeds, signal);
     const { libp2p, gate } = this.#components;
     const self = libp2p.peerId.toString();
     const found = new Map<string, ProviderInfo>();
@@ -103,6 +119,62 @@ export class ProviderRecords {
     }
     return [...found.values()];
   }
+
+  /**
+   * kad-dht runs a query only once its routing table has a peer, and waits for one until the
+   * deadline. A node with no DHT peer connected — it met nobody yet (no bootstrap, no pull), or
+   * every peer it knew is gone — would wait in vain: it dials some seeds first, and the query
+   * goes on as soon as one of them is identified as a DHT server and added to the table.
+   */
+  async #join(seeds: DhtQueryOptions["seeds"], signal: AbortSignal): Promise<void> {
+    const { libp2p, gate, logger } = this.#components;
+    const routingTable = this.#routingTable();
+    if (seeds === undefined || (routingTable.size > 0 && libp2p.getConnections().length > 0)) return;
+    let candidates: readonly DhtSeed[];
+    try {
+      candidates = await untilAborted(seeds(), signal);
+    } catch (error) {
+      logger.debug("no DHT seeds to join through", { error: String(error) });
+      return;
+    }
+    const self = libp2p.peerId.toString();
+    const picked = sample(candidates.filter((seed) => seed.peerId !== self), DHT_SEED_DIALS);
+    logger.debug("no DHT peer connected: dialing seeds", { seeds: picked.map((seed) => seed.peerId), routingTable: routingTable.size });
+    await Promise.allSettled(
+      picked.map(async (seed) => {
+        try {
+          if (!(await gate.isAllowed(seed.peerId))) return;
+          await libp2p.dial(parseTarget(validatorDialTarget(seed)).dialTarget, { signal });
+        } catch (error) {
+          logger.debug("DHT seed dial failed", { peer: seed.peerId, error: String(error) });
+        }
+      }),
+    );
+  }
+
+  #routingTable(): SingleKadDHT["routingTable"] {
+    return (this.#components.libp2p.services.dht as SingleKadDHT).routingTable;
+  }
+}
+
+/** Up to `count` of `items`, drawn at random (a partial Fisher–Yates). */
+function sample<T>(items: readonly T[], count: number): T[] {
+  const pool = [...items];
+  const drawn = Math.min(count, pool.length);
+  for (let i = 0; i < drawn; i++) {
+    const j = i + Math.floor(Math.random() * (pool.length - i));
+    [pool[i], pool[j]] = [pool[j]!, pool[i]!];
+  }
+  return pool.slice(0, drawn);
+}
+
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }
 
 function uniqueAddresses(addresses: Multiaddr[]): Multiaddr[] {

@@ -14,6 +14,7 @@ import { P2pError } from "./errors.js";
 import { PeerGate } from "./gate.js";
 import {
   resolveNodeOptions,
+  type DhtQueryOptions,
   type FindProvidersOptions,
   type HandleOptions,
   type P2pNodeComponents,
@@ -115,7 +116,7 @@ export class P2pNode {
       },
       { shutdown: this.#shutdown.signal, requestTimeoutMs: options.requestTimeoutMs },
     );
-    this.#providers = new ProviderRecords({ libp2p: internals.libp2p, gate: internals.gate });
+    this.#providers = new ProviderRecords({ libp2p: internals.libp2p, gate: internals.gate, logger: internals.logger });
     this.#provideSlots = new Slots(options.dhtProvideConcurrency);
   }
 
@@ -215,13 +216,17 @@ export class P2pNode {
 
   /**
    * Announces in the DHT that this node holds the DEK of `contentId`; returns how many peers
-   * stored the record. At most `dhtProvideConcurrency` run at once; the query's deadline starts
-   * when its turn comes, and `signal` or stop() also cancel the wait for it.
+   * stored the record (0 if it reached none: try again later). At most `dhtProvideConcurrency`
+   * run at once; the query's deadline starts when its turn comes, and `signal` or stop() also
+   * cancel the wait for it. A node with no DHT peer connected first dials `seeds`.
    */
-  async provide(contentId: string, options: { signal?: AbortSignal } = {}): Promise<number> {
+  async provide(contentId: string, options: DhtQueryOptions = {}): Promise<number> {
     this.#assertStarted();
     const waiting = options.signal === undefined ? this.#shutdown.signal : AbortSignal.any([this.#shutdown.signal, options.signal]);
-    return this.#provideSlots.run(() => this.#providers.provide(contentId, this.#signal(options.signal, this.#options.dhtQueryTimeoutMs)), waiting);
+    return this.#provideSlots.run(
+      () => this.#providers.provide(contentId, this.#signal(options.signal, this.#options.dhtQueryTimeoutMs), options.seeds),
+      waiting,
+    );
   }
 
   /** `provide` calls waiting for their turn. */
@@ -235,7 +240,7 @@ export class P2pNode {
     await this.#providers.stopProviding(contentId);
   }
 
-  /** Validators (still allowed by the gate) that announced they hold the DEK of `contentId`. */
+  /** Validators (still allowed by the gate) that announced they hold the DEK of `contentId`. A node with no DHT peer connected first dials `seeds`. */
   async findProviders(contentId: string, options: FindProvidersOptions = {}): Promise<ProviderInfo[]> {
     this.#assertStarted();
     const signal = this.#signal(options.signal, this.#options.dhtQueryTimeoutMs);

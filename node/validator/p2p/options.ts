@@ -96,8 +96,23 @@ export interface RequestOptions {
   maxResponseBytes?: number;
 }
 
-export interface FindProvidersOptions {
+/** A validator this node may join the DHT through: its peer id and registered addresses. */
+export interface DhtSeed {
+  peerId: string;
+  multiaddrs: readonly string[];
+}
+
+export interface DhtQueryOptions {
   signal?: AbortSignal;
+  /**
+   * Where to join the DHT when no DHT peer is connected (the node met nobody yet — no bootstrap,
+   * no pull — or every peer it knew is gone): up to `DHT_SEED_DIALS` of them are dialed before
+   * the query. Called only then. The daemon passes the active validators.
+   */
+  seeds?: () => Promise<readonly DhtSeed[]>;
+}
+
+export interface FindProvidersOptions extends DhtQueryOptions {
   /** Stop once this many providers are known. Default 20. */
   limit?: number;
 }

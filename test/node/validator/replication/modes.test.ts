@@ -164,11 +164,10 @@ test("a pull that reaches the initial validator before its pass derived the DEK 
   }
 });
 
-// Skipped: on an idle machine the holder's provide and the member's provider lookups both time
-// out (P2P_TIMEOUT after 15 s) since 2026-12-07, at every commit back to e76cf8c, which passed
-// it before; under load it passes in ~2 s. A race in the DHT's routing after a validator stops
-// is the suspect; until it is found, this test would fail CI on quiet machines.
-test("xor: a holder outside the replica set, known only by its DHT provider record, is a pull source", { skip: "DHT provider records time out on an idle machine (see the comment above)" }, async () => {
+// Run on its own (--test-name-pattern), no validator has met another yet: every DHT routing
+// table is empty, and the holder's provide reaches the others only by joining the DHT through
+// the active set (DekKeeper, ProviderRecords). After the tests above, they are all connected.
+test("xor: a holder outside the replica set, known only by its DHT provider record, is a pull source", async () => {
   // The initial validator is gone (stopped, still active on chain), so nobody derives the DEK.
   // Its publisher re-seeds it (POST /v1/recover) at a validator outside the set, which announces
   // it in the DHT. xor holdings leave nothing on chain or in the indexer: the member finds that
@@ -178,7 +177,13 @@ test("xor: a holder outside the replica set, known only by its DHT provider reco
   const initial = { address: lower(gone.address), kasPublicKey: gone.store.currentKasKey()!.publicKey, httpUrl: gone.httpUrl };
   await gone.stop();
   const policyId = await net.createPolicy(publisher, "xor", 1);
-  const active = (await validators[0]!.indexer.activeValidators()).validators.map((v) => lower(v.node));
+  // The set as the validators will draw it: with `gone` in it (a cached or lagging read without
+  // it names another member, which then never pulls).
+  await net.synced();
+  const active = await eventually(async () => {
+    const nodes = (await validators[0]!.indexer.activeValidators()).validators.map((v) => lower(v.node));
+    return nodes.includes(initial.address) && nodes;
+  }, 10_000, "the stopped validator in the active set");
   const running = (address: Address) => validators.find((v) => lower(v.address) === address);
   // A content whose one-member set is a running validator (stopped ones are still active).
   let prepared: Awaited<ReturnType<Net["prepareContentFor"]>>;
