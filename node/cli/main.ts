@@ -5,6 +5,7 @@
  */
 import { attrCommands } from "./attr.js";
 import { auditCommand } from "./audit.js";
+import { challengeCommands } from "./challenge.js";
 import { helpOf, runCommand, type Command } from "./command.js";
 import { decryptCommand } from "./decrypt.js";
 import { devnetCommand } from "./devnet-command.js";
@@ -22,6 +23,7 @@ const COMMANDS: Command[] = [
   decryptCommand,
   holdersCommand,
   auditCommand,
+  ...challengeCommands,
   recoverCommand,
   ...policyCommands,
   ...attrCommands,
