@@ -20,6 +20,7 @@ import type { Hex } from "viem";
 import type { IndexerClient, ThresholdWorkContent } from "../../indexer-client/index.js";
 import type { ThresholdSlotInput } from "../../chain/index.js";
 import { errorFields, type Logger } from "../../protocol/logger.js";
+import { Slots } from "../p2p/slots.js";
 import type { DekStore } from "../store/index.js";
 import type { ThresholdEnrollment } from "./enrollment.js";
 import type { ThresholdMember } from "./member.js";
@@ -37,6 +38,13 @@ export interface ThresholdWorkComponents {
   confirmEnrollment: (contentId: Hex, slots: readonly ThresholdSlotInput[], slot: number) => Promise<void>;
   logger: Logger;
 }
+
+/**
+ * Contents acted on at once. Repairs and confirmations each wait for a block and an enrollment
+ * for m helpers' answers: one at a time, a departure that touches a thousand contents would
+ * heal over a thousand blocks.
+ */
+export const WORK_CONCURRENCY = 16;
 
 /** A confirmation sent for slots the indexer still shows is sent again after this long. */
 export const RETRY_CONFIRM_MS = 30_000;
@@ -79,15 +87,20 @@ export class ThresholdWorkLoop {
     do {
       const page = await this.#c.indexer.thresholdWork(this.#c.me, { cursor, signal });
       const active = new Set((await this.#c.indexer.activeValidators({ signal })).validators.map((v) => v.node));
-      for (const content of page.contents) {
-        if (signal.aborted) return;
-        try {
-          await this.#c.repairs.consider(content.contentId, content.slots, active);
-          await this.#act(content);
-        } catch (error) {
-          this.#c.logger.warn("threshold work failed for a content", { contentId: content.contentId, ...errorFields(error) });
-        }
-      }
+      const slots = new Slots(WORK_CONCURRENCY);
+      await Promise.all(
+        page.contents.map((content) =>
+          slots
+            .run(async () => {
+              await this.#c.repairs.consider(content.contentId, content.slots, active);
+              await this.#act(content);
+            }, signal)
+            .catch((error) => {
+              if (!signal.aborted) this.#c.logger.warn("threshold work failed for a content", { contentId: content.contentId, ...errorFields(error) });
+            }),
+        ),
+      );
+      if (signal.aborted) return;
       cursor = page.nextCursor ?? undefined;
     } while (cursor !== undefined);
   }
