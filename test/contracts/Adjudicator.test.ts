@@ -5,6 +5,7 @@ import { UNBONDING } from "./helpers/fixtures";
 import {
   BOND,
   challengeFixture,
+  daemonAnswer,
   KasKey,
   NO_PROOF,
   OFF_CURVE_KEY,
@@ -158,6 +159,26 @@ describe("Adjudicator", () => {
         member.member,
         BOND,
       );
+    });
+
+    it("accepts exactly what the validator daemon builds, for a DEK holder and a threshold member", async () => {
+      const sys = await loadFixture(challengeFixture);
+      const holder = sys.nodes[1]!.address;
+      const req = await request(sys.all.contentId);
+      const { id, digest } = await openWithheld(sys, sys.reader, req, holder);
+      const key = sys.keys.get(holder)!;
+      const rewrap = daemonAnswer(key, { kind: "rewrap", contentId: sys.all.contentId, requestDigest: digest, clientPublicKey: req.clientPublicKey });
+      await sys.adjudicator.answerWithheld(id, rewrap, key.x, key.y);
+      expect((await sys.adjudicator.challenge(id)).status).to.equal(Status.Answered);
+
+      const { contentId, slots } = sys.threshold;
+      const member = slots[2]!;
+      const shareReq = await request(contentId);
+      const opened = await openWithheld(sys, sys.reader, shareReq, member.member, thresholdProof(slots, member.member));
+      const memberKey = sys.keys.get(member.member)!;
+      const share = daemonAnswer(memberKey, { kind: "share", contentId, requestDigest: opened.digest, clientPublicKey: shareReq.clientPublicKey, shareIndex: member.index });
+      await sys.adjudicator.answerWithheld(opened.id, share, memberKey.x, memberKey.y);
+      expect((await sys.adjudicator.challenge(opened.id)).status).to.equal(Status.Answered);
     });
 
     it("refuses a challenge by a reader without access, against a non-validator, an expired, malformed or replayed request, or an off-chain placement", async () => {

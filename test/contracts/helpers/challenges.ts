@@ -1,4 +1,6 @@
+import { execFileSync } from "node:child_process";
 import { createECDH, createPrivateKey, randomBytes, sign } from "node:crypto";
+import path from "node:path";
 import { ethers } from "hardhat";
 import { mine } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
@@ -26,6 +28,9 @@ export class KasKey {
   }
   get kid(): string {
     return kidOf(this.compressed);
+  }
+  get privateKey(): string {
+    return ethers.hexlify(this.#ecdh.getPrivateKey());
   }
   sign(message: string): string {
     const b64 = (hex: string) => Buffer.from(ethers.getBytes(hex)).toString("base64url");
@@ -152,4 +157,14 @@ export async function openWithheld(
   const id = await sys.adjudicator.connect(challenger).openWithheld.staticCall(req, holder, proof);
   await sys.adjudicator.connect(challenger).openWithheld(req, holder, proof);
   return { id, digest: await sys.adjudicator.requestDigest(req) };
+}
+
+/**
+ * The answer the validator daemon itself builds (node/validator/challenges/answer.ts, through
+ * nodeAnswers.mts in a child process on the repository's Node), for `key`'s holder.
+ */
+export function daemonAnswer(key: KasKey, o: { kind: "rewrap" | "share"; contentId: string; requestDigest: string; clientPublicKey: string; shareIndex?: number }): string {
+  const script = path.join(__dirname, "nodeAnswers.mts");
+  const input = JSON.stringify({ ...o, kasPrivateKey: key.privateKey });
+  return execFileSync(process.execPath, ["--import", "tsx", script], { input, encoding: "utf8" });
 }
