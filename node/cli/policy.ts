@@ -14,7 +14,7 @@ const create = defineCommand({
   name: "policy create",
   summary: "create a policy; prints its id",
   help: `usage: dekmesh policy create [--attr ns/value …] [--allow <addr> …] [--replication <spec>]
-                             [--not-before <time>] [--not-after <time>] [--json]
+                             [--not-before <time>] [--not-after <time>] [--condition <tree>] [--json]
 
 Creates a policy owned by your account and prints its id (use it with upload --policy).
 ${POLICY_TERMS_HELP}`,
@@ -30,9 +30,10 @@ const update = defineCommand({
   name: "policy update",
   summary: "replace a policy's terms (its replication stays); prints the new version",
   help: `usage: dekmesh policy update <id> [--attr ns/value …] [--allow <addr> …]
-                             [--not-before <time>] [--not-after <time>] [--json]
+                             [--not-before <time>] [--not-after <time>] [--condition <tree>] [--json]
 
 Replaces the terms of your policy <id> (a new version; contents under it follow at once).
+Terms not given are dropped, conditions included.
 The replication cannot change; it is kept (an explicit one must be restated).
 ${POLICY_TERMS_HELP}`,
   options: POLICY_TERM_OPTIONS,
@@ -78,6 +79,7 @@ function describe(p: PolicyInfo, attributes: string[]): string {
     ["not before", formatTime(p.notBefore)],
     ["not after", formatTime(p.notAfter)],
     ["replication", replicationOf(p)],
+    ["conditions", p.conditions ?? "-"],
     ["as of", `block ${p.block.number}`],
   ]);
 }

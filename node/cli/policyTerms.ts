@@ -1,5 +1,6 @@
 /** The policy terms `upload` and `policy create|update` take, from flags to the SDK's PolicyTerms. */
 import type { PolicyTerms, ReplicationSpec } from "../sdk/index.js";
+import { ConditionError, parseCondition } from "../protocol/conditions.js";
 import { addressArg, attributeArg, timeArg } from "./args.js";
 import { listOf, stringOf } from "./command.js";
 import { UsageError } from "./exitCodes.js";
@@ -11,6 +12,7 @@ export const POLICY_TERM_OPTIONS = {
   replication: { type: "string" },
   "not-before": { type: "string" },
   "not-after": { type: "string" },
+  condition: { type: "string" },
 } as const;
 
 export const POLICY_TERMS_HELP = `  --attr <ns/value>      a required attribute (repeat, or comma-separate)
@@ -18,7 +20,11 @@ export const POLICY_TERMS_HELP = `  --attr <ns/value>      a required attribute 
   --replication <spec>   all (default) | stake:K | xor:K | threshold:M/N | explicit:ADDR,ADDR…
                          (threshold:M/N: any M of N members serve a reader, no one holds the key)
   --not-before <time>    readable from (unix seconds or ISO date; inclusive)
-  --not-after <time>     readable until (unix seconds or ISO date; inclusive)`;
+  --not-after <time>     readable until (unix seconds or ISO date; inclusive)
+  --condition <tree>     a condition readers must meet (docs/conditions.md), e.g.
+                         erc20:TOKEN>=100, erc721:TOKEN:any, erc721:TOKEN:#7,
+                         erc1155:TOKEN:ID>=2, native>=1e18, time<=UNIX,
+                         call:TARGET:balanceOf(:reader)->uint256>=5, and(…), or(…), not(…)`;
 
 export function replicationArg(value: string): ReplicationSpec {
   if (value === "all" || value === "validators") return value;
@@ -40,6 +46,19 @@ export function replicationArg(value: string): ReplicationSpec {
   throw new UsageError("--replication must be all, stake:K, xor:K, threshold:M/N or explicit:ADDR,…");
 }
 
+/** `--condition` text, checked here so a typo is a usage error pointing at its position. */
+export function conditionArg(text: string): string {
+  try {
+    parseCondition(text);
+  } catch (error) {
+    if (!(error instanceof ConditionError)) throw error;
+    const position = error.details.position as number | undefined;
+    const pointer = position === undefined || text.length > 200 ? "" : `\n  ${text}\n  ${" ".repeat(position)}^`;
+    throw new UsageError(`--condition: ${error.message} (${error.code})${pointer}`);
+  }
+  return text;
+}
+
 export function policyTermsOf(values: Record<string, string | boolean | string[] | undefined>): PolicyTerms {
   const attributes = listOf(values.attr);
   for (const a of attributes) attributeArg(a, "--attr");
@@ -51,7 +70,9 @@ export function policyTermsOf(values: Record<string, string | boolean | string[]
   };
   const notBefore = time("not-before");
   const notAfter = time("not-after");
+  const condition = stringOf(values.condition);
   return {
+    ...(condition !== undefined ? { conditions: conditionArg(condition) } : {}),
     ...(attributes.length > 0 ? { attributes } : {}),
     ...(allowlist.length > 0 ? { allowlist } : {}),
     ...(replication !== undefined ? { replication: replicationArg(replication) } : {}),

@@ -8,6 +8,7 @@ import { policyRegistryAbi, sendContractWrite, type ChainClients, type WriteResu
 import type { IndexerClient, PolicyInfo } from "../indexer-client/index.js";
 import type { Attributes } from "./attributes.js";
 import { clientError, DekmeshClientError } from "./errors.js";
+import { ConditionError, encodeConditions, parseCondition, type Condition, type ConditionNode } from "../protocol/conditions.js";
 import { MAX_THRESHOLD_MEMBERS, MIN_THRESHOLD } from "../protocol/limits.js";
 import { thresholdK } from "../protocol/threshold.js";
 
@@ -23,6 +24,23 @@ export interface PolicyTerms {
   notAfter?: bigint | number;
   /** Default "all". Fixed once the policy exists. */
   replication?: ReplicationSpec;
+  /**
+   * A condition tree every reader but the publisher must satisfy, in the grammar of
+   * docs/conditions.md (`and(erc20:0x…>=100, time<=1800000000)`) or already parsed. Absent = none;
+   * an update without it makes a version without conditions.
+   */
+  conditions?: string | Condition;
+}
+
+/** The chain's condition nodes for `conditions`; CLIENT_INVALID_ARGUMENT (with the parser's code and position) for bad text. */
+export function conditionNodes(conditions: string | Condition | undefined): ConditionNode[] {
+  if (conditions === undefined) return [];
+  try {
+    return encodeConditions(typeof conditions === "string" ? parseCondition(conditions) : conditions);
+  } catch (error) {
+    if (!(error instanceof ConditionError)) throw error;
+    throw new DekmeshClientError("CLIENT_INVALID_ARGUMENT", `conditions: ${error.message}`, { details: { code: error.code, ...error.details }, cause: error });
+  }
 }
 
 interface PolicyInput {
@@ -98,7 +116,9 @@ export class Policies {
 
   /** Creates a policy owned by this client's account; returns its id. */
   async create(terms: PolicyTerms): Promise<bigint> {
-    const { result } = await this.#send("createPolicy", [await this.input(terms)]);
+    const nodes = conditionNodes(terms.conditions);
+    const input = await this.input(terms);
+    const { result } = nodes.length === 0 ? await this.#send("createPolicy", [input]) : await this.#send("createPolicyWithConditions", [input, nodes]);
     const created = parseEventLogs({ abi: policyRegistryAbi, logs: result.receipt.logs, eventName: "PolicyCreated" })[0];
     if (created === undefined) throw new DekmeshClientError("CLIENT_CHAIN", "createPolicy emitted no PolicyCreated event");
     return created.args.policyId;
@@ -106,7 +126,9 @@ export class Policies {
 
   /** Replaces the terms (the replication mode and k cannot change); returns the new version. */
   async update(policyId: bigint, terms: PolicyTerms): Promise<number> {
-    const { result } = await this.#send("updatePolicy", [policyId, await this.input(terms)]);
+    const nodes = conditionNodes(terms.conditions);
+    const input = await this.input(terms);
+    const { result } = nodes.length === 0 ? await this.#send("updatePolicy", [policyId, input]) : await this.#send("updatePolicyWithConditions", [policyId, input, nodes]);
     const updated = parseEventLogs({ abi: policyRegistryAbi, logs: result.receipt.logs, eventName: "PolicyUpdated" })[0];
     if (updated === undefined) throw new DekmeshClientError("CLIENT_CHAIN", "updatePolicy emitted no PolicyUpdated event");
     return Number(updated.args.version);
