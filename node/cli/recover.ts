@@ -13,6 +13,8 @@ export const recoverCommand = defineCommand({
 For a content you published whose key no validator holds any more: opens your recovery
 envelope from the registration on chain, checks the key against the content's header, and
 gives it to a validator sealed to that validator's key. The others pull it from there.
+A threshold:M/N content is re-dealt instead: its key is split again into N fresh shares
+sealed to N newly drawn members, in one transaction (for when fewer than M members are left).
   --validator <addr>     the validator to re-seed (default: the first holder 'dekmesh holders' lists)`,
   options: { validator: { type: "string" } },
   positionals: { min: 1, max: 1, names: "<cid>" },
@@ -23,6 +25,8 @@ gives it to a validator sealed to that validator's key. The others pull it from 
     const given = stringOf(values.validator);
     const chosen = given !== undefined ? addressArg(given, "--validator") : undefined;
     const validator = await withClient(settings, async (client) => {
+      const info = await client.holders(cid);
+      if (info.mode === "threshold") return client.redeal(cid);
       let target = chosen;
       if (target === undefined) {
         const first = (await client.holders(cid)).holders[0];
@@ -34,6 +38,18 @@ gives it to a validator sealed to that validator's key. The others pull it from 
       await client.recover(cid, target);
       return target;
     });
+    if (typeof validator === "object") {
+      const { members, firstIndex, transactionHash } = validator;
+      out.result({ cid, redealt: true, members, firstIndex, transactionHash }, () =>
+        fields([
+          ["re-dealt", cid],
+          ["members", members.join(", ")],
+          ["shares", `${firstIndex}–${firstIndex + members.length - 1}`],
+          ["transaction", transactionHash],
+        ]),
+      );
+      return;
+    }
     out.result({ cid, validator, recovered: true }, () => fields([["recovered", cid], ["at validator", validator]]));
   },
 });

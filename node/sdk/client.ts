@@ -23,7 +23,7 @@ import type { ClientContext } from "./context.js";
 import { contentIdOf, decryptStream, holdersOf, type DecryptOptions } from "./decrypt.js";
 import { clientError, DekmeshClientError } from "./errors.js";
 import { Policies, type PolicyTerms } from "./policies.js";
-import { recover, recoverDek, type Registration } from "./recover.js";
+import { recover, recoverDek, redeal, type RedealResult, type Registration } from "./recover.js";
 import { RewrapSigner, type RewrapSignerOptions } from "./rewrapSigner.js";
 import { uploadStream, type UploadOptions, type UploadResult } from "./upload.js";
 
@@ -73,6 +73,8 @@ export interface DekmeshClient {
   recover(cid: string, validator: Address): Promise<void>;
   /** Opens your recovery envelope of `cid`: its DEK (checked against the registered header) and registration. */
   recoverDek(cid: string): Promise<{ dek: Uint8Array; registration: Registration }>;
+  /** Deals your threshold content's key again to freshly drawn members (redealThreshold, docs/client.md): when fewer than m are left. */
+  redeal(cid: string): Promise<RedealResult>;
   close(): Promise<void>;
 }
 
@@ -218,6 +220,7 @@ function clientApi(ctx: ClientContext, removeSpool: () => Promise<void>): Dekmes
     holders: async (cid) => (open(), holdersOf(ctx, contentIdOf(cid).contentId)),
     recover: (cid, validator) => (open(), recover(ctx, cid, validator)),
     recoverDek: (cid) => (open(), recoverDek(ctx, cid)),
+    redeal: (cid) => (open(), redeal(ctx, cid)),
     async close() {
       if (closed) return;
       closed = true;

@@ -11,5 +11,5 @@ export type { PolicyTerms, ReplicationSpec } from "./policies.js";
 export type { AttributeRule } from "./attributes.js";
 export type { AuditPage, AuditQuery, AuditRecord } from "./audit.js";
 export type { RewrapSignerOptions } from "./rewrapSigner.js";
-export type { Registration } from "./recover.js";
+export type { RedealResult, Registration } from "./recover.js";
 export { createRecoverySeed, DEK_RECOVERY_TYPES, encodeRecoverySeed, type RecoverySeed } from "./recoverySeed.js";
