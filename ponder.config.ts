@@ -4,6 +4,7 @@
 // docs/indexer.md and the `indexer:*` npm scripts).
 import { createConfig } from "ponder";
 import {
+  adjudicatorAbi,
   attributeRegistryAbi,
   contentRegistryAbi,
   policyRegistryAbi,
@@ -59,6 +60,12 @@ export const config = createConfig({
       abi: rewrapAuditLogAbi,
       address: contracts.RewrapAuditLog.address,
       startBlock: contracts.RewrapAuditLog.block,
+    },
+    Adjudicator: {
+      chain,
+      abi: adjudicatorAbi,
+      address: contracts.Adjudicator.address,
+      startBlock: contracts.Adjudicator.block,
     },
   },
 });

@@ -463,6 +463,60 @@ export const rewrap = onchainView("rewrap", {
   sql`SELECT ${recordColumns("s")} FROM ${viewRecords(sql`${rewrapBatch}`)} s`,
 );
 
+// ---------------------------------------------------------------- challenges
+
+/**
+ * One row per challenge (Adjudicator, docs/challenges.md), from its opening to its settlement:
+ * `status` open → answered (the bond went to the accused), slashed (upheld after the window)
+ * or void (the accused had exited).
+ */
+export const challenge = onchainTable(
+  "challenge",
+  (t) => ({
+    id: t.bigint().primaryKey(),
+    /** withheld-rewrap, withheld-share or fabricated-record. */
+    kind: t.text().notNull(),
+    status: t.text().notNull(),
+    challenger: t.hex().notNull(),
+    accused: t.hex().notNull(),
+    /** Last block the accused may answer in. */
+    deadline: t.bigint().notNull(),
+    openedBlock: t.int8({ mode: "bigint" }).notNull(),
+    openedAt: t.int8({ mode: "bigint" }).notNull(),
+    /** Withheld service: the content, the request's EIP-712 digest, a threshold member's share index. */
+    contentId: t.hex(),
+    requestDigest: t.hex(),
+    shareIndex: t.integer(),
+    /** Fabricated record: which record of which batch. */
+    batchId: t.bigint(),
+    recordIndex: t.bigint(),
+    settledBlock: t.int8({ mode: "bigint" }),
+    /** The answer as posted (withheld: envelope and signature, or share answer; fabricated: the call's arguments). */
+    answer: t.hex(),
+    slashed: t.bigint(),
+    reward: t.bigint(),
+  }),
+  (table) => ({
+    accusedIndex: index().on(table.accused),
+    challengerIndex: index().on(table.challenger),
+  }),
+);
+
+/** A signed answer proven bad on chain (Adjudicator `BadAnswerProven`): its member was slashed at once. */
+export const badAnswer = onchainTable("bad_answer", (t) => ({
+  ...position(t),
+  member: t.hex().notNull(),
+  prover: t.hex().notNull(),
+  answerHash: t.hex().notNull(),
+  /** wrong-index or invalid-ephemeral-key. */
+  fault: t.text().notNull(),
+  slashed: t.bigint().notNull(),
+  reward: t.bigint().notNull(),
+}), (table) => ({
+  pk: primaryKey({ columns: [table.blockNumber, table.logIndex] }),
+  memberIndex: index().on(table.member),
+}));
+
 // ---------------------------------------------------------------- indexer state
 
 /**
