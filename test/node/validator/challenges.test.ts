@@ -1,7 +1,8 @@
 /**
  * Withheld-service challenges against running validators (docs/challenges.md): the daemon of a
  * challenged holder answers on chain by itself — the reader opens the DEK from the posted
- * envelope with its one-time key and loses its bond to the holder — and a holder that is down
+ * envelope with its one-time key and loses its bond to the holder; a holder that was down when
+ * challenged answers after its restart (it looks one window back); and a holder that is down
  * through the window is slashed and jailed when anyone resolves, the reader getting its bond
  * back and a share of the stake.
  */
@@ -82,6 +83,20 @@ test("a running honest holder answers a withheld-service challenge by itself and
 
   const metrics = await (await fetch(`${holder.httpUrl}/metrics`)).text();
   assert.match(metrics, /^dekmesh_challenges_total\{kind="rewrap",outcome="answered"\} 1$/m);
+});
+
+test("a holder that was down when challenged answers once it restarts, within the window", async () => {
+  const policyId = await net.createPolicy(publisher, "all");
+  const { contentId, dek } = await net.registerContent(publisher, policyId, holder);
+  await eventually(() => holder.store.hasDek(contentId), 15_000, "holder derived the DEK");
+  const dataDir = holder.config.dataDir;
+  await holder.stop();
+  const { id, requestDigest, clientKey } = await openChallenge(contentId, holder.address);
+  holder = await net.startValidator(0, { dataDir });
+  await eventually(async () => (await challengeOf(id)).status === STATUS.Answered, 20_000, "the restarted daemon's answer");
+  const [answered] = await net.public.getContractEvents({ address: adjudicator, abi: adjudicatorAbi, eventName: "ChallengeAnswered", args: { id }, fromBlock: 0n });
+  const envelope = hexToBytes(answered!.args.answer!).subarray(0, 82);
+  assert.deepEqual(unwrapRewrap({ envelope, clientPrivateKey: clientKey, requestDigest: hexToBytes(requestDigest) }), dek);
 });
 
 test("a holder that is down through the window is slashed and jailed; the reader gets its bond and a share", async () => {
