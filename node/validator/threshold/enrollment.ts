@@ -92,6 +92,8 @@ const isSettled = (slot: ThresholdSlot) => slot.previous === null;
 export class ThresholdEnrollment {
   readonly #c: ThresholdEnrollmentComponents;
   readonly faults: EnrollmentFaults = { wrongContribution: false };
+  /** Per content being enrolled: the helper indexes named for a contribution that failed its check. */
+  readonly #named = new Map<Hex, Set<number>>();
   /** Contributions this node sent as a helper, and shares it enrolled as a replacement. */
   contributed = 0;
   enrolled = 0;
@@ -173,8 +175,17 @@ export class ThresholdEnrollment {
     const { validators } = await this.#c.indexer.activeValidators({ signal });
     const active = new Map(validators.map((v) => [v.node, v]));
     if (kasKey === undefined || active.get(me)?.kasPublicKey !== bytesToHex(kasKey.publicKey)) return false;
-    const candidates = content.slots.filter((s) => isSettled(s) && s.member !== me && active.has(s.member)).sort((a, b) => a.index - b.index);
+    // Helpers named before for this content are asked last: a cheater costs one round, not one per pass.
+    const named = this.#named.get(contentId) ?? new Set<number>();
+    const candidates = content.slots
+      .filter((s) => isSettled(s) && s.member !== me && active.has(s.member))
+      .sort((a, b) => Number(named.has(a.index)) - Number(named.has(b.index)) || a.index - b.index);
     const left = new Set<number>();
+    const name = (helper: ThresholdSlot, code: string) => {
+      this.#name(contentId, helper, code);
+      this.#named.set(contentId, named.add(helper.index));
+      left.add(helper.index);
+    };
     for (;;) {
       const set = candidates.filter((s) => !left.has(s.index)).slice(0, content.m);
       if (set.length < content.m) {
@@ -192,8 +203,7 @@ export class ThresholdEnrollment {
       // contribution under its own index is that helper's.
       const misfit = set.find((s, i) => answers[i]!.length !== ENROLLMENT_CONTRIBUTION_LENGTH || ((answers[i]![1]! << 8) | answers[i]![2]!) !== s.index);
       if (misfit !== undefined) {
-        this.#name(contentId, misfit, "THRESHOLD_MALFORMED");
-        left.add(misfit.index);
+        name(misfit, "THRESHOLD_MALFORMED");
         continue;
       }
       let share: Share;
@@ -209,11 +219,11 @@ export class ThresholdEnrollment {
       } catch (error) {
         const at = error instanceof ThresholdError ? set.find((s) => s.index === error.details.index) : undefined;
         if (at === undefined || !(error instanceof ThresholdError)) throw error;
-        this.#name(contentId, at, error.code);
-        left.add(at.index);
+        name(at, error.code);
         continue;
       }
       await this.#c.store.putShare(contentId, share, kasKeyId(kasKey.publicKey));
+      this.#named.delete(contentId);
       share.value.fill(0);
       this.enrolled++;
       this.#c.onStored?.();

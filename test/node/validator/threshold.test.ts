@@ -24,7 +24,7 @@ import {
   openShareAnswer,
   type Share,
 } from "../../../node/crypto/threshold/index.js";
-import { PROTOCOL_THRESHOLD_ENROLL, decodeEnrollRequest } from "../../../node/validator/p2p/enrollment.js";
+import { PROTOCOL_THRESHOLD_ENROLL, decodeEnrollRequest, encodeEnrollRequest } from "../../../node/validator/p2p/enrollment.js";
 import { enrollmentSession } from "../../../node/validator/threshold/index.js";
 import { p256 } from "@noble/curves/nist.js";
 import { decodeRefusal, decodeShareRewrapAnswer, encodeRewrapRequest } from "../../../node/protocol/rewrap/index.js";
@@ -349,6 +349,22 @@ test("a member exits: its slot is repaired, m helpers enroll the replacement ove
   // Released: the leaver withdraws.
   await eventually(async () => (await net.read<bigint>("ContentRegistry", "assignedReplicas", [getAddress(leaver)])) === 0n, 10_000, "the leaver released");
   await net.send(devAccount(0), "ValidatorRegistry", "withdraw", [getAddress(leaver)]);
+});
+
+test("enrollment requests that are malformed, or from a validator not enrolling that slot, are refused with typed codes; nothing is contributed", async () => {
+  // The last content's replacement is enrolled: no slot of it is enrolling any more.
+  const active = new Set((await validators[0]!.indexer.activeValidators()).validators.map((v) => v.node));
+  const [helper, asker] = validators.filter((v) => v.store.getShareInfo(contentId) !== undefined && active.has(v.address.toLowerCase() as Address));
+  assert.ok(helper && asker);
+  const contributed = validators.map((v) => v.threshold.enrollment.contributed);
+  const ask = (payload: Uint8Array) => asker.p2p.request(helper.multiaddrs[0]!, PROTOCOL_THRESHOLD_ENROLL, payload);
+  const helpers = [1, 2, 3];
+  await assert.rejects(ask(encodeEnrollRequest({ contentId, index: 6, helpers })), { code: "ENROLL_NOT_ENROLLING" });
+  await assert.rejects(ask(encodeEnrollRequest({ contentId, index: 7, helpers })), { code: "ENROLL_NOT_ENROLLING" });
+  await assert.rejects(ask(new TextEncoder().encode(JSON.stringify({ contentId, index: 6, helpers: [3, 2] }))), { code: "P2P_MALFORMED" });
+  await assert.rejects(ask(new TextEncoder().encode(JSON.stringify({ contentId: "0x12", index: 6, helpers }))), { code: "P2P_MALFORMED" });
+  await assert.rejects(ask(new Uint8Array([1, 2, 3])), { code: "P2P_MALFORMED" });
+  assert.deepEqual(validators.map((v) => v.threshold.enrollment.contributed), contributed);
 });
 
 async function createThresholdPolicy(m: number, n: number): Promise<bigint> {
