@@ -6,11 +6,9 @@
 // - the node: the validator's AccessDecider over a real indexer client and the chain reader.
 // Seeded: DEKMESH_TEST_SEED=<n> replays a run.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
 import fc from "fast-check";
-import { createWalletClient, getAddress, http, keccak256, toBytes, type Abi, type Address, type Hex } from "viem";
-import { hardhat } from "viem/chains";
+import { keccak256, toBytes, type Address, type Hex } from "viem";
 import { startStack, type Stack } from "../../node/devnet/index.js";
 import { getAccessDecision } from "../../node/chain/index.js";
 import { createIndexerClient } from "../../node/indexer-client/index.js";
@@ -18,6 +16,7 @@ import { createAccessDecider } from "../../node/validator/access/index.js";
 import { ACCESS_REASONS } from "../../node/protocol/accessReasons.js";
 import { encodeConditions, formatCondition, COMPARATORS, type CallArg, type Condition } from "../../node/protocol/conditions.js";
 import { get, synced } from "./helpers/api.js";
+import { deployConditionContract, sendToConditionContract, type ConditionContract, type ConditionContractName } from "../node/helpers/conditionContracts.js";
 import { Driver } from "./helpers/driver.js";
 
 const SEED = Number(process.env.DEKMESH_TEST_SEED ?? 20_261_207);
@@ -36,33 +35,18 @@ after(async () => {
   await stack?.stop();
 });
 
-/** Deploys a contract of contracts/test/ConditionTokens.sol; returns its address and ABI. */
-async function deployTestContract(name: string): Promise<{ address: Address; abi: Abi }> {
-  const artifact = JSON.parse(
-    readFileSync(new URL(`../../build/artifacts/contracts/test/ConditionTokens.sol/${name}.json`, import.meta.url), "utf8"),
-  ) as { abi: Abi; bytecode: Hex };
-  const wallet = createWalletClient({ chain: hardhat, transport: http(stack.chain.url), account: d.account(0) });
-  const hash = await wallet.deployContract({ abi: artifact.abi, bytecode: artifact.bytecode });
-  const { contractAddress } = await d.public.waitForTransactionReceipt({ hash });
-  return { address: getAddress(contractAddress!), abi: artifact.abi };
-}
-
 test(`conditions: contract, indexer and node agree after every step (seed ${SEED}, ${STEPS} steps)`, async () => {
   const publisher = d.account(21);
   const validator = d.account(1);
   await d.activeValidator(validator, d.account(11));
-  // Three funded dev accounts and one that holds no ether: native-balance leaves split them.
-  const readers: Address[] = [d.account(25), d.account(26), d.account(27), "0x00000000000000000000000000000000000c0de5"];
-  // One at a time: they come from one account, whose nonces must not race.
-  const erc20 = await deployTestContract("ConditionTestERC20");
-  const erc721 = await deployTestContract("ConditionTestERC721");
-  const erc1155 = await deployTestContract("ConditionTestERC1155");
-  const target = await deployTestContract("ConditionTestTarget");
-  const deployer = createWalletClient({ chain: hardhat, transport: http(stack.chain.url), account: d.account(0) });
-  const call = async (contract: { address: Address; abi: Abi }, functionName: string, args: unknown[]) => {
-    const hash = await deployer.writeContract({ address: contract.address, abi: contract.abi, functionName, args } as never);
-    await d.public.waitForTransactionReceipt({ hash });
-  };
+  // Two funded dev accounts and one that holds no ether: native-balance leaves split them.
+  const readers: Address[] = [d.account(25), d.account(26), "0x00000000000000000000000000000000000c0de5"];
+  const deploy = (name: ConditionContractName) => deployConditionContract(stack.chain.url, d.account(0), name);
+  const erc20 = await deploy("ConditionTestERC20");
+  const erc721 = await deploy("ConditionTestERC721");
+  const erc1155 = await deploy("ConditionTestERC1155");
+  const target = await deploy("ConditionTestTarget");
+  const call = (contract: ConditionContract, functionName: string, args: unknown[]) => sendToConditionContract(stack.chain.url, d.account(0), contract, functionName, args);
   const t0 = (await d.public.getBlock()).timestamp;
 
   // ---------------------------------------------------------------- random trees over these contracts

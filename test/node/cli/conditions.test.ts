@@ -11,12 +11,13 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import fc from "fast-check";
-import { bytesToHex, createPublicClient, createWalletClient, getAddress, http, type Abi, type Address, type Hex } from "viem";
+import { bytesToHex, createPublicClient, http, type Address } from "viem";
 import { hardhat } from "viem/chains";
 import { policyRegistryAbi } from "../../../node/chain/abis.js";
 import { devAccount, startDevnet, writeEndpoints, type Devnet } from "../../../node/devnet/index.js";
 import { REPO_ROOT } from "../../../node/devnet/paths.js";
 import { COMPARATORS, formatCondition, parseCondition, type Condition } from "../../../node/protocol/conditions.js";
+import { deployConditionContract } from "../helpers/conditionContracts.js";
 
 const BIN = path.join(REPO_ROOT, "bin", "dekmesh");
 const PUBLISHER = 7;
@@ -53,13 +54,7 @@ before(async () => {
   env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("DEKMESH_")));
   env.DEKMESH_ENDPOINTS = writeEndpoints(dir, devnet.endpoints);
   fs.writeFileSync(path.join(dir, "key"), `${bytesToHex(devAccount(PUBLISHER).getHdKey().privateKey!)}\n`, { mode: 0o600 });
-  const artifact = JSON.parse(
-    fs.readFileSync(path.join(REPO_ROOT, "build/artifacts/contracts/test/ConditionTokens.sol/ConditionTestERC20.json"), "utf8"),
-  ) as { abi: Abi; bytecode: Hex };
-  const wallet = createWalletClient({ chain: hardhat, transport: http(devnet.endpoints.rpcUrl), account: devAccount(0) });
-  const hash = await wallet.deployContract({ abi: artifact.abi, bytecode: artifact.bytecode });
-  const receipt = await createPublicClient({ chain: hardhat, transport: http(devnet.endpoints.rpcUrl) }).waitForTransactionReceipt({ hash });
-  token = getAddress(receipt.contractAddress!);
+  token = (await deployConditionContract(devnet.endpoints.rpcUrl, devAccount(0), "ConditionTestERC20")).address;
 });
 
 after(async () => {

@@ -7,17 +7,16 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { createWalletClient, getAddress, hexToBytes, http, keccak256, toBytes, type Abi, type Address, type Hex } from "viem";
-import { hardhat } from "viem/chains";
+import { hexToBytes, keccak256, toBytes, type Hex } from "viem";
 import { getAccessDecision } from "../../../../node/chain/index.js";
 import { createAccessDecider, type AccessDecider } from "../../../../node/validator/access/index.js";
 import { createRewrapService, type RewrapService } from "../../../../node/validator/rewrap/index.js";
 import { DekStore } from "../../../../node/validator/store/index.js";
 import { encodeConditions, parseCondition } from "../../../../node/protocol/conditions.js";
 import { devAccount, hex, Reader, refused, removeTempDirs, tempDir, TestNet } from "../rewrap/helpers.js";
+import { deployConditionContract, sendToConditionContract, type ConditionContract, type ConditionContractName } from "../../helpers/conditionContracts.js";
 
 /** The decider's cache life plus the indexer client's chain-head cache: how long a decision can outlive a change. */
 const ACCESS_CACHE_TTL_MS = 1_000;
@@ -27,28 +26,15 @@ let net: TestNet;
 let store: DekStore;
 let access: AccessDecider;
 let service: RewrapService;
-let token: { address: Address; abi: Abi };
-let target: { address: Address; abi: Abi };
+let token: ConditionContract;
+let target: ConditionContract;
 const publisher = devAccount(3);
 const validator = devAccount(1);
 const deks = new Map<Hex, Uint8Array>();
 
-async function deploy(name: string): Promise<{ address: Address; abi: Abi }> {
-  const artifact = JSON.parse(
-    readFileSync(new URL(`../../../../build/artifacts/contracts/test/ConditionTokens.sol/${name}.json`, import.meta.url), "utf8"),
-  ) as { abi: Abi; bytecode: Hex };
-  const wallet = createWalletClient({ chain: hardhat, transport: http(net.stack.chain.url), account: devAccount(0) });
-  const hash = await wallet.deployContract({ abi: artifact.abi, bytecode: artifact.bytecode });
-  const { contractAddress } = await net.public.waitForTransactionReceipt({ hash });
-  return { address: getAddress(contractAddress!), abi: artifact.abi };
-}
-
+const deploy = (name: ConditionContractName) => deployConditionContract(net.stack.chain.url, devAccount(0), name);
 /** Sends `functionName` to a test contract; returns the block it was mined in. */
-async function call(contract: { address: Address; abi: Abi }, functionName: string, args: unknown[]): Promise<bigint> {
-  const wallet = createWalletClient({ chain: hardhat, transport: http(net.stack.chain.url), account: devAccount(0) });
-  const hash = await wallet.writeContract({ address: contract.address, abi: contract.abi, functionName, args } as never);
-  return (await net.public.waitForTransactionReceipt({ hash })).blockNumber;
-}
+const call = (contract: ConditionContract, functionName: string, args: unknown[]) => sendToConditionContract(net.stack.chain.url, devAccount(0), contract, functionName, args);
 
 /** A content under a new policy with `conditions`, whose DEK the validator holds. */
 async function conditionContent(conditions: string): Promise<Hex> {
