@@ -98,8 +98,13 @@ export class Policies {
     this.#indexer = indexer;
   }
 
-  /** The contract's PolicyInput for `terms` (requirements resolved, sorted, distinct). */
-  async input(terms: PolicyTerms): Promise<PolicyInput> {
+  /**
+   * The contract's PolicyInput for `terms` (requirements resolved, sorted, distinct) and the
+   * condition nodes: everything that defines the policy (upload reuses a policy whose input is
+   * equal, so the conditions belong in it).
+   */
+  async input(terms: PolicyTerms): Promise<PolicyInput & { conditions: ConditionNode[] }> {
+    const conditions = conditionNodes(terms.conditions);
     const resolved = await Promise.all((terms.attributes ?? []).map((text) => this.#attributes.resolve(text)));
     const requirements = resolved
       .map(({ namespace, value }) => ({ namespace, value }))
@@ -111,14 +116,14 @@ export class Policies {
       notBefore: seconds(terms.notBefore, "notBefore"),
       notAfter: seconds(terms.notAfter, "notAfter"),
       ...parseReplication(terms.replication),
+      conditions,
     };
   }
 
   /** Creates a policy owned by this client's account; returns its id. */
   async create(terms: PolicyTerms): Promise<bigint> {
-    const nodes = conditionNodes(terms.conditions);
-    const input = await this.input(terms);
-    const { result } = nodes.length === 0 ? await this.#send("createPolicy", [input]) : await this.#send("createPolicyWithConditions", [input, nodes]);
+    const { conditions, ...input } = await this.input(terms);
+    const { result } = conditions.length === 0 ? await this.#send("createPolicy", [input]) : await this.#send("createPolicyWithConditions", [input, conditions]);
     const created = parseEventLogs({ abi: policyRegistryAbi, logs: result.receipt.logs, eventName: "PolicyCreated" })[0];
     if (created === undefined) throw new DekmeshClientError("CLIENT_CHAIN", "createPolicy emitted no PolicyCreated event");
     return created.args.policyId;
@@ -126,9 +131,8 @@ export class Policies {
 
   /** Replaces the terms (the replication mode and k cannot change); returns the new version. */
   async update(policyId: bigint, terms: PolicyTerms): Promise<number> {
-    const nodes = conditionNodes(terms.conditions);
-    const input = await this.input(terms);
-    const { result } = nodes.length === 0 ? await this.#send("updatePolicy", [policyId, input]) : await this.#send("updatePolicyWithConditions", [policyId, input, nodes]);
+    const { conditions, ...input } = await this.input(terms);
+    const { result } = conditions.length === 0 ? await this.#send("updatePolicy", [policyId, input]) : await this.#send("updatePolicyWithConditions", [policyId, input, conditions]);
     const updated = parseEventLogs({ abi: policyRegistryAbi, logs: result.receipt.logs, eventName: "PolicyUpdated" })[0];
     if (updated === undefined) throw new DekmeshClientError("CLIENT_CHAIN", "updatePolicy emitted no PolicyUpdated event");
     return Number(updated.args.version);
