@@ -91,7 +91,8 @@ async function endpointOf(settings: Settings, validator: Address): Promise<strin
 async function fetchBlob(endpoint: string, batchId: bigint): Promise<Uint8Array | undefined> {
   let response: Response;
   try {
-    response = await fetch(new URL(`/v1/audit/${batchId}`, endpoint), { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
+    // Relative to the endpoint, which may have a path of its own (a validator behind a proxy).
+    response = await fetch(new URL(`v1/audit/${batchId}`, endpoint.endsWith("/") ? endpoint : `${endpoint}/`), { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
   } catch (cause) {
     throw new CliError(EXIT.UNAVAILABLE, "CLI_AUDIT_UNREACHABLE", `cannot reach the validator at ${endpoint}`, { cause });
   }
