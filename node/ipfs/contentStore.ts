@@ -16,6 +16,8 @@ export interface ContentStore {
   add(source: ByteSource, options?: ContentStoreCallOptions): Promise<string>;
   /** The content's bytes, checked against the CID; IPFS_NOT_FOUND / IPFS_UNAVAILABLE when it cannot be had. */
   cat(cid: string, options?: ContentStoreCallOptions): AsyncIterable<Uint8Array>;
+  /** The content's length in bytes as the store declares it (its UnixFS root), if it can say without reading the bytes; for progress only. */
+  size?(cid: string, options?: { signal?: AbortSignal }): Promise<number | undefined>;
   stop(): Promise<void>;
 }
 

@@ -63,6 +63,19 @@ class KuboStore implements ContentStore {
     }
   }
 
+  /** `files stat /ipfs/<cid>`: the UnixFS root's file size; undefined when the daemon cannot say. */
+  async size(cidText: string, options: { signal?: AbortSignal } = {}): Promise<number | undefined> {
+    this.#checkRunning();
+    const cid = parseContentCid(cidText);
+    try {
+      const stat = await this.#client.files.stat(`/ipfs/${cid.toString()}`, { signal: options.signal });
+      const size = Number(stat.size);
+      return Number.isSafeInteger(size) && size >= 0 ? size : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   async stop(): Promise<void> {
     this.#stopped = true;
   }

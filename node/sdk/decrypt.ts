@@ -88,6 +88,25 @@ async function startWithin(source: AsyncIterable<Uint8Array>, ms: number, signal
   }
 }
 
+/** The holders in the order to fetch the ciphertext from: the initial validator pinned the upload; others may have it too. */
+function holdersByPin(holders: readonly Holder[]): Holder[] {
+  return [...holders].sort((a, b) => Number(b.state === "initial") - Number(a.state === "initial"));
+}
+
+/** The ciphertext's length from the first holder that declares it (Content-Length of its download, cancelled unread); undefined if none does in time. */
+async function declaredLength(ctx: ClientContext, cid: string, holders: readonly Holder[], signal: AbortSignal): Promise<number | undefined> {
+  for (const holder of holders) {
+    try {
+      const { totalBytes, cancel } = await getContent(holder.endpoint, cid, { timeoutMs: ctx.timeouts.validatorMs, signal });
+      await cancel();
+      if (totalBytes !== undefined) return totalBytes;
+    } catch {
+      if (signal.aborted) return undefined;
+    }
+  }
+  return undefined;
+}
+
 /** The ciphertext's bytes and, when its source declares it, its length (a holder's Content-Length). */
 interface Ciphertext {
   chunks: AsyncGenerator<Uint8Array>;
@@ -100,17 +119,18 @@ async function fetchCiphertext(ctx: ClientContext, cid: string, holders: readonl
     const controller = new AbortController();
     const combined = signal ? AbortSignal.any([signal, controller.signal]) : controller.signal;
     try {
-      // Neither Kubo's cat nor Helia's says how long the file is: the bar then counts bytes only.
-      return { chunks: await startWithin(ctx.ipfs.cat(cid, { signal: combined }), ctx.timeouts.ipfsFirstByteMs, signal), totalBytes: undefined };
+      const chunks = await startWithin(ctx.ipfs.cat(cid, { signal: combined }), ctx.timeouts.ipfsFirstByteMs, signal);
+      // cat says nothing of the length: a store that can stat the CID (Kubo) gives it, else the holders' pin record does.
+      const statSignal = AbortSignal.any([combined, AbortSignal.timeout(ctx.timeouts.ipfsFirstByteMs)]);
+      const totalBytes = (await ctx.ipfs.size?.(cid, { signal: statSignal })) ?? (await declaredLength(ctx, cid, holdersByPin(holders), statSignal));
+      return { chunks, totalBytes };
     } catch (error) {
       controller.abort();
       if (signal?.aborted) throw new DekmeshClientError("CLIENT_ABORTED", "aborted", { cause: error });
       causes.push(error);
     }
   }
-  // The initial validator pinned the upload; others may have it too.
-  const ordered = [...holders].sort((a, b) => Number(b.state === "initial") - Number(a.state === "initial"));
-  for (const holder of ordered) {
+  for (const holder of holdersByPin(holders)) {
     try {
       const { body, totalBytes } = await getContent(holder.endpoint, cid, { timeoutMs: ctx.timeouts.validatorMs, signal });
       return { chunks: await startWithin(verifyCid(cid, body), ctx.timeouts.validatorMs, signal), totalBytes };

@@ -147,7 +147,11 @@ export async function putContent(endpoint: string, cid: string, body: AsyncItera
  * GET /v1/content/:cid: the byte stream (unverified: callers check the CID) and its length, which
  * the validator declares in Content-Length from its pin record (undefined if it did not).
  */
-export async function getContent(endpoint: string, cid: string, options: HttpCallOptions): Promise<{ totalBytes: number | undefined; body: AsyncIterable<Uint8Array> }> {
+export async function getContent(
+  endpoint: string,
+  cid: string,
+  options: HttpCallOptions,
+): Promise<{ totalBytes: number | undefined; body: AsyncIterable<Uint8Array>; cancel: () => Promise<void> }> {
   // The deadline covers the answer's start; a large body then streams for as long as it takes.
   const started = AbortSignal.timeout(options.timeoutMs);
   const controller = new AbortController();
@@ -166,7 +170,12 @@ export async function getContent(endpoint: string, cid: string, options: HttpCal
     throw new ValidatorCallError({ kind: "unreachable", cause: new Error(`HTTP ${response.status}`), status: response.status });
   }
   const declared = Number(response.headers.get("content-length") ?? Number.NaN);
-  return { totalBytes: Number.isSafeInteger(declared) && declared >= 0 ? declared : undefined, body: response.body as unknown as AsyncIterable<Uint8Array> };
+  const body = response.body;
+  return {
+    totalBytes: Number.isSafeInteger(declared) && declared >= 0 ? declared : undefined,
+    body: body as unknown as AsyncIterable<Uint8Array>,
+    cancel: () => body.cancel().catch(() => {}),
+  };
 }
 
 export type { ByteSource };

@@ -115,6 +115,7 @@ describe("the first hour in a terminal", () => {
     const small = visibleLines(uploaded.screen).find((line) => /^baf[a-z2-7]{20,}$/.test(line))!;
     const run = await terminal(["decrypt", small]);
     assert.equal(run.code, 0, run.screen);
+    assert.match(run.screen, /downloading +\[#{24}\] 100%  \d+ B \/ \d+ B/, "a bar with the ciphertext's total");
     assert.ok(visibleLines(run.screen).includes("hello dekmesh"), JSON.stringify(run.screen));
   });
 
