@@ -302,6 +302,9 @@ test("a member exits: its slot is repaired, m helpers enroll the replacement ove
     /ValidatorRegistryHandoffPending/,
     "withdraw refused while the leaver's slot awaits its replacement's confirmation",
   );
+  // (The hand-off reads the indexer, which may lag a block behind the exit: retried then.)
+  const counted = await eventually(async () => (await byAddress(leaver).replication.handOffStatus()).thresholdSlots, 10_000, "the leaver's hand-off status");
+  assert.equal(counted, 1, "the leaver's hand-off counts its slot");
   const confirmed = await eventually(async () => {
     const events = await net.public.getContractEvents({ address: net.addresses.ContentRegistry, abi: CONTRACT_ABIS.ContentRegistry as never, eventName: "ThresholdEnrollmentConfirmed", fromBlock: exitReceipt.blockNumber });
     return (events as unknown as { blockNumber: bigint; args: { contentId: Hex; member: Address; released: Address; index: number } }[]).find((e) => e.args.contentId === contentId);
@@ -347,8 +350,11 @@ test("a member exits: its slot is repaired, m helpers enroll the replacement ove
   // The same check can fail: one more genuine share is m points, and they give the key.
   assert.deepEqual(combineShares({ commitments, shares: [enrolled, ...others.slice(0, m - 1)] }).publicKey, commitments[0]);
 
-  // Released: the leaver withdraws.
+  // Released: the leaver withdraws; its hand-off has nothing left, a staying member still counts its share.
   await eventually(async () => (await net.read<bigint>("ContentRegistry", "assignedReplicas", [getAddress(leaver)])) === 0n, 10_000, "the leaver released");
+  await eventually(async () => (await byAddress(leaver).replication.handOffStatus()).thresholdSlots === 0, 10_000, "the leaver's hand-off done");
+  const staying = byAddress(members.find((a) => a !== leaver && validators.indexOf(byAddress(a)) >= N) ?? members.find((a) => a !== leaver)!);
+  await eventually(async () => (await staying.replication.handOffStatus()).thresholdSlots === staying.store.shareContentIds().length, 10_000, "a staying member's hand-off count");
   await net.send(devAccount(0), "ValidatorRegistry", "withdraw", [getAddress(leaver)]);
 });
 
