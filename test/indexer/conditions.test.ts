@@ -110,20 +110,28 @@ test(`conditions: contract, indexer and node agree after every step (seed ${SEED
     { accessCacheTtlMs: 0 },
   );
 
-  const checkAccess = (policyId: bigint, account: Address, block: bigint) =>
-    d.read<[boolean, number, bigint]>("PolicyRegistry", "checkAccess", [policyId, account], block);
+  /** The contract's decision, once per (policy, account, block): the indexer's and the node's answers mostly name the same block. */
+  const decided = new Map<string, Promise<[boolean, number, bigint]>>();
+  const checkAccess = (policyId: bigint, account: Address, block: bigint) => {
+    const key = `${policyId}/${account}/${block}`;
+    if (!decided.has(key)) decided.set(key, d.read<[boolean, number, bigint]>("PolicyRegistry", "checkAccess", [policyId, account], block));
+    return decided.get(key)!;
+  };
   const seen = { indexerDecided: 0, needsChain: 0, reasons: new Map<string, number>() };
 
   const compare = async (step: string) => {
     await synced(d);
-    for (const c of contents) {
-      for (const account of readers) {
+    // All pairs at once: each compares at the blocks its own answers name.
+    const pairs = contents.flatMap((c) => readers.map((account) => ({ c, account })));
+    await Promise.all(
+      pairs.map(async ({ c, account }) => {
         const where = `after ${step}: policy ${c.policyId} ${c.text}, ${account} (seed ${SEED})`;
         const { status, body } = await get(stack.indexer!.url, `/access/${c.contentId}/${account}`);
         assert.equal(status, 200, JSON.stringify(body));
         const block = BigInt(body.block.number);
         const [allowed, reasonCode, condition] = await checkAccess(c.policyId, account, block);
-        assert.deepEqual(await d.read("ContentRegistry", "canAccessContent", [c.contentId, account], block), [allowed, reasonCode], where);
+        // What validators read: the content registry's view passes the policy registry's decision on.
+        if (account === readers[0]) assert.deepEqual(await d.read("ContentRegistry", "canAccessContent", [c.contentId, account], block), [allowed, reasonCode], where);
         seen.reasons.set(ACCESS_REASONS[reasonCode]!, (seen.reasons.get(ACCESS_REASONS[reasonCode]!) ?? 0) + 1);
         if (body.needsChain) {
           seen.needsChain++;
@@ -137,10 +145,10 @@ test(`conditions: contract, indexer and node agree after every step (seed ${SEED
         const [chainAllowed, chainReason, chainCondition] = await checkAccess(c.policyId, account, BigInt(decision.block.number));
         assert.deepEqual([decision.allowed, decision.reason], [chainAllowed, ACCESS_REASONS[chainReason]], `node ${where}`);
         if (decision.reason === "ConditionNotMet" || decision.reason === "ConditionCallFailed") {
-          assert.equal((decision as { condition?: number }).condition, Number(chainCondition), `node's decisive node ${where}`);
+          assert.equal(decision.condition, Number(chainCondition), `node's decisive node ${where}`);
         }
-      }
-    }
+      }),
+    );
   };
 
   const rnd = fc.sample(fc.array(fc.nat(1_000_000), { minLength: STEPS * 3, maxLength: STEPS * 3 }), { seed: SEED, numRuns: 1 })[0]!;
