@@ -109,7 +109,9 @@ export class ThresholdWorkLoop {
     const { contentId } = content;
     const slot = content.slots.find((s) => s.member === this.#c.me.toLowerCase());
     if (slot === undefined) return;
-    let held = this.#c.store.getShareInfo(contentId) !== undefined;
+    // The share of this slot's index: one of another index (a slot this node held before it left
+    // and was drawn again) is not what the chain asks it to confirm.
+    let held = this.#c.store.getShareInfo(contentId)?.index === slot.index;
     if (!held && slot.sealedShare !== null) {
       const taken = await this.#c.member.take(content);
       taken?.share.value.fill(0);
