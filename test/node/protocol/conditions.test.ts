@@ -7,7 +7,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
+import path from "node:path";
 import { getAddress, keccak256, toBytes, type Address, type Hex } from "viem";
+import { REPO_ROOT } from "../../../node/devnet/paths.js";
+import { codeBlocks } from "../helpers/docs.js";
 import {
   COMPARATORS,
   ConditionError,
@@ -101,6 +104,14 @@ describe("condition grammar", () => {
     const tree = parseCondition(`and(or(erc20:${TOKEN}>=100, erc721:${TOKEN}:any), not(time<1700000000))`);
     assert.equal(formatCondition(tree), `and(or(erc20:${TOKEN}>=100, erc721:${TOKEN}:any), not(time<1700000000))`);
     assert.equal(encodeConditions(tree).length, 6);
+  });
+
+  it("parses the examples of docs/conditions.md as written", () => {
+    const [block] = codeBlocks(path.join(REPO_ROOT, "docs/conditions.md"), "Grammar", "");
+    const examples = block!.split(/\n\s*\n/).map((example) => example.split("\n").filter((line) => !line.startsWith("#")).join("\n"));
+    assert.equal(examples.length, 3);
+    // Each is an and(…) of two operands; a typo anywhere in it would throw.
+    for (const example of examples) assert.deepEqual(encodeConditions(parseCondition(example)).slice(0, 1).map((n) => [n.kind, n.operands]), [[0, 2]], example);
   });
 
   it("refuses bad text with a code and the position of the fault", () => {
