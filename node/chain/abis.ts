@@ -5,6 +5,7 @@
  */
 import type { Abi } from "viem";
 import {
+  adjudicatorAbi,
   attributeRegistryAbi,
   contentRegistryAbi,
   policyRegistryAbi,
@@ -13,7 +14,7 @@ import {
   validatorRegistryAbi,
 } from "../../build/abi/index.js";
 
-export { attributeRegistryAbi, contentRegistryAbi, policyRegistryAbi, rewrapAuditLogAbi, stakeTokenAbi, validatorRegistryAbi };
+export { adjudicatorAbi, attributeRegistryAbi, contentRegistryAbi, policyRegistryAbi, rewrapAuditLogAbi, stakeTokenAbi, validatorRegistryAbi };
 
 const seen = new Set<string>();
 export const dekmeshErrorsAbi: Abi = [
@@ -23,6 +24,7 @@ export const dekmeshErrorsAbi: Abi = [
   ...validatorRegistryAbi,
   ...contentRegistryAbi,
   ...rewrapAuditLogAbi,
+  ...adjudicatorAbi,
 ].filter((item) => {
   if (item.type !== "error") return false;
   if (seen.has(item.name)) return false;
@@ -38,4 +40,5 @@ export const CONTRACT_ABIS = {
   ValidatorRegistry: validatorRegistryAbi,
   ContentRegistry: contentRegistryAbi,
   RewrapAuditLog: rewrapAuditLogAbi,
+  Adjudicator: adjudicatorAbi,
 } as const;

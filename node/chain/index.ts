@@ -4,6 +4,7 @@
  * on chain exactly once. See docs/chain.md.
  */
 export {
+  adjudicatorAbi,
   attributeRegistryAbi,
   contentRegistryAbi,
   dekmeshErrorsAbi,

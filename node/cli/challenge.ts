@@ -21,7 +21,7 @@ const STATUSES = ["none", "open", "answered", "slashed", "void"] as const;
 const REQUEST_LIFETIME_S = 600n;
 
 async function adjudicator() {
-  const { adjudicatorAbi } = await import("../../build/abi/index.js");
+  const { adjudicatorAbi } = await import("../chain/index.js");
   return adjudicatorAbi;
 }
 

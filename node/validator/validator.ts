@@ -114,7 +114,8 @@ export async function startValidator(config: ValidatorConfig, options: StartVali
     stage = "registration";
     const registration = await register(common, { identity, chain, indexer, kasKey, multiaddrs, httpUrl: http.url });
     replication.wake();
-    const challenges = startChallenges(common, { me: identity.address, deployment, store, chain: chain.node, submitter: chain.submitter, shares: threshold.member, onMissingDek: (contentId) => replication.onMissingDek(contentId) });
+    const challenges = startChallenges({ metrics: common.metrics, logger: common.logger.child({ component: "challenges" }), me: identity.address, deployment, store, chain: chain.node, submitter: chain.submitter, shares: threshold.member, onMissingDek: (contentId) => replication.onMissingDek(contentId) });
+    common.shutdown.add("challenges", () => challenges.stop());
     const parts = { identity, deployment, registration, store, chain, indexer, access, p2p, rewrap, replication, threshold, challenges, multiaddrs, httpUrl: http.url };
     return validatorHandle(common, parts);
   } catch (error) {

@@ -13,7 +13,7 @@
  */
 import type { Address, Hash, Hex, PublicClient, TransactionReceipt } from "viem";
 import { bytesToHex, hexToBytes } from "viem";
-import { adjudicatorAbi } from "../../../build/abi/index.js";
+import { adjudicatorAbi } from "../../chain/abis.js";
 import type { ContractWrite } from "../../chain/actions/writeContract.js";
 import type { P256PrivateKey } from "../../crypto/keys/p256.js";
 import type { Logger } from "../../protocol/logger.js";

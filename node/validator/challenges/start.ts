@@ -1,6 +1,7 @@
 import type { Address, Hex } from "viem";
 import type { ChainDeployment } from "../../protocol/deployment.js";
-import type { Common } from "../common.js";
+import type { Logger } from "../../protocol/logger.js";
+import type { MetricsRegistry } from "../metrics/index.js";
 import type { TxSubmitter } from "../submitter/index.js";
 import type { ChainClients } from "../../chain/index.js";
 import type { ShareSource } from "../rewrap/share.js";
@@ -11,6 +12,8 @@ import { ChallengeResponder } from "./responder.js";
 export const CHALLENGE_POLL_MS = 1_000;
 
 export interface ChallengeParts {
+  metrics: MetricsRegistry;
+  logger: Logger;
   me: Address;
   deployment: ChainDeployment;
   store: DekStore;
@@ -20,8 +23,8 @@ export interface ChallengeParts {
   onMissingDek(contentId: Hex): void;
 }
 
-/** Starts answering challenges against this node; stopped with the daemon. */
-export function startChallenges(common: Common, p: ChallengeParts): ChallengeResponder {
+/** Starts answering challenges against this node; the caller stops it with the daemon. */
+export function startChallenges(p: ChallengeParts): ChallengeResponder {
   const responder = new ChallengeResponder(
     {
       publicClient: p.chain.publicClient,
@@ -31,12 +34,11 @@ export function startChallenges(common: Common, p: ChallengeParts): ChallengeRes
       shares: p.shares,
       onMissingDek: p.onMissingDek,
       send: (write) => p.submitter.sendTransaction(write),
-      metrics: common.metrics,
-      logger: common.logger.child({ component: "challenges" }),
+      metrics: p.metrics,
+      logger: p.logger,
     },
     { intervalMs: CHALLENGE_POLL_MS },
   );
   responder.start();
-  common.shutdown.add("challenges", () => responder.stop());
   return responder;
 }
