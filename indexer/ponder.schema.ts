@@ -428,6 +428,9 @@ export const rewrapBatch = onchainTable(
     /** The batch's records of each of `contentIds`, in its order: a content's rewraps over time without unpacking. */
     contentCounts: t.integer().array().notNull(),
     requesters: t.hex().array().notNull(),
+    /** RewrapBatchEvidenceCommitted (docs/accountability.md): the Merkle root and blob CID; null for a batch recorded without evidence. */
+    evidenceRoot: t.hex(),
+    evidenceCid: t.text(),
   }),
   // The API pages newest-first by (blockNumber, logIndex, record index) under optional filters.
   (table) => ({

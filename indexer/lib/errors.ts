@@ -16,6 +16,10 @@ export type ApiErrorCode =
   | "invalid_batch_id"
   | "invalid_buckets"
   | "batch_not_found"
+  // a record's evidence (indexer/src/api/auditEvidence.ts)
+  | "evidence_missing"
+  | "evidence_invalid"
+  | "validator_unreachable"
   | "validator_not_found"
   | "not_found"
   | "not_ready"
@@ -38,7 +42,7 @@ export type ApiErrorCode =
 export class ApiError extends Error {
   override readonly name = "ApiError";
   constructor(
-    readonly status: 400 | 403 | 404 | 413 | 429 | 500 | 503,
+    readonly status: 400 | 403 | 404 | 413 | 422 | 429 | 500 | 502 | 503,
     readonly code: ApiErrorCode,
     message: string,
   ) {
