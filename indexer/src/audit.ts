@@ -1,6 +1,8 @@
 // RewrapAuditLog: the numbered audit batches, one row each with its records packed as the
 // RewrapBatchRecorded event carries them (node/protocol/auditRecords.ts); the `rewrap` view
-// unpacks them into one row per served rewrap.
+// unpacks them into one row per served rewrap. A verifiable batch's evidence commitment
+// (RewrapBatchEvidenceCommitted, emitted right after) is kept on its row.
+import { CID } from "multiformats/cid";
 import { hexToBytes, type Hex } from "viem";
 import { decodeAuditRecords } from "../../node/protocol/auditRecords.js";
 import { on } from "./on.js";
@@ -28,4 +30,17 @@ on("RewrapAuditLog:RewrapBatchRecorded", async ({ event, context }) => {
     requesters: [...new Set(records.map((r) => r.requester))],
   });
   await context.db.update(validator, { node }).set({ auditBatches: batchId });
+});
+
+on("RewrapAuditLog:RewrapBatchEvidenceCommitted", async ({ event, context }) => {
+  const { validator: node, batchId, evidenceRoot, evidenceCid } = event.args;
+  // The contract takes any 1–64 bytes as the CID; one that does not parse is kept as hex, which
+  // no blob can match (a verifier then finds the evidence invalid).
+  let cid: string;
+  try {
+    cid = CID.decode(hexToBytes(evidenceCid)).toString();
+  } catch {
+    cid = evidenceCid;
+  }
+  await context.db.update(rewrapBatch, { validator: node, batchId }).set({ evidenceRoot, evidenceCid: cid });
 });

@@ -4,7 +4,7 @@
  * batch the validator sent verifies with `dekmesh audit verify` (a real CLI process) and with
  * RewrapAuditLog.verifyRecord; a tampered blob, another batch's blob, a wrong proof and another
  * batch's evidence are refused with their typed reasons; a batch without its blob is "evidence
- * missing".
+ * missing". The indexer answers a record with its evidence and proof.
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -145,6 +145,28 @@ describe("verifiable audit batches", () => {
       assert.equal(report.status, "valid");
       assert.equal(report.records.length, i < runs.length - 1 ? batches[i]!.verified.length : 1);
     });
+
+    // The indexer answers a record with its evidence and proof (the blob from the validator's API).
+    await net.synced();
+    const last = batches[batches.length - 1]!;
+    const index = last.verified.length - 1;
+    const answered = await eventually(async () => {
+      const response = await fetch(`${net.indexerUrl}/audit/${validator.address}/${last.batchId}/${index}`);
+      return response.status === 200 ? response : undefined;
+    }, 20_000, "the indexer has the batch's evidence commitment");
+    const answer = (await answered.json()) as {
+      record: { requestDigest: string };
+      proof: Hex[];
+      verdict: unknown;
+      evidenceCid: string;
+    };
+    assert.deepEqual(answer.verdict, { valid: true });
+    assert.deepEqual(answer.proof, last.verified[index]!.proof);
+    assert.equal(answer.record.requestDigest, last.verified[index]!.record.requestDigest);
+    await verifyOnChain(last.batchId, { ...last.verified[index]!, proof: answer.proof });
+    const unknown = await fetch(`${net.indexerUrl}/audit/${validator.address}/999/0`);
+    assert.equal(unknown.status, 404);
+    assert.equal(((await unknown.json()) as { error: { code: string } }).error.code, "batch_not_found");
 
     // The contract refuses a tampered record, a wrong proof and another batch's evidence.
     const [first] = batches;
