@@ -16,7 +16,7 @@ import { randomUUID } from "node:crypto";
 import { mkdir, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { FsBlockstore } from "blockstore-fs";
-import { writeFileDurably } from "../protocol/durableFile.js";
+import { writeFileDurably } from "./durableFile.js";
 import type { CID } from "multiformats/cid";
 import { importContent, parseContentCid, type ByteSource } from "./cid.js";
 import { counted, type ContentStore } from "./contentStore.js";

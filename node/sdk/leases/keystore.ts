@@ -1,7 +1,7 @@
 /**
  * The reader's lease keystore (docs/epochs.md#offline-leases): one file holding the device key
  * and the offline leases issued to it, encrypted at rest, replaced atomically on every change
- * (node/protocol/durableFile.ts), so a crash — SIGKILL in the middle of a write included —
+ * (node/ipfs/durableFile.ts), so a crash — SIGKILL in the middle of a write included —
  * leaves the previous keystore or the new one, never less.
  *
  * File: version (1) ‖ nonce (12) ‖ AES-256-GCM(JSON) ‖ tag, AAD "dekmesh/lease-keystore/v1".
@@ -19,7 +19,7 @@ import { decodeLease, EnvelopeError, openLease, type LeaseTerms } from "../../cr
 import { aesGcmOpen, aesGcmSeal } from "../../crypto/keys/aesGcm.js";
 import { bytesEqual, concatBytes, utf8 } from "../../crypto/keys/bytes.js";
 import { P256PrivateKey } from "../../crypto/keys/index.js";
-import { writeFileDurably } from "../../protocol/durableFile.js";
+import { writeFileDurably } from "../../ipfs/durableFile.js";
 import { LeaseKeystoreError } from "./errors.js";
 
 const FILE_VERSION = 1;

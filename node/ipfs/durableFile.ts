@@ -2,7 +2,8 @@
  * Replacing a small file so that a crash at any instant leaves either the old contents or the
  * new, never a mix or nothing: write a temporary sibling, fsync it, rename it over the file
  * (atomic within one file system), then fsync the directory so the rename itself survives a
- * power cut. Used for pin records and the reader's lease keystore.
+ * power cut. Used for pin records and the reader's lease keystore (node/sdk/leases); it lives
+ * beside the pin store because node/protocol does no I/O.
  */
 import { randomUUID } from "node:crypto";
 import { open, rename, rm } from "node:fs/promises";
