@@ -33,10 +33,12 @@ contract Adjudicator is IAdjudicator {
     uint256 private constant SHARE_ANSWER_BYTES = 148;
     uint256 private constant SHARE_ANSWER_SIGNED_BYTES = 84;
     uint8 private constant ANSWER_VERSION = 1;
-    // solhint-disable-next-line gas-small-strings
+    // Constant expressions: the strings never reach the bytecode.
     bytes32 private constant REWRAP_REQUEST_TYPEHASH =
+        // solhint-disable-next-line gas-small-strings
         keccak256("RewrapRequest(bytes32 contentId,bytes clientPublicKey,uint256 nonce,uint64 expiry)");
     bytes32 private constant DOMAIN_TYPEHASH =
+        // solhint-disable-next-line gas-small-strings
         keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
     bytes private constant REWRAP_ANSWER_DOMAIN = "dekmesh/challenge/rewrap-answer/v1";
     bytes private constant SHARE_ANSWER_DOMAIN = "dekmesh/threshold/share-answer/v1";
@@ -165,12 +167,12 @@ contract Adjudicator is IAdjudicator {
         Challenge storage c = _openChallenge(id);
         if (c.kind != ChallengeKind.FabricatedRecord) revert AdjudicatorWrongKind(id, c.kind);
         if (keccak256(abi.encode(record)) != c.subject) revert AdjudicatorInvalidEvidence(id);
-        try auditLog.verifyRecord(c.accused, uint64(uint256(c.detail)), record, evidence, proof) {}
-        catch {
+        try auditLog.verifyRecord(c.accused, uint64(uint256(c.detail)), record, evidence, proof) {
+            // The evidence is in this transaction's calldata; the event carries it as sent.
+            _answered(id, c, msg.data[4:]);
+        } catch {
             revert AdjudicatorInvalidEvidence(id);
         }
-        // The evidence is in this transaction's calldata; the event carries it as sent.
-        _answered(id, c, msg.data[4:]);
     }
 
     // ---------------------------------------------------------------- settling

@@ -3,6 +3,7 @@ import { ethers } from "hardhat";
 import { loadFixture, mine, time } from "@nomicfoundation/hardhat-network-helpers";
 import { UNBONDING } from "./helpers/fixtures";
 import {
+  addKasValidator,
   BOND,
   challengeFixture,
   daemonAnswer,
@@ -35,7 +36,7 @@ async function accounts(sys: ChallengeSystem) {
     sys.reader.address,
     sys.stranger.address,
     sys.operator.address,
-    ...sys.nodes.map((n) => n.address),
+    ...[...sys.nodes, ...sys.spare].map((n) => n.address),
   ];
 }
 
@@ -232,9 +233,10 @@ describe("Adjudicator", () => {
 
     it("a holder that exits and withdraws before the window closes ends the challenge void, bond returned", async () => {
       const sys = await loadFixture(challengeFixture);
-      // A validator holding no stake(k) or threshold slot: nothing holds up its withdrawal.
-      const held = [...sys.staked.members, ...sys.threshold.slots.map((s) => s.member)];
-      const holder = sys.nodes.find((n) => !held.includes(n.address))!;
+      // A validator that joined after the draws holds no stake(k) or threshold slot, so nothing
+      // holds up its withdrawal; as an active validator it holds the `all` content.
+      const holder = sys.spare[0]!;
+      await addKasValidator(sys, holder);
       const total = await conserved(sys);
       const { id } = await openWithheld(sys, sys.reader, await request(sys.all.contentId), holder.address);
       await sys.validators.connect(sys.operator).requestExit(holder.address);

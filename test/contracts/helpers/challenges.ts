@@ -105,7 +105,7 @@ export async function challengeFixture() {
     await sys.token.connect(c).approve(await adjudicator.getAddress(), ethers.MaxUint256);
   }
   const { chainId } = await ethers.provider.getNetwork();
-  return { ...sys, adjudicatorAccount: sys.adjudicator, adjudicator, nodes, keys, all, staked, xor, closed, threshold, chainId };
+  return { ...sys, adjudicatorAccount: sys.adjudicator, adjudicator, nodes, spare: sys.nodes.slice(5), keys, all, staked, xor, closed, threshold, chainId };
 }
 export type ChallengeSystem = Awaited<ReturnType<typeof challengeFixture>>;
 
