@@ -5,7 +5,8 @@
  * The reader asks m + 1 members at once, each request with its own ephemeral key, so one slow or
  * missing member does not stall the read. Every answer is checked against the registration's
  * commitments (`openShareAnswer`); a failed, refused or timed-out request starts the next member
- * not yet asked; the first m valid shares are combined and the rest abandoned. A share that fails
+ * not yet asked, and so does every HEDGE_MS spent without m shares (two slow members cost seconds,
+ * not the timeout); the first m valid shares are combined and the rest abandoned. A share that fails
  * the check under the member's valid signature is the member's fault: it is reported with the
  * evidence (the signed answer, the request digest and the one-time key that opens it), which
  * anyone can re-check. A refusal that is the same everywhere (access denied, …) ends the read.
@@ -44,6 +45,9 @@ export interface ThresholdReadOptions {
   signal?: AbortSignal;
   onBadShare?: (evidence: BadShareEvidence) => void;
 }
+
+/** How long a read waits for its m shares before it asks one more member (see thresholdDek). */
+const HEDGE_MS = 2_000;
 
 interface Candidate {
   member: Address;
@@ -116,6 +120,7 @@ export async function thresholdDek(ctx: ClientContext, info: HoldersInfo, header
 
   const shares: Share[] = [];
   const failures: Failure[] = [];
+  let hedge: NodeJS.Timeout | undefined;
   try {
     await new Promise<void>((resolve, reject) => {
       let running = 0;
@@ -124,6 +129,11 @@ export async function thresholdDek(ctx: ClientContext, info: HoldersInfo, header
         while (running < m + 1 - shares.length && queue.length > 0) start(queue.shift()!);
         if (running === 0) reject(notEnough(failures, m, shares.length, contentId));
       };
+      // A member that is slow rather than down holds its request until the timeout: every
+      // HEDGE_MS without m shares, one more member is asked, so a slow one costs HEDGE_MS, not the timeout.
+      hedge = setInterval(() => {
+        if (shares.length < m && queue.length > 0) start(queue.shift()!);
+      }, Math.min(HEDGE_MS, ctx.timeouts.validatorMs));
       const start = (candidate: Candidate): void => {
         running++;
         ask(candidate).then(
@@ -153,6 +163,7 @@ export async function thresholdDek(ctx: ClientContext, info: HoldersInfo, header
       next();
     });
   } finally {
+    clearInterval(hedge);
     // The shares still on their way are not needed.
     stop.abort();
   }

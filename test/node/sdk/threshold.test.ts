@@ -115,6 +115,36 @@ describe("threshold contents through the SDK", () => {
     }
   });
 
+  it("two members slow (answering after the timeout): the read asks others after 2 s and succeeds well within the timeout", async () => {
+    const publisher = await sdk.client(publisherAccount);
+    const plaintext = Buffer.concat([...content(50_000, "slow")]);
+    const result = await publisher.publish([plaintext], { allowlist: [readerAccount.address], replication: "threshold:3/5" });
+    await sdk.net.synced();
+    const slow = result.threshold!.members.slice(0, 2).map((m) => sdk.byAddress(m));
+    const timeoutMs = 20_000;
+    const restore = slow.map((v) => {
+      const original = v.rewrap.rewrapShare.bind(v.rewrap);
+      // The members' real service, answering late (a node under a stall), not a stub.
+      v.rewrap.rewrapShare = async (...args) => {
+        await new Promise((resolve) => setTimeout(resolve, timeoutMs + 5_000));
+        return original(...args);
+      };
+      return () => (v.rewrap.rewrapShare = original);
+    });
+    try {
+      const reader = await sdk.client(readerAccount, { timeouts: { validatorMs: timeoutMs } });
+      const started = performance.now();
+      // The first slow member is asked first; the second is among the first m + 1 asked three times in four
+      // (without the 2 s hedge such a read waits out the 20 s timeout; otherwise it would pass either way).
+      const decrypted = await reader.decrypt(result.cid, { validator: slow[0]!.address });
+      assert.ok(Buffer.from(decrypted).equals(plaintext));
+      const took = performance.now() - started;
+      assert.ok(took < timeoutMs / 2, `${Math.round(took)} ms`);
+    } finally {
+      for (const undo of restore) undo();
+    }
+  });
+
   it("one member stopped: the read still succeeds, within the per-member timeout", async () => {
     const publisher = await sdk.client(publisherAccount);
     const plaintext = Buffer.concat([...content(100_000, "one-down")]);
