@@ -4,17 +4,23 @@
  * envelope with its one-time key and loses its bond to the holder; a holder that was down when
  * challenged answers after its restart (it looks one window back); and a holder that is down
  * through the window is slashed and jailed when anyone resolves, the reader getting its bond
- * back and a share of the stake.
+ * back and a share of the stake; a holder SIGKILLed right after a challenge against it opened
+ * answers once it runs again.
  */
 import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { createWalletClient, getAddress, hexToBytes, http, maxUint256, parseEventLogs, type Address, type Hex } from "viem";
 import { hardhat } from "viem/chains";
 import { adjudicatorAbi, stakeTokenAbi } from "../../../build/abi/index.js";
 import { unwrapRewrap } from "../../../node/crypto/envelopes/rewrap.js";
 import { P256PrivateKey } from "../../../node/crypto/keys/p256.js";
+import { deriveNodeKeys } from "../../../node/crypto/keys/index.js";
+import { HARDHAT_MNEMONIC, stablePort } from "../../../node/devnet/index.js";
 import type { Validator } from "../../../node/validator/index.js";
-import { devAccount, eventually, Net, removeTempDirs } from "./helpers.js";
+import { devAccount, eventually, Net, removeTempDirs, tempDir } from "./helpers.js";
 
 const TOKEN = 10n ** 18n;
 const STATUS = { Open: 1, Answered: 2, Slashed: 3 } as const;
@@ -23,6 +29,8 @@ const JAILED = 5;
 let net: Net;
 let holder: Validator;
 let adjudicator: Address;
+/** The crash test's holder, a child process (./crashWorker.ts). */
+let crashed: ChildProcess | undefined;
 const reader = devAccount(6);
 const publisher = devAccount(5);
 
@@ -35,6 +43,7 @@ before(async () => {
 });
 
 after(async () => {
+  crashed?.kill("SIGKILL");
   await holder?.stop();
   await net?.stop();
   removeTempDirs();
@@ -99,6 +108,46 @@ test("a holder that was down when challenged answers once it restarts, within th
   assert.deepEqual(unwrapRewrap({ envelope, clientPrivateKey: clientKey, requestDigest: hexToBytes(requestDigest) }), dek);
 });
 
+/** `dekmesh validator run --config <file>` in a child process (./crashWorker.ts); resolves once it is ready. */
+function runChildValidator(configFile: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ["--no-warnings", "--import", "tsx", new URL("./crashWorker.ts", import.meta.url).pathname, configFile, "idle"], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  return new Promise((resolve, reject) => {
+    child.stdout!.setEncoding("utf8").on("data", (chunk: string) => chunk.includes("ready") && resolve(child));
+    child.once("exit", (code, signal) => reject(new Error(`child validator exited before it was ready (${code}, ${signal})`)));
+  });
+}
+
+test("crash: a holder SIGKILLed right after a challenge against it opened answers once it runs again", async () => {
+  const CHILD = 3;
+  const childAddress = deriveNodeKeys(HARDHAT_MNEMONIC, CHILD).account.address as Address;
+  await net.fundNode(CHILD);
+  const configFile = join(tempDir(), "child.json");
+  const config = net.config(CHILD, { p2p: { listen: [`/ip4/127.0.0.1/tcp/${await stablePort()}`] }, http: { port: await stablePort() }, logLevel: "silent" });
+  writeFileSync(configFile, JSON.stringify({ ...config, mnemonic: HARDHAT_MNEMONIC }));
+  crashed = await runChildValidator(configFile);
+
+  // Under "all" every active validator is a holder: challenged, the child asks replication for the DEK it lacks.
+  assert.equal(await net.read<boolean>("ValidatorRegistry", "isActive", [childAddress]), true);
+  const policyId = await net.createPolicy(publisher, "all");
+  const { contentId, dek } = await net.registerContent(publisher, policyId, holder);
+  await eventually(() => holder.store.hasDek(contentId), 15_000, "holder derived the DEK");
+
+  const { id, requestDigest, clientKey } = await openChallenge(contentId, childAddress);
+  crashed.kill("SIGKILL");
+  await new Promise((resolve) => crashed!.once("exit", resolve));
+  assert.equal((await challengeOf(id)).status, STATUS.Open, "killed before it answered: the daemon polls once a second");
+
+  crashed = await runChildValidator(configFile);
+  await eventually(async () => (await challengeOf(id)).status === STATUS.Answered, 30_000, "the restarted daemon's answer");
+  const [answered] = await net.public.getContractEvents({ address: adjudicator, abi: adjudicatorAbi, eventName: "ChallengeAnswered", args: { id }, fromBlock: 0n });
+  const envelope = hexToBytes(answered!.args.answer!).subarray(0, 82);
+  assert.deepEqual(unwrapRewrap({ envelope, clientPrivateKey: clientKey, requestDigest: hexToBytes(requestDigest) }), dek);
+  crashed.kill("SIGKILL");
+  crashed = undefined;
+});
+
 test("a holder that is down through the window is slashed and jailed; the reader gets its bond and a share", async () => {
   const policyId = await net.createPolicy(publisher, "all");
   const { contentId } = await net.registerContent(publisher, policyId, holder);
@@ -121,3 +170,4 @@ test("a holder that is down through the window is slashed and jailed; the reader
   assert.equal(v.stake, stake - slashed);
   assert.equal(await balance(reader.address), readerBefore - bond + bond + reward);
 });
+
