@@ -9,7 +9,7 @@
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { invalidArgument, toBlob, toInteger, toSeconds, type BytesLike, type Hex } from "./codec.js";
 import { bytesToHex } from "viem";
-import { canonicalEvidence, contentIdsHash, evidenceTree, type AuditEvidence, type EvidencedRecord } from "../../protocol/auditEvidence.js";
+import { canonicalEvidence, contentIdsHash, evidenceRoot, type AuditEvidence, type AuditGrantEvidence, type EvidencedRecord } from "../../protocol/auditEvidence.js";
 import { encodeEvidenceBlob } from "../../protocol/auditEvidenceBlob.js";
 import { decodeStoredEvidence, encodeStoredEvidence } from "./evidence.js";
 import type { Committer } from "./committer.js";
@@ -416,13 +416,21 @@ export class AuditOutbox {
    * stored evidence with signatures folded to a low s (as the contract takes them).
    */
   #writeEvidence(batchId: bigint): void {
+    // Read and decoded once per bulk request: its records share the one list (and its hash).
+    const lists = new Map<string, Hex[]>();
     const bulkIds = (hash: Uint8Array): Hex[] => {
+      const key = Buffer.from(hash).toString("hex");
+      let ids = lists.get(key);
+      if (ids !== undefined) return ids;
       const row = this.#bulkIds.get(hash) as { content_ids: Uint8Array } | undefined;
       if (row === undefined) throw new StoreError("STORE_CORRUPT", "a bulk record's request ids are missing", { details: { batchId } });
-      const ids: Hex[] = [];
-      for (let at = 0; at < row.content_ids.length; at += 32) ids.push(bytesToHex(row.content_ids.subarray(at, at + 32)));
+      const hex = Buffer.from(row.content_ids.buffer, row.content_ids.byteOffset, row.content_ids.byteLength).toString("hex");
+      ids = [];
+      for (let at = 0; at < hex.length; at += 64) ids.push(`0x${hex.slice(at, at + 64)}`);
+      lists.set(key, ids);
       return ids;
     };
+    const grants = new Map<string, AuditGrantEvidence>();
     const rows = this.#evidenceRows.all(batchId) as unknown as (Omit<RecordRow, "seq"> & { evidence: Uint8Array | null })[];
     const entries: EvidencedRecord[] = rows.map((row) => ({
       record: {
@@ -431,9 +439,9 @@ export class AuditOutbox {
         requestDigest: bytesToHex(row.request_digest),
         servedAt: row.served_at,
       },
-      evidence: row.evidence === null ? undefined : canonicalEvidence(decodeStoredEvidence(row.evidence, bulkIds)),
+      evidence: row.evidence === null ? undefined : canonicalEvidence(decodeStoredEvidence(row.evidence, bulkIds, grants)),
     }));
-    this.#insertEvidence.run(batchId, Buffer.from(evidenceTree(entries).root.slice(2), "hex"), encodeEvidenceBlob(batchId, entries));
+    this.#insertEvidence.run(batchId, Buffer.from(evidenceRoot(entries).slice(2), "hex"), encodeEvidenceBlob(batchId, entries));
   }
 
   #withRecords(row: BatchRow): AuditBatch {

@@ -12,7 +12,7 @@
  * when the batch's blob is built (canonicalEvidence), not here.
  */
 import { bytesToHex, type Hex } from "viem";
-import type { AuditEvidence } from "../../protocol/auditEvidence.js";
+import type { AuditEvidence, AuditGrantEvidence } from "../../protocol/auditEvidence.js";
 
 const SESSION = 1;
 const BULK = 2;
@@ -56,8 +56,11 @@ export function encodeStoredEvidence(evidence: AuditEvidence, idsHash: Uint8Arra
   return out;
 }
 
-/** The evidence back from the column; `bulkIds` finds a bulk request's content ids by their hash. */
-export function decodeStoredEvidence(bytes: Uint8Array, bulkIds: (idsHash: Uint8Array) => Hex[]): AuditEvidence {
+/**
+ * The evidence back from the column; `bulkIds` finds a bulk request's content ids by their hash,
+ * `grants` holds the session grants decoded so far (pass one map per batch).
+ */
+export function decodeStoredEvidence(bytes: Uint8Array, bulkIds: (idsHash: Uint8Array) => Hex[], grants: Map<string, AuditGrantEvidence>): AuditEvidence {
   const flags = bytes[0]!;
   const evidence: AuditEvidence = {
     clientPublicKey: bytes.slice(1, 34),
@@ -71,13 +74,20 @@ export function decodeStoredEvidence(bytes: Uint8Array, bulkIds: (idsHash: Uint8
     at += 32;
   }
   if (flags & SESSION) {
-    evidence.grant = {
-      account: bytesToHex(bytes.subarray(at, at + 20)),
-      sessionPublicKey: bytes.slice(at + 20, at + 53),
-      expiry: Number(getUint(bytes, at + 53, 8)),
-      nonce: getUint(bytes, at + 61, 32),
-      signature: bytes.slice(at + 93, at + GRANT),
-    };
+    // One object per distinct grant, so its hash is computed once per batch (auditEvidence.ts).
+    const key = Buffer.from(bytes.buffer, bytes.byteOffset + at, GRANT).toString("base64");
+    let grant = grants.get(key);
+    if (grant === undefined) {
+      grant = {
+        account: bytesToHex(bytes.subarray(at, at + 20)),
+        sessionPublicKey: bytes.slice(at + 20, at + 53),
+        expiry: Number(getUint(bytes, at + 53, 8)),
+        nonce: getUint(bytes, at + 61, 32),
+        signature: bytes.slice(at + 93, at + GRANT),
+      };
+      grants.set(key, grant);
+    }
+    evidence.grant = grant;
     at += GRANT;
   }
   evidence.signature = bytes.slice(at);

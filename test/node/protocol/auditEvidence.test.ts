@@ -8,10 +8,10 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ethers } from "ethers";
 import { bytesToHex, type Address, type Hex } from "viem";
-import * as reference from "../../contracts/helpers/auditEvidence.ts";
-import { auditLeaf, canonicalEvidence, evidenceTree, type AuditEvidence, type EvidencedRecord } from "../../../node/protocol/auditEvidence.ts";
-import { encodeEvidenceBlob, parseEvidenceBlob } from "../../../node/protocol/auditEvidenceBlob.ts";
-import { verifyBatchEvidence, verifyRecordEvidence } from "../../../node/protocol/auditVerify.ts";
+import * as reference from "../../contracts/helpers/auditEvidence.js";
+import { auditLeaf, canonicalEvidence, evidenceRoot, evidenceTree, type AuditEvidence, type EvidencedRecord } from "../../../node/protocol/auditEvidence.js";
+import { encodeEvidenceBlob, parseEvidenceBlob } from "../../../node/protocol/auditEvidenceBlob.js";
+import { verifyBatchEvidence, verifyRecordEvidence } from "../../../node/protocol/auditVerify.js";
 
 const domain = { chainId: 31337n, verifyingContract: "0x5FbDB2315678afecb367f032d93F642f64180aa3" as Address };
 const now = 1_800_000_000;
@@ -50,6 +50,12 @@ describe("audit evidence", () => {
     const { ref, ours } = batch();
     ours.forEach((entry, i) => assert.equal(auditLeaf(entry.record, entry.evidence), reference.leaf(ref[i]!)));
     assert.equal(evidenceTree(ours).root, reference.tree(ref).root);
+  });
+
+  it("evidenceRoot: SimpleMerkleTree's root for every size from 1 to 300", () => {
+    const { ours } = batch();
+    const entries = Array.from({ length: 300 }, (_, i) => ({ ...ours[i % ours.length]!, record: { ...ours[i % ours.length]!.record, servedAt: BigInt(i) } }));
+    for (let n = 1; n <= entries.length; n++) assert.equal(evidenceRoot(entries.slice(0, n)), evidenceTree(entries.slice(0, n)).root, `${n} leaves`);
   });
 
   it("verdict: every record of account, session and bulk requests is valid", () => {

@@ -24,7 +24,12 @@ function evidenceOf(entry: reference.Entry): AuditEvidence {
   return evidence;
 }
 
-const recordOf = (entry: reference.Entry) => ({ ...entry.record, requester: entry.record.requester.toLowerCase() });
+const recordOf = ({ record }: reference.Entry) => ({
+  contentId: record.contentId as Hex,
+  requester: record.requester.toLowerCase() as Hex,
+  requestDigest: record.requestDigest as Hex,
+  servedAt: record.servedAt,
+});
 
 describe("audit outbox evidence", () => {
   it("takeBatch writes the blob and root of the records' evidence: account, session, bulk, and a record without", async () => {
