@@ -135,11 +135,14 @@ export class Pulls {
 
   /** Active validators other than this node and `tried` that announced `contentId` in the DHT; none if the lookup fails. */
   async #providers(contentId: Hex, peers: readonly ReplicationPeer[], tried: ReadonlySet<Address>, signal: AbortSignal): Promise<ReplicationPeer[]> {
-    const byPeerId = new Map(peers.filter((p) => p.status === "active").map((p) => [p.peerId, p]));
+    const active = peers.filter((p) => p.status === "active");
+    const byPeerId = new Map(active.map((p) => [p.peerId, p]));
     try {
       const providers = await this.#ctx.components.p2p.findProviders(contentId, {
         signal: AbortSignal.any([signal, AbortSignal.timeout(this.#ctx.options.pullTimeoutMs)]),
         limit: MAX_PULL_ATTEMPTS,
+        // A node that has met no validator yet joins the DHT through the active set (p2p/dht.ts).
+        seeds: async () => active.filter((p) => p.node !== this.#ctx.me),
       });
       return providers.flatMap((provider) => {
         const peer = byPeerId.get(provider.peerId);
