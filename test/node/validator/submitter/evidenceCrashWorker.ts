@@ -37,4 +37,5 @@ for (let i = 0; i < config.records; i++) {
 }
 await store.takeBatch(config.records);
 process.stdout.write("ready\n");
-await new Promise(() => {});
+// Alive (and sending nothing) until the kill: a pending promise alone would let Node exit (code 13).
+setInterval(() => {}, 1_000);
