@@ -86,13 +86,11 @@ contract ContentRegistry is IContentRegistry {
         // Every share is sealed to a drawn member: a threshold set has no vacant slots.
         if (members.length < n) revert ContentRegistryNotEnoughValidators(n, members.length);
         ThresholdShares.checkSealedShares(r.sealedShares, members, 0);
-        ThresholdSlot[] memory slots = new ThresholdSlot[](n);
         for (uint256 i; i < n; ++i) {
-            // i < n <= 16, so i + 1 fits the uint16 index.
-            slots[i] = ThresholdSlot({member: members[i], index: uint16(i + 1), previous: address(0)});
             ++_assignedReplicas[members[i]];
         }
-        _records[contentId] = (uint256(r.policyId) << 192) | (uint256(ThresholdShares.commit(contentId, slots)) << SET_SHIFT);
+        // Slot i holds members[i] with share index i + 1 (n <= 16) and no previous member.
+        _records[contentId] = (uint256(r.policyId) << 192) | (uint256(ThresholdShares.commitDealt(contentId, members)) << SET_SHIFT);
         emit ContentRegistered(contentId, msg.sender, r.policyId, address(0), mode, r.cid, r.header, r.recoveryEnvelope);
         emit ThresholdSharesDealt(contentId, uint8(m), members, r.drawBlock, seed, r.commitments, r.sealedShares);
     }

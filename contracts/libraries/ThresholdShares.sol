@@ -43,11 +43,35 @@ library ThresholdShares {
             revert IContentRegistry.ContentRegistryInvalidSealedShares();
         }
         for (uint256 i; i < members.length; ++i) {
-            uint256 offset = i * SEALED_SHARE_BYTES;
-            bool addressed = uint8(sealedShares[offset]) == SEALED_SHARE_VERSION
-                && uint16(bytes2(sealedShares[offset + 1:offset + 3])) == base + i + 1
-                && address(bytes20(sealedShares[offset + 3:offset + 23])) == members[i];
-            if (!addressed) revert IContentRegistry.ContentRegistrySealedShareMismatch(i);
+            uint256 index = base + i + 1;
+            uint256 head;
+            assembly ("memory-safe") {
+                // The share's clear head, version (1 byte) ‖ index (2) ‖ member (20), in one word
+                // read; the length check above keeps it within the shares.
+                head := shr(72, calldataload(add(sealedShares.offset, mul(i, SEALED_SHARE_BYTES))))
+            }
+            uint256 expected = (uint256(SEALED_SHARE_VERSION) << 176) | (index << 160) | uint160(members[i]);
+            if (index > type(uint16).max || head != expected) revert IContentRegistry.ContentRegistrySealedShareMismatch(i);
+        }
+    }
+
+    /// @dev commit(contentId, slots) for freshly dealt slots (members[i], index i + 1, no previous
+    /// member), hashed from the same ABI encoding without building the slot structs.
+    function commitDealt(bytes32 contentId, address[] memory members) internal pure returns (uint96 commitment) {
+        assembly ("memory-safe") {
+            // abi.encode(contentId, slots) in scratch memory past the free-memory pointer.
+            let n := mload(members)
+            let encoded := mload(0x40)
+            mstore(encoded, contentId)
+            mstore(add(encoded, 0x20), 0x40)
+            mstore(add(encoded, 0x40), n)
+            for { let i := 0 } lt(i, n) { i := add(i, 1) } {
+                let slot := add(encoded, add(0x60, mul(i, 0x60)))
+                mstore(slot, mload(add(members, mul(add(i, 1), 0x20))))
+                mstore(add(slot, 0x20), add(i, 1))
+                mstore(add(slot, 0x40), 0)
+            }
+            commitment := and(keccak256(encoded, add(0x60, mul(n, 0x60))), 0xffffffffffffffffffffffff)
         }
     }
 
