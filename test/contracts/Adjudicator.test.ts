@@ -236,7 +236,7 @@ describe("Adjudicator", () => {
       // A validator that joined after the draws holds no stake(k) or threshold slot, so nothing
       // holds up its withdrawal; as an active validator it holds the `all` content.
       const holder = sys.spare[0]!;
-      await addKasValidator(sys, holder);
+      await addKasValidator({ ...sys, adjudicator: sys.adjudicatorAccount }, holder);
       const total = await conserved(sys);
       const { id } = await openWithheld(sys, sys.reader, await request(sys.all.contentId), holder.address);
       await sys.validators.connect(sys.operator).requestExit(holder.address);
@@ -398,8 +398,13 @@ describe("Adjudicator", () => {
       const sys = await loadFixture(challengeFixture);
       const factory = await ethers.getContractFactory("Adjudicator");
       const c = sys.deployment.contracts;
-      const deploy = (params: [number, number, number, bigint]) =>
-        factory.deploy(c.ValidatorRegistry.address, c.ContentRegistry.address, c.PolicyRegistry.address, c.RewrapAuditLog.address, c.StakeToken.address, params);
+      const deploy = ([answerWindow, slashBps, challengerBps, bond]: [number, number, number, bigint]) =>
+        factory.deploy(c.ValidatorRegistry.address, c.ContentRegistry.address, c.PolicyRegistry.address, c.RewrapAuditLog.address, c.StakeToken.address, {
+          answerWindow,
+          slashBps,
+          challengerBps,
+          bond,
+        });
       for (const params of [
         [0, 1_000, 5_000, BOND],
         [20, 0, 5_000, BOND],

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import type { Result } from "ethers";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { deployAccessControl, policyInput } from "./helpers/accessControlFixture";
@@ -245,7 +246,7 @@ describe("PolicyRegistry conditions", () => {
       const plain = (nodes: Node[]) => nodes.map((n) => ({ ...n, kind: BigInt(n.kind), operands: BigInt(n.operands), comparator: BigInt(n.comparator), returnKind: BigInt(n.returnKind), readerArgs: BigInt(n.readerArgs) }));
       const first = erc20(sys.token, Op.Gte, 100n);
       expect(await announced(policies.connect(publisher).createPolicyWithConditions(policyInput(), first))).to.deep.equal({ policyId: 1n, version: 1n, nodes: plain(first) });
-      const stored = (await policies.conditions(1n)).map((n) => n.toObject());
+      const stored = (await policies.conditions(1n)).map((n) => (n as unknown as Result).toObject());
       expect(stored).to.deep.equal(plain(first));
 
       const second = timeIs(Op.Gt, 5n);

@@ -53,7 +53,7 @@ export const OFF_CURVE_KEY = ethers.concat(["0x02", ethers.toBeHex(1, 32)]);
 export const BOND = 10n * TOKEN;
 
 /** The registry's and the adjudicator's tokens, and everyone's the challenges pay. */
-export async function tokenTotal(sys: System, accounts: string[]): Promise<bigint> {
+export async function tokenTotal(sys: Pick<System, "token">, accounts: string[]): Promise<bigint> {
   let total = 0n;
   for (const a of accounts) total += await sys.token.balanceOf(a);
   return total;
