@@ -15,7 +15,7 @@
  * chain: a threshold content with one bad share may still be readable from the other members,
  * and the contract's unusable report is the initial validator's.
  */
-import { getAddress, hexToBytes, type Address, type Hex } from "viem";
+import { bytesToHex, getAddress, hexToBytes, type Address, type Hex } from "viem";
 import type { IndexerClient, ThresholdWorkContent } from "../../indexer-client/index.js";
 import type { P256PrivateKey } from "../../crypto/keys/index.js";
 import { decodeHeader } from "../../crypto/tdf/index.js";
@@ -32,7 +32,7 @@ import {
 import type { DekStore } from "../store/index.js";
 import type { Logger } from "../../protocol/logger.js";
 
-export type MemberStore = Pick<DekStore, "getShare" | "putShare" | "currentKasKey" | "kasKeyRing">;
+export type MemberStore = Pick<DekStore, "getShare" | "putShare" | "currentKasKey" | "kasKeyRing" | "listKasKeys">;
 
 export interface ThresholdMemberComponents {
   store: MemberStore;
@@ -58,11 +58,26 @@ export interface HeldShare {
 /** Contents whose dealt share this node could not take, remembered at most this many. */
 const MAX_REFUSED_SHARES = 10_000;
 
+/**
+ * Shares kept open in memory, at most this many (32 bytes each): opening a stored share
+ * (a read and an AES-GCM open under the storage key) and the current KAS key (an open and a
+ * scalar multiplication, then a fresh signing key) on every share request cost about as much
+ * as the answer itself.
+ */
+const MAX_OPEN_SHARES = 1_000;
+
 export class ThresholdMember {
   readonly #c: ThresholdMemberComponents;
   /** Why each refused content was refused. Insertion order: the oldest is forgotten first beyond MAX_REFUSED_SHARES (it is then refused again, once more logged). */
   readonly #refused = new Map<Hex, ThresholdErrorCode>();
   readonly #opening = new Map<Hex, Promise<HeldShare | undefined>>();
+  /**
+   * Stored shares, opened: least recently served first, wiped when dropped. A stored share never
+   * changes (the store refuses a different one for the same content), so an entry never goes stale.
+   */
+  readonly #open = new Map<Hex, Share>();
+  /** The current KAS key, opened once per KID (the store is asked which KID is current on every use: a rotation applies at once). */
+  #kasKey: P256PrivateKey | undefined;
   /** Shares opened from registrations and stored. */
   opened = 0;
 
@@ -109,15 +124,37 @@ export class ThresholdMember {
     return opening;
   }
 
+  /** A copy of the share (the caller wipes it) and the current KAS key, or undefined. */
   #held(contentId: Hex): HeldShare | undefined {
-    const stored = this.#c.store.getShare(contentId);
-    if (stored === undefined) return undefined;
-    const kasKey = this.#c.store.currentKasKey();
-    if (kasKey === undefined) {
-      stored.share.value.fill(0);
-      return undefined;
+    const kasKey = this.#currentKasKey();
+    if (kasKey === undefined) return undefined;
+    const share = this.#openShare(contentId);
+    return share === undefined ? undefined : { share: { index: share.index, value: share.value.slice() }, kasKey };
+  }
+
+  #openShare(contentId: Hex): Share | undefined {
+    const key = contentId.toLowerCase() as Hex;
+    let share = this.#open.get(key);
+    if (share !== undefined) {
+      this.#open.delete(key);
+    } else {
+      share = this.#c.store.getShare(contentId)?.share;
+      if (share === undefined) return undefined;
+      if (this.#open.size >= MAX_OPEN_SHARES) {
+        const oldest = this.#open.keys().next().value!;
+        this.#open.get(oldest)!.value.fill(0);
+        this.#open.delete(oldest);
+      }
     }
-    return { share: stored.share, kasKey };
+    this.#open.set(key, share);
+    return share;
+  }
+
+  #currentKasKey(): P256PrivateKey | undefined {
+    const current = this.#c.store.listKasKeys().find((info) => info.current);
+    if (current === undefined) return undefined;
+    if (this.#kasKey === undefined || bytesToHex(this.#kasKey.kid) !== current.kid.toLowerCase()) this.#kasKey = this.#c.store.currentKasKey();
+    return this.#kasKey;
   }
 
   async #take(content: ThresholdWorkContent): Promise<HeldShare | undefined> {
