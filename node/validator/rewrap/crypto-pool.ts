@@ -16,14 +16,24 @@
 import { extname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { envelopeOf, type RewrapCrypto, type SignatureCheck, type WrapInput, type WrapOutcome } from "./crypto.js";
+import {
+  envelopeOf,
+  shareAnswerOf,
+  type RewrapCrypto,
+  type ShareAnswerInput,
+  type ShareAnswerOutcome,
+  type SignatureCheck,
+  type WrapInput,
+  type WrapOutcome,
+} from "./crypto.js";
 
 export type CryptoJob =
   | { op: "check"; check: SignatureCheck }
   | { op: "wrap"; wrap: WrapInput }
-  | { op: "checkThenWrap"; check: SignatureCheck; wrap: WrapInput };
+  | { op: "checkThenWrap"; check: SignatureCheck; wrap: WrapInput }
+  | { op: "answerShare"; answer: ShareAnswerInput };
 
-export type CryptoResult = { ok: boolean } | WrapOutcome | { wrapped: WrapOutcome | undefined };
+export type CryptoResult = { ok: boolean } | WrapOutcome | { wrapped: WrapOutcome | undefined } | ShareAnswerOutcome;
 
 interface Pending {
   resolve(result: CryptoResult): void;
@@ -35,6 +45,15 @@ const WORKER_URL = new URL(`./crypto-worker${extname(fileURLToPath(import.meta.u
 
 /** Two, so a worker finishing one batch finds the next already in its queue. */
 const MAX_BATCHES_IN_FLIGHT = 2;
+
+/** Wipes the secrets a job carried (the worker has its own copy once the job is posted). */
+function wipeSecrets(job: CryptoJob): void {
+  if (job.op === "wrap" || job.op === "checkThenWrap") job.wrap.dek.fill(0);
+  if (job.op === "answerShare") {
+    job.answer.share.value.fill(0);
+    job.answer.kasScalar.fill(0);
+  }
+}
 
 class CryptoWorker {
   readonly worker: Worker;
@@ -85,7 +104,7 @@ class CryptoWorker {
     this.#inFlight.push(queued.map((q) => q.pending));
     this.worker.postMessage(queued.map((q) => q.job));
     // The worker has its own copy now: wipe ours.
-    for (const { job } of queued) if (job.op === "wrap" || job.op === "checkThenWrap") job.wrap.dek.fill(0);
+    for (const { job } of queued) wipeSecrets(job);
   }
 
   #die(error: unknown): void {
@@ -137,6 +156,10 @@ export class WorkerRewrapCrypto implements RewrapCrypto {
 
   async checkThenWrap(check: SignatureCheck, wrap: WrapInput): Promise<WrapOutcome | undefined> {
     return ((await this.#submit({ op: "checkThenWrap", check, wrap })) as { wrapped: WrapOutcome | undefined }).wrapped;
+  }
+
+  async answerShare(input: ShareAnswerInput): Promise<Uint8Array> {
+    return shareAnswerOf((await this.#submit({ op: "answerShare", answer: input })) as ShareAnswerOutcome);
   }
 
   async close(): Promise<void> {

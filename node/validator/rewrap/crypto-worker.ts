@@ -1,14 +1,15 @@
 /**
- * Worker-thread side of WorkerRewrapCrypto: runs batches of signature-check / wrap jobs and
- * answers in order, in chunks of at most ANSWER_EVERY_MS of work. DEKs arrive in the batch
- * and are wiped after use.
+ * Worker-thread side of WorkerRewrapCrypto: runs batches of signature-check / wrap / share-answer
+ * jobs and answers in order, in chunks of at most ANSWER_EVERY_MS of work. DEKs, shares and KAS
+ * key scalars arrive in the batch and are wiped after use; KAS keys stay opened by KID.
  */
 import { performance } from "node:perf_hooks";
 import { parentPort } from "node:worker_threads";
-import { checkSignature, P256KeyCache, wrapOutcome } from "./crypto.js";
+import { checkSignature, KasKeyCache, P256KeyCache, shareAnswerOutcome, wrapOutcome } from "./crypto.js";
 import type { CryptoJob, CryptoResult } from "./crypto-pool.js";
 
 const keys = new P256KeyCache();
+const kasKeys = new KasKeyCache();
 
 /**
  * A batch's answers go back as they are ready, one message per this much work, rather than
@@ -37,6 +38,8 @@ function run(job: CryptoJob): CryptoResult {
       } finally {
         job.wrap.dek.fill(0);
       }
+    case "answerShare":
+      return shareAnswerOutcome(kasKeys, job.answer);
   }
 }
 

@@ -1,6 +1,7 @@
 /**
  * The validator-side public-key work of a rewrap: verifying a session key's P-256 signature,
- * recovering an account's secp256k1 signer, and wrapping a DEK to the client's key. It is
+ * recovering an account's secp256k1 signer, wrapping a DEK to the client's key, and a threshold
+ * member's share answer (wrap and KAS-key signature, ./share.ts). It is
  * ~90% of the CPU a session rewrap costs, and all of it is pure, so it can run on the main
  * thread (`InlineRewrapCrypto`) or on worker threads (`WorkerRewrapCrypto`, crypto-pool.ts)
  * while the main thread keeps the store, the caches and the order of checks.
@@ -8,6 +9,8 @@
 import { createPublicKey, verify, type KeyObject } from "node:crypto";
 import { EnvelopeError, wrapForClient, type EnvelopeErrorCode } from "../../crypto/envelopes/index.js";
 import { recoverAddress, sameAddress } from "../../crypto/keys/ethereum.js";
+import { P256PrivateKey } from "../../crypto/keys/p256.js";
+import { answerShare, ThresholdError, type Share, type ThresholdErrorCode } from "../../crypto/threshold/index.js";
 import type { Address } from "../../protocol/rewrap/types.js";
 
 /** What `wrapForClient` takes. */
@@ -19,6 +22,23 @@ export interface WrapInput {
 
 /** A wrap's envelope, or the envelope module's error code for a client key it rejected. */
 export type WrapOutcome = { envelope: Uint8Array } | { error: EnvelopeErrorCode };
+
+/**
+ * What `answerShare` takes, with the KAS key as its KID and scalar, so that it can cross to a
+ * worker thread (which keeps the opened key per KID). The share value and the scalar are the
+ * caller's copies: `answerShare` wipes both.
+ */
+export interface ShareAnswerInput {
+  share: Share;
+  contentId: Uint8Array;
+  requestDigest: Uint8Array;
+  clientPublicKey: Uint8Array;
+  kasKid: Uint8Array;
+  kasScalar: Uint8Array;
+}
+
+/** A share answer, or the threshold module's error code for an input it rejected (a bad client key). */
+export type ShareAnswerOutcome = { answer: Uint8Array } | { error: ThresholdErrorCode };
 
 /** A request signature to check: a session key's P-256 signature, or an account's secp256k1 one. */
 export type SignatureCheck =
@@ -39,6 +59,8 @@ export interface RewrapCrypto {
    * (nothing is wrapped then).
    */
   checkThenWrap(check: SignatureCheck, wrap: WrapInput): Promise<WrapOutcome | undefined>;
+  /** `answerShare`; rejects with the threshold module's error for a bad client key. Wipes the input's share value and scalar. */
+  answerShare(input: ShareAnswerInput): Promise<Uint8Array>;
   close(): Promise<void>;
 }
 
@@ -101,9 +123,52 @@ export function envelopeOf(outcome: WrapOutcome): Uint8Array {
   return outcome.envelope;
 }
 
+const KAS_KEY_CACHE_SIZE = 8;
+
+/**
+ * Opened KAS keys by KID: opening one from its scalar costs a scalar multiplication, and its
+ * signing key is built on first use; a node signs with one current key. A KID names one public
+ * key, hence one scalar.
+ */
+export class KasKeyCache {
+  readonly #keys = new Map<string, P256PrivateKey>();
+
+  get(kid: Uint8Array, scalar: Uint8Array): P256PrivateKey {
+    const id = Buffer.from(kid.buffer, kid.byteOffset, kid.byteLength).toString("hex");
+    let key = this.#keys.get(id);
+    if (key === undefined) {
+      key = P256PrivateKey.fromBytes(scalar);
+      if (this.#keys.size >= KAS_KEY_CACHE_SIZE) this.#keys.delete(this.#keys.keys().next().value!);
+      this.#keys.set(id, key);
+    }
+    return key;
+  }
+}
+
+/** `answerShare`, with a rejected input as a value; wipes the input's share value and scalar. */
+export function shareAnswerOutcome(kasKeys: KasKeyCache, input: ShareAnswerInput): ShareAnswerOutcome {
+  try {
+    const kasKey = kasKeys.get(input.kasKid, input.kasScalar);
+    return { answer: answerShare({ share: input.share, contentId: input.contentId, requestDigest: input.requestDigest, clientPublicKey: input.clientPublicKey, kasKey }) };
+  } catch (error) {
+    if (error instanceof ThresholdError) return { error: error.code };
+    throw error;
+  } finally {
+    input.share.value.fill(0);
+    input.kasScalar.fill(0);
+  }
+}
+
+/** The answer of an outcome, or the ThresholdError `answerShare` throws for a rejected input. */
+export function shareAnswerOf(outcome: ShareAnswerOutcome): Uint8Array {
+  if ("error" in outcome) throw new ThresholdError(outcome.error, "share answer input rejected");
+  return outcome.answer;
+}
+
 /** Everything on the calling thread. */
 export class InlineRewrapCrypto implements RewrapCrypto {
   readonly #keys = new P256KeyCache();
+  readonly #kasKeys = new KasKeyCache();
 
   async checkSignature(check: SignatureCheck): Promise<boolean> {
     return checkSignature(this.#keys, check);
@@ -115,6 +180,10 @@ export class InlineRewrapCrypto implements RewrapCrypto {
 
   async checkThenWrap(check: SignatureCheck, wrap: WrapInput): Promise<WrapOutcome | undefined> {
     return checkSignature(this.#keys, check) ? wrapOutcome(wrap) : undefined;
+  }
+
+  async answerShare(input: ShareAnswerInput): Promise<Uint8Array> {
+    return shareAnswerOf(shareAnswerOutcome(this.#kasKeys, input));
   }
 
   async close(): Promise<void> {}

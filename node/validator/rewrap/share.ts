@@ -9,7 +9,6 @@
  * through another validator would give that validator one more point of the polynomial.
  */
 import { bytesToHex, hexToBytes } from "viem";
-import { answerShare } from "../../crypto/threshold/index.js";
 import { RewrapError } from "../../protocol/rewrap/errors.js";
 import { assertRewrapRequestShape } from "../../protocol/rewrap/shape.js";
 import type { ShareRewrapAnswer, SignedRewrapRequest } from "../../protocol/rewrap/types.js";
@@ -36,15 +35,18 @@ export async function serveShare(ctx: RewrapContext, signed: SignedRewrapRequest
   // A member that left the active set serves nothing the chain would no longer audit.
   const held = shares === undefined || (mayServe !== undefined && !mayServe()) ? undefined : await shares.share(request.contentId, signal);
   if (held === undefined) throw new RewrapError("REWRAP_NOT_HOLDER");
+  // The wrap and the signature run where the service's crypto runs (a worker thread, if it has
+  // them); answerShare wipes the share value and the scalar it is given.
   let shareAnswer: Uint8Array;
   try {
     if (answersWrongShare(ctx, held)) held.share.value[31]! ^= 1;
-    shareAnswer = answerShare({
+    shareAnswer = await ctx.crypto.answerShare({
       share: held.share,
       contentId: hexToBytes(request.contentId),
       requestDigest: digest,
       clientPublicKey: request.clientPublicKey,
-      kasKey: held.kasKey,
+      kasKid: held.kasKey.kid,
+      kasScalar: held.kasKey.exportPrivateKey(),
     });
   } finally {
     held.share.value.fill(0);

@@ -11,6 +11,7 @@ import {
   type RewrapCrypto,
   type WrapOutcome,
 } from "../../../../node/validator/rewrap/index.js";
+import { dealShares, openShareAnswer } from "../../../../node/crypto/threshold/index.js";
 import { type Address } from "viem";
 
 const pool = new WorkerRewrapCrypto(2);
@@ -45,6 +46,32 @@ for (const [name, crypto] of backends) {
       assert.equal(await crypto.checkSignature({ kind: "secp256k1", hash, signature, signer }), true);
       assert.equal(await crypto.checkSignature({ kind: "secp256k1", hash, signature: signature.subarray(1), signer }), false);
       assert.equal(await crypto.checkSignature({ kind: "secp256k1", hash, signature, signer: addressFromPrivateKey(randomBytes(32)) }), false);
+    });
+
+    it("answers shares the reader opens and checks, signed with the KID's key; wipes the share and scalar; refuses a client key off the curve", async () => {
+      const { commitments, shares } = dealShares({ m: 2, n: 3 });
+      const contentId = randomBytes(32);
+      for (const kasKey of [P256PrivateKey.generate(), P256PrivateKey.generate()]) {
+        const client = P256PrivateKey.generate();
+        const requestDigest = randomBytes(32);
+        const input = {
+          share: { index: shares[1]!.index, value: Uint8Array.from(shares[1]!.value) },
+          contentId,
+          requestDigest,
+          clientPublicKey: client.publicKey,
+          kasKid: kasKey.kid,
+          kasScalar: kasKey.exportPrivateKey(),
+        };
+        const answer = await crypto.answerShare(input);
+        assert.ok(input.share.value.every((b) => b === 0) && input.kasScalar.every((b) => b === 0));
+        const opened = openShareAnswer({ answer, contentId, requestDigest, clientPrivateKey: client, member: { index: shares[1]!.index, kasPublicKey: kasKey.publicKey }, commitments });
+        assert.deepEqual(opened.value, shares[1]!.value);
+      }
+      const kasKey = P256PrivateKey.generate();
+      const offCurve = new Uint8Array(33).fill(0xff);
+      offCurve[0] = 0x02;
+      const bad = { share: { index: 1, value: Uint8Array.from(shares[0]!.value) }, contentId, requestDigest: randomBytes(32), clientPublicKey: offCurve, kasKid: kasKey.kid, kasScalar: kasKey.exportPrivateKey() };
+      await assert.rejects(crypto.answerShare(bad), (e: unknown) => (e as { code?: string }).code === "THRESHOLD_INVALID_ARGUMENT");
     });
 
     it("wraps DEKs the client opens; refuses a client key off the curve", async () => {

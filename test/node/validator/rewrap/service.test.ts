@@ -453,6 +453,7 @@ describe("the wrap done in the signature check's crypto trip", () => {
         calls.push(wrapped === undefined ? "check failed, nothing wrapped" : "checkThenWrap");
         return wrapped;
       },
+      answerShare: (input) => (calls.push("answerShare"), crypto.answerShare(input)),
       close: () => crypto.close(),
     };
     store = DekStore.open({ directory: join(tempDir(), "store"), storageKey: randomBytes(32) });
