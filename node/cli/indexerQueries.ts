@@ -35,6 +35,8 @@ export interface PolicyRow {
   mode: string;
   k: number;
   explicitMembers: string[];
+  /** The condition tree in the grammar of docs/conditions.md, or null. */
+  conditions: string | null;
 }
 
 const MAX_ROWS = 1000;
@@ -117,7 +119,7 @@ export async function listPolicies(indexerUrl: string, publisher: string | undef
   const where = publisher === undefined ? "" : `, where: { publisher: ${JSON.stringify(publisher.toLowerCase())} }`;
   const { data, block } = await query<{ policys: { items: PolicyRow[] } }>(
     indexerUrl,
-    `policys(limit: ${limit}, orderBy: "id", orderDirection: "desc"${where}) { items { id publisher version revoked requirements allowlist notBefore notAfter mode k explicitMembers } }`,
+    `policys(limit: ${limit}, orderBy: "id", orderDirection: "desc"${where}) { items { id publisher version revoked requirements allowlist notBefore notAfter mode k explicitMembers conditions } }`,
   );
   return { policies: data.policys.items, block };
 }

@@ -2,6 +2,8 @@
  * Finding a publisher's live policy with exactly the given terms, so that running the same
  * `upload` twice reuses the policy the first run created instead of creating another.
  */
+import { decodeConditions, encodeConditions, formatCondition, parseCondition } from "../protocol/conditions.js";
+import { thresholdK } from "../protocol/threshold.js";
 import type { PolicyTerms } from "../sdk/index.js";
 import { listNamespaces, listPolicies, type PolicyRow } from "./indexerQueries.js";
 
@@ -16,13 +18,28 @@ function modeOf(replication: PolicyTerms["replication"]): { mode: string; k: num
   if (replication === undefined || replication === "all") return { mode: "all", k: 0, members: [] };
   if (typeof replication === "object") return { mode: "explicit", k: replication.explicit.length, members: replication.explicit };
   const counted = /^(stake|xor):(\d+)$/.exec(replication);
-  return counted ? { mode: counted[1]!, k: Number(counted[2]), members: [] } : undefined;
+  if (counted) return { mode: counted[1]!, k: Number(counted[2]), members: [] };
+  const threshold = /^threshold:(\d+)\/(\d+)$/.exec(replication);
+  const k = threshold ? thresholdK(Number(threshold[1]), Number(threshold[2])) : undefined;
+  return k === undefined ? undefined : { mode: "threshold", k, members: [] };
+}
+
+/**
+ * Conditions as the indexer shows them: the text the chain's nodes format back to (a call
+ * keeps only its selector on chain, so the user's text is not compared as typed). null = none.
+ */
+function conditionsOf(terms: PolicyTerms): string | null {
+  if (terms.conditions === undefined) return null;
+  const tree = typeof terms.conditions === "string" ? parseCondition(terms.conditions) : terms.conditions;
+  const onChain = decodeConditions(encodeConditions(tree));
+  return onChain === undefined ? null : formatCondition(onChain);
 }
 
 /** The id of `publisher`'s newest unrevoked policy with `terms`, or undefined. */
 export async function findPolicyWithTerms(indexerUrl: string, publisher: string, terms: PolicyTerms): Promise<bigint | undefined> {
   const replication = modeOf(terms.replication);
   if (replication === undefined) return undefined;
+  const conditions = conditionsOf(terms);
   const attributes = terms.attributes ?? [];
   let requirements: string[] = [];
   if (attributes.length > 0) {
@@ -44,6 +61,7 @@ export async function findPolicyWithTerms(indexerUrl: string, publisher: string,
     sameList(p.allowlist, terms.allowlist ?? []) &&
     BigInt(p.notBefore) === BigInt(terms.notBefore ?? 0) &&
     BigInt(p.notAfter) === BigInt(terms.notAfter ?? 0) &&
+    (p.conditions ?? null) === conditions &&
     p.mode === replication.mode &&
     (replication.mode === "explicit" ? sameList(p.explicitMembers, replication.members) : p.k === replication.k);
   const found = policies.find(matches);

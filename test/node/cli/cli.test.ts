@@ -245,6 +245,12 @@ describe("publish and read through the CLI", () => {
     assert.equal(again.policyId, policyId);
     const noted = await dekmesh(["upload", file, "--attr", "clearance/secret", "--replication", "stake:2"]);
     assert.match(noted.stderr, new RegExp(`reusing policy ${policyId} `));
+    // A condition is a term too: the unconditioned policy is never reused for it (the content
+    // would be readable without the condition), and the conditioned one is, the second time.
+    const gatedArgs = ["upload", file, "--attr", "clearance/secret", "--replication", "stake:2", "--condition", "time>=1000000000"];
+    const gated = await json<{ policyId: string }>(gatedArgs);
+    assert.notEqual(gated.policyId, policyId);
+    assert.equal((await json<{ policyId: string }>(gatedArgs)).policyId, gated.policyId);
   });
 
   it("warns before stake:K above the active set and a --not-after in the past", async () => {
