@@ -122,7 +122,8 @@ async function loadBatch(db: Reader, node: Address, batchId: bigint): Promise<{ 
     requestDigest: r.requestDigest,
     servedAt: r.servedAt,
   }));
-  // Verifiable audit records (evidence behind each record) are not indexed yet: a record is its validator's word.
+  // The explorer does not check evidence itself: a record's evidence, Merkle proof and verdict are served by
+  // GET /audit/:validator/:batchId/:index (./auditEvidence.ts), which fetches the validator's blob.
   return { version, value: { body: stringify({ batch: { ...batch, records: decoded }, verification: null }) } };
 }
 
