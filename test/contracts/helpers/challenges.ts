@@ -161,10 +161,12 @@ export async function openWithheld(
 
 /**
  * The answer the validator daemon itself builds (node/validator/challenges/answer.ts, through
- * nodeAnswers.mts in a child process on the repository's Node), for `key`'s holder.
+ * test/node/helpers/challengeAnswers.ts in a child process on the repository's Node; it lives
+ * there because `hardhat test` loads every file under test/contracts, and it is an ES module),
+ * for `key`'s holder.
  */
 export function daemonAnswer(key: KasKey, o: { kind: "rewrap" | "share"; contentId: string; requestDigest: string; clientPublicKey: string; shareIndex?: number }): string {
-  const script = path.join(__dirname, "nodeAnswers.mts");
+  const script = path.join(__dirname, "..", "..", "node", "helpers", "challengeAnswers.ts");
   const input = JSON.stringify({ ...o, kasPrivateKey: key.privateKey });
   return execFileSync(process.execPath, ["--import", "tsx", script], { input, encoding: "utf8" });
 }
