@@ -24,7 +24,9 @@
  * selector, so `formatCondition` prints the selector form. Printing then parsing gives the same
  * tree back (test/node/protocol/conditions.test.ts checks it on random trees).
  */
-import { getAddress, isAddress, keccak256, toBytes, type Address, type Hex } from "viem";
+import { keccak_256 } from "@noble/hashes/sha3.js";
+import type { Address, Hex } from "viem";
+import { checksumAddress, isAddress } from "./ids.js";
 import { DekmeshError } from "./errors.js";
 
 /** IPolicyRegistry limits (PolicyRegistry.MAX_CONDITION_*), checked here before a transaction is sent. */
@@ -125,12 +127,12 @@ class Parser {
 
   address(): Address {
     const { text, start } = this.word(/[0-9a-zA-Zx]/, "an address");
-    if (!isAddress(text, { strict: false })) this.fail("CONDITION_SYNTAX", `"${text.slice(0, 50)}" is not an address`, start);
+    if (!isAddress(text)) this.fail("CONDITION_SYNTAX", `"${text.slice(0, 50)}" is not an address`, start);
     // A mixed-case address must carry a valid checksum: a typo is refused, not silently accepted.
-    if (text !== text.toLowerCase() && text.slice(2) !== text.slice(2).toUpperCase() && !isAddress(text)) {
+    if (text !== text.toLowerCase() && text.slice(2) !== text.slice(2).toUpperCase() && checksumAddress(text as Address) !== text) {
       this.fail("CONDITION_SYNTAX", `"${text}" has a bad checksum`, start);
     }
-    return getAddress(text);
+    return checksumAddress(text as Address);
   }
 
   comparator(only?: readonly Comparator[]): Comparator {
@@ -249,7 +251,7 @@ class Parser {
     }
     let selector: Hex;
     if (/^0x[0-9a-fA-F]{8}$/.test(name)) selector = name.toLowerCase() as Hex;
-    else if (/^[a-zA-Z_$][0-9a-zA-Z_$]*$/.test(name)) selector = keccak256(toBytes(`${name}(${types.join(",")})`)).slice(0, 10) as Hex;
+    else if (/^[a-zA-Z_$][0-9a-zA-Z_$]*$/.test(name)) selector = `0x${Buffer.from(keccak_256(new TextEncoder().encode(`${name}(${types.join(",")})`)).subarray(0, 4)).toString("hex")}` as Hex;
     else return this.fail("CONDITION_SYNTAX", `"${name.slice(0, 50)}" is neither a function name nor a 4-byte selector`, start);
     this.expect("->");
     const returns = (["uint256", "bool", "address"] as const).find((r) => this.accept(r));
@@ -274,11 +276,11 @@ export function parseCondition(text: string): Condition {
 
 /** A word as the grammar writes it: an address if it looks like one, else decimal. */
 function formatWord(word: bigint): string {
-  return word >= 1n << 64n && word <= UINT160_MAX ? getAddress(`0x${word.toString(16).padStart(40, "0")}`) : word.toString();
+  return word >= 1n << 64n && word <= UINT160_MAX ? checksumAddress(`0x${word.toString(16).padStart(40, "0")}`) : word.toString();
 }
 
 function formatAddressValue(word: bigint): string {
-  return getAddress(`0x${word.toString(16).padStart(40, "0")}`);
+  return checksumAddress(`0x${word.toString(16).padStart(40, "0")}`);
 }
 
 /** `condition` in the grammar; `parseCondition` of it gives the same tree. */
@@ -370,7 +372,7 @@ export function decodeConditions(nodes: readonly ConditionNode[]): Condition | u
     next++;
     const kind = CONDITION_KINDS[node.kind] ?? malformed("unknown kind");
     const comparator = COMPARATORS[node.comparator] ?? malformed("unknown comparator");
-    const target = getAddress(node.target);
+    const target = checksumAddress(node.target as Address);
     switch (kind) {
       case "and":
       case "or":

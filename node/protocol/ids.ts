@@ -3,6 +3,7 @@
  * keccak256 of a content's CID bytes (ContentRegistry's key); an `Address` an EVM account or
  * contract. Both are 0x-hex; the brand keeps a checked value apart from any other hex string.
  */
+import { keccak_256 } from "@noble/hashes/sha3.js";
 import type { Address as ViemAddress, Hex } from "viem";
 
 export type ContentId = Hex & { readonly __brand: "ContentId" };
@@ -34,4 +35,21 @@ export function toContentId(value: Hex): ContentId {
 /** 0x and 40 hex digits, either case, checksum not enforced (as the contracts take them). */
 export function isAddress(value: unknown): value is Address {
   return typeof value === "string" && ADDRESS.test(value);
+}
+
+/**
+ * The EIP-55 checksum form of an address (what viem's getAddress returns). Written here because
+ * the CLI checks condition text (node/protocol/conditions.ts) while parsing its arguments, before
+ * anything heavy loads, and importing viem there costs every command's start
+ * (test/node/cli/startup.test.ts); test/node/protocol/ids.test.ts holds it equal to viem's.
+ */
+export function checksumAddress(address: Address): Address {
+  const lower = address.slice(2).toLowerCase();
+  const hash = keccak_256(new TextEncoder().encode(lower));
+  let out = "0x";
+  for (let i = 0; i < 40; i++) {
+    const nibble = (hash[i >> 1]! >> (i % 2 === 0 ? 4 : 0)) & 0x0f;
+    out += nibble >= 8 ? lower[i]!.toUpperCase() : lower[i]!;
+  }
+  return out as Address;
 }

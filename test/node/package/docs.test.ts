@@ -107,7 +107,7 @@ describe("the docs, run as written", () => {
     assert.match(stdout, /^baf[a-z2-7]+ hello from the SDK\n$/);
 
     const abi = await run(process.execPath, ["--input-type=module", "-e", 'const abi = await import("dekmesh/abi"); console.log(Object.keys(abi).sort().join(" "))'], { cwd: project });
-    assert.equal(abi.stdout, "attributeRegistryAbi contentRegistryAbi policyRegistryAbi rewrapAuditLogAbi stakeTokenAbi validatorRegistryAbi\n");
+    assert.equal(abi.stdout, "adjudicatorAbi attributeRegistryAbi contentRegistryAbi policyRegistryAbi rewrapAuditLogAbi stakeTokenAbi validatorRegistryAbi\n");
   });
 
   it("docs/validator.md, Add a validator to the devnet: a fifth validator becomes active and serves a rewrap", { timeout: 240_000 }, async (t) => {

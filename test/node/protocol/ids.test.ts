@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { isAddress, isBytes32, isCanonicalContentId, isContentId, toContentId } from "../../../node/protocol/ids.js";
+import fc from "fast-check";
+import { getAddress, type Address } from "viem";
+import { checksumAddress, isAddress, isBytes32, isCanonicalContentId, isContentId, toContentId } from "../../../node/protocol/ids.js";
 
 describe("ids", () => {
   const id = `0x${"Ab".repeat(32)}`;
@@ -21,5 +23,18 @@ describe("ids", () => {
     for (const bad of [`0x${"a".repeat(39)}`, `0x${"a".repeat(41)}`, `0x${"z".repeat(40)}`, "", 0, null]) {
       assert.equal(isAddress(bad), false, String(bad));
     }
+  });
+});
+
+describe("checksumAddress", () => {
+  it("is viem's getAddress (EIP-55) for any address, whatever its case", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 20, maxLength: 20 }), fc.constantFrom("lower", "upper"), (bytes, casing) => {
+        const hex = Buffer.from(bytes).toString("hex");
+        const address = `0x${casing === "lower" ? hex : hex.toUpperCase()}` as Address;
+        assert.equal(checksumAddress(address), getAddress(address));
+      }),
+      { numRuns: 500 },
+    );
   });
 });
