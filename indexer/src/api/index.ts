@@ -42,10 +42,12 @@ registerPolicies(app);
 registerContents(app);
 registerAccess(app);
 registerAudit(app, gate);
-registerAuditEvidence(app, gate);
 registerReplication(app);
 registerThreshold(app);
 registerExplorer(app, gate);
+// After the explorer: its GET /audit/batches/:validator/:batchId would otherwise be taken by
+// /audit/:validator/:batchId/:index with "batches" as the validator.
+registerAuditEvidence(app, gate);
 
 // Ponder's own answers to an unknown path and to a thrown error repeat the path, the error's
 // message and the source file; these say neither.
