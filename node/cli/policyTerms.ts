@@ -4,7 +4,7 @@ import { ConditionError, parseCondition } from "../protocol/conditions.js";
 import { addressArg, attributeArg, timeArg } from "./args.js";
 import { listOf, stringOf } from "./command.js";
 import { UsageError } from "./exitCodes.js";
-import { thresholdK } from "../protocol/threshold.js";
+import { parseThresholdSpec } from "../protocol/threshold.js";
 
 export const POLICY_TERM_OPTIONS = {
   attr: { type: "string", multiple: true },
@@ -34,8 +34,7 @@ export function replicationArg(value: string): ReplicationSpec {
     return value as ReplicationSpec;
   }
   if (value.startsWith("threshold:")) {
-    const [m, n] = value.slice("threshold:".length).split("/").map((part) => (/^\d{1,2}$/.test(part) ? Number(part) : Number.NaN));
-    if (thresholdK(m ?? Number.NaN, n ?? Number.NaN) === undefined) throw new UsageError(`--replication ${value}: threshold:M/N needs 2 ≤ M ≤ N ≤ 16 (e.g. threshold:3/5)`);
+    if (parseThresholdSpec(value) === undefined) throw new UsageError(`--replication ${value}: threshold:M/N needs 2 ≤ M ≤ N ≤ 16 (e.g. threshold:3/5)`);
     return value as ReplicationSpec;
   }
   if (value.startsWith("explicit:")) {

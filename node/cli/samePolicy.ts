@@ -3,7 +3,7 @@
  * `upload` twice reuses the policy the first run created instead of creating another.
  */
 import { decodeConditions, encodeConditions, formatCondition, parseCondition } from "../protocol/conditions.js";
-import { thresholdK } from "../protocol/threshold.js";
+import { parseThresholdSpec, thresholdK } from "../protocol/threshold.js";
 import type { PolicyTerms } from "../sdk/index.js";
 import { listNamespaces, listPolicies, type PolicyRow } from "./indexerQueries.js";
 
@@ -19,9 +19,8 @@ function modeOf(replication: PolicyTerms["replication"]): { mode: string; k: num
   if (typeof replication === "object") return { mode: "explicit", k: replication.explicit.length, members: replication.explicit };
   const counted = /^(stake|xor):(\d+)$/.exec(replication);
   if (counted) return { mode: counted[1]!, k: Number(counted[2]), members: [] };
-  const threshold = /^threshold:(\d+)\/(\d+)$/.exec(replication);
-  const k = threshold ? thresholdK(Number(threshold[1]), Number(threshold[2])) : undefined;
-  return k === undefined ? undefined : { mode: "threshold", k, members: [] };
+  const threshold = parseThresholdSpec(replication);
+  return threshold === undefined ? undefined : { mode: "threshold", k: thresholdK(threshold.m, threshold.n)!, members: [] };
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import fs from "node:fs";
 import type { PolicyTerms, UploadOptions } from "../sdk/index.js";
+import { parseThresholdSpec } from "../protocol/threshold.js";
 import { addressArg, policyIdArg } from "./args.js";
 import { defineCommand, stringOf } from "./command.js";
 import { CliError, EXIT, UsageError } from "./exitCodes.js";
@@ -31,11 +32,11 @@ async function warnAboutTerms(terms: PolicyTerms, out: Output, indexer: () => Pr
   if (terms.notAfter !== undefined && BigInt(terms.notAfter) !== 0n && BigInt(terms.notAfter) < now) {
     out.warn(`--not-after ${formatTime(BigInt(terms.notAfter))} is in the past: nobody will be able to read this content`);
   }
-  const threshold = typeof terms.replication === "string" ? /^threshold:\d+\/(\d+)$/.exec(terms.replication) : null;
-  if (threshold !== null) {
+  const threshold = typeof terms.replication === "string" ? parseThresholdSpec(terms.replication) : undefined;
+  if (threshold !== undefined) {
     const active = (await (await indexer()).activeValidators()).validators.length;
-    if (Number(threshold[1]) > active) {
-      out.warn(`--replication ${terms.replication} needs ${threshold[1]} active validators, one per share, and only ${active} ${active === 1 ? "is" : "are"}: the registration will be refused`);
+    if (threshold.n > active) {
+      out.warn(`--replication ${terms.replication} needs ${threshold.n} active validators, one per share, and only ${active} ${active === 1 ? "is" : "are"}: the registration will be refused`);
     }
   }
   const counted = typeof terms.replication === "string" ? /^stake:(\d+)$/.exec(terms.replication) : null;

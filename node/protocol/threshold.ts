@@ -22,6 +22,18 @@ export function thresholdK(m: number, n: number): number | undefined {
   return isThreshold(m, n) ? ((m - 1) << 4) | (n - 1) : undefined;
 }
 
+/**
+ * m and n of the replication spec "threshold:M/N" (M and N of one or two digits) when
+ * 2 ≤ M ≤ N ≤ 16; undefined for any other text. The SDK, the CLI's flag parser, its policy
+ * reuse and its upload warnings all read the spec through this one function.
+ */
+export function parseThresholdSpec(text: string): { m: number; n: number } | undefined {
+  const match = /^threshold:(\d{1,2})\/(\d{1,2})$/.exec(text);
+  if (match === null) return undefined;
+  const [m, n] = [Number(match[1]), Number(match[2])];
+  return isThreshold(m, n) ? { m, n } : undefined;
+}
+
 /** (m, n) of a threshold policy's k. */
 export function thresholdOf(k: number): { m: number; n: number } {
   return { m: (k >> 4) + 1, n: (k & 0x0f) + 1 };

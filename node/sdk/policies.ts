@@ -10,7 +10,7 @@ import type { Attributes } from "./attributes.js";
 import { clientError, DekmeshClientError } from "./errors.js";
 import { ConditionError, encodeConditions, parseCondition, type Condition, type ConditionNode } from "../protocol/conditions.js";
 import { MAX_THRESHOLD_MEMBERS, MIN_THRESHOLD } from "../protocol/limits.js";
-import { thresholdK } from "../protocol/threshold.js";
+import { parseThresholdSpec, thresholdK } from "../protocol/threshold.js";
 
 export type ReplicationSpec = "validators" | "all" | `stake:${number}` | `xor:${number}` | `threshold:${number}/${number}` | { explicit: Address[] };
 
@@ -61,14 +61,13 @@ export const THRESHOLD_MODE = MODES.threshold;
 /** m and n of a "threshold:M/N" spec, or undefined for another kind of spec; CLIENT_INVALID_ARGUMENT outside 2 ≤ M ≤ N ≤ 16. */
 export function parseThreshold(spec: unknown): { m: number; n: number } | undefined {
   if (typeof spec !== "string" || !spec.startsWith("threshold")) return undefined;
-  const match = /^threshold:(\d{1,2})\/(\d{1,2})$/.exec(spec);
-  const [m, n] = match === null ? [Number.NaN, Number.NaN] : [Number(match[1]), Number(match[2])];
-  if (thresholdK(m, n) === undefined) {
+  const threshold = parseThresholdSpec(spec);
+  if (threshold === undefined) {
     throw new DekmeshClientError("CLIENT_INVALID_ARGUMENT", `replication "${spec}": threshold must be "threshold:M/N" with ${MIN_THRESHOLD} ≤ M ≤ N ≤ ${MAX_THRESHOLD_MEMBERS}`, {
       details: { replication: spec },
     });
   }
-  return { m, n };
+  return threshold;
 }
 
 export function parseReplication(spec: ReplicationSpec | undefined): { mode: number; k: number; explicitMembers: Address[] } {

@@ -82,6 +82,7 @@ describe("startup", () => {
       [["holders", "bafnotacid"], /not a CID or a 0x contentId: "bafnotacid"/],
       [["attr", "grant", "clearance/secret", "0x1234"], /<account> must be a 0x address of 40 hex digits, not "0x1234"/],
       [["upload", "/etc/hostname", "--replication", "sideways:3"], /--replication must be all, stake:K/],
+      [["upload", "/etc/hostname", "--replication", "threshold:4/3"], /--replication threshold:4\/3: threshold:M\/N needs 2 ≤ M ≤ N ≤ 16/],
       [["policy", "show", "twelve"], /a policy id is a decimal integer, not "twelve"/],
     ];
     for (const [args, message] of cases) {
