@@ -5,6 +5,9 @@
  */
 import { randomBytes, randomInt } from "node:crypto";
 import type { ActiveValidator, Holder } from "../indexer-client/index.js";
+import { shuffle } from "../protocol/shuffle.js";
+
+export { shuffle };
 
 /** One validator drawn with probability proportional to its stake. */
 export function drawByStake<V extends Pick<ActiveValidator, "stake">>(validators: readonly V[]): V | undefined {
@@ -18,15 +21,6 @@ export function drawByStake<V extends Pick<ActiveValidator, "stake">>(validators
     point -= validator.stake;
   }
   return validators[validators.length - 1];
-}
-
-/** Shuffles `items` in place (Fisher–Yates) and returns it. */
-export function shuffle<T>(items: T[]): T[] {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = randomInt(i + 1);
-    [items[i], items[j]] = [items[j]!, items[i]!];
-  }
-  return items;
 }
 
 /**

@@ -10,8 +10,10 @@ import { abortError, P2pError } from "./errors.js";
 import type { PeerGate } from "./gate.js";
 import type { DhtQueryOptions, DhtSeed, FindProvidersOptions } from "./options.js";
 import { parseTarget, validatorDialTarget } from "./peers.js";
+import { raceSignal } from "../../protocol/abort.js";
 import { isContentId } from "../../protocol/ids.js";
 import type { Logger } from "../../protocol/logger.js";
+import { shuffle } from "../../protocol/shuffle.js";
 
 /** A validator that announced it holds the DEK of a content. */
 export interface ProviderInfo {
@@ -132,13 +134,13 @@ export class ProviderRecords {
     if (seeds === undefined || (routingTable.size > 0 && libp2p.getConnections().length > 0)) return;
     let candidates: readonly DhtSeed[];
     try {
-      candidates = await untilAborted(seeds(), signal);
+      candidates = await raceSignal(seeds(), signal, () => signal.reason);
     } catch (error) {
       logger.debug("no DHT seeds to join through", { error: String(error) });
       return;
     }
     const self = libp2p.peerId.toString();
-    const picked = sample(candidates.filter((seed) => seed.peerId !== self), DHT_SEED_DIALS);
+    const picked = shuffle(candidates.filter((seed) => seed.peerId !== self)).slice(0, DHT_SEED_DIALS);
     logger.debug("no DHT peer connected: dialing seeds", { seeds: picked.map((seed) => seed.peerId), routingTable: routingTable.size });
     await Promise.allSettled(
       picked.map(async (seed) => {
@@ -155,26 +157,6 @@ export class ProviderRecords {
   #routingTable(): SingleKadDHT["routingTable"] {
     return (this.#components.libp2p.services.dht as SingleKadDHT).routingTable;
   }
-}
-
-/** Up to `count` of `items`, drawn at random (a partial Fisher–Yates). */
-function sample<T>(items: readonly T[], count: number): T[] {
-  const pool = [...items];
-  const drawn = Math.min(count, pool.length);
-  for (let i = 0; i < drawn; i++) {
-    const j = i + Math.floor(Math.random() * (pool.length - i));
-    [pool[i], pool[j]] = [pool[j]!, pool[i]!];
-  }
-  return pool.slice(0, drawn);
-}
-
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
 }
 
 function uniqueAddresses(addresses: Multiaddr[]): Multiaddr[] {

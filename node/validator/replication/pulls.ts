@@ -7,6 +7,7 @@
 import type { Address, Hex } from "viem";
 import { ReplayGuard } from "../../crypto/envelopes/index.js";
 import type { ReplicationContent, ReplicationPeer } from "../../indexer-client/index.js";
+import { shuffle } from "../../protocol/shuffle.js";
 import { P2pRemoteError } from "../p2p/index.js";
 import { MAX_PULL_ATTEMPTS } from "./constants.js";
 import { ReplicationError } from "./errors.js";
@@ -153,12 +154,4 @@ export class Pulls {
       return [];
     }
   }
-}
-
-function shuffle<T>(items: T[]): T[] {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [items[i], items[j]] = [items[j]!, items[i]!];
-  }
-  return items;
 }

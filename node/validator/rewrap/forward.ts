@@ -35,6 +35,7 @@ import type {
 } from "../../protocol/rewrap/types.js";
 import { bulkRequestToJson, decodeBulkAnswer, decodeRewrapAnswer, rewrapRequestToJson } from "../../protocol/rewrap/wire.js";
 import type { Logger } from "../../protocol/logger.js";
+import { shuffle } from "../../protocol/shuffle.js";
 
 const encoder = new TextEncoder();
 const STATE_RANK: Record<Holder["state"], number> = { confirmed: 0, initial: 1, assigned: 2, computed: 3 };
@@ -64,14 +65,6 @@ function definitiveRefusal(error: unknown): RewrapError | undefined {
 }
 
 
-function shuffled<T>(items: T[]): T[] {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [items[i], items[j]] = [items[j]!, items[i]!];
-  }
-  return items;
-}
-
 export class Forwarder {
   readonly #p2p: RewrapP2p;
   readonly #indexer: RewrapIndexer;
@@ -98,7 +91,7 @@ export class Forwarder {
       if (list) list.push(holder);
       else byRank.set(rank, [holder]);
     }
-    return [...byRank.keys()].sort((a, b) => a - b).flatMap((rank) => shuffled(byRank.get(rank)!));
+    return [...byRank.keys()].sort((a, b) => a - b).flatMap((rank) => shuffle(byRank.get(rank)!));
   }
 
   /** Forwards a single request; the answer is checked to be about this request before relaying. */
