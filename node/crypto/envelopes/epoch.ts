@@ -1,5 +1,5 @@
 /**
- * Epoch keys (docs/epochs.md): a reader's session agrees one key with a validator per epoch —
+ * Epoch keys (docs/crypto.md#envelopes, "Epoch keys"): a reader's session agrees one key with a validator per epoch —
  * one ECDH — and every DEK served in that epoch travels under it with AES-256-GCM, so a
  * player opening thousands of segments pays no ECDH and no P-256 signature per content.
  *
@@ -13,7 +13,7 @@
  * Requests. Inside the epoch a request is (epochId, contentId, counter), authenticated with
  * HMAC-SHA256 under macKey. Only the reader and this validator hold macKey, so the MAC proves
  * the request to the validator (~2 µs) but to nobody else; the signed open request is the
- * third-party evidence that the reader opened the epoch (docs/epochs.md#evidence).
+ * third-party evidence that the reader opened the epoch.
  *
  * Answers. The DEK is sealed with AES-256-GCM under wrapKey. The nonce is the first 12 bytes
  * of SHA-256(domain ‖ requestDigest): a request digest names one content and one counter, and

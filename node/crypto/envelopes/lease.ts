@@ -1,5 +1,5 @@
 /**
- * The offline lease (docs/epochs.md#offline-leases): a validator seals a DEK to a reader's
+ * The offline lease (docs/crypto.md#envelopes, "Offline lease"): a validator seals a DEK to a reader's
  * device key for playback without a connection, and signs the terms with its KAS key.
  *
  * The terms (content, reader, device key, notAfter, maxPlays, validator, KAS KID) are in the

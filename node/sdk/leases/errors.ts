@@ -1,6 +1,6 @@
 import { DekmeshError } from "../../protocol/errors.js";
 
-/** Stable codes of the lease keystore (docs/epochs.md#offline-leases). */
+/** Stable codes of the lease keystore (docs/crypto.md#envelopes, "Offline lease"). */
 export type LeaseKeystoreErrorCode =
   /** A key or argument that can never work. */
   | "KEYSTORE_INVALID_ARGUMENT"

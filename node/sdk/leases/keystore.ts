@@ -1,5 +1,5 @@
 /**
- * The reader's lease keystore (docs/epochs.md#offline-leases): one file holding the device key
+ * The reader's lease keystore (docs/crypto.md#envelopes, "Offline lease"): one file holding the device key
  * and the offline leases issued to it, encrypted at rest, replaced atomically on every change
  * (node/ipfs/durableFile.ts), so a crash — SIGKILL in the middle of a write included —
  * leaves the previous keystore or the new one, never less.

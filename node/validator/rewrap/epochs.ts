@@ -9,6 +9,9 @@
  * lowest one still accepted (IPsec's anti-replay window, RFC 4303 §3.4.3), so a reader may
  * have that many requests in flight out of order, and an epoch costs the same memory whether
  * it served ten requests or ten million.
+ *
+ * No route opens epochs yet: the epoch-open and epoch-rewrap paths of issue #27 are to be built
+ * on this table and on node/crypto/envelopes/epoch.ts, each tested on its own until then.
  */
 import { bytesToHex, type Address, type Hex } from "viem";
 import type { EpochKeys } from "../../crypto/envelopes/index.js";
