@@ -11,8 +11,14 @@ const MAX_CID_TEXT = 256;
 const UINT = /^\d+$/;
 const UINT64_MAX = (1n << 64n) - 1n;
 
-export const DEFAULT_AUDIT_LIMIT = 50;
-export const MAX_AUDIT_LIMIT = 500;
+/** A list's page size: `default` when none is asked, larger asks capped at `max`. */
+export interface LimitBounds {
+  default: number;
+  max: number;
+}
+
+/** The audit trail's pages (/audit, /audit/batches). */
+export const AUDIT_LIMIT: LimitBounds = { default: 50, max: 500 };
 
 /** A content named by its CID text or by its 0x contentId. */
 export interface ContentRef {
@@ -91,14 +97,15 @@ export function parseContentIdList(body: unknown): Hex[] {
   return [...new Set(ids.map((id: string) => id.toLowerCase() as Hex))];
 }
 
-/** `limit`: default 50; 1 to 500, larger values are capped at 500; anything else is refused. */
-export function parseLimit(raw: string | undefined): number {
-  if (raw === undefined) return DEFAULT_AUDIT_LIMIT;
+/** `limit`: `bounds.default` when absent; 1 or more, larger values capped at `bounds.max`; anything else is refused. */
+export function parseLimit(raw: string | undefined, bounds: LimitBounds): number {
+  if (raw === undefined) return bounds.default;
   if (!UINT.test(raw)) throw badRequest("invalid_limit", "limit must be a positive integer");
   // Compare as text first so a thousand-digit limit does not become Infinity.
-  const n = raw.length > 6 ? MAX_AUDIT_LIMIT + 1 : Number(raw);
+  const digits = raw.replace(/^0+(?=\d)/, "");
+  const n = digits.length > 9 ? bounds.max + 1 : Number(digits);
   if (n < 1) throw badRequest("invalid_limit", "limit must be at least 1");
-  return Math.min(n, MAX_AUDIT_LIMIT);
+  return Math.min(n, bounds.max);
 }
 
 /** Refuses query parameters the endpoint does not know: a typo must not silently widen a query. */

@@ -7,9 +7,9 @@ import { CID } from "multiformats/cid";
 import { sha256 } from "multiformats/hashes/sha2";
 import { getAddress, keccak256, type Address, type Hex } from "viem";
 import { evaluateAccess } from "../../indexer/lib/access.js";
-import { decodeCursor, encodeCursor } from "../../indexer/lib/cursor.js";
+import { decodeContentCursor, decodeCursor, encodeContentCursor, encodeCursor } from "../../indexer/lib/cursor.js";
 import { ApiError } from "../../indexer/lib/errors.js";
-import { parseAddress, parseContentRef, parseLimit } from "../../indexer/lib/params.js";
+import { AUDIT_LIMIT, parseAddress, parseContentRef, parseLimit } from "../../indexer/lib/params.js";
 import { xorDistance, xorId, xorReplicaSet } from "../../node/protocol/placement.js";
 import * as reference from "../contracts/helpers/accessModel.js";
 
@@ -61,9 +61,14 @@ describe("parameters", () => {
       assert.throws(f, (e: unknown) => e instanceof ApiError && e.status === 400 && e.code === code);
     refused(() => parseContentRef(""), "invalid_cid");
     refused(() => parseAddress("0xAbCdEf0000000000000000000000000000000000", "a"), "invalid_address");
-    refused(() => parseLimit("0"), "invalid_limit");
-    assert.equal(parseLimit("499"), 499);
-    assert.equal(parseLimit("501"), 500);
+    refused(() => parseLimit("0", AUDIT_LIMIT), "invalid_limit");
+    assert.equal(parseLimit("499", AUDIT_LIMIT), 499);
+    assert.equal(parseLimit("501", AUDIT_LIMIT), 500);
+    const work = { default: 1_000, max: 1_000 };
+    assert.equal(parseLimit(undefined, work), 1_000);
+    assert.equal(parseLimit("0007", work), 7);
+    assert.equal(parseLimit("9".repeat(1_000), work), 1_000);
+    for (const raw of ["", "000", "-1", "1.5", "1e3", " 1"]) refused(() => parseLimit(raw, work), "invalid_limit");
   });
 
   test("cursors round-trip and refuse anything else", () => {
@@ -77,6 +82,18 @@ describe("parameters", () => {
     for (const bad of ["", "====", ...old]) {
       assert.throws(() => decodeCursor(bad), ApiError);
     }
+  });
+
+  test("work-list cursors round-trip under their own tag and refuse the other list's", () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: 10n ** 15n }), bytes32, fc.constantFrom("r1" as const, "t1" as const), (block, contentId, tag) => {
+        const cursor = encodeContentCursor(tag, { block, contentId });
+        assert.deepEqual(decodeContentCursor(tag, cursor), { block, contentId });
+        assert.throws(() => decodeContentCursor(tag === "r1" ? "t1" : "r1", cursor), ApiError);
+      }),
+    );
+    const malformed = ["r1.1.0x12", "r1.x.0x" + "0".repeat(64), "r2.1.0x" + "0".repeat(64)].map((body) => Buffer.from(body).toString("base64url"));
+    for (const bad of ["", "====", "a".repeat(129), ...malformed]) assert.throws(() => decodeContentCursor("r1", bad), ApiError);
   });
 });
 

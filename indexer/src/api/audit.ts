@@ -6,7 +6,7 @@ import { db } from "ponder:api";
 import type { Hono } from "hono";
 import { decodeCursor } from "../../lib/cursor.js";
 import { badRequest } from "../../lib/errors.js";
-import { parseAddress, parseContentRef, parseLimit, parseUint64, rejectUnknownParameters } from "../../lib/params.js";
+import { AUDIT_LIMIT, parseAddress, parseContentRef, parseLimit, parseUint64, rejectUnknownParameters } from "../../lib/params.js";
 import { AuditPages } from "./auditPages.js";
 import type { QueryGate } from "./gate.js";
 import { errorResponse, respond, stringify } from "./http.js";
@@ -18,7 +18,7 @@ type AuditQuery = AuditFilter;
 
 function parseQuery(q: Record<string, string>): AuditQuery {
   rejectUnknownParameters(q, PARAMETERS);
-  const query: AuditQuery = { limit: parseLimit(q.limit) };
+  const query: AuditQuery = { limit: parseLimit(q.limit, AUDIT_LIMIT) };
   if (q.cid !== undefined) query.contentId = parseContentRef(q.cid).contentId;
   if (q.requester !== undefined) query.requester = parseAddress(q.requester, "requester");
   if (q.validator !== undefined) query.validator = parseAddress(q.validator, "validator");

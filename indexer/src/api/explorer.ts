@@ -15,7 +15,7 @@ import type { Address } from "viem";
 import { decodeAuditRecords } from "../../../node/protocol/auditRecords.js";
 import { decodeCursor, encodeCursor } from "../../lib/cursor.js";
 import { ApiError, badRequest } from "../../lib/errors.js";
-import { parseAddress, parseContentRef, parseLimit, parseUint64, rejectUnknownParameters } from "../../lib/params.js";
+import { AUDIT_LIMIT, parseAddress, parseContentRef, parseLimit, parseUint64, rejectUnknownParameters } from "../../lib/params.js";
 import { VersionedCache } from "./cache.js";
 import { readBatch, readBatches, readSeries, readValidator, type BatchFilter, type SeriesQuery } from "./explorerQueries.js";
 import type { QueryGate } from "./gate.js";
@@ -169,7 +169,7 @@ export function registerExplorer(app: Hono, gate: QueryGate): void {
     try {
       const q = c.req.query();
       rejectUnknownParameters(q, ["validator", "cursor", "limit"]);
-      const query: BatchFilter = { limit: parseLimit(q.limit) };
+      const query: BatchFilter = { limit: parseLimit(q.limit, AUDIT_LIMIT) };
       if (q.validator !== undefined) query.validator = parseAddress(q.validator, "validator");
       if (q.cursor !== undefined) query.before = decodeCursor(q.cursor);
       const { head, value } = await batchesCache.get(stringify(query), gated((db) => loadBatches(db, query)));

@@ -15,13 +15,13 @@ import { sql } from "ponder";
 import type { Hex } from "viem";
 import { allReplicaSet, xorReplicaSet } from "../../../node/protocol/placement.js";
 import { badRequest } from "../../lib/errors.js";
-import { parseAddress, rejectUnknownParameters } from "../../lib/params.js";
+import { decodeContentCursor, encodeContentCursor, type ContentPosition } from "../../lib/cursor.js";
+import { parseAddress, parseLimit, type LimitBounds, rejectUnknownParameters } from "../../lib/params.js";
 import { VersionedCache } from "./cache.js";
 import { errorResponse, respond, stringify } from "./http.js";
 import { selectWithVersion, type Reader, type Version } from "./version.js";
 
-export const DEFAULT_REPLICATION_LIMIT = 1000;
-export const MAX_REPLICATION_LIMIT = 1000;
+const REPLICATION_LIMIT: LimitBounds = { default: 1_000, max: 1_000 };
 
 interface PeerRow {
   node: Hex;
@@ -55,33 +55,10 @@ interface Row {
   contents: ContentRow[];
 }
 
-interface Position {
-  block: bigint;
-  contentId: Hex;
-}
-
-const CURSOR = /^r1\.(\d{1,16})\.(0x[0-9a-f]{64})$/;
-
-function encodeCursor(position: Position): string {
-  return Buffer.from(`r1.${position.block}.${position.contentId}`, "utf8").toString("base64url");
-}
-
-function decodeCursor(raw: string): Position {
-  const match = raw.length <= 128 && /^[A-Za-z0-9_-]+$/.test(raw) ? CURSOR.exec(Buffer.from(raw, "base64url").toString("utf8")) : null;
-  if (!match) throw badRequest("invalid_cursor", "cursor is not one this API returned");
-  return { block: BigInt(match[1]!), contentId: match[2] as Hex };
-}
-
-function parseLimit(raw: string | undefined): number {
-  if (raw === undefined) return DEFAULT_REPLICATION_LIMIT;
-  if (!/^\d{1,7}$/.test(raw) || Number(raw) < 1) throw badRequest("invalid_limit", "limit must be a positive integer");
-  return Math.min(Number(raw), MAX_REPLICATION_LIMIT);
-}
-
 const peerJson = sql.raw(`json_build_object('node', v.node, 'status', v.status, 'revoked', v.revoked, 'peerId', v.peer_id,
   'multiaddrs', v.multiaddrs, 'endpoint', v.endpoint, 'kid', v.current_kid, 'kasPublicKey', v.kas_public_key, 'xorId', v.xor_id)`);
 
-function readReplication(db: Reader, node: Hex, after: Position | undefined, limit: number): Promise<{ version: Version; row: Row }> {
+function readReplication(db: Reader, node: Hex, after: ContentPosition | undefined, limit: number): Promise<{ version: Version; row: Row }> {
   const afterBlock = after?.block ?? -1n;
   const afterId = after?.contentId ?? "0x";
   return selectWithVersion<Row>(
@@ -116,7 +93,7 @@ interface Page {
   tag: string;
 }
 
-async function loadReplication(db: Reader, node: Hex, after: Position | undefined, limit: number): Promise<{ version: Version; value: Page }> {
+async function loadReplication(db: Reader, node: Hex, after: ContentPosition | undefined, limit: number): Promise<{ version: Version; value: Page }> {
   const { version, row } = await readReplication(db, node, after, limit);
   const active = row.peers.filter((p) => p.status === "active");
   const contents = [];
@@ -144,7 +121,7 @@ async function loadReplication(db: Reader, node: Hex, after: Position | undefine
     });
   }
   const last = row.contents.at(-1);
-  const nextCursor = row.contents.length === limit && last ? encodeCursor({ block: BigInt(last.registeredBlock), contentId: last.contentId }) : null;
+  const nextCursor = row.contents.length === limit && last ? encodeContentCursor("r1", { block: BigInt(last.registeredBlock), contentId: last.contentId }) : null;
   const strip = ({ xorId: _xorId, revoked: _revoked, ...peer }: PeerRow) => peer;
   const body = stringify({
     node: row.self ? { ...strip(row.self), revoked: row.self.revoked, kids: row.selfKids } : null,
@@ -167,8 +144,8 @@ export function registerReplication(app: Hono): void {
       const query = c.req.query();
       rejectUnknownParameters(query, ["cursor", "limit", "known"]);
       const node = parseAddress(c.req.param("node"), "node");
-      const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-      const limit = parseLimit(query.limit);
+      const after = query.cursor === undefined ? undefined : decodeContentCursor("r1", query.cursor);
+      const limit = parseLimit(query.limit, REPLICATION_LIMIT);
       if (query.known !== undefined && !TAG.test(query.known)) throw badRequest("invalid_cursor", "known is not a tag this API returned");
       const key = `${node}/${query.cursor ?? ""}/${limit}`;
       const { head, value } = await cache.get(key, (db) => loadReplication(db, node, after, limit));

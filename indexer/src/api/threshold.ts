@@ -12,14 +12,14 @@ import { content, thresholdDealing, thresholdSlot } from "ponder:schema";
 import { sql } from "ponder";
 import type { Hex } from "viem";
 import { badRequest } from "../../lib/errors.js";
-import { parseAddress, parseContentRef, rejectUnknownParameters } from "../../lib/params.js";
+import { decodeContentCursor, encodeContentCursor, type ContentPosition } from "../../lib/cursor.js";
+import { parseAddress, parseLimit, type LimitBounds, parseContentRef, rejectUnknownParameters } from "../../lib/params.js";
 import { VersionedCache } from "./cache.js";
 import { errorResponse, respond, stringify } from "./http.js";
 import type { ThresholdSlotJson } from "./queries.js";
 import { selectWithVersion, type Reader, type Version } from "./version.js";
 
-export const DEFAULT_THRESHOLD_LIMIT = 500;
-export const MAX_THRESHOLD_LIMIT = 500;
+const THRESHOLD_LIMIT: LimitBounds = { default: 500, max: 500 };
 
 interface WorkRow {
   contentId: Hex;
@@ -32,33 +32,10 @@ interface WorkRow {
   slots: ThresholdSlotJson[];
 }
 
-interface Position {
-  block: bigint;
-  contentId: Hex;
-}
-
-const CURSOR = /^t1\.(\d{1,16})\.(0x[0-9a-f]{64})$/;
-
-function encodeCursor(position: Position): string {
-  return Buffer.from(`t1.${position.block}.${position.contentId}`, "utf8").toString("base64url");
-}
-
-function decodeCursor(raw: string): Position {
-  const match = raw.length <= 128 && /^[A-Za-z0-9_-]+$/.test(raw) ? CURSOR.exec(Buffer.from(raw, "base64url").toString("utf8")) : null;
-  if (!match) throw badRequest("invalid_cursor", "cursor is not one this API returned");
-  return { block: BigInt(match[1]!), contentId: match[2] as Hex };
-}
-
-function parseLimit(raw: string | undefined): number {
-  if (raw === undefined) return DEFAULT_THRESHOLD_LIMIT;
-  if (!/^\d{1,7}$/.test(raw) || Number(raw) < 1) throw badRequest("invalid_limit", "limit must be a positive integer");
-  return Math.min(Number(raw), MAX_THRESHOLD_LIMIT);
-}
-
 interface WorkQuery {
   node: Hex;
   contentId: Hex | undefined;
-  after: Position | undefined;
+  after: ContentPosition | undefined;
   limit: number;
 }
 
@@ -86,7 +63,7 @@ async function loadWork(db: Reader, query: WorkQuery): Promise<{ version: Versio
   const { version, row } = await readWork(db, query);
   const { node, limit } = query;
   const last = row.contents.at(-1);
-  const nextCursor = row.contents.length === limit && last ? encodeCursor({ block: BigInt(last.dealtBlock), contentId: last.contentId }) : null;
+  const nextCursor = row.contents.length === limit && last ? encodeContentCursor("t1", { block: BigInt(last.dealtBlock), contentId: last.contentId }) : null;
   return { version, value: stringify({ node, contents: row.contents, nextCursor }) };
 }
 
@@ -100,8 +77,8 @@ export function registerThreshold(app: Hono): void {
       const work: WorkQuery = {
         node: parseAddress(c.req.param("node"), "node"),
         contentId: query.content === undefined ? undefined : parseContentRef(query.content).contentId,
-        after: query.cursor === undefined ? undefined : decodeCursor(query.cursor),
-        limit: parseLimit(query.limit),
+        after: query.cursor === undefined ? undefined : decodeContentCursor("t1", query.cursor),
+        limit: parseLimit(query.limit, THRESHOLD_LIMIT),
       };
       const key = `${work.node}/${work.contentId ?? ""}/${query.cursor ?? ""}/${work.limit}`;
       const { head, value } = await cache.get(key, (db) => loadWork(db, work));
