@@ -4,33 +4,16 @@
  * (viem's index alone costs ~200 ms to load here, ten times Node's own start).
  */
 import { keccak256 } from "../crypto/keys/keccak.js";
-import { isAddress, isContentId, toContentId, type Address, type ContentId } from "../protocol/ids.js";
+import { checksumAddress, hasBadChecksum, isAddress, isContentId, toContentId, type Address, type ContentId } from "../protocol/ids.js";
 import { UsageError } from "./exitCodes.js";
 
 const quoted = (value: string, max = 64) => JSON.stringify(value.slice(0, max));
 
-/**
- * The EIP-55 form of a 0x address (keccak-256 of the lowercase hex decides each letter's case;
- * node/crypto/keys/keccak.ts rather than viem's getAddress, for the load time above).
- */
-export function checksumAddress(address: string): Address {
-  const hex = address.slice(2).toLowerCase();
-  const hash = keccak256(new TextEncoder().encode(hex));
-  let out = "0x";
-  for (let i = 0; i < 40; i++) {
-    const nibble = (hash[i >> 1]! >> (i % 2 === 0 ? 4 : 0)) & 0xf;
-    out += nibble >= 8 ? hex[i]!.toUpperCase() : hex[i];
-  }
-  return out as Address;
-}
-
 /** A 0x address; mixed case must be a valid checksum (a mistyped checksummed address is refused, not used). */
 export function addressArg(value: string, what: string): Address {
   if (!isAddress(value)) throw new UsageError(`${what} must be a 0x address of 40 hex digits, not ${quoted(value)}`);
-  const body = value.slice(2);
-  const mixed = body !== body.toLowerCase() && body !== body.toUpperCase();
   const address = checksumAddress(value);
-  if (mixed && address !== value) throw new UsageError(`${what} ${value} has a wrong EIP-55 checksum (did you mean ${address}?)`);
+  if (hasBadChecksum(value)) throw new UsageError(`${what} ${value} has a wrong EIP-55 checksum (did you mean ${address}?)`);
   return address;
 }
 

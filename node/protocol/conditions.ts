@@ -26,7 +26,7 @@
  */
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import type { Address, Hex } from "viem";
-import { checksumAddress, isAddress } from "./ids.js";
+import { checksumAddress, hasBadChecksum, isAddress } from "./ids.js";
 import { DekmeshError } from "./errors.js";
 
 /** IPolicyRegistry limits (PolicyRegistry.MAX_CONDITION_*), checked here before a transaction is sent. */
@@ -129,7 +129,7 @@ class Parser {
     const { text, start } = this.word(/[0-9a-zA-Zx]/, "an address");
     if (!isAddress(text)) this.fail("CONDITION_SYNTAX", `"${text.slice(0, 50)}" is not an address`, start);
     // A mixed-case address must carry a valid checksum: a typo is refused, not silently accepted.
-    if (text !== text.toLowerCase() && text.slice(2) !== text.slice(2).toUpperCase() && checksumAddress(text as Address) !== text) {
+    if (hasBadChecksum(text as Address)) {
       this.fail("CONDITION_SYNTAX", `"${text}" has a bad checksum`, start);
     }
     return checksumAddress(text as Address);

@@ -39,9 +39,9 @@ export function isAddress(value: unknown): value is Address {
 
 /**
  * The EIP-55 checksum form of an address (what viem's getAddress returns). Written here because
- * the CLI checks condition text (node/protocol/conditions.ts) while parsing its arguments, before
- * anything heavy loads, and importing viem there costs every command's start
- * (test/node/cli/startup.test.ts); test/node/protocol/ids.test.ts holds it equal to viem's.
+ * the CLI checks addresses and condition text while parsing its arguments, before anything heavy
+ * loads, and importing viem there costs every command's start (~200 ms;
+ * test/node/cli/startup.test.ts); test/node/protocol/ids.test.ts holds it equal to viem's.
  */
 export function checksumAddress(address: Address): Address {
   const lower = address.slice(2).toLowerCase();
@@ -52,4 +52,10 @@ export function checksumAddress(address: Address): Address {
     out += nibble >= 8 ? lower[i]!.toUpperCase() : lower[i]!;
   }
   return out as Address;
+}
+
+/** Whether `address` is mixed case with a wrong EIP-55 checksum (all-lower and all-upper carry none). */
+export function hasBadChecksum(address: Address): boolean {
+  const body = address.slice(2);
+  return body !== body.toLowerCase() && body !== body.toUpperCase() && checksumAddress(address) !== address;
 }

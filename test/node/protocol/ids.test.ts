@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { getAddress, type Address } from "viem";
-import { checksumAddress, isAddress, isBytes32, isCanonicalContentId, isContentId, toContentId } from "../../../node/protocol/ids.js";
+import { checksumAddress, hasBadChecksum, isAddress, isBytes32, isCanonicalContentId, isContentId, toContentId } from "../../../node/protocol/ids.js";
 
 describe("ids", () => {
   const id = `0x${"Ab".repeat(32)}`;
@@ -36,5 +36,13 @@ describe("checksumAddress", () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it("a bad checksum is one only in mixed case", () => {
+    const good = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8" as Address;
+    assert.equal(hasBadChecksum(good), false);
+    assert.equal(hasBadChecksum(good.toLowerCase() as Address), false);
+    assert.equal(hasBadChecksum(`0x${good.slice(2).toUpperCase()}` as Address), false);
+    assert.equal(hasBadChecksum("0x70997970c51812dc3A010C7d01b50e0d17dc79C8" as Address), true);
   });
 });
