@@ -14,7 +14,7 @@ import type { Address } from "viem";
 import { getAuditBatch } from "../chain/actions/getAuditBatch.js";
 import { computeCid } from "../ipfs/index.js";
 import { AuditEvidenceError } from "../protocol/auditEvidence.js";
-import { MAX_EVIDENCE_BLOB_BYTES } from "../protocol/auditEvidenceBlob.js";
+import { EvidenceFetchError, fetchEvidenceBlob } from "../protocol/auditEvidenceFetch.js";
 import { verifyBatchEvidence, type RecordVerdict } from "../protocol/auditVerify.js";
 import { CliError, EXIT, type ExitCode } from "./exitCodes.js";
 import { openChain, openIndexer } from "./network.js";
@@ -58,8 +58,16 @@ export async function verifyAuditRecords(settings: Settings, parameters: AuditVe
   }
   if (batch.evidence === undefined) return { ...base, status: "evidence-missing", reason: "the batch was recorded without evidence" };
   const committed = { ...base, evidenceRoot: batch.evidence.root, evidenceCid: batch.evidence.cid };
-  const blob = await fetchBlob(parameters.endpoint ?? (await endpointOf(settings, validator)), batchId);
-  if (blob === undefined) return { ...committed, status: "evidence-missing", reason: "the validator does not serve the batch's evidence" };
+  const endpoint = parameters.endpoint ?? (await endpointOf(settings, validator));
+  let blob: Uint8Array;
+  try {
+    blob = await fetchEvidenceBlob(endpoint, batchId, { timeoutMs: FETCH_TIMEOUT_MS });
+  } catch (error) {
+    if (!(error instanceof EvidenceFetchError)) throw error;
+    if (error.code === "EVIDENCE_NOT_SERVED") return { ...committed, status: "evidence-missing", reason: "the validator does not serve the batch's evidence" };
+    if (error.code === "EVIDENCE_TOO_LARGE") return { ...committed, status: "invalid", reason: error.message };
+    throw new CliError(EXIT.UNAVAILABLE, "CLI_AUDIT_UNREACHABLE", `cannot get the evidence from the validator at ${endpoint}: ${error.message}`, { cause: error });
+  }
   if ((await computeCid([blob])).cid !== batch.evidence.cid) return { ...committed, status: "invalid", reason: "the blob does not have the CID on chain" };
   const { chainId, addresses } = chain.deployment;
   let verified;
@@ -85,20 +93,4 @@ async function endpointOf(settings: Settings, validator: Address): Promise<strin
     throw new CliError(EXIT.NOT_FOUND, "CLI_AUDIT_NO_ENDPOINT", "the indexer lists no endpoint for this validator (not active?): pass --endpoint");
   }
   return found.endpoint;
-}
-
-/** The blob, or undefined when the validator says it has none (404). */
-async function fetchBlob(endpoint: string, batchId: bigint): Promise<Uint8Array | undefined> {
-  let response: Response;
-  try {
-    // Relative to the endpoint, which may have a path of its own (a validator behind a proxy).
-    response = await fetch(new URL(`v1/audit/${batchId}`, endpoint.endsWith("/") ? endpoint : `${endpoint}/`), { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
-  } catch (cause) {
-    throw new CliError(EXIT.UNAVAILABLE, "CLI_AUDIT_UNREACHABLE", `cannot reach the validator at ${endpoint}`, { cause });
-  }
-  if (response.status === 404) return undefined;
-  if (!response.ok) throw new CliError(EXIT.UNAVAILABLE, "CLI_AUDIT_UNREACHABLE", `the validator answered ${response.status}`);
-  const bytes = new Uint8Array(await response.arrayBuffer());
-  if (bytes.length > MAX_EVIDENCE_BLOB_BYTES) return new Uint8Array(0);
-  return bytes;
 }

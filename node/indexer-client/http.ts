@@ -2,6 +2,7 @@
  * One GET or POST to the indexer with a deadline, a response size limit and typed failures.
  * Every response of the REST API is JSON; refusals are `{ error: { code, message }, block? }`.
  */
+import { BodyTooLargeError, readBounded } from "../protocol/boundedRead.js";
 import { IndexerClientError } from "./errors.js";
 
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
@@ -23,27 +24,15 @@ export interface HttpRequest {
   json?: unknown;
 }
 
+/** The body as text, at most `maxBytes` (INDEXER_BAD_RESPONSE beyond). */
 async function readLimited(response: Response, maxBytes: number, path: string): Promise<string> {
-  const declared = Number(response.headers.get("content-length") ?? "NaN");
-  if (declared > maxBytes) {
-    await response.body?.cancel().catch(() => {});
-    throw new IndexerClientError("INDEXER_BAD_RESPONSE", "indexer response is too large", { details: { path, bytes: declared, maxBytes } });
+  try {
+    const bytes = await readBounded(response, maxBytes);
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
+  } catch (error) {
+    if (!(error instanceof BodyTooLargeError)) throw error;
+    throw new IndexerClientError("INDEXER_BAD_RESPONSE", "indexer response is too large", { details: { path, ...error.details } });
   }
-  if (response.body === null) return "";
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => {});
-      throw new IndexerClientError("INDEXER_BAD_RESPONSE", "indexer response is too large", { details: { path, maxBytes } });
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks, total).toString("utf8");
 }
 
 /** Performs the request; throws INDEXER_UNAVAILABLE / INDEXER_ABORTED / INDEXER_BAD_RESPONSE. */

@@ -16,7 +16,7 @@ import { loadIndexerSettings } from "../../settings.js";
 import { ApiError, badRequest } from "../../lib/errors.js";
 import { parseAddress, parseUint64 } from "../../lib/params.js";
 import { AuditEvidenceError, type AuditEvidence } from "../../../node/protocol/auditEvidence.js";
-import { MAX_EVIDENCE_BLOB_BYTES } from "../../../node/protocol/auditEvidenceBlob.js";
+import { EvidenceFetchError, fetchEvidenceBlob } from "../../../node/protocol/auditEvidenceFetch.js";
 import { decodeAuditRecords } from "../../../node/protocol/auditRecords.js";
 import { verifyBatchEvidence, type VerifiedRecord } from "../../../node/protocol/auditVerify.js";
 import type { QueryGate } from "./gate.js";
@@ -54,27 +54,16 @@ function evidenceJson(evidence: AuditEvidence | undefined) {
   };
 }
 
+/** The validator's blob for a batch (EvidenceFetchError as the route's refusals). */
 async function fetchBlob(endpoint: string, batchId: bigint): Promise<Uint8Array> {
-  let url: URL;
   try {
-    url = new URL(`v1/audit/${batchId}`, endpoint.endsWith("/") ? endpoint : `${endpoint}/`);
-  } catch {
-    throw new ApiError(502, "validator_unreachable", "the validator's registered endpoint is not a URL");
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new ApiError(502, "validator_unreachable", "the validator's registered endpoint is not http(s)");
-  let response: Response;
-  try {
-    response = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), redirect: "error" });
-  } catch {
+    return await fetchEvidenceBlob(endpoint, batchId, { timeoutMs: FETCH_TIMEOUT_MS });
+  } catch (error) {
+    if (!(error instanceof EvidenceFetchError)) throw error;
+    if (error.code === "EVIDENCE_NOT_SERVED") throw new ApiError(404, "evidence_missing", "the validator does not serve this batch's evidence");
+    if (error.code === "EVIDENCE_TOO_LARGE") throw new ApiError(422, "evidence_invalid", "the validator's evidence blob is too large");
     throw new ApiError(502, "validator_unreachable", "the validator did not answer for the batch's evidence");
   }
-  if (response.status === 404) throw new ApiError(404, "evidence_missing", "the validator does not serve this batch's evidence");
-  if (!response.ok) throw new ApiError(502, "validator_unreachable", "the validator refused the batch's evidence");
-  const length = Number(response.headers.get("content-length") ?? 0);
-  if (length > MAX_EVIDENCE_BLOB_BYTES) throw new ApiError(422, "evidence_invalid", "the validator's evidence blob is too large");
-  const bytes = new Uint8Array(await response.arrayBuffer());
-  if (bytes.length > MAX_EVIDENCE_BLOB_BYTES) throw new ApiError(422, "evidence_invalid", "the validator's evidence blob is too large");
-  return bytes;
 }
 
 export function registerAuditEvidence(app: Hono, gate: QueryGate): void {
