@@ -1,33 +1,17 @@
 /**
- * The one definition of a dekmesh content CID (docs/client.md "Content CIDs"): the encrypted
- * file imported as a UnixFS file, CIDv1, raw leaves, fixed 262,144-byte chunks, balanced DAG
- * with at most 174 children per node, sha2-256 — Kubo's `ipfs add --cid-version=1` defaults,
- * so the client, the validators' pin stores, Helia and a Kubo daemon all compute the same CID.
- * (The importer's own defaults follow IPIP-499's 2025 profile — 1 MiB chunks, 1,024 links —
- * which gives other CIDs; every option is therefore spelled out.)
+ * Content CIDs in IPFS terms: parsing one, importing and computing one from a stream. The
+ * definition itself (importer options) is node/protocol/contentCid.ts.
  */
 import { importer, type ImporterOptions, type WritableStorage } from "ipfs-unixfs-importer";
-import { fixedSize } from "ipfs-unixfs-importer/chunker";
-import { balanced } from "ipfs-unixfs-importer/layout";
 import { CID } from "multiformats/cid";
+import { CHUNK_SIZE, UNIXFS_IMPORT_OPTIONS } from "../protocol/contentCid.js";
 import { asIpfsError, IpfsError } from "./errors.js";
 
-export const CHUNK_SIZE = 262_144;
-export const MAX_CHILDREN_PER_NODE = 174;
+export { CHUNK_SIZE, MAX_CHILDREN_PER_NODE, UNIXFS_IMPORT_OPTIONS } from "../protocol/contentCid.js";
 /** Multicodecs a content CID may carry: raw (one-chunk files) or dag-pb (the UnixFS root). */
 export const RAW_CODEC = 0x55;
 export const DAG_PB_CODEC = 0x70;
 const SHA2_256 = 0x12;
-
-/** Importer options of the content definition; pass them to any ipfs-unixfs-importer call (Helia's addByteStream too). */
-export const UNIXFS_IMPORT_OPTIONS = Object.freeze({
-  cidVersion: 1,
-  rawLeaves: true,
-  reduceSingleLeafToSelf: true,
-  chunker: fixedSize({ chunkSize: CHUNK_SIZE }),
-  layout: balanced({ maxChildrenPerNode: MAX_CHILDREN_PER_NODE }),
-  wrapWithDirectory: false,
-}) satisfies ImporterOptions;
 
 /**
  * Blocks a read loads ahead of its reader, per DAG level (fileReader.ts): 8 blocks (2 MiB)
